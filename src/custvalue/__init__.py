@@ -1,0 +1,7 @@
+"""custvalue: customer value models from transaction logs."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

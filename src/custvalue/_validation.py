@@ -1,0 +1,244 @@
+"""The one place where custvalue checks and converts its inputs.
+
+Every public function calls these helpers once, at its boundary, before any
+computation.  They never modify the caller's objects: conversions return new
+arrays.  Messages follow one pattern: *what* (argument or column name), *what
+is wrong* (with an example of an offending value where useful) and *how to fix
+it*.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+
+__all__ = [
+    "as_float_array",
+    "check_choice",
+    "check_consistent_length",
+    "check_dataframe",
+    "check_scalar",
+    "common_index",
+    "wrap_like",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def check_dataframe(
+    data: object,
+    name: str,
+    columns: Iterable[str] = (),
+    *,
+    allow_empty: bool = False,
+) -> pd.DataFrame:
+    """Check that ``data`` is a DataFrame holding ``columns``; return it unchanged.
+
+    Raises
+    ------
+    InputTypeError
+        If ``data`` is not a :class:`pandas.DataFrame`.
+    MissingColumnError
+        If a required column is absent (the message lists the columns present).
+    InputValueError
+        If ``data`` has no rows and ``allow_empty`` is false.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputTypeError(
+            f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
+            f"build one with pandas.DataFrame(...)."
+        )
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        present = ", ".join(repr(c) for c in list(data.columns)[:20])
+        raise MissingColumnError(
+            f"`{name}` has no column {missing[0]!r} (columns present: {present}); "
+            f"rename the column or pass its name through the matching *_col argument."
+        )
+    if not allow_empty and len(data) == 0:
+        raise InputValueError(f"`{name}` is empty; pass at least one row.")
+    return data
+
+
+def _describe_bad(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> str:
+    idx = np.flatnonzero(mask)
+    return f"{idx.size} value(s), first at position {idx[0]}: {values[idx[0]]!r}"
+
+
+def as_float_array(
+    values: object,
+    name: str,
+    *,
+    nonnegative: bool = False,
+    positive: bool = False,
+    integer: bool = False,
+    allow_empty: bool = False,
+) -> FloatArray:
+    """Return ``values`` as a new contiguous 1-D float64 array after checking it.
+
+    Checks happen on the raw values *before* any cast, so that a non-integer
+    value is reported rather than silently truncated.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers (list, tuple, numpy array or pandas Series; booleans refused).
+    name : str
+        The argument or column name used in error messages.
+    nonnegative, positive : bool
+        Require ``values >= 0`` (``> 0``).
+    integer : bool
+        Require whole numbers.
+    allow_empty : bool
+        Accept a zero-length input.
+
+    Raises
+    ------
+    InputTypeError
+        For non-numeric input (strings, objects, datetimes, booleans) or not 1-D.
+    InputValueError
+        For NaN/inf, or values violating the requested constraints.
+    """
+    if isinstance(values, pd.DataFrame):
+        raise InputTypeError(f"`{name}` must be one column (1-D), got a DataFrame.")
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            raise InputTypeError(f"`{name}` must be numeric, got a categorical column.")
+        raw = values.to_numpy(dtype=None, na_value=np.nan) if values.hasnans else values.to_numpy()
+    else:
+        raw = np.asarray(values)
+    if raw.ndim == 0:
+        raw = raw.reshape(1)
+    if raw.ndim != 1:
+        raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
+    if raw.dtype == np.bool_ or not (
+        np.issubdtype(raw.dtype, np.number) or raw.dtype == object
+    ):
+        raise InputTypeError(
+            f"`{name}` must hold numbers, got dtype {raw.dtype}; convert it with "
+            f"pandas.to_numeric(...) first."
+        )
+    if raw.dtype == object:
+        try:
+            arr = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InputTypeError(
+                f"`{name}` must hold numbers, but holds non-numeric objects "
+                f"(e.g. {raw[0]!r}); convert it with pandas.to_numeric(...) first."
+            ) from None
+    elif np.issubdtype(raw.dtype, np.complexfloating):
+        raise InputTypeError(f"`{name}` must hold real numbers, got complex values.")
+    else:
+        arr = np.array(raw, dtype=np.float64, copy=True)
+    if arr.size == 0 and not allow_empty:
+        raise InputValueError(f"`{name}` is empty; pass at least one value.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise InputValueError(
+            f"`{name}` has missing or non-finite values ({_describe_bad(arr, bad)}); "
+            f"drop or fill them before calling."
+        )
+    if positive and (bad := arr <= 0).any():
+        raise InputValueError(
+            f"`{name}` must be > 0, but has {_describe_bad(arr, bad)}."
+        )
+    if nonnegative and (bad := arr < 0).any():
+        raise InputValueError(
+            f"`{name}` must be >= 0, but has {_describe_bad(arr, bad)}."
+        )
+    if integer and (bad := arr != np.round(arr)).any():
+        raise InputValueError(
+            f"`{name}` must hold whole numbers, but has {_describe_bad(arr, bad)}."
+        )
+    return np.ascontiguousarray(arr)
+
+
+def check_consistent_length(**arrays: Sequence[Any] | npt.NDArray[Any]) -> int:
+    """Check that all named arrays have the same length and return it."""
+    lengths = {k: len(v) for k, v in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"`{k}` has {n}" for k, n in lengths.items())
+        raise InputValueError(
+            f"inputs must have the same length, but {desc}; pass one value per customer."
+        )
+    return next(iter(lengths.values()), 0)
+
+
+def check_scalar(
+    value: object,
+    name: str,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Check a numeric scalar argument and return it as a float (or int if ``integer``).
+
+    Raises
+    ------
+    InputTypeError
+        If ``value`` is not a real number (bool refused), or not integral when
+        ``integer`` is set.
+    InputValueError
+        If ``value`` is NaN/inf or outside ``[low, high]`` (bounds as requested).
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
+        want = "an integer" if integer else "a real number"
+        raise InputTypeError(f"`{name}` must be {want}, got {value!r}.")
+    v = float(value)
+    if not np.isfinite(v):
+        raise InputValueError(f"`{name}` must be finite, got {value!r}.")
+    if low is not None and (v < low or (v == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise InputValueError(f"`{name}` must be {op} {low}, got {value!r}.")
+    if high is not None and (v > high or (v == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise InputValueError(f"`{name}` must be {op} {high}, got {value!r}.")
+    return int(value) if integer else v  # type: ignore[call-overload]
+
+
+def check_choice(value: object, name: str, choices: Iterable[object]) -> Any:
+    """Check that ``value`` is one of ``choices`` and return it."""
+    options = tuple(choices)
+    if value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise InputValueError(f"`{name}` must be one of {listed}; got {value!r}.")
+    return value
+
+
+def common_index(*inputs: object) -> pd.Index | None:
+    """Return the index of the first pandas Series among ``inputs``, or ``None``.
+
+    Raises
+    ------
+    InputValueError
+        If two Series inputs carry different indexes (results would be misaligned).
+    """
+    index: pd.Index | None = None
+    for x in inputs:
+        if isinstance(x, pd.Series):
+            if index is None:
+                index = x.index
+            elif not index.equals(x.index):
+                raise InputValueError(
+                    "Series inputs have different indexes; align them first "
+                    "(e.g. with DataFrame columns or .reindex(...))."
+                )
+    return index
+
+
+def wrap_like(result: npt.NDArray[Any], index: pd.Index | None, name: str) -> Any:
+    """Return ``result`` as a Series on ``index`` (if given), else the array itself."""
+    if index is None:
+        return result
+    return pd.Series(result, index=index, name=name)
