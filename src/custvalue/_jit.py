@@ -10,7 +10,7 @@ exact.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -19,5 +19,4 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def jit(func: F) -> F:
     """Compile ``func`` with custvalue's fixed numba options."""
-    compiled: F = numba.njit(cache=True, error_model="numpy", nogil=True)(func)
-    return compiled
+    return cast(F, numba.njit(cache=True, error_model="numpy", nogil=True)(func))

@@ -1,0 +1,31 @@
+"""Customer lifetime value: buy-till-you-die models, spend model, discounted CLV.
+
+Transaction models (how many purchases, is the customer still alive):
+
+- :class:`BetaGeoModel` — BG/NBD (Fader, Hardie & Lee 2005);
+- :class:`ModifiedBetaGeoModel` — MBG/NBD (Batislam, Denizel & Filiztekin 2007);
+- :class:`ParetoNBDModel` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
+- :class:`BetaGeoBetaBinomModel` — BG/BB for discrete purchase opportunities
+  (Fader, Hardie & Shang 2010).
+
+Spend and retention models:
+
+- :class:`GammaGammaModel` — spend per transaction (Fader, Hardie & Lee 2005b);
+- :class:`ShiftedBetaGeoModel` — sBG contractual cohort retention
+  (Fader & Hardie 2007).
+
+Every model follows one pattern: ``Model().fit(...)`` returns the model with
+``params_`` (a frozen dataclass named as in the paper), ``log_likelihood_``,
+``standard_errors_``, ``converged_`` and ``summary()``; predictions are
+vectorised over customers and return a Series when Series come in.
+"""
+
+from __future__ import annotations
+
+# --- transaction models of the NBD family (BG/NBD, MBG/NBD, Pareto/NBD) ---
+# --- end NBD family ---
+
+# --- BG/BB, Gamma-Gamma, sBG, lifetime value ---
+# --- end BG/BB, Gamma-Gamma, sBG, lifetime value ---
+
+__all__: list[str] = []
