@@ -22,10 +22,10 @@ vectorised over customers and return a Series when Series come in.
 
 from __future__ import annotations
 
+__all__: list[str] = []
+
 # --- transaction models of the NBD family (BG/NBD, MBG/NBD, Pareto/NBD) ---
 # --- end NBD family ---
 
 # --- BG/BB, Gamma-Gamma, sBG, lifetime value ---
 # --- end BG/BB, Gamma-Gamma, sBG, lifetime value ---
-
-__all__: list[str] = []
