@@ -1,0 +1,330 @@
+"""rfm_summary and calibration_holdout_summary against a naive reference and lifetimes."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.rfm import calibration_holdout_summary, rfm_summary
+
+DATA = Path(__file__).parent / "data"
+
+
+# --- naive reference: one customer at a time, plain pandas periods ---------------------------
+
+
+def naive_periods(dates: pd.Series, freq: str) -> list[int]:
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return [pd.Period(d, freq=freq).ordinal for d in dates]
+
+
+def naive_summary(df, end, freq, amount_col="amount"):
+    """Per customer, from scratch: periods -> per-period totals -> the summary columns."""
+    periods = naive_periods(df["date"], freq)
+    end_p = pd.Period(end, freq=freq).ordinal if end is not None else max(periods)
+    per_customer: dict[object, dict[int, float]] = {}
+    for cid, p, amount in zip(df["customer_id"], periods, df[amount_col], strict=True):
+        if p > end_p:
+            continue
+        totals = per_customer.setdefault(cid, {})
+        totals[p] = totals.get(p, 0.0) + amount
+    rows = {}
+    for cid in sorted(per_customer):
+        totals = per_customer[cid]
+        ps = sorted(totals)
+        repeat = [totals[p] for p in ps[1:]]
+        rows[cid] = {
+            "frequency": len(ps) - 1,
+            "recency": float(ps[-1] - ps[0]),
+            "T": float(end_p - ps[0]),
+            "monetary_value": sum(repeat) / len(repeat) if repeat else 0.0,
+            "purchases": len(ps),
+            "total_value": sum(totals.values()),
+            "inactivity": float(end_p - ps[-1]),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "customer_id"
+    return out
+
+
+def assert_summary_equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.index) == list(want.index)
+    assert list(got.columns) == list(want.columns)
+    for col in want.columns:
+        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, err_msg=col)
+
+
+# --- hypothesis strategies --------------------------------------------------------------------
+
+logs = st.lists(
+    st.tuples(
+        st.integers(0, 6),  # customer
+        st.integers(0, 400),  # day offset
+        st.integers(0, 23),  # hour
+        st.integers(0, 100_000).map(lambda c: c / 100),  # amount
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+ID_KINDS = {
+    "dense int": lambda c: c,
+    "sparse int": lambda c: (c - 3) * 10**12,  # too wide a range for offset coding
+    "str": lambda c: f"c{c}",
+}
+
+
+def make_log(rows, *, tz=None, id_kind="dense int"):
+    cust, day, hour, amount = zip(*rows, strict=True)
+    dates = pd.Timestamp("2023-12-20") + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
+    ids = [ID_KINDS[id_kind](c) for c in cust]
+    df = pd.DataFrame({"customer_id": ids, "date": dates, "amount": list(amount)})
+    if tz is not None:
+        df["date"] = df["date"].dt.tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
+    return df
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=logs,
+    freq=st.sampled_from(["D", "W", "M", "Q"]),
+    end_offset=st.one_of(st.none(), st.integers(0, 450)),
+    tz=st.sampled_from([None, "Europe/Berlin", "America/New_York"]),
+    id_kind=st.sampled_from(sorted(ID_KINDS)),
+)
+def test_summary_matches_naive_reference(rows, freq, end_offset, tz, id_kind):
+    df = make_log(rows, tz=tz, id_kind=id_kind)
+    end = None if end_offset is None else pd.Timestamp("2023-12-20") + pd.Timedelta(days=end_offset)
+    before = df.copy()
+    first_period = min(naive_periods(df["date"], freq))
+    if end is not None and pd.Period(end, freq=freq).ordinal < first_period:
+        with pytest.raises(InputValueError, match="observation_end"):
+            rfm_summary(df, amount_col="amount", observation_end=end, freq=freq)
+        return
+    got = rfm_summary(df, amount_col="amount", observation_end=end, freq=freq)
+    assert_summary_equal(got, naive_summary(df, end, freq))
+    pd.testing.assert_frame_equal(df, before)  # the caller's data is untouched
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(-50, 50).map(lambda t: t / 4), st.integers(0, 500)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_numeric_time_column_uses_values_as_times(rows):
+    cust, t, amount = zip(*rows, strict=True)
+    df = pd.DataFrame({"customer_id": cust, "date": t, "amount": np.array(amount, float)})
+    got = rfm_summary(df, amount_col="amount")
+    end = max(t)
+    for cid, g in df.groupby("customer_id"):
+        times = sorted(set(g["date"]))
+        first_total = g.loc[g["date"] == times[0], "amount"].sum()
+        assert got.loc[cid, "frequency"] == len(times) - 1
+        assert got.loc[cid, "recency"] == times[-1] - times[0]
+        assert got.loc[cid, "T"] == end - times[0]
+        want_mv = (g["amount"].sum() - first_total) / (len(times) - 1) if len(times) > 1 else 0.0
+        assert got.loc[cid, "monetary_value"] == pytest.approx(want_mv)
+
+
+def test_hand_worked_weeks_and_months():
+    # Mon 2024-01-01 and Sun 2024-01-07 share a week; Mon 2024-01-08 starts the next.
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-07", "2024-01-08", "2024-03-31"]),
+        }
+    )
+    weekly = rfm_summary(df, freq="W", observation_end="2024-01-22")  # a Monday
+    assert weekly.loc[1, ["frequency", "recency", "T", "inactivity"]].tolist() == [1, 1, 3, 2]
+    monthly = rfm_summary(df, freq="M", observation_end="2024-04-15")
+    assert monthly.loc[1, ["frequency", "recency", "T"]].tolist() == [0, 0, 3]
+    assert monthly.loc[2, ["frequency", "recency", "T"]].tolist() == [0, 0, 1]
+    assert "monetary_value" not in weekly and "total_value" not in weekly
+
+
+def test_tz_aware_observation_end_is_converted_to_the_column_zone():
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "date": pd.to_datetime(["2024-01-01 12:00", "2024-01-03 23:30"]).tz_localize("Asia/Tokyo"),
+        }
+    )
+    # 2024-01-03 15:00 UTC is 2024-01-04 00:00 in Tokyo: T counts to Jan 4.
+    got = rfm_summary(df, observation_end=pd.Timestamp("2024-01-03 15:00", tz="UTC"))
+    assert got.loc[1, "T"] == 3.0
+    with pytest.raises(InputValueError, match="observation_end"):
+        rfm_summary(df.assign(date=df["date"].dt.tz_localize(None)), observation_end=pd.Timestamp("2024-01-03", tz="UTC"))
+
+
+# --- lifetimes on the full CDNOW master log ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cdnow_master() -> pd.DataFrame:
+    df = pd.read_csv(DATA / "CDNOW_master.txt", sep=r"\s+")
+    df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return df
+
+
+@pytest.fixture(scope="module")
+def lifetimes_utils():
+    pytest.importorskip("lifetimes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import utils
+    return utils
+
+
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_equal_to_lifetimes_on_cdnow_master(cdnow_master, lifetimes_utils, freq):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = lifetimes_utils.summary_data_from_transaction_data(
+            cdnow_master, "customer_id", "date", monetary_value_col="dollar_value", freq=freq
+        )
+    got = rfm_summary(cdnow_master, amount_col="dollar_value", freq=freq)
+    assert len(got) == 23_570
+    assert got.index.equals(want.index)
+    for col in ["frequency", "recency", "T", "monetary_value"]:
+        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col)
+
+
+@pytest.mark.parametrize(
+    ("freq", "cal_end"),
+    # lifetimes cuts the calibration window at the raw timestamp; with a cut at the end of a
+    # period (any day for "D", a Sunday for "W") both definitions coincide.
+    [("D", "1997-09-30"), ("W", "1997-09-28")],
+)
+def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(cdnow_master, lifetimes_utils, freq, cal_end):
+    kwargs = {"calibration_end": cal_end, "observation_end": "1998-06-30"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = lifetimes_utils.calibration_and_holdout_data(
+            cdnow_master,
+            "customer_id",
+            "date",
+            calibration_period_end=kwargs["calibration_end"],
+            observation_period_end=kwargs["observation_end"],
+            monetary_value_col="dollar_value",
+            freq=freq,
+        )
+    got = calibration_holdout_summary(cdnow_master, **kwargs, amount_col="dollar_value", freq=freq)
+    assert got.index.equals(want.index)
+    assert list(got.columns) == list(want.columns)
+    for col in want.columns:
+        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col)
+
+
+# --- calibration / holdout against the naive reference ----------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=logs, cal_day=st.integers(0, 300), extra=st.integers(1, 200), freq=st.sampled_from(["D", "W", "M"]))
+def test_calibration_holdout_matches_naive(rows, cal_day, extra, freq):
+    df = make_log(rows)
+    cal_end = pd.Timestamp("2023-12-20") + pd.Timedelta(days=cal_day)
+    obs_end = cal_end + pd.Timedelta(days=extra)
+    cal_p, obs_p = (pd.Period(x, freq=freq).ordinal for x in (cal_end, obs_end))
+    periods = naive_periods(df["date"], freq)
+    if obs_p <= cal_p or min(periods) > cal_p:
+        with pytest.raises(InputValueError):
+            calibration_holdout_summary(df, cal_end, obs_end, amount_col="amount", freq=freq)
+        return
+    got = calibration_holdout_summary(df, cal_end, obs_end, amount_col="amount", freq=freq)
+    cal = naive_summary(df, cal_end, freq)
+    assert list(got.index) == list(cal.index)
+    for col in ["frequency", "recency", "T", "monetary_value"]:
+        np.testing.assert_allclose(got[f"{col}_cal"], cal[col].to_numpy(float), rtol=1e-9)
+    for cid in cal.index:
+        hold = [
+            (p, a)
+            for c, p, a in zip(df["customer_id"], periods, df["amount"], strict=True)
+            if c == cid and cal_p < p <= obs_p
+        ]
+        assert got.loc[cid, "frequency_holdout"] == len({p for p, _ in hold})
+        want_mv = sum(a for _, a in hold) / len(hold) if hold else 0.0
+        assert got.loc[cid, "monetary_value_holdout"] == pytest.approx(want_mv)
+        assert got.loc[cid, "duration_holdout"] == obs_p - cal_p
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+def base_log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 2, 1],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05"]),
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "pattern"),
+    [
+        (lambda d: d.drop(columns="date"), MissingColumnError, "'date'"),
+        (lambda d: d.iloc[:0], InputValueError, "empty"),
+        (lambda d: d.assign(date=d["date"].astype(str)), InputTypeError, "pandas.to_datetime"),
+        (lambda d: d.assign(date=d["date"].where(d.index != 1)), InputValueError, "NaT"),
+        (lambda d: d.assign(amount=[1.0, np.nan, 2.0]), InputValueError, "'amount'"),
+        (lambda d: d.assign(amount=[1.0, -2.0, 2.0]), InputValueError, ">= 0"),
+        (lambda d: d.assign(amount=[1.0, np.inf, 2.0]), InputValueError, "non-finite"),
+        (lambda d: d.assign(amount=["1", "2", "x"]), InputTypeError, "'amount'"),
+        (lambda d: d.assign(customer_id=[1, None, 2]), InputValueError, "customer_col"),
+        (lambda d: d.assign(customer_id=[1, "b", 2]), InputTypeError, "mix types"),
+        (
+            lambda d: d.assign(
+                date=pd.Series(
+                    [
+                        pd.Timestamp("2024-01-01", tz="UTC"),
+                        pd.Timestamp("2024-01-02", tz="Europe/Paris"),
+                        pd.Timestamp("2024-01-03", tz="UTC"),
+                    ],
+                    dtype=object,
+                )
+            ),
+            InputTypeError,
+            "mixed time zones",
+        ),
+    ],
+)
+def test_bad_input_is_reported(change, error, pattern):
+    with pytest.raises(error, match=pattern):
+        rfm_summary(change(base_log()), amount_col="amount")
+
+
+def test_bad_arguments_are_reported():
+    df = base_log()
+    with pytest.raises(InputValueError, match="freq"):
+        rfm_summary(df, freq="fortnight")
+    with pytest.raises(InputValueError, match="observation_end"):
+        rfm_summary(df, observation_end="2023-01-01")
+    with pytest.raises(InputValueError, match="observation_end"):
+        rfm_summary(df, observation_end="not a date")
+    with pytest.raises(InputTypeError, match="transactions"):
+        rfm_summary(df.to_numpy())
+    with pytest.raises(InputValueError, match="later period"):
+        calibration_holdout_summary(df, "2024-01-03", "2024-01-03")
+    numeric = df.assign(date=[1.0, 2.0, 3.0])
+    with pytest.raises(InputTypeError, match="number"):
+        rfm_summary(numeric, observation_end="2024-01-01")
+
+
+def test_transactions_after_observation_end_are_excluded():
+    got = rfm_summary(base_log(), amount_col="amount", observation_end="2024-01-03")
+    assert got.loc[1, "purchases"] == 1 and got.loc[1, "total_value"] == 1.0
+    late_only = base_log().assign(date=pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05"]))
+    assert list(rfm_summary(late_only, observation_end="2024-01-31").index) == [1]
