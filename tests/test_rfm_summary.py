@@ -59,7 +59,9 @@ def assert_summary_equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert list(got.index) == list(want.index)
     assert list(got.columns) == list(want.columns)
     for col in want.columns:
-        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, err_msg=col)
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, err_msg=col
+        )
 
 
 # --- hypothesis strategies --------------------------------------------------------------------
@@ -85,7 +87,11 @@ ID_KINDS = {
 
 def make_log(rows, *, tz=None, id_kind="dense int"):
     cust, day, hour, amount = zip(*rows, strict=True)
-    dates = pd.Timestamp("2023-12-20") + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
+    dates = (
+        pd.Timestamp("2023-12-20")
+        + pd.to_timedelta(day, unit="D")
+        + pd.to_timedelta(hour, unit="h")
+    )
     ids = [ID_KINDS[id_kind](c) for c in cust]
     df = pd.DataFrame({"customer_id": ids, "date": dates, "amount": list(amount)})
     if tz is not None:
@@ -103,7 +109,9 @@ def make_log(rows, *, tz=None, id_kind="dense int"):
 )
 def test_summary_matches_naive_reference(rows, freq, end_offset, tz, id_kind):
     df = make_log(rows, tz=tz, id_kind=id_kind)
-    end = None if end_offset is None else pd.Timestamp("2023-12-20") + pd.Timedelta(days=end_offset)
+    end = (
+        None if end_offset is None else pd.Timestamp("2023-12-20") + pd.Timedelta(days=end_offset)
+    )
     before = df.copy()
     first_period = min(naive_periods(df["date"], freq))
     if end is not None and pd.Period(end, freq=freq).ordinal < first_period:
@@ -118,7 +126,9 @@ def test_summary_matches_naive_reference(rows, freq, end_offset, tz, id_kind):
 @settings(max_examples=50, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.integers(0, 5), st.integers(-50, 50).map(lambda t: t / 4), st.integers(0, 500)),
+        st.tuples(
+            st.integers(0, 5), st.integers(-50, 50).map(lambda t: t / 4), st.integers(0, 500)
+        ),
         min_size=1,
         max_size=30,
     )
@@ -158,14 +168,19 @@ def test_tz_aware_observation_end_is_converted_to_the_column_zone():
     df = pd.DataFrame(
         {
             "customer_id": [1, 1],
-            "date": pd.to_datetime(["2024-01-01 12:00", "2024-01-03 23:30"]).tz_localize("Asia/Tokyo"),
+            "date": pd.to_datetime(["2024-01-01 12:00", "2024-01-03 23:30"]).tz_localize(
+                "Asia/Tokyo"
+            ),
         }
     )
     # 2024-01-03 15:00 UTC is 2024-01-04 00:00 in Tokyo: T counts to Jan 4.
     got = rfm_summary(df, observation_end=pd.Timestamp("2024-01-03 15:00", tz="UTC"))
     assert got.loc[1, "T"] == 3.0
     with pytest.raises(InputValueError, match="observation_end"):
-        rfm_summary(df.assign(date=df["date"].dt.tz_localize(None)), observation_end=pd.Timestamp("2024-01-03", tz="UTC"))
+        rfm_summary(
+            df.assign(date=df["date"].dt.tz_localize(None)),
+            observation_end=pd.Timestamp("2024-01-03", tz="UTC"),
+        )
 
 
 # --- lifetimes on the full CDNOW master log ----------------------------------------------------
@@ -198,7 +213,9 @@ def test_equal_to_lifetimes_on_cdnow_master(cdnow_master, lifetimes_utils, freq)
     assert len(got) == 23_570
     assert got.index.equals(want.index)
     for col in ["frequency", "recency", "T", "monetary_value"]:
-        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col)
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col
+        )
 
 
 @pytest.mark.parametrize(
@@ -207,7 +224,9 @@ def test_equal_to_lifetimes_on_cdnow_master(cdnow_master, lifetimes_utils, freq)
     # period (any day for "D", a Sunday for "W") both definitions coincide.
     [("D", "1997-09-30"), ("W", "1997-09-28")],
 )
-def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(cdnow_master, lifetimes_utils, freq, cal_end):
+def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(
+    cdnow_master, lifetimes_utils, freq, cal_end
+):
     kwargs = {"calibration_end": cal_end, "observation_end": "1998-06-30"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -224,14 +243,21 @@ def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(cdnow_master, li
     assert got.index.equals(want.index)
     assert list(got.columns) == list(want.columns)
     for col in want.columns:
-        np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col)
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col
+        )
 
 
 # --- calibration / holdout against the naive reference ----------------------------------------
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=logs, cal_day=st.integers(0, 300), extra=st.integers(1, 200), freq=st.sampled_from(["D", "W", "M"]))
+@given(
+    rows=logs,
+    cal_day=st.integers(0, 300),
+    extra=st.integers(1, 200),
+    freq=st.sampled_from(["D", "W", "M"]),
+)
 def test_calibration_holdout_matches_naive(rows, cal_day, extra, freq):
     df = make_log(rows)
     cal_end = pd.Timestamp("2023-12-20") + pd.Timedelta(days=cal_day)

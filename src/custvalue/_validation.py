@@ -118,9 +118,7 @@ def as_float_array(
         raw = raw.reshape(1)
     if raw.ndim != 1:
         raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
-    if raw.dtype == np.bool_ or not (
-        np.issubdtype(raw.dtype, np.number) or raw.dtype == object
-    ):
+    if raw.dtype == np.bool_ or not (np.issubdtype(raw.dtype, np.number) or raw.dtype == object):
         raise InputTypeError(
             f"`{name}` must hold numbers, got dtype {raw.dtype}; convert it with "
             f"pandas.to_numeric(...) first."
@@ -146,13 +144,9 @@ def as_float_array(
             f"drop or fill them before calling."
         )
     if positive and (bad := arr <= 0).any():
-        raise InputValueError(
-            f"`{name}` must be > 0, but has {_describe_bad(arr, bad)}."
-        )
+        raise InputValueError(f"`{name}` must be > 0, but has {_describe_bad(arr, bad)}.")
     if nonnegative and (bad := arr < 0).any():
-        raise InputValueError(
-            f"`{name}` must be >= 0, but has {_describe_bad(arr, bad)}."
-        )
+        raise InputValueError(f"`{name}` must be >= 0, but has {_describe_bad(arr, bad)}.")
     if integer and (bad := arr != np.round(arr)).any():
         raise InputValueError(
             f"`{name}` must hold whole numbers, but has {_describe_bad(arr, bad)}."

@@ -75,14 +75,17 @@ def _datetimes_to_periods(values: npt.NDArray[np.datetime64], freq: str) -> Floa
 
 def _check_freq(freq: object) -> str:
     if not isinstance(freq, str):
-        raise InputTypeError(f"`freq` must be a pandas period alias such as 'D', 'W' or 'M', got {freq!r}.")
+        raise InputTypeError(
+            f"`freq` must be a pandas period alias such as 'D', 'W' or 'M', got {freq!r}."
+        )
     if freq in _FAST_FREQS:
         return freq
     try:
         pd.Period("2000-01-01", freq=freq)
     except (ValueError, TypeError):
         raise InputValueError(
-            f"`freq` {freq!r} is not a pandas period frequency; use e.g. 'D', 'W', 'M', 'Q' or 'Y'."
+            f"`freq` {freq!r} is not a pandas period frequency; "
+            f"use e.g. 'D', 'W', 'M', 'Q' or 'Y'."
         ) from None
     return freq
 
@@ -136,8 +139,8 @@ def _factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
             offset = values.astype(np.int64) - low
             present = np.bincount(offset, minlength=high - low + 1) > 0
             remap = np.cumsum(present) - 1
-            uniques = np.flatnonzero(present) + low
-            return remap[offset], pd.Index(uniques.astype(values.dtype))
+            kept = np.flatnonzero(present) + low
+            return remap[offset], pd.Index(kept.astype(values.dtype))
     codes, uniques = pd.factorize(ids, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
 
@@ -178,7 +181,9 @@ def _read_log(
 def _period_of(value: object, name: str, log: _Log, freq: str) -> float:
     """Convert an observation/calibration end to the period scale of ``log``."""
     if log.numeric_time:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        if isinstance(value, bool) or not isinstance(
+            value, int | float | np.integer | np.floating
+        ):
             raise InputTypeError(
                 f"`{name}` must be a number because the time column is numeric; got {value!r}."
             )
@@ -196,7 +201,7 @@ def _period_of(value: object, name: str, log: _Log, freq: str) -> float:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise InputValueError(f"`{name}` could not be read as a date: {value!r}.") from None
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise InputValueError(f"`{name}` must be a date, got NaT.")
     if ts.tzinfo is not None:
         if log.tz is None:
