@@ -31,6 +31,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
+# pandas.api.types.infer_dtype results accepted in an object column of numbers.
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+
 
 def check_dataframe(
     data: object,
@@ -38,6 +41,7 @@ def check_dataframe(
     columns: Iterable[str] = (),
     *,
     allow_empty: bool = False,
+    hint: str = "rename the column or pass its name through the matching *_col argument",
 ) -> pd.DataFrame:
     """Check that ``data`` is a DataFrame holding ``columns``; return it unchanged.
 
@@ -59,8 +63,7 @@ def check_dataframe(
     if missing:
         present = ", ".join(repr(c) for c in list(data.columns)[:20])
         raise MissingColumnError(
-            f"`{name}` has no column {missing[0]!r} (columns present: {present}); "
-            f"rename the column or pass its name through the matching *_col argument."
+            f"`{name}` has no column {missing[0]!r} (columns present: {present}); {hint}."
         )
     if not allow_empty and len(data) == 0:
         raise InputValueError(f"`{name}` is empty; pass at least one row.")
@@ -124,6 +127,13 @@ def as_float_array(
             f"pandas.to_numeric(...) first."
         )
     if raw.dtype == object:
+        kind = pd.api.types.infer_dtype(raw, skipna=True)
+        if kind not in _NUMERIC_KINDS:
+            first = next((v for v in raw if not isinstance(v, numbers.Real)), raw[0])
+            raise InputTypeError(
+                f"`{name}` must hold numbers, but holds {kind} values (e.g. {first!r}); "
+                f"convert it with pandas.to_numeric(...) first."
+            )
         try:
             arr = raw.astype(np.float64)
         except (TypeError, ValueError):

@@ -25,12 +25,26 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._rfm_kernels import customer_periods, distinct_period_counts
+from custvalue._rfm_scores import rfm_scores
+from custvalue._rfm_segments import (
+    SegmentRule,
+    SegmentRulesReport,
+    check_segment_rules,
+    rfm_segments,
+    segment_rules,
+)
 from custvalue._validation import as_float_array, check_dataframe
 from custvalue.errors import InputTypeError, InputValueError
 
 __all__ = [
+    "SegmentRule",
+    "SegmentRulesReport",
     "calibration_holdout_summary",
+    "check_segment_rules",
+    "rfm_scores",
+    "rfm_segments",
     "rfm_summary",
+    "segment_rules",
 ]
 
 FloatArray = npt.NDArray[np.float64]
