@@ -1,0 +1,614 @@
+"""Numba kernels of :mod:`custvalue.commission`.
+
+All money is int64 minor units; rates and margin-rate bounds are int64 parts
+per ``RATE_SCALE`` (10**9).  Every kernel is one pass over contiguous arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from custvalue._jit import jit
+from custvalue._money import mul_div_round, round_quotient
+
+__all__ = [
+    "RATE_SCALE",
+    "dense_codes",
+    "graduated_commission",
+    "line_commission",
+    "margin_tiers",
+    "retroactive_commission",
+    "statement_totals",
+    "sum_by_group",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Rates, shares and margin-rate bounds are integers in parts per RATE_SCALE.
+RATE_SCALE: Final = 1_000_000_000
+_S = 1_000_000_000
+# Margin rates are clamped to +-_CLAMP (plan bounds are limited to +-10 = 1000 %).
+_CLAMP = 20
+# b * _S fits in int64 for 0 <= b < _FAST_DEN
+_FAST_DEN = 9_223_372_036
+
+
+_SALE = 0
+_RETURN = 1
+_REVERSAL = 2
+_NEGATIVE = 3
+_BELOW = 4
+# |L * r| fits in int64 for |L| <= 10 * _S and 0 < r < _FAST_MUL
+_FAST_MUL = 900_000_000
+_OPEN = np.iinfo(np.int64).min
+_NS_PER_DAY = 86_400_000_000_000
+
+
+@jit
+def tier_of(m: int, r: int, lowers: IntArray) -> int:
+    """Tier of margin rate ``m / r`` (exact): last tier whose lower bound is ``<= m / r``.
+
+    The general (dividing) route; the kernels inline a faster exact comparison
+    for ordinary magnitudes.
+
+    ``lowers`` holds the tiers' lower bounds in parts per 10**9 (int64 min for
+    an open first bound); -1 means below the first tier.  ``r == 0`` means
+    margin rate 0.
+    """
+    if r < 0:
+        m = -m
+        r = -r
+    t = lowers.size - 1
+    if r == 0:
+        q = 0
+    else:
+        a = m // r
+        b = m - a * r
+        if a < -_CLAMP:
+            q = -_CLAMP * _S
+        elif a > _CLAMP:
+            q = _CLAMP * _S
+        elif r < _FAST_DEN:
+            q = a * _S + (b * _S) // r
+        else:
+            frac = 0
+            for _ in range(9):  # long division, one decimal digit at a time
+                b *= 10
+                d = b // r
+                b -= d * r
+                frac = frac * 10 + d
+            q = a * _S + frac
+    while t >= 0 and lowers[t] > q:
+        t -= 1
+    return t
+
+
+@jit
+def margin_tiers(
+    margin: IntArray, revenue: IntArray, lowers: IntArray, out_tier: IntArray
+) -> None:
+    """``out_tier[i] = tier_of(margin[i], revenue[i], lowers)`` (see :func:`tier_of`)."""
+    n_low = lowers.size
+    for i in range(margin.size):
+        m = margin[i]
+        r = revenue[i]
+        if 0 < r < _FAST_MUL and -_FAST_MUL < m < _FAST_MUL:
+            # m / r >= L / S  <=>  m * S >= L * r: no division, no overflow (|L| <= 10 S);
+            # sorted bounds: count the satisfied ones without branches (an open
+            # bound's product wraps but is not used)
+            ms = m * _S
+            cnt = 0
+            for u in range(n_low):
+                low = lowers[u]
+                cnt += (low == _OPEN) | (low * r <= ms)
+            out_tier[i] = cnt - 1
+        else:
+            out_tier[i] = tier_of(m, r, lowers)
+
+
+@jit
+def prepare_lines(
+    rev: IntArray,
+    other: IntArray,
+    has_other: bool,
+    other_is_margin: bool,
+    prod_pos: IntArray,
+    prod_tier: IntArray,
+    prod_negative: npt.NDArray[np.bool_],
+    use_product: bool,
+    lowers: IntArray,
+    basis_is_margin: bool,
+    zero_negative: bool,
+    tier_rates: IntArray,
+    price: bool,
+    mode: int,
+    out_tier: IntArray,
+    out_pay_tier: IntArray,
+    out_basis: IntArray,
+    out_kind: npt.NDArray[np.int8],
+    out_comm: IntArray,
+) -> tuple[int, int]:
+    """Tier, kind and basis of every line in one pass, and with ``price`` its commission.
+
+    ``out_pay_tier`` (the tier paid: -1 for zeroed negative margins) is written
+    when ``price`` is false; with ``price``, ``out_comm`` receives
+    ``round(basis * tier_rates[pay tier] / 10**9)`` instead.  Returns
+    ``(0, -1)`` or an error ``(code, position)``: code 1 = a cost with the
+    wrong sign, code 2 = a cost (margin) without a price.
+    """
+    n_low = lowers.size
+    for i in range(rev.size):
+        r = rev[i]
+        if has_other:
+            if other_is_margin:
+                m = other[i]
+            else:
+                c = other[i]
+                if (r > 0 and c < 0) or (r < 0 and c > 0):
+                    return 1, i
+                m = r - c
+            if r == 0 and m != 0:
+                return 2, i
+            neg = (r > 0 and m < 0) or (r < 0 and m > 0)
+        else:
+            m = 0
+            neg = prod_negative[prod_pos[i]]
+        if use_product:
+            t = prod_tier[prod_pos[i]]
+        elif 0 < r < _FAST_MUL and -_FAST_MUL < m < _FAST_MUL:
+            # inline fast path of tier_of (see margin_tiers)
+            ms = m * _S
+            t = -1
+            for u in range(n_low):
+                low = lowers[u]
+                t += (low == _OPEN) | (low * r <= ms)
+        else:
+            t = tier_of(m, r, lowers)
+        out_tier[i] = t
+        b = m if basis_is_margin else r
+        k = _SALE
+        if r < 0:
+            k = _RETURN
+        if t < 0:
+            k = _BELOW
+        pt = t
+        if zero_negative and neg:
+            k = _NEGATIVE
+            b = 0
+            pt = -1
+        out_kind[i] = k
+        out_basis[i] = b
+        if price:
+            if pt < 0:
+                out_comm[i] = 0
+            elif 0 <= b < _FAST_DEN:
+                p = b * tier_rates[pt]  # < 2**63 since rates <= _S
+                q = p // _S
+                out_comm[i] = round_quotient(q, p - q * _S, _S, mode)
+            else:
+                out_comm[i] = mul_div_round(b, tier_rates[pt], _S, mode)
+        else:
+            out_pay_tier[i] = pt
+    return 0, -1
+
+
+@jit
+def _period_of_day(days: int, freq: int) -> int:
+    """Period ordinal (months/quarters/years since 1970) of a day count since 1970-01-01."""
+    z = days + 719468  # civil-from-days (proleptic Gregorian)
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    if month <= 2:
+        y += 1
+    if freq == 3:
+        return y - 1970
+    mo = (y - 1970) * 12 + month - 1
+    return mo if freq == 1 else mo // 3
+
+
+@jit
+def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tuple[int, int]:
+    """Period ordinal of each datetime, minus the smallest one.
+
+    ``values`` are int64 counts of a unit with ``per_day`` units per day;
+    ``freq``: 0 = none (all 0), 1 = month, 2 = quarter, 3 = year.  Ordinals
+    are pandas ``Period.ordinal`` values.  ``out[i]`` receives ordinal - min.
+    Returns ``(min ordinal, number of ordinals from min to max)``, or
+    ``(position, -1)`` for the first NaT.
+    """
+    n = values.size
+    if n == 0:
+        return 0, 0
+    vmin = values[0]
+    vmax = values[0]
+    for i in range(n):
+        v = values[i]
+        if v == _OPEN:  # NaT is int64 min
+            return i, -1
+        vmin = min(vmin, v)
+        vmax = max(vmax, v)
+    if freq == 0:
+        for i in range(n):
+            out[i] = 0
+        return 0, 1
+    dmin = vmin // per_day
+    dmax = vmax // per_day
+    omin = _period_of_day(dmin, freq)
+    omax = _period_of_day(dmax, freq)
+    if dmax - dmin < 50_000_000:
+        table = np.empty(dmax - dmin + 1, dtype=np.int64)
+        for d in range(dmin, dmax + 1):
+            table[d - dmin] = _period_of_day(d, freq) - omin
+        if per_day == _NS_PER_DAY:  # division by a constant: multiply-shift
+            for i in range(n):
+                out[i] = table[values[i] // _NS_PER_DAY - dmin]
+        else:
+            for i in range(n):
+                out[i] = table[values[i] // per_day - dmin]
+    else:
+        for i in range(n):
+            out[i] = _period_of_day(values[i] // per_day, freq) - omin
+    return omin, omax - omin + 1
+
+
+@jit
+def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
+    """Credits grouped by statement, each group in (key, position) order.
+
+    A stable counting sort by statement, then a stable sort of each group by
+    key on a contiguous copy of the keys (few random reads).
+    """
+    counts = np.zeros(n_stmt + 1, dtype=np.int64)
+    for i in range(stmt.size):
+        counts[stmt[i] + 1] += 1
+    for g in range(n_stmt):
+        counts[g + 1] += counts[g]
+    order = np.empty(stmt.size, dtype=np.int64)
+    gk = np.empty(stmt.size, dtype=np.int64)
+    fill = counts[:-1].copy()
+    for i in range(stmt.size):
+        g = stmt[i]
+        order[fill[g]] = i
+        gk[fill[g]] = key[i]
+        fill[g] += 1
+    for g in range(n_stmt):
+        lo = counts[g]
+        hi = counts[g + 1]
+        sorted_ = True
+        for a in range(lo + 1, hi):
+            if gk[a] < gk[a - 1]:
+                sorted_ = False
+                break
+        if sorted_:
+            continue
+        if hi - lo <= 64:
+            for a in range(lo + 1, hi):  # insertion sort, stable
+                x = order[a]
+                kx = gk[a]
+                b = a - 1
+                while b >= lo and gk[b] > kx:
+                    order[b + 1] = order[b]
+                    gk[b + 1] = gk[b]
+                    b -= 1
+                order[b + 1] = x
+                gk[b + 1] = kx
+        else:
+            perm = np.argsort(gk[lo:hi], kind="mergesort")
+            seg = order[lo:hi].copy()
+            for a in range(hi - lo):
+                order[lo + a] = seg[perm[a]]
+    return order
+
+
+@jit
+def credit_rates(
+    tier: IntArray, bracket: IntArray, rates: IntArray, n_br: int, out: IntArray
+) -> None:
+    """Rate (parts per 10**9) of each credit from its tier and bracket; 0 without a tier."""
+    for i in range(tier.size):
+        t = tier[i]
+        out[i] = 0 if t < 0 else rates[t * n_br + bracket[i]]
+
+
+@jit
+def line_commission(basis: IntArray, rate: IntArray, mode: int, out: IntArray) -> None:
+    """``out[i] = round(basis[i] * rate[i] / 10**9)`` with rounding rule ``mode``."""
+    for i in range(basis.size):
+        out[i] = mul_div_round(basis[i], rate[i], _S, mode)
+
+
+@jit
+def line_commission_tiered(
+    basis: IntArray, tier: IntArray, tier_rates: IntArray, mode: int, out: IntArray
+) -> None:
+    """Per-line commission at the rate of each line's tier (tier -1 pays 0)."""
+    for i in range(basis.size):
+        t = tier[i]
+        if t < 0:
+            out[i] = 0
+            continue
+        b = basis[i]
+        r = tier_rates[t]
+        if 0 <= b < _FAST_DEN:
+            p = b * r  # < 2**63 since r <= _S
+            q = p // _S
+            out[i] = round_quotient(q, p - q * _S, _S, mode)
+        else:
+            out[i] = mul_div_round(b, r, _S, mode)
+
+
+@jit
+def _bracket_of(v: int, lows: IntArray) -> int:
+    k = lows.size - 1
+    while k > 0 and lows[k] > v:
+        k -= 1
+    return k
+
+
+@jit
+def graduated_commission(
+    basis: IntArray,
+    tier: IntArray,
+    stmt: IntArray,
+    priced: npt.NDArray[np.bool_],
+    rates: IntArray,
+    lows: IntArray,
+    n_stmt: int,
+    mode: int,
+    out: IntArray,
+    out_bracket: IntArray,
+    volume: IntArray,
+) -> None:
+    """Marginal (graduated) commission on each statement's running volume.
+
+    Credits are visited in array order (the caller permutes them into each
+    statement's date order, which keeps every access sequential).  Each moves
+    its statement's running volume from ``V`` to ``V + basis``; the part of
+    that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
+    bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
+    signed like the basis, and the sum is rounded once.  Credits with
+    ``priced[i]`` false only move the volume (their commission is set
+    elsewhere).  ``out_bracket`` is the bracket of the last unit of basis
+    moved; ``volume`` ends as each statement's final volume.
+    """
+    n_br = lows.size
+    for g in range(n_stmt):
+        volume[g] = 0
+    for i in range(basis.size):
+        g = stmt[i]
+        v0 = volume[g]
+        b = basis[i]
+        v1 = v0 + b
+        volume[g] = v1
+        x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
+        kb = n_br - 1
+        while kb > 0 and lows[kb] > x:
+            kb -= 1
+        out_bracket[i] = kb
+        if not priced[i]:
+            continue
+        t = tier[i]
+        if t < 0 or b == 0:
+            out[i] = 0
+            continue
+        lo = min(v0, v1)
+        hi = max(v0, v1)
+        acc_q = 0  # integer part of sum(portion * rate) / S
+        acc_r = 0  # remainder, kept in [0, S)
+        for k in range(n_br):
+            a = lo if k == 0 else max(lo, lows[k])
+            e = hi if k == n_br - 1 else min(hi, lows[k + 1])
+            if e <= a:
+                continue
+            p = e - a
+            if b < 0:
+                p = -p
+            rk = rates[t * n_br + k]
+            pq = p // _S
+            pr = p - pq * _S
+            acc_q += pq * rk
+            acc_r += pr * rk
+            c = acc_r // _S
+            acc_q += c
+            acc_r -= c * _S
+        out[i] = round_quotient(acc_q, acc_r, _S, mode)
+
+
+@jit
+def retroactive_commission(
+    basis: IntArray,
+    tier: IntArray,
+    stmt: IntArray,
+    priced: npt.NDArray[np.bool_],
+    rates: IntArray,
+    lows: IntArray,
+    n_stmt: int,
+    mode: int,
+    out: IntArray,
+    out_bracket: IntArray,
+    volume: IntArray,
+) -> None:
+    """Retroactive commission: the bracket of each statement's total volume applies to all.
+
+    ``volume[g]`` becomes the sum of the basis of every credit of statement
+    ``g`` (priced or not); its bracket ``k`` (``lows[k] <= volume < lows[k+1]``,
+    bracket 0 also below ``lows[0]``) sets the rate ``rates[tier, k]`` of every
+    priced credit of the statement.
+    """
+    n_br = lows.size
+    for g in range(n_stmt):
+        volume[g] = 0
+    for i in range(basis.size):
+        volume[stmt[i]] += basis[i]
+    reached = np.empty(n_stmt, dtype=np.int64)
+    for g in range(n_stmt):
+        reached[g] = _bracket_of(volume[g], lows)
+    for i in range(basis.size):
+        k = reached[stmt[i]]
+        out_bracket[i] = k
+        if not priced[i]:
+            continue
+        t = tier[i]
+        if t < 0:
+            out[i] = 0
+        else:
+            out[i] = mul_div_round(basis[i], rates[t * n_br + k], _S, mode)
+
+
+@jit
+def statement_totals(
+    stmt: IntArray,
+    basis: IntArray,
+    comm: IntArray,
+    kind: npt.NDArray[np.int8],
+    n_stmt: int,
+    out_basis: IntArray,
+    out_comm: IntArray,
+    out_rev: IntArray,
+    out_count: IntArray,
+) -> None:
+    """Sum basis, commission and reversal commission of credits per statement."""
+    for g in range(n_stmt):
+        out_basis[g] = 0
+        out_comm[g] = 0
+        out_rev[g] = 0
+        out_count[g] = 0
+    for i in range(stmt.size):
+        g = stmt[i]
+        out_basis[g] += basis[i]
+        out_comm[g] += comm[i]
+        out_count[g] += 1
+        if kind[i] == _RETURN or kind[i] == _REVERSAL:
+            out_rev[g] += comm[i]
+
+
+@jit
+def statements_dense(
+    sp: IntArray,
+    per: IntArray,
+    n_per: int,
+    span: int,
+    basis: IntArray,
+    comm: IntArray,
+    kind: npt.NDArray[np.int8],
+    out_stmt: IntArray,
+    write_stmt: bool,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Statements keyed by ``sp * n_per + per`` (``span`` keys), in key order.
+
+    Returns ``(keys, count, basis, commission, reversals)``, one entry
+    per non-empty key, and with ``write_stmt`` fills ``out_stmt`` with each
+    credit's statement.
+    Reversals are credits of kind return (1) or reversal (2).
+    """
+    cnt = np.zeros(span, dtype=np.int64)
+    bas = np.zeros(span, dtype=np.int64)
+    com = np.zeros(span, dtype=np.int64)
+    rv = np.zeros(span, dtype=np.int64)
+    for i in range(sp.size):
+        key = sp[i] * n_per + per[i]
+        cnt[key] += 1
+        bas[key] += basis[i]
+        com[key] += comm[i]
+        if kind[i] == _RETURN or kind[i] == _REVERSAL:
+            rv[key] += comm[i]
+    k = 0
+    for key in range(span):
+        if cnt[key] > 0:
+            k += 1
+    keys = np.empty(k, dtype=np.int64)
+    o_cnt = np.empty(k, dtype=np.int64)
+    o_bas = np.empty(k, dtype=np.int64)
+    o_com = np.empty(k, dtype=np.int64)
+    o_rv = np.empty(k, dtype=np.int64)
+    j = 0
+    for key in range(span):
+        if cnt[key] > 0:
+            keys[j] = key
+            o_cnt[j] = cnt[key]
+            o_bas[j] = bas[key]
+            o_com[j] = com[key]
+            o_rv[j] = rv[key]
+            cnt[key] = j  # reuse as the key -> statement map
+            j += 1
+    if write_stmt:
+        for i in range(sp.size):
+            out_stmt[i] = cnt[sp[i] * n_per + per[i]]
+    return keys, o_cnt, o_bas, o_com, o_rv
+
+
+@jit
+def statement_codes(
+    sp: IntArray, per: IntArray, n_per: int, span: int, out_stmt: IntArray
+) -> IntArray:
+    """Statement of each credit (keys ``sp * n_per + per`` in key order); returns the keys."""
+    seen = np.zeros(span, dtype=np.int64)
+    for i in range(sp.size):
+        seen[sp[i] * n_per + per[i]] = 1
+    k = 0
+    for key in range(span):
+        if seen[key]:
+            k += 1
+    keys = np.empty(k, dtype=np.int64)
+    j = 0
+    for key in range(span):
+        if seen[key]:
+            keys[j] = key
+            seen[key] = j
+            j += 1
+    for i in range(sp.size):
+        out_stmt[i] = seen[sp[i] * n_per + per[i]]
+    return keys
+
+
+@jit
+def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
+    """``out[g] = values[offsets[g]:offsets[g+1]].sum()`` in exact int64."""
+    for g in range(out.size):
+        s = 0
+        for j in range(offsets[g], offsets[g + 1]):
+            s += values[j]
+        out[g] = s
+
+
+@jit
+def min_max(values: IntArray) -> tuple[int, int]:
+    """Smallest and largest value of a non-empty array, in one pass."""
+    lo = values[0]
+    hi = values[0]
+    for i in range(values.size):
+        v = values[i]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return lo, hi
+
+
+@jit
+def dense_codes(keys: IntArray, lo: int, span: int, out: IntArray, uniq: IntArray) -> int:
+    """Codes 0..k-1 of ``keys`` in ascending key order, for keys in ``[lo, lo + span)``.
+
+    ``out`` receives each key's code, ``uniq[:k]`` the distinct keys in order;
+    returns ``k``.
+    """
+    seen = np.zeros(span, dtype=np.int64)
+    for i in range(keys.size):
+        seen[keys[i] - lo] = 1
+    k = 0
+    for s in range(span):
+        if seen[s]:
+            seen[s] = k
+            uniq[k] = lo + s
+            k += 1
+        else:
+            seen[s] = -1
+    for i in range(keys.size):
+        out[i] = seen[keys[i] - lo]
+    return k
