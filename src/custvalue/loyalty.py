@@ -42,6 +42,13 @@ from custvalue._loyalty_kernels import (
     regularity_stats,
     tier_timeline,
 )
+from custvalue._transactions import (
+    TransactionLog,
+    filter_window,
+    period_of,
+    read_transactions,
+    sorting_order,
+)
 from custvalue._validation import (
     as_float_array,
     check_choice,
@@ -50,7 +57,6 @@ from custvalue._validation import (
     check_scalar,
 )
 from custvalue.errors import InputTypeError, InputValueError
-from custvalue.rfm import _Log, _period_of, _read_log, _sorting_order
 
 __all__ = [
     "COMPONENTS",
@@ -116,31 +122,9 @@ _MAX_TIERS: Final[int] = 100
 # =============================================================================
 
 
-def _filter_window(log: _Log, end: float) -> tuple[IntArray, pd.Index, FloatArray, FloatArray]:
-    """Keep the lines up to period ``end``; re-code the customers that remain."""
-    keep = log.periods <= end
-    codes, ids, periods, amounts = log.codes, log.ids, log.periods, log.amounts
-    if keep.all():
-        return codes, ids, periods, amounts
-    if not keep.any():
-        raise InputValueError(
-            "`observation_end` is before every transaction; pass a later date "
-            "(or None for the latest transaction)."
-        )
-    present = np.zeros(len(ids), dtype=np.bool_)
-    present[codes[keep]] = True
-    remap = np.cumsum(present) - 1
-    return (
-        np.ascontiguousarray(remap[codes[keep]], dtype=np.int64),
-        ids[present],
-        np.ascontiguousarray(periods[keep]),
-        np.ascontiguousarray(amounts[keep]),
-    )
-
-
 def _sorted_codes(codes: IntArray, ids: pd.Index) -> tuple[IntArray, pd.Index]:
     """Re-code customers so that code order is ascending id order."""
-    order = _sorting_order(ids)
+    order = sorting_order(ids)
     if np.array_equal(order, np.arange(len(ids))):
         return codes, ids
     rank = np.empty(len(ids), dtype=np.int64)
@@ -298,13 +282,13 @@ def purchase_regularity(
     b                    2           20.0          NaN            0.8    -0.500000
     c                    1            NaN          NaN            NaN          NaN
     """
-    log = _read_log(transactions, customer_col, date_col, amount_col, freq)
+    log = read_transactions(transactions, customer_col, date_col, amount_col, freq)
     end = (
         float(log.periods.max())
         if observation_end is None
-        else _period_of(observation_end, "observation_end", log, str(freq))
+        else period_of(observation_end, "observation_end", log, str(freq))
     )
-    codes, ids, periods, amounts = _filter_window(log, end)
+    codes, ids, periods, amounts = filter_window(log, end)
     codes, ids = _sorted_codes(codes, ids)
     purchases, last, mean_gap, sd_gap, trend = regularity_stats(codes, periods, amounts, len(ids))
     inactivity = end - last
@@ -1004,7 +988,7 @@ def _check_tiers(tiers: object) -> tuple[list[Any], FloatArray]:
     return names, np.ascontiguousarray(values, dtype=np.float64)
 
 
-def _date_list(value: object, name: str, log: _Log) -> IntArray:
+def _date_list(value: object, name: str, log: TransactionLog) -> IntArray:
     """Sorted, distinct day ordinals of one date or a sequence of dates."""
     if isinstance(value, str | pd.Timestamp | np.datetime64) or not np.iterable(value):
         items: list[object] = [value]
@@ -1014,7 +998,7 @@ def _date_list(value: object, name: str, log: _Log) -> IntArray:
         raise InputValueError(f"`{name}` is empty; pass at least one date.")
     days = np.array(
         [
-            _period_of(item, f"{name}[{i}]" if len(items) > 1 else name, log, "D")
+            period_of(item, f"{name}[{i}]" if len(items) > 1 else name, log, "D")
             for i, item in enumerate(items)
         ],
         dtype=np.float64,
@@ -1033,9 +1017,9 @@ def _calendar_log(
     customer_col: str,
     date_col: str,
     value_col: str | None,
-) -> _Log:
+) -> TransactionLog:
     frame = check_dataframe(frame, name, columns)
-    log = _read_log(frame, customer_col, date_col, value_col, "D")
+    log = read_transactions(frame, customer_col, date_col, value_col, "D")
     if log.numeric_time:
         raise InputTypeError(
             f"column {date_col!r} (argument `date_col`) of `{name}` must hold dates "
@@ -1352,7 +1336,7 @@ def points_balance(
     log = _calendar_log(ledger, "ledger", columns, customer_col, date_col, None)
     points = as_float_array(ledger[points_col], f"column {points_col!r}", integer=True)
     rule = _check_expiry(expiry)
-    end = float(log.periods.max()) if as_of is None else _period_of(as_of, "as_of", log, "D")
+    end = float(log.periods.max()) if as_of is None else period_of(as_of, "as_of", log, "D")
     keep = log.periods <= end
     if not keep.any():
         raise InputValueError(

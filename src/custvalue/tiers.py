@@ -48,6 +48,15 @@ from custvalue._tiers_kernels import (
     purchase_history,
     sort_descending,
 )
+from custvalue._transactions import (
+    TransactionLog,
+    factorize_ids,
+    first_bad,
+    period_of,
+    read_transactions,
+    sorting_order,
+    time_column,
+)
 from custvalue._validation import (
     as_float_array,
     check_choice,
@@ -57,15 +66,6 @@ from custvalue._validation import (
     common_index,
 )
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-from custvalue.rfm import (
-    _factorize_ids,
-    _first_bad,
-    _Log,
-    _period_of,
-    _read_log,
-    _sorting_order,
-    _time_column,
-)
 
 __all__ = [
     "ComputedABC",
@@ -564,17 +564,17 @@ def _read_lines(
     df = check_dataframe(
         transactions, "transactions", [customer_col, date_col, revenue_col, third, *extra]
     )
-    codes, ids = _factorize_ids(df[customer_col])
+    codes, ids = factorize_ids(df[customer_col])
     if (missing := codes < 0).any():
         raise InputValueError(
             f"column {customer_col!r} (argument `customer_col`) has missing customer ids in "
-            f"{_first_bad(missing, df[customer_col])}; drop those rows or fill the ids."
+            f"{first_bad(missing, df[customer_col])}; drop those rows or fill the ids."
         )
     months, tz = _month_column(df, date_col)
     revenue = as_float_array(df[revenue_col], f"column {revenue_col!r}")
     other = as_float_array(df[third], f"column {third!r}")
     profit = revenue - other if cost_col is not None else other
-    order = _sorting_order(ids)
+    order = sorting_order(ids)
     if ids.is_monotonic_increasing:
         customers = codes
     else:
@@ -602,7 +602,7 @@ def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
         nat = np.isnat(values)
         if nat.any():
             raise InputValueError(
-                f"column {date_col!r} has missing dates (NaT) in {_first_bad(nat, col)}; "
+                f"column {date_col!r} has missing dates (NaT) in {first_bad(nat, col)}; "
                 f"drop or fill those rows first."
             )
         return month_ordinals(values.view(np.int64)), tz
@@ -611,7 +611,7 @@ def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
             f"column {date_col!r} (argument `date_col`) must hold datetimes to form calendar "
             f"periods, got numeric dtype {dtype}; convert it with pandas.to_datetime(...)."
         )
-    _time_column(df, date_col, "M")  # raises the detailed error for other dtypes
+    time_column(df, date_col, "M")  # raises the detailed error for other dtypes
     raise InputTypeError(f"column {date_col!r} (argument `date_col`) must hold datetimes.")
 
 
@@ -782,7 +782,7 @@ def _factorize_by(column: pd.Series, by: str) -> tuple[IntArray, pd.Index]:
     if (missing := codes < 0).any():
         raise InputValueError(
             f"column {by!r} (argument `by`) has missing values in "
-            f"{_first_bad(missing, column)}; drop those rows or fill them."
+            f"{first_bad(missing, column)}; drop those rows or fill them."
         )
     return codes, pd.Index(uniques, name=by)
 
@@ -888,7 +888,7 @@ def grade_by_profit(
     else:
         if isinstance(at, pd.Period):
             at = at.start_time
-        probe = _Log(
+        probe = TransactionLog(
             codes=lines.customers,
             ids=lines.ids,
             periods=np.zeros(0),
@@ -897,7 +897,7 @@ def grade_by_profit(
             tz=lines.tz,
             numeric_time=False,
         )
-        month = int(_period_of(at, "at", probe, "M"))
+        month = int(period_of(at, "at", probe, "M"))
         target = int(_to_period(np.array([month], dtype=np.int64), period)[0])
         if not pmin <= target <= pmax:
             first = pd.Period(ordinal=pmin, freq=period)
@@ -1669,11 +1669,11 @@ def lifecycle_stages(
 def _history(
     df: pd.DataFrame, customer_col: str, date_col: str, freq: str, observation_end: object
 ) -> tuple[pd.Index, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    log = _read_log(df, customer_col, date_col, None, freq)
+    log = read_transactions(df, customer_col, date_col, None, freq)
     end = (
         float(log.periods.max())
         if observation_end is None
-        else _period_of(observation_end, "observation_end", log, freq)
+        else period_of(observation_end, "observation_end", log, freq)
     )
     codes, ids, periods = log.codes, log.ids, log.periods
     keep = periods <= end
@@ -1696,7 +1696,7 @@ def _history(
     last_gap = last - second
     with np.errstate(divide="ignore", invalid="ignore"):
         rhythm_before = np.where(distinct >= 3, (second - first) / (distinct - 2), np.nan)
-    order = _sorting_order(ids)
+    order = sorting_order(ids)
     return (
         ids[order],
         frequency[order],
@@ -1724,13 +1724,13 @@ def _summary_columns(df: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArray
     T = as_float_array(df["T"], "column 'T'", nonnegative=True)
     if (bad := recency > T).any():
         raise InputValueError(
-            f"column 'recency' exceeds column 'T' in {_first_bad(bad, df['T'])}; recency is "
+            f"column 'recency' exceeds column 'T' in {first_bad(bad, df['T'])}; recency is "
             f"measured from the first purchase, so it cannot exceed the customer's age T."
         )
     if (bad := (frequency >= 1) & (recency <= 0)).any():
         raise InputValueError(
             f"column 'recency' is 0 for repeat customers (frequency >= 1) in "
-            f"{_first_bad(bad, df['recency'])}; repeat purchases need recency > 0."
+            f"{first_bad(bad, df['recency'])}; repeat purchases need recency > 0."
         )
     return df.index, frequency, recency, T
 
