@@ -466,9 +466,7 @@ or pandas.DataFrame, default "classic4"
     _check_usable(first, rule_list, boxes, default)
 
     # Map each cell to its category code.
-    code_of_rule = np.array(
-        [categories.index(rule.name) for rule in rule_list], dtype=np.int64
-    )
+    code_of_rule = np.array([categories.index(rule.name) for rule in rule_list], dtype=np.int64)
     default_code = categories.index(default) if default is not None else -1
     table: npt.NDArray[np.int64] = np.where(
         first >= 0, code_of_rule[np.maximum(first, 0)], default_code
@@ -479,9 +477,7 @@ or pandas.DataFrame, default "classic4"
         if isinstance(scheme, str) and scheme == "cube8"
         else "pass the `bins` the scores were computed with"
     )
-    r, f, m = (
-        _score_column(data, dim, b, hint) for dim, b in zip(_DIMS, nbins, strict=True)
-    )
+    r, f, m = (_score_column(data, dim, b, hint) for dim, b in zip(_DIMS, nbins, strict=True))
     flat = ((r - 1) * nbins[1] + (f - 1)) * nbins[2] + (m - 1)
     codes: npt.NDArray[np.int64] = table[flat]
     result = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
@@ -697,9 +693,7 @@ def _rules_from_frame(frame: pd.DataFrame) -> list[SegmentRule]:
             hi = as_float_array(frame[hi_col], f"rules[{hi_col!r}]", integer=True)
             ranges[dim] = [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
         elif dim in frame.columns:
-            ranges[dim] = [
-                None if _is_missing(v) else v for v in frame[dim].to_list()
-            ]
+            ranges[dim] = [None if _is_missing(v) else v for v in frame[dim].to_list()]
         else:
             raise MissingColumnError(
                 f"the rules DataFrame has neither columns {lo_col!r} and {hi_col!r} nor a "
