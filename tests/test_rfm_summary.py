@@ -80,6 +80,7 @@ logs = st.lists(
 
 ID_KINDS = {
     "dense int": lambda c: c,
+    "negative int": lambda c: 7 * c - 20,  # offset coding from a negative minimum
     "sparse int": lambda c: (c - 3) * 10**12,  # too wide a range for offset coding
     "str": lambda c: f"c{c}",
 }

@@ -56,21 +56,22 @@ def customer_periods(
     """
     n = codes.shape[0]
     # Counting sort of the transactions by customer code (O(n), stable), moving the
-    # values themselves so that the per-customer pass below reads memory in order.
+    # values themselves, interleaved, so that each transaction costs one scattered
+    # write and the per-customer pass below reads memory in order.
     start = np.zeros(n_customers + 1, dtype=np.int64)
     for i in range(n):
         start[codes[i] + 1] += 1
     for c in range(n_customers):
         start[c + 1] += start[c]
     fill = start[:-1].copy()
-    t_sorted = np.empty(n)
-    a_sorted = np.empty(n)
+    ta = np.empty((n, 2))
     for i in range(n):
         c = codes[i]
         j = fill[c]
-        t_sorted[j] = periods[i]
-        a_sorted[j] = amounts[i]
+        ta[j, 0] = periods[i]
+        ta[j, 1] = amounts[i]
         fill[c] = j + 1
+    t_sorted = ta[:, 0]
 
     first = np.empty(n_customers)
     last = np.empty(n_customers)
@@ -83,14 +84,14 @@ def customer_periods(
         t_min = np.inf
         t_max = -np.inf
         for j in range(lo, hi):
-            t_min = min(t_min, t_sorted[j])
-            t_max = max(t_max, t_sorted[j])
+            t_min = min(t_min, ta[j, 0])
+            t_max = max(t_max, ta[j, 0])
         s = 0.0
         rep = 0.0
         for j in range(lo, hi):
-            s += a_sorted[j]
-            if t_sorted[j] != t_min:
-                rep += a_sorted[j]
+            s += ta[j, 1]
+            if ta[j, 0] != t_min:
+                rep += ta[j, 1]
         distinct = 1
         if t_max > t_min:
             seg = t_sorted[lo:hi]
@@ -123,3 +124,26 @@ def distinct_period_counts(
         if lines[c] == 0:
             n_periods[c] = 0
     return n_periods, total, lines
+
+
+@jit
+def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntArray]:
+    """Code integer ids by their offset from ``low = values.min()``, in ascending id order.
+
+    Returns the code of each value and the sorted distinct offsets.
+    """
+    present = np.zeros(span, dtype=np.bool_)
+    for v in values:
+        present[v - low] = True
+    code_of = np.empty(span, dtype=np.int64)
+    kept = np.empty(span, dtype=np.int64)
+    k = 0
+    for s in range(span):
+        if present[s]:
+            code_of[s] = k
+            kept[k] = s
+            k += 1
+    codes = np.empty(values.shape[0], dtype=np.int64)
+    for i in range(values.shape[0]):
+        codes[i] = code_of[values[i] - low]
+    return codes, kept[:k].copy()

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._rfm_kernels import offset_codes
 from custvalue._validation import as_float_array, check_dataframe
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -123,11 +124,10 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
         values = ids.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low < 4 * len(values) + 1024:
-            offset = values.astype(np.int64) - low
-            present = np.bincount(offset, minlength=high - low + 1) > 0
-            remap = np.cumsum(present) - 1
-            kept = np.flatnonzero(present) + low
-            return remap[offset], pd.Index(kept.astype(values.dtype))
+            codes, kept = offset_codes(
+                np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
+            )
+            return codes, pd.Index((kept + low).astype(values.dtype))
     codes, uniques = pd.factorize(ids, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
 
@@ -206,7 +206,7 @@ def period_of(value: object, name: str, log: TransactionLog, freq: str) -> float
 def sorting_order(ids: pd.Index) -> IntArray:
     """Positions that sort the customer ids ascending (fast paths for numbers and strings)."""
     if ids.is_monotonic_increasing:
-        return np.arange(len(ids))
+        return np.arange(len(ids), dtype=np.int64)
     if ids.dtype.kind in "iufmM":
         return np.argsort(ids.to_numpy())
     if pd.api.types.infer_dtype(ids, skipna=False) == "string":

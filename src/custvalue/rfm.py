@@ -163,8 +163,11 @@ def _summarize(log: TransactionLog, end: float) -> pd.DataFrame:
     if log.has_amounts:
         out["total_value"] = total
     out["inactivity"] = T - recency
-    order = sorting_order(ids)
-    return pd.DataFrame({k: v[order] for k, v in out.items()}, index=ids[order])
+    if not ids.is_monotonic_increasing:
+        order = sorting_order(ids)
+        out = {k: v[order] for k, v in out.items()}
+        ids = ids[order]
+    return pd.DataFrame(out, index=ids, copy=False)
 
 
 def calibration_holdout_summary(
