@@ -1,0 +1,536 @@
+r"""Pareto/NBD: Poisson purchasing with exponential lifetimes, gamma heterogeneity in both.
+
+While alive a customer buys as a Poisson process with rate
+:math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`; the unobserved lifetime is
+exponential with rate :math:`\mu \sim \mathrm{Gamma}(s, \beta)`
+(Schmittlein, Morrison & Colombo 1987).
+
+The likelihood's Gaussian hypergeometric terms are where implementations
+usually overflow or cancel (heavy buyers, long histories, very different
+:math:`\alpha` and :math:`\beta`).  Here they are never formed: the
+likelihood is written with the integral over the death time and that
+integral is evaluated in log space by :func:`~custvalue._clv_kernels.log_concave_integral`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from custvalue._clv_base import FitResult, FittedModel, maximize_likelihood
+from custvalue._clv_kernels import (
+    as_horizon,
+    check_positive_params,
+    compress_weighted,
+    compress_with_inverse,
+    digamma,
+    is_scalar,
+    log_concave_integral,
+    rfm_arrays,
+    to_output,
+    unchecked_params,
+)
+from custvalue._jit import jit
+from custvalue._validation import (
+    as_float_array,
+    check_consistent_length,
+    check_scalar,
+)
+from custvalue.errors import InputValueError
+
+__all__ = ["ParetoNBDModel", "ParetoNBDParams"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParetoNBDParams:
+    r"""Parameters of the Pareto/NBD model, named as in Schmittlein et al. (1987).
+
+    Attributes
+    ----------
+    r, alpha : float
+        Gamma distribution (shape, rate) of the purchase rate :math:`\lambda`.
+    s, beta : float
+        Gamma distribution (shape, rate) of the dropout rate :math:`\mu`.
+    """
+
+    r: float
+    alpha: float
+    s: float
+    beta: float
+
+    def __post_init__(self) -> None:
+        check_positive_params(self, ("r", "alpha", "s", "beta"))
+
+
+@jit
+def _loglik_kernel(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: FloatArray,
+    tx: FloatArray,
+    t_obs: FloatArray,
+    w: FloatArray,
+    rows: FloatArray,
+    alive: FloatArray,
+    grad: FloatArray,
+    want_rows: bool,
+) -> float:
+    """Weighted log-likelihood, gradient; per-row LL and P(alive) when ``want_rows``.
+
+    ``L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s + s I ]`` with
+    ``I = ∫_{t_x}^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ``, integrated in
+    ``y = log(min(α, β) + τ)``.
+    """
+    c = min(alpha, beta)
+    shift_a = alpha - c
+    shift_b = beta - c
+    log_alpha = math.log(alpha)
+    log_beta = math.log(beta)
+    log_s = math.log(s)
+    const = -math.lgamma(r) + r * log_alpha + s * log_beta
+    dg_r = digamma(r)
+    q = s + 1.0
+    total = 0.0
+    g_r = 0.0
+    g_alpha = 0.0
+    g_s = 0.0
+    g_beta = 0.0
+    prev = -1.0
+    lg_rx = 0.0
+    dg_rx = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if xi != prev:
+            prev = xi
+            lg_rx = math.lgamma(r + xi)
+            dg_rx = digamma(r + xi)
+        p = r + xi
+        ti = t_obs[i]
+        la_t = math.log(alpha + ti)
+        lb_t = math.log(beta + ti)
+        l1 = -p * la_t - s * lb_t
+        m_la = 0.0
+        m_lb = 0.0
+        m_ia = 0.0
+        m_ib = 0.0
+        w1 = 1.0
+        w2 = 0.0
+        lse = l1
+        if tx[i] < ti:
+            log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
+                1.0, p, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
+            )
+            l2 = log_s + log_i
+            if l1 >= l2:
+                lse = l1 + math.log1p(math.exp(l2 - l1))
+            else:
+                lse = l2 + math.log1p(math.exp(l1 - l2))
+            w1 = math.exp(l1 - lse)
+            w2 = math.exp(l2 - lse)
+        li = lg_rx + const + lse
+        wi = w[i]
+        total += wi * li
+        if want_rows:
+            rows[i] = li
+            alive[i] = w1
+        g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
+        g_alpha += wi * (r / alpha - p * (w1 / (alpha + ti) + w2 * m_ia))
+        g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
+        g_beta += wi * (s / beta - w1 * s / (beta + ti) - w2 * q * m_ib)
+    grad[0] = g_r
+    grad[1] = g_alpha
+    grad[2] = g_s
+    grad[3] = g_beta
+    return total
+
+
+@jit
+def _pmf_kernel(
+    r: float, alpha: float, s: float, beta: float, n: FloatArray, t: FloatArray, out: FloatArray
+) -> None:
+    """P(X(t) = n): alive throughout, or dead at τ < t after exactly n purchases."""
+    log_alpha = math.log(alpha)
+    log_beta = math.log(beta)
+    for i in range(n.shape[0]):
+        ni = n[i]
+        ti = t[i]
+        if ti == 0.0:
+            out[i] = 1.0 if ni == 0.0 else 0.0
+            continue
+        lg = math.lgamma(r + ni) - math.lgamma(r) - math.lgamma(ni + 1.0)
+        first = (
+            lg
+            + r * (log_alpha - math.log(alpha + ti))
+            + ni * (math.log(ti) - math.log(alpha + ti))
+            + s * (log_beta - math.log(beta + ti))
+        )
+        log_i, _, _, _, _ = log_concave_integral(
+            ni + 1.0, r + ni, s + 1.0, alpha, beta, -np.inf, math.log(ti)
+        )
+        second = lg + math.log(s) + r * log_alpha + s * log_beta + log_i
+        out[i] = math.exp(first) + math.exp(second)
+
+
+def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> FloatArray:
+    """``(β+T) [1 − ((β+T)/(β+T+t))^(s−1)] / (s − 1)``, stable at ``s = 1``."""
+    log_ratio = np.log1p(t / beta_t)
+    e = s - 1.0
+    if e == 0.0:
+        return np.asarray(beta_t * log_ratio, dtype=np.float64)
+    return np.asarray(beta_t * -np.expm1(-e * log_ratio) / e, dtype=np.float64)
+
+
+class ParetoNBDModel(FittedModel[ParetoNBDParams]):
+    r"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
+
+    While alive, a customer makes repeat purchases as a Poisson process with
+    rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`; the lifetime is
+    exponential with rate :math:`\mu \sim \mathrm{Gamma}(s, \beta)`,
+    independent of :math:`\lambda`.  Histories are summarised by ``frequency``
+    :math:`x`, ``recency`` :math:`t_x` and age ``T`` as for
+    :class:`~custvalue.clv.BetaGeoModel`.
+
+    Methods
+    -------
+    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None)
+        Maximum likelihood (L-BFGS-B on log-parameters, analytic gradient from
+        numba kernels, identical rows folded into weights).  Sets ``params_``
+        (:class:`ParetoNBDParams`), ``log_likelihood_`` (full weighted
+        log-likelihood, comparable with the papers), ``standard_errors_``,
+        ``converged_``.
+    individual_log_likelihood(frequency, recency, T)
+        :math:`\log L_i` per customer.
+    probability_alive(frequency, recency, T)
+        :math:`P(\text{alive at } T \mid x, t_x, T)`.
+    expected_purchases(t, frequency, recency, T)
+        :math:`E[Y(t) \mid x, t_x, T]`, purchases in :math:`(T, T+t]`.
+    expected_purchases_new_customer(t)
+        :math:`E[X(t)]`.
+    probability_of_purchases(n, t)
+        :math:`P(X(t) = n)`.
+    discounted_expected_residual_transactions(frequency, recency, T, discount_rate)
+        DERT of Fader, Hardie & Lee (2005b): the present value of all future
+        transactions, continuously discounted.
+    simulate(n_customers, T, *, seed=None)
+        Synthetic customers (``frequency``, ``recency``, ``T``, ``alive``),
+        drawn exactly from the model in continuous time.
+    summary()
+        Estimates, standard errors, 95 % Wald intervals.
+
+    Raises
+    ------
+    InputValueError
+        For impossible histories (see :class:`~custvalue.clv.BetaGeoModel`) and
+        non-positive ``discount_rate``; messages name the argument and first
+        offending row.
+    ConvergenceError
+        When the optimizer fails (with its message).
+    NotFittedError
+        When a prediction is asked of a model without parameters.
+
+    Notes
+    -----
+    Likelihood of one customer (Fader & Hardie 2005, eqs. 3 and 11), written
+    with the integral over the unobserved death time :math:`\tau` instead of
+    the usual :math:`{}_2F_1` terms (their eqs. 19-22):
+
+    .. math::
+
+        L = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)}
+            \Big[\frac{1}{(\alpha+T)^{r+x}(\beta+T)^s}
+               + s\int_{t_x}^{T} \frac{d\tau}{(\alpha+\tau)^{r+x}(\beta+\tau)^{s+1}}\Big]
+
+    With :math:`y = \log(\min(\alpha,\beta)+\tau)` the integrand is
+    :math:`e^{\psi(y)}`, :math:`\psi` concave; its maximum is found in closed form
+    and the integral is covered by 12-point Gauss–Legendre panels on which
+    :math:`\psi` drops by at most 6 and bends little, truncated where the
+    integrand is :math:`e^{-46}` of its maximum.  Everything stays in log space,
+    so :math:`x` and :math:`T` of :math:`10^4` and more, :math:`t_x` at 0 or at
+    :math:`T` and :math:`\alpha \ll \beta` or :math:`\alpha \gg \beta` are all
+    handled (relative accuracy about :math:`10^{-13}`); the gradient is the
+    integral of the differentiated integrand on the same nodes.
+
+    Probability alive (eq. 13 of Fader & Hardie 2005) is the share of the
+    first term in the bracket.  Expectations (eqs. 27 and 41):
+
+    .. math::
+
+        E[X(t)] = \frac{r\beta}{\alpha(s-1)}\Big[1-\Big(\frac{\beta}{\beta+t}\Big)^{s-1}\Big],
+        \quad
+        E[Y(t)\mid x,t_x,T] = P(\text{alive})\,\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
+            \Big[1-\Big(\frac{\beta+T}{\beta+T+t}\Big)^{s-1}\Big],
+
+    evaluated with ``expm1``/``log1p`` (so :math:`s = 1` gives the limit
+    :math:`\log`).  :math:`P(X(t)=n)` is the probability of staying alive with
+    :math:`n` purchases plus that of dying at :math:`\tau<t` after exactly
+    :math:`n` purchases:
+
+    .. math::
+
+        P(X(t)=n) = \mathrm{NB}_n\Big(r, \frac{t}{\alpha+t}\Big)\Big(\frac{\beta}{\beta+t}\Big)^s
+          + \frac{\Gamma(r+n)}{\Gamma(r)\,n!} s\alpha^r\beta^s
+            \int_0^t \frac{\tau^n\,d\tau}{(\alpha+\tau)^{r+n}(\beta+\tau)^{s+1}},
+
+    which equals Fader & Hardie's (2006) hypergeometric expression.
+    Discounted expected residual transactions (Fader, Hardie & Lee 2005b,
+    eq. 2) with continuous discount rate :math:`\delta` per time unit:
+
+    .. math::
+
+        \mathrm{DERT} = P(\text{alive})\,\frac{r+x}{\alpha+T}\,
+          \delta^{s-1}(\beta+T)^s\,\Psi\big(s, s; \delta(\beta+T)\big)
+          = P(\text{alive})\,\frac{r+x}{\alpha+T}\int_0^\infty e^{-\delta u}
+            \Big(\frac{\beta+T}{\beta+T+u}\Big)^s du,
+
+    with :math:`\Psi` Tricomi's confluent hypergeometric function (computed as
+    ``scipy.special.hyperu(1, 2 - s, δ(β+T))``).  For an annual rate ``d`` and
+    weekly data, :math:`\delta = \ln(1 + d)/52`.
+
+    Choices where the literature is silent: as for the BG/NBD (``t`` scalar or
+    per customer, ``T = 0`` allowed, Hessian-based standard errors).
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your
+    customers: Who are they and what will they do next? *Management Science*
+    33(1), 1-24.
+    Fader, P. S. & Hardie, B. G. S. (2005). A note on deriving the Pareto/NBD
+    model and related expressions.  Eqs. (3), (11), (13), (27), (41).
+    Fader, P. S. & Hardie, B. G. S. (2006). Deriving an expression for
+    P(X(t) = x) under the Pareto/NBD model.
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005b). RFM and CLV: Using
+    iso-value curves for customer base analysis. *Journal of Marketing
+    Research* 42(4), 415-430.  Eq. (2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.clv import ParetoNBDModel, ParetoNBDParams
+    >>> model = ParetoNBDModel.from_params(
+    ...     ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669))
+    >>> np.round(model.probability_alive([0, 2], [0.0, 30.43], [38.86, 38.86]), 3)
+    array([0.295, 0.869])
+    >>> round(model.expected_purchases_new_customer(39.0), 3)
+    1.213
+    >>> dert = model.discounted_expected_residual_transactions(
+    ...     [2], [30.43], [38.86], discount_rate=np.log(1.15) / 52)
+    >>> round(float(dert[0]), 2)
+    6.5
+    """
+
+    params_type: ClassVar[type[Any]] = ParetoNBDParams
+    params_: ParetoNBDParams
+    standard_errors_: ParetoNBDParams
+
+    def _p(self) -> tuple[float, float, float, float]:
+        p = self._fitted_params()
+        return float(p.r), float(p.alpha), float(p.s), float(p.beta)
+
+    def fit(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        weights: object = None,
+        initial_params: ParetoNBDParams | None = None,
+        max_iter: int = 2000,
+    ) -> Self:
+        """Estimate the parameters by maximum likelihood; see the class docstring."""
+        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
+        w = None
+        if weights is not None:
+            w = as_float_array(weights, "weights", nonnegative=True)
+            check_consistent_length(frequency=x, weights=w)
+        (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
+        total_weight = float(uw.sum())
+        if not total_weight > 0:
+            raise InputValueError("`weights` are all zero; give at least one customer weight > 0.")
+        if initial_params is None:
+            mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
+            mean_x = float(np.average(ux, weights=uw))
+            x0 = np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
+        else:
+            if not isinstance(initial_params, ParetoNBDParams):
+                raise InputValueError(
+                    f"`initial_params` must be a ParetoNBDParams, "
+                    f"got {type(initial_params).__name__}."
+                )
+            p0 = initial_params
+            x0 = np.array([p0.r, p0.alpha, p0.s, p0.beta], dtype=np.float64)
+        rows = np.empty(0)
+        grad = np.empty(4)
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+            r, alpha, s, beta = (float(v) for v in theta)
+            ll = _loglik_kernel(r, alpha, s, beta, ux, utx, ut, uw, rows, rows, grad, False)
+            return -ll, -grad.copy()
+
+        max_iter = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
+        result = maximize_likelihood(
+            neg_ll,
+            x0,
+            total_weight=total_weight,
+            names=("r", "alpha", "s", "beta"),
+            max_iter=max_iter,
+        )
+        self._set_fit(result)
+        return self
+
+    def _set_fit(self, result: FitResult) -> None:
+        # standard errors of parameters the data do not identify are NaN: skip validation
+        super()._set_fit(dataclasses.replace(result, standard_errors=np.zeros(4) + 1.0))
+        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
+
+    def _rows(
+        self, frequency: object, recency: object, T: object
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], pd.Index | None, list[FloatArray]]:
+        r, alpha, s, beta = self._p()
+        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
+        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
+        rows = np.empty(ux.size)
+        alive = np.empty(ux.size)
+        _loglik_kernel(
+            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
+        )
+        return rows, alive, inv, index, [ux, utx, ut]
+
+    def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
+        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``)."""
+        rows, _, inv, index, _ = self._rows(frequency, recency, T)
+        return to_output(rows[inv], index, "log_likelihood")
+
+    def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
+        """Probability that each customer is still alive at ``T``; see the class docstring."""
+        _, alive, inv, index, _ = self._rows(frequency, recency, T)
+        return to_output(alive[inv], index, "probability_alive")
+
+    def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
+        """Return the expected number of purchases in ``(T, T + t]`` given each history.
+
+        ``t`` is a non-negative scalar or one value per customer.
+        """
+        r, alpha, s, beta = self._p()
+        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
+        if is_scalar(t):
+            # one horizon for everybody: compress the histories only
+            (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
+            uh = as_horizon(t, ux.size)
+        else:
+            horizon = as_horizon(t, x.size)
+            (ux, utx, ut, uh), inv = compress_with_inverse([x, tx, t_obs, horizon])
+        rows = np.empty(ux.size)
+        alive = np.empty(ux.size)
+        _loglik_kernel(
+            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
+        )
+        out = alive * (r + ux) / (alpha + ut) * _residual_lifetime_factor(s, beta + ut, uh)
+        return to_output(out[inv], index, "expected_purchases")
+
+    def expected_purchases_new_customer(self, t: object) -> Any:
+        """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
+
+        ``t`` is a scalar (returns a float), an array or a Series (same kind back).
+        """
+        r, alpha, s, beta = self._p()
+        scalar = is_scalar(t)
+        horizon = as_float_array(t, "t", nonnegative=True)
+        out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
+        if scalar:
+            return float(out[0])
+        return to_output(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+
+    def probability_of_purchases(self, n: object, t: object) -> Any:
+        """Probability ``P(X(t) = n)`` of exactly ``n`` repeat purchases within ``t``.
+
+        ``n`` (whole numbers) and ``t`` broadcast together; a scalar pair returns a float.
+        """
+        r, alpha, s, beta = self._p()
+        scalar = is_scalar(n) and is_scalar(t)
+        nn = as_float_array(
+            n if isinstance(n, pd.Series) else np.ravel(np.asarray(n)),
+            "n",
+            nonnegative=True,
+            integer=True,
+        )
+        tt = as_float_array(
+            t if isinstance(t, pd.Series) else np.ravel(np.asarray(t)), "t", nonnegative=True
+        )
+        try:
+            nb, tb = np.broadcast_arrays(nn, tt)
+        except ValueError:
+            raise InputValueError(
+                f"`n` and `t` must broadcast together, got lengths {nn.size} and {tt.size}."
+            ) from None
+        (un, ut), inv = compress_with_inverse([np.ascontiguousarray(nb), np.ascontiguousarray(tb)])
+        out = np.empty(un.size)
+        _pmf_kernel(r, alpha, s, beta, un, ut, out)
+        res = out[inv]
+        if scalar:
+            return float(res[0])
+        index = (
+            n.index
+            if isinstance(n, pd.Series)
+            else (t.index if isinstance(t, pd.Series) else None)
+        )
+        return to_output(res, index, "probability")
+
+    def discounted_expected_residual_transactions(
+        self, frequency: object, recency: object, T: object, discount_rate: float
+    ) -> Any:
+        r"""Present value of all future transactions (DERT), continuous discounting.
+
+        ``discount_rate`` is the continuously compounded rate :math:`\delta > 0`
+        per time unit of ``T`` (e.g. ``log(1.15) / 52`` for 15 % a year with
+        weekly data).  Formula in the class docstring.
+        """
+        r, alpha, s, beta = self._p()
+        delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
+        _, alive, inv, index, (ux, _, ut) = self._rows(frequency, recency, T)
+        bt = beta + ut
+        # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
+        residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
+        out = alive * (r + ux) / (alpha + ut) * residual
+        return to_output(
+            np.asarray(out, dtype=np.float64)[inv],
+            index,
+            "discounted_expected_residual_transactions",
+        )
+
+    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+        """Draw customers from the model: ``frequency``, ``recency``, ``T``, ``alive``.
+
+        ``T`` is a scalar or one age per customer; the same seed gives the same frame.
+        """
+        r, alpha, s, beta = self._p()
+        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
+        t_obs = as_horizon(T, n, "T")
+        rng = np.random.default_rng(seed)
+        lam = rng.gamma(r, 1.0 / alpha, n)
+        mu = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
+        death = rng.standard_exponential(n) / mu
+        active = np.minimum(death, t_obs)
+        freq = rng.poisson(lam * active)
+        recency = np.zeros(n)
+        pos = freq > 0
+        # the last of x uniform purchase times on [0, active] is active * U^(1/x)
+        recency[pos] = active[pos] * rng.random(int(pos.sum())) ** (1.0 / freq[pos])
+        return pd.DataFrame(
+            {
+                "frequency": freq.astype(np.int64),
+                "recency": recency,
+                "T": t_obs,
+                "alive": death > t_obs,
+            }
+        )
