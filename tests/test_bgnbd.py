@@ -102,15 +102,22 @@ def test_digamma_matches_scipy(v):
 @given(positive, st.floats(0.01, 0.95), positive, positive)
 def test_nb_geometric_series_matches_quadrature(big_r, z, a, bp):
     # E[min(N, K)] = E_p[(1/p)(1 - (1 + p z/(1-z))^-R)] with p ~ Beta(a, bp): integrate over p
-    # (QUADPACK's algebraic weight takes the p^(a-1) (1-p)^(bp-1) endpoint behaviour)
+    # (QUADPACK's algebraic weight takes the p^(a-1) (1-p)^(bp-1) endpoint behaviour).
     u = z / (1.0 - z)
 
     def smooth(p):
         return -math.expm1(-big_r * math.log1p(p * u)) / p if p > 0 else big_r * u
 
-    ref = integrate.quad(smooth, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bp - 1.0),
-                         epsabs=0.0, epsrel=1e-13, limit=200)[0] / special.beta(a, bp)
-    assert nb_geometric_mean(big_r, z, a, bp) == pytest.approx(ref, rel=1e-9)
+    with warnings.catch_warnings():
+        # Where QUADPACK cannot reach 1e-13 it says so; its error estimate widens the bound.
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        value, abserr = integrate.quad(
+            smooth, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bp - 1.0),
+            epsabs=0.0, epsrel=1e-13, limit=200,
+        )
+    ref = value / special.beta(a, bp)
+    tol = max(1e-9 * abs(ref), 10.0 * abserr / special.beta(a, bp))
+    assert abs(nb_geometric_mean(big_r, z, a, bp) - ref) <= tol
 
 
 # ------------------------------------------------------------------------------------
@@ -439,7 +446,7 @@ def test_unidentified_parameters_get_nan_standard_errors():
                           st.integers(0, 3)), min_size=1, max_size=60),
        st.booleans())
 def test_row_compression_matches_numpy_unique(rows, as_float):
-    from custvalue._clv_kernels import compress_weighted, compress_with_inverse
+    from custvalue._clv_base import compress_weighted, compress_with_inverse
 
     arr = np.array(rows, dtype=np.float64)
     if as_float:

@@ -18,12 +18,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betaln
 
-from custvalue._clv_base import FittedModel, compress_rows, maximize_likelihood
-from custvalue._clv_value import (
-    check_params,
+from custvalue._clv_base import (
+    FittedModel,
+    compress_weighted,
     is_scalar,
+    maximize_likelihood,
     prediction_arrays,
-    resolve_columns,
+    resolve_inputs,
     resolve_weights,
 )
 from custvalue._jit import jit
@@ -393,21 +394,6 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
 
     params_type: ClassVar[type[Any]] = BetaGeoBetaBinomParams
 
-    @classmethod
-    def from_params(cls, params: BetaGeoBetaBinomParams) -> Self:
-        """Return a model with known parameters (all finite and > 0) instead of fitted ones.
-
-        ``log_likelihood_`` and ``standard_errors_`` stay unset.
-
-        Raises
-        ------
-        InputValueError
-            If a parameter is not finite and positive, or ``params`` has the wrong type.
-        """
-        model = super().from_params(params)
-        check_params(params, ("alpha", "beta", "gamma", "delta"))
-        return model
-
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -452,7 +438,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         ConvergenceError
             If the optimizer fails (the message carries its report).
         """
-        cols = resolve_columns(
+        cols = resolve_inputs(
             data,
             {"frequency": frequency, "recency": recency, "n_periods": n_periods},
             integer=("frequency", "recency", "n_periods"),
@@ -461,7 +447,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         _check_histories(x, tx, n)
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
-        (x, tx, n), w = compress_rows([x[keep], tx[keep], n[keep]], w[keep])
+        (x, tx, n), w = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
             ll, grad = _loglik_rows(theta[0], theta[1], theta[2], theta[3], x, tx, n)
@@ -496,7 +482,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             :math:`\sum_i w_i \log L_i`.
         """
         params = self._fitted_params()
-        cols = resolve_columns(
+        cols = resolve_inputs(
             data,
             {"frequency": frequency, "recency": recency, "n_periods": n_periods},
             integer=("frequency", "recency", "n_periods"),

@@ -23,22 +23,28 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv_base import FitResult, FittedModel, maximize_likelihood
-from custvalue._clv_kernels import (
+from custvalue._clv_base import (
+    FittedModel,
     as_horizon,
-    betaln,
-    check_positive_params,
+    check_params,
     compress_weighted,
     compress_with_inverse,
-    digamma,
     is_scalar,
-    nb_geometric_mean,
+    maximize_likelihood,
     rfm_arrays,
-    to_output,
-    unchecked_params,
+)
+from custvalue._clv_kernels import (
+    betaln,
+    digamma,
+    nb_geometric_mean,
 )
 from custvalue._jit import jit
-from custvalue._validation import as_float_array, check_consistent_length, check_scalar
+from custvalue._validation import (
+    as_float_array,
+    check_consistent_length,
+    check_scalar,
+    wrap_like,
+)
 from custvalue.errors import InputValueError
 
 __all__ = [
@@ -70,7 +76,7 @@ class BetaGeoParams:
     b: float
 
     def __post_init__(self) -> None:
-        check_positive_params(self, ("r", "alpha", "a", "b"))
+        check_params(self, ("r", "alpha", "a", "b"))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -91,7 +97,7 @@ class ModifiedBetaGeoParams:
     b: float
 
     def __post_init__(self) -> None:
-        check_positive_params(self, ("r", "alpha", "a", "b"))
+        check_params(self, ("r", "alpha", "a", "b"))
 
 
 # ----------------------------------------------------------------------------------------
@@ -299,11 +305,6 @@ class _BetaGeoBase(FittedModel[Any]):
         self._set_fit(result)
         return self
 
-    def _set_fit(self, result: FitResult) -> None:
-        # standard errors of parameters the data do not identify are NaN: skip validation
-        super()._set_fit(dataclasses.replace(result, standard_errors=np.zeros(4) + 1.0))
-        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
-
     def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
         """Log-likelihood of each customer's history (the summands of ``log_likelihood_``).
 
@@ -317,7 +318,7 @@ class _BetaGeoBase(FittedModel[Any]):
         _loglik_kernel(
             r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
         )
-        return to_output(rows[inv], index, "log_likelihood")
+        return wrap_like(rows[inv], index, "log_likelihood")
 
     # -- predictions -----------------------------------------------------------------
     def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
@@ -334,7 +335,7 @@ class _BetaGeoBase(FittedModel[Any]):
         _loglik_kernel(
             r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
         )
-        return to_output(alive[inv], index, "probability_alive")
+        return wrap_like(alive[inv], index, "probability_alive")
 
     def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
@@ -361,7 +362,7 @@ class _BetaGeoBase(FittedModel[Any]):
         bad = np.isnan(cond)
         if bad.any():
             cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, ux[bad], ut[bad], uh[bad])
-        return to_output((alive * cond)[inv], index, "expected_purchases")
+        return wrap_like((alive * cond)[inv], index, "expected_purchases")
 
     def expected_purchases_new_customer(self, t: object) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
@@ -386,7 +387,7 @@ class _BetaGeoBase(FittedModel[Any]):
         out *= scale
         if scalar:
             return float(out[0])
-        return to_output(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
 
     def probability_of_purchases(self, n: object, t: object) -> Any:
         """Return ``P(X(t) = n)``, the probability of ``n`` repeat purchases within ``t``.
@@ -434,7 +435,7 @@ class _BetaGeoBase(FittedModel[Any]):
             if isinstance(n, pd.Series)
             else (t.index if isinstance(t, pd.Series) else None)
         )
-        return to_output(np.asarray(out, dtype=np.float64), index, "probability")
+        return wrap_like(np.asarray(out, dtype=np.float64), index, "probability")
 
     # -- simulation ------------------------------------------------------------------
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:

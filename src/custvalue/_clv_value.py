@@ -12,7 +12,6 @@ and sBG model modules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -21,8 +20,6 @@ import pandas as pd
 
 from custvalue._clv_base import resolve_inputs
 from custvalue._validation import (
-    as_float_array,
-    check_consistent_length,
     check_dataframe,
     check_scalar,
     common_index,
@@ -38,93 +35,6 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-# --- helpers shared by the model modules ---------------------------------------------
-
-
-def resolve_columns(
-    data: pd.DataFrame | None,
-    given: Mapping[str, object | None],
-    *,
-    integer: Sequence[str] = (),
-    positive: Sequence[str] = (),
-) -> dict[str, FloatArray]:
-    """Like :func:`~custvalue._clv_base.resolve_inputs`, but a ``str`` value names a column.
-
-    ``fit(data, n_periods="periods", weights="weights")`` thus reads the
-    columns ``periods`` and ``weights`` of ``data``; error messages keep the
-    argument names.
-    """
-    resolved: dict[str, object | None] = {}
-    for name, value in given.items():
-        if isinstance(value, str):
-            if data is None:
-                raise InputValueError(
-                    f"`{name}` names the column {value!r}, but no `data` was passed; "
-                    f"pass the DataFrame as `data` or the values of `{name}` themselves."
-                )
-            check_dataframe(data, "data", [value])
-            resolved[name] = data[value]
-        else:
-            resolved[name] = value
-    return resolve_inputs(data, resolved, integer=integer, positive=positive)
-
-
-def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -> FloatArray:
-    """Return validated non-negative row weights (ones when ``weights`` is None)."""
-    if weights is None:
-        return np.ones(n)
-    w = resolve_columns(data, {"weights": weights})["weights"]
-    if w.shape[0] != n:
-        raise InputValueError(
-            f"`weights` has {w.shape[0]} values but the data have {n} rows; "
-            f"pass one weight per row."
-        )
-    if not w.sum() > 0:
-        raise InputValueError("`weights` sum to zero; at least one row needs a positive weight.")
-    return w
-
-
-def prediction_arrays(
-    names_values: Mapping[str, object],
-    *,
-    integer: Sequence[str] = (),
-    positive: Sequence[str] = (),
-) -> tuple[list[FloatArray], pd.Index | None]:
-    """Validate per-customer prediction inputs; return the arrays and the common Series index.
-
-    A scalar input is broadcast to the length of the others.
-    """
-    index = common_index(*names_values.values())
-    arrays = [
-        as_float_array(v, k, nonnegative=True, positive=k in positive, integer=k in integer)
-        for k, v in names_values.items()
-    ]
-    n = max(a.shape[0] for a in arrays)
-    out = [np.full(n, a[0]) if a.shape[0] == 1 and n > 1 else a for a in arrays]
-    check_consistent_length(**dict(zip(names_values, out, strict=True)))
-    if index is not None and len(index) != n:
-        raise InputValueError(
-            f"inputs have {n} values but the Series index has {len(index)} entries; "
-            f"pass inputs of the same length."
-        )
-    return out, index
-
-
-def is_scalar(value: object) -> bool:
-    """Return whether ``value`` is a single number rather than a sequence or array."""
-    return not isinstance(value, pd.Series) and np.ndim(value) == 0  # type: ignore[arg-type]
-
-
-def check_params(obj: object, names: Sequence[str]) -> None:
-    """Check that every parameter field of ``obj`` is a finite positive number."""
-    for name in names:
-        value = getattr(obj, name)
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise InputTypeError(f"parameter `{name}` must be a real number, got {value!r}.")
-        if not (np.isfinite(value) and value > 0):
-            raise InputValueError(f"parameter `{name}` must be finite and > 0, got {value!r}.")
 
 
 # --- model interfaces ---------------------------------------------------------------
@@ -299,7 +209,7 @@ def customer_lifetime_value(
             age_name = "n_periods"
     if age is None and age_name == "n_periods":
         age = "n_periods"
-    cols = resolve_columns(
+    cols = resolve_inputs(
         data,
         {
             "frequency": frequency,

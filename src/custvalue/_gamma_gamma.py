@@ -10,11 +10,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
-from custvalue._clv_base import FitResult, FittedModel, maximize_likelihood
-from custvalue._clv_value import (
-    check_params,
+from custvalue._clv_base import (
+    FitResult,
+    FittedModel,
+    maximize_likelihood,
     prediction_arrays,
-    resolve_columns,
+    resolve_inputs,
     resolve_weights,
 )
 from custvalue._jit import jit
@@ -245,21 +246,6 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
 
     params_type: ClassVar[type[Any]] = GammaGammaParams
 
-    @classmethod
-    def from_params(cls, params: GammaGammaParams) -> Self:
-        """Return a model with known parameters (all finite and > 0) instead of fitted ones.
-
-        ``log_likelihood_`` and ``standard_errors_`` stay unset.
-
-        Raises
-        ------
-        InputValueError
-            If a parameter is not finite and positive, or ``params`` has the wrong type.
-        """
-        model = super().from_params(params)
-        check_params(params, ("p", "q", "v"))
-        return model
-
     def _fit_data(
         self,
         data: pd.DataFrame | None,
@@ -267,7 +253,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         monetary_value: object | None,
         weights: object | None,
     ) -> _GGData:
-        cols = resolve_columns(
+        cols = resolve_inputs(
             data,
             {"frequency": frequency, "monetary_value": monetary_value},
             integer=("frequency",),

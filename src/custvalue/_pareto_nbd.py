@@ -23,24 +23,26 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv_base import FitResult, FittedModel, maximize_likelihood
-from custvalue._clv_kernels import (
+from custvalue._clv_base import (
+    FittedModel,
     as_horizon,
-    check_positive_params,
+    check_params,
     compress_weighted,
     compress_with_inverse,
-    digamma,
     is_scalar,
-    log_concave_integral,
+    maximize_likelihood,
     rfm_arrays,
-    to_output,
-    unchecked_params,
+)
+from custvalue._clv_kernels import (
+    digamma,
+    log_concave_integral,
 )
 from custvalue._jit import jit
 from custvalue._validation import (
     as_float_array,
     check_consistent_length,
     check_scalar,
+    wrap_like,
 )
 from custvalue.errors import InputValueError
 
@@ -67,7 +69,7 @@ class ParetoNBDParams:
     beta: float
 
     def __post_init__(self) -> None:
-        check_positive_params(self, ("r", "alpha", "s", "beta"))
+        check_params(self, ("r", "alpha", "s", "beta"))
 
 
 @jit
@@ -388,11 +390,6 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         self._set_fit(result)
         return self
 
-    def _set_fit(self, result: FitResult) -> None:
-        # standard errors of parameters the data do not identify are NaN: skip validation
-        super()._set_fit(dataclasses.replace(result, standard_errors=np.zeros(4) + 1.0))
-        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
-
     def _rows(
         self, frequency: object, recency: object, T: object
     ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], pd.Index | None, list[FloatArray]]:
@@ -409,12 +406,12 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
     def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
         """Log-likelihood of each customer's history (the summands of ``log_likelihood_``)."""
         rows, _, inv, index, _ = self._rows(frequency, recency, T)
-        return to_output(rows[inv], index, "log_likelihood")
+        return wrap_like(rows[inv], index, "log_likelihood")
 
     def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
         """Probability that each customer is still alive at ``T``; see the class docstring."""
         _, alive, inv, index, _ = self._rows(frequency, recency, T)
-        return to_output(alive[inv], index, "probability_alive")
+        return wrap_like(alive[inv], index, "probability_alive")
 
     def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
@@ -436,7 +433,7 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
             r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
         )
         out = alive * (r + ux) / (alpha + ut) * _residual_lifetime_factor(s, beta + ut, uh)
-        return to_output(out[inv], index, "expected_purchases")
+        return wrap_like(out[inv], index, "expected_purchases")
 
     def expected_purchases_new_customer(self, t: object) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
@@ -449,7 +446,7 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
         if scalar:
             return float(out[0])
-        return to_output(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
 
     def probability_of_purchases(self, n: object, t: object) -> Any:
         """Probability ``P(X(t) = n)`` of exactly ``n`` repeat purchases within ``t``.
@@ -484,7 +481,7 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
             if isinstance(n, pd.Series)
             else (t.index if isinstance(t, pd.Series) else None)
         )
-        return to_output(res, index, "probability")
+        return wrap_like(res, index, "probability")
 
     def discounted_expected_residual_transactions(
         self, frequency: object, recency: object, T: object, discount_rate: float
@@ -502,7 +499,7 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
         out = alive * (r + ux) / (alpha + ut) * residual
-        return to_output(
+        return wrap_like(
             np.asarray(out, dtype=np.float64)[inv],
             index,
             "discounted_expected_residual_transactions",

@@ -10,8 +10,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, psi
 
-from custvalue._clv_base import FittedModel, maximize_likelihood
-from custvalue._clv_value import check_params, is_scalar, prediction_arrays
+from custvalue._clv_base import (
+    FittedModel,
+    is_scalar,
+    maximize_likelihood,
+    prediction_arrays,
+)
 from custvalue._jit import jit
 from custvalue._validation import as_float_array, check_scalar, wrap_like
 from custvalue.errors import InputValueError
@@ -166,21 +170,6 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
     """
 
     params_type: ClassVar[type[Any]] = ShiftedBetaGeoParams
-
-    @classmethod
-    def from_params(cls, params: ShiftedBetaGeoParams) -> Self:
-        """Return a model with known parameters (all finite and > 0) instead of fitted ones.
-
-        ``log_likelihood_`` and ``standard_errors_`` stay unset.
-
-        Raises
-        ------
-        InputValueError
-            If a parameter is not finite and positive, or ``params`` has the wrong type.
-        """
-        model = super().from_params(params)
-        check_params(params, ("alpha", "beta"))
-        return model
 
     def fit(self, alive: object, *, initial_params: ShiftedBetaGeoParams | None = None) -> Self:
         """Estimate ``alpha`` and ``beta`` from one cohort's alive counts.
