@@ -22,43 +22,34 @@ vectorised over customers and return a Series when Series come in.
 
 from __future__ import annotations
 
-__all__: list[str] = []
-
-# --- transaction models of the NBD family (BG/NBD, MBG/NBD, Pareto/NBD) ---
+from custvalue._bgbb import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams
 from custvalue._bgnbd import (
     BetaGeoModel,
     BetaGeoParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
 )
-from custvalue._pareto_nbd import ParetoNBDModel, ParetoNBDParams
-
-__all__ += [
-    "BetaGeoModel",
-    "BetaGeoParams",
-    "ModifiedBetaGeoModel",
-    "ModifiedBetaGeoParams",
-    "ParetoNBDModel",
-    "ParetoNBDParams",
-]
-# --- end NBD family ---
-
-# --- BG/BB, Gamma-Gamma, sBG, lifetime value ---
-from custvalue._bgbb import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams  # noqa: E402
-from custvalue._clv_value import (  # noqa: E402
+from custvalue._clv_value import (
     SpendModel,
     TransactionModel,
     acquisition_value,
     customer_lifetime_value,
 )
-from custvalue._gamma_gamma import GammaGammaModel, GammaGammaParams  # noqa: E402
-from custvalue._sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams  # noqa: E402
+from custvalue._gamma_gamma import GammaGammaModel, GammaGammaParams
+from custvalue._pareto_nbd import ParetoNBDModel, ParetoNBDParams
+from custvalue._sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
 
-__all__ += [
+__all__ = [
     "BetaGeoBetaBinomModel",
     "BetaGeoBetaBinomParams",
+    "BetaGeoModel",
+    "BetaGeoParams",
     "GammaGammaModel",
     "GammaGammaParams",
+    "ModifiedBetaGeoModel",
+    "ModifiedBetaGeoParams",
+    "ParetoNBDModel",
+    "ParetoNBDParams",
     "ShiftedBetaGeoModel",
     "ShiftedBetaGeoParams",
     "SpendModel",
@@ -66,4 +57,3 @@ __all__ += [
     "acquisition_value",
     "customer_lifetime_value",
 ]
-# --- end BG/BB, Gamma-Gamma, sBG, lifetime value ---
