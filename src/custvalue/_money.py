@@ -45,6 +45,7 @@ __all__ = [
     "allocate_largest_remainder",
     "allocate_largest_remainder_groups",
     "decimal_to_minor",
+    "float_to_minor_fast",
     "minor_to_decimal",
     "minor_to_decimals",
     "mul_div_round",
@@ -152,6 +153,27 @@ def round_div_py(numerator: int, denominator: int, mode: int) -> int:
 
 
 @jit
+def float_to_minor_fast(v: float, scale: float) -> tuple[int, int]:
+    """Fast conversion of one float (major units times ``scale``) to minor units.
+
+    Returns ``(minor, 0)``, or ``(0, 1)`` when ``v`` is NaN or infinite, or
+    ``(0, 2)`` when the scaled value lies within float error of a tie or is
+    too large for the fast path (those need the exact Decimal route).
+    """
+    if not np.isfinite(v):
+        return 0, 1
+    m = v * scale
+    if abs(m) >= 1e15:  # MAX_MINOR: larger values take the exact route, which checks them
+        return 0, 2
+    fl = np.floor(m)
+    frac = m - fl
+    tol = abs(m) * 2.0**-48 + 2.0**-40
+    if abs(frac - 0.5) <= tol:
+        return 0, 2
+    return int(fl + 1.0) if frac > 0.5 else int(fl), 0
+
+
+@jit
 def _floats_to_minor_kernel(
     x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: npt.NDArray[np.bool_]
 ) -> int:
@@ -160,24 +182,13 @@ def _floats_to_minor_kernel(
     ``slow[i]`` is set where the scaled value lies within float error of a tie
     or is too large for the fast path; those need the exact Decimal route.
     """
-    limit = 1e15  # MAX_MINOR: larger values take the exact route, which checks them
     for i in range(x.size):
-        v = x[i]
-        if not np.isfinite(v):
+        v, status = float_to_minor_fast(x[i], scale)
+        if status == 1:
             return i
-        m = v * scale
-        if abs(m) >= limit:
+        out[i] = v
+        if status == 2:
             slow[i] = True
-            out[i] = 0
-            continue
-        fl = np.floor(m)
-        frac = m - fl
-        tol = abs(m) * 2.0**-48 + 2.0**-40
-        if abs(frac - 0.5) <= tol:
-            slow[i] = True
-            out[i] = 0
-            continue
-        out[i] = np.int64(fl + 1.0) if frac > 0.5 else np.int64(fl)
     return -1
 
 

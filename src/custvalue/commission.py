@@ -40,7 +40,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -497,31 +497,45 @@ class Reconciliation:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class _Derive:
+    """How to rebuild a line's tier, kind and basis from its revenue and cost (or margin)."""
+
+    lowers: IntArray
+    basis_is_margin: bool
+    zero_negative: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class _Parts:
     index: pd.Index
-    kind: npt.NDArray[np.int8]
-    revenue: IntArray
+    kind: npt.NDArray[np.int8] | None  # None (also tier, bases): rebuilt with `derive`
+    revenue: IntArray | None  # None (also other, c_sp, periods): rebuilt with `source`
     other: IntArray | None  # the cost or margin column in minor units
     other_is_margin: bool
-    tier: IntArray
-    line_basis: IntArray
+    tier: IntArray | None
+    line_basis: IntArray | None
     line_comm: IntArray
-    line_period: IntArray
+    line_period: npt.NDArray[np.integer[Any]] | None
     offsets: IntArray | None  # credits of line i: offsets[i]:offsets[i+1]; None = one each
-    c_sp: IntArray
+    c_sp: npt.NDArray[np.integer[Any]] | None
     c_share: IntArray | None
-    c_basis: IntArray
+    c_basis: IntArray | None  # None: the line basis (one credit per line)
     c_comm: IntArray
     c_tier: IntArray | None  # tier paid per credit; None: the line's tier (-1 if zeroed)
-    c_bracket: IntArray
+    c_bracket: npt.NDArray[np.integer[Any]]
     rates: IntArray  # tiers x brackets, row-major, parts per 1e9
     c_stmt: IntArray | None  # None: derive from stmt_keys
-    c_period: IntArray
+    c_period: npt.NDArray[np.integer[Any]] | None
     n_per: int
     stmt_keys: IntArray
     sp_labels: pd.Index
     period_labels: Any
     tier_names: tuple[str, ...]
+    derive: _Derive | None = None
+    # recomputes (revenue, other, c_sp, line period) from the input columns
+    source: Callable[[], tuple[IntArray, IntArray, npt.NDArray[Any], npt.NDArray[Any]]] | None = (
+        None
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -559,6 +573,7 @@ class CommissionResult:
     currency: object
     _parts: _Parts = field(repr=False)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _arrays: dict[str, npt.NDArray[Any]] = field(default_factory=dict, repr=False)
 
     @property
     def lines(self) -> pd.DataFrame:
@@ -595,11 +610,67 @@ class CommissionResult:
             return np.arange(n, dtype=np.int64)
         return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.offsets))
 
+    def _base(
+        self,
+    ) -> tuple[IntArray, IntArray | None, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+        """Revenue, cost or margin, and per credit salesperson, line period and period."""
+        p = self._parts
+        if p.source is None:
+            assert p.revenue is not None and p.c_sp is not None
+            assert p.line_period is not None and p.c_period is not None
+            return p.revenue, p.other, p.c_sp, p.line_period, p.c_period
+        if "revenue" not in self._arrays:
+            rev, other, sp_codes, periods = p.source()
+            self._arrays.update(revenue=rev, other=other, c_sp=sp_codes, period=periods)
+        a = self._arrays
+        c_sp = a["c_sp"] if p.c_sp is None else p.c_sp
+        per = a["period"] if p.line_period is None else p.line_period
+        return a["revenue"], a["other"], c_sp, per, per
+
+    def _line_arrays(self) -> tuple[npt.NDArray[np.int8], IntArray, IntArray]:
+        """Kind, tier and basis of every line (rebuilt on first use when not kept)."""
+        p = self._parts
+        if p.kind is not None and p.tier is not None and p.line_basis is not None:
+            return p.kind, p.tier, p.line_basis
+        if "kind" not in self._arrays:
+            revenue, other, _, _, _ = self._base()
+            assert p.derive is not None and other is not None
+            n = revenue.size
+            empty = np.zeros(0, dtype=np.int64)
+            kind = np.empty(n, dtype=np.int8)
+            tier = np.empty(n, dtype=np.int64)
+            basis = np.empty(n, dtype=np.int64)
+            _k.prepare_lines(
+                revenue,
+                other,
+                True,
+                p.other_is_margin,
+                empty,
+                empty,
+                np.zeros(0, dtype=np.bool_),
+                False,
+                p.derive.lowers,
+                p.derive.basis_is_margin,
+                p.derive.zero_negative,
+                empty,
+                False,
+                0,
+                tier,
+                np.empty(n, dtype=np.int64),
+                basis,
+                kind,
+                empty,
+            )
+            self._arrays.update(kind=kind, tier=tier, basis=basis)
+        a = self._arrays
+        return a["kind"], a["tier"], a["basis"]
+
     def _credit_rates(self) -> IntArray:
         p = self._parts
         c_tier = p.c_tier
         if c_tier is None:
-            c_tier = np.where(p.kind == _NEGATIVE, -1, p.tier).astype(np.int64)
+            kind, tier, _ = self._line_arrays()
+            c_tier = np.where(kind == _NEGATIVE, -1, tier).astype(np.int64)
         out = np.empty(c_tier.size, dtype=np.int64)
         _k.credit_rates(c_tier, p.c_bracket, p.rates, p.rates.size // len(p.tier_names), out)
         return out
@@ -620,25 +691,25 @@ class CommissionResult:
         else:
             first = p.offsets[:-1]
             n_credits = np.diff(p.offsets)
-        if p.other is not None:
-            margin = p.other if p.other_is_margin else p.revenue - p.other
+        revenue, other, _, _, _ = self._base()
+        if other is not None:
+            margin = other if p.other_is_margin else revenue - other
             with np.errstate(divide="ignore", invalid="ignore"):
-                mr = np.where(
-                    p.revenue != 0, margin / np.where(p.revenue == 0, 1, p.revenue), np.nan
-                )
+                mr = np.where(revenue != 0, margin / np.where(revenue == 0, 1, revenue), np.nan)
         else:
             mr = np.full(n, np.nan)
         names = np.asarray((*p.tier_names, ""), dtype=object)
+        kind, tier, line_basis = self._line_arrays()
         return pd.DataFrame(
             {
                 "kind": pd.Categorical.from_codes(
-                    p.kind.astype(np.int64), categories=pd.Index(list(_KINDS))
+                    kind.astype(np.int64), categories=pd.Index(list(_KINDS))
                 ),
                 "margin_rate": mr,
-                "tier": p.tier,
-                "tier_name": names[p.tier],
-                "basis_minor": p.line_basis,
-                "basis": minor_to_decimals(p.line_basis, d),
+                "tier": tier,
+                "tier_name": names[tier],
+                "basis_minor": line_basis,
+                "basis": minor_to_decimals(line_basis, d),
                 "rate": self._rates_dec(self._credit_rates()[first]),
                 "commission_minor": p.line_comm,
                 "commission": minor_to_decimals(p.line_comm, d),
@@ -652,16 +723,18 @@ class CommissionResult:
         d = self.currency_decimals
         line = self._credit_line()
         share = np.full(line.size, RATE_SCALE, dtype=np.int64) if p.c_share is None else p.c_share
-        period = p.period_labels[p.line_period[line]] if p.period_labels is not None else None
+        _, _, c_sp, line_period, _ = self._base()
+        period = p.period_labels[line_period[line]] if p.period_labels is not None else None
+        c_basis = p.c_basis if p.c_basis is not None else self._line_arrays()[2]
         return pd.DataFrame(
             {
                 "line": line,
-                "salesperson": p.sp_labels[p.c_sp],
+                "salesperson": p.sp_labels[c_sp],
                 "period": period,
                 "share": self._rates_dec(share),
-                "bracket": p.c_bracket,
+                "bracket": p.c_bracket.astype(np.int64, copy=False),
                 "rate": self._rates_dec(self._credit_rates()),
-                "basis_minor": p.c_basis,
+                "basis_minor": c_basis,
                 "commission_minor": p.c_comm,
                 "commission": minor_to_decimals(p.c_comm, d),
             }
@@ -686,7 +759,8 @@ class CommissionResult:
         sums = np.zeros(n_stmt, dtype=np.int64)
         c_stmt = p.c_stmt
         if c_stmt is None:
-            c_stmt = np.searchsorted(p.stmt_keys, p.c_sp * p.n_per + p.c_period)
+            _, _, c_sp, _, c_period = self._base()
+            c_stmt = np.searchsorted(p.stmt_keys, c_sp.astype(np.int64) * p.n_per + c_period)
         np.add.at(sums, c_stmt, p.c_comm)
         st = self.statements
         lines_col = st["lines_commission_minor"].to_numpy(dtype=np.int64)
@@ -745,11 +819,13 @@ def _codes(values: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
     return remap[codes], labels[order]
 
 
-def _period_codes(
-    lines: pd.DataFrame, date_col: str, period: str | None
-) -> tuple[IntArray, IntArray, int, int]:
-    """Sort key (the date's int64 count), period code, first ordinal, number of periods."""
-    s = lines[date_col]
+def _date_keys(lines: pd.DataFrame, date_col: str) -> tuple[IntArray, int]:
+    """Return the dates as int64 counts of their unit (wall time), and the units per day."""
+    return _date_values(lines[date_col], date_col)
+
+
+def _date_values(s: pd.Series, date_col: str) -> tuple[IntArray, int]:
+    """:func:`_date_keys` of the column ``s`` (named ``date_col``)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_localize(None)  # wall time
     if not pd.api.types.is_datetime64_dtype(s.dtype):
@@ -771,15 +847,32 @@ def _period_codes(
     if per_day is None or per_day % count:
         d = d.astype("datetime64[ns]")
         per_day, count = 86_400_000_000_000, 1
-    key = d.view(np.int64)
-    codes = np.empty(d.size, dtype=np.int64)
-    freq = {None: 0, "M": 1, "Q": 2, "Y": 3}[period]
-    first, n_per = _k.date_periods(key, per_day // count, freq, codes)
+    return d.view(np.int64), per_day // count
+
+
+_FREQ_CODES = {None: 0, "M": 1, "Q": 2, "Y": 3}
+
+
+def _period_codes(
+    lines: pd.DataFrame, date_col: str, period: str | None
+) -> tuple[IntArray, IntArray, int, int]:
+    """Sort key (the date's int64 count), period code, first ordinal, number of periods."""
+    key, per_day = _date_keys(lines, date_col)
+    codes = np.empty(key.size, dtype=np.int64)
+    first, n_per = _k.date_periods(key, per_day, _FREQ_CODES[period], codes)
     if n_per < 0:
         raise InputValueError(
             f"column {date_col!r} has a missing date at position {first}; every line needs a date."
         )
     return key, codes, int(first), max(int(n_per), 1)
+
+
+def _period_labels(period: str | None, first: int, n_per: int) -> Any:
+    if period is None:
+        return None
+    return pd.arrays.PeriodArray(
+        np.arange(first, first + max(n_per, 1), dtype=np.int64), dtype=pd.PeriodDtype(period)
+    )
 
 
 def _limits(value: object, name: str, sp_labels: pd.Index, decimals: int) -> IntArray | None:
@@ -1200,6 +1293,37 @@ def commission(
             )
         currency = uniq[0]
 
+    # ---- the common case in one pass: float amounts, no splits, no linked returns
+    if (
+        _FAST_PATH
+        and mode != "retroactive"
+        and splits is None
+        and reference_col is None
+        and tier_by == "line"
+        and amount_units == "major"
+    ):
+        assert cost_col is not None or margin_col is not None
+        fast = _commission_fast(
+            df,
+            plan,
+            salesperson_col=salesperson_col,
+            amount_col=amount_col,
+            other_col=cost_col if cost_col is not None else margin_col,  # type: ignore[arg-type]
+            other_is_margin=margin_col is not None,
+            basis_is_margin=basis == "margin",
+            zero_negative=negative_margin == "zero",
+            mode=mode,
+            date_col=date_col,
+            period=period,
+            decimals=decimals,
+            rmode=rmode,
+            currency=currency,
+            caps=caps,
+            floors=floors,
+        )
+        if fast is not None:
+            return fast
+
     # ---- amounts, tiers, kinds and basis (one pass)
     rev = to_minor_units(df[amount_col], decimals, rname, name=amount_col, units=amount_units)
     other_col = cost_col if cost_col is not None else margin_col
@@ -1279,11 +1403,7 @@ def commission(
     n_per = 1
     if date_col is not None:
         sort_key, line_period, pmin, n_per = _period_codes(df, date_col, period)
-        if period is not None:
-            period_labels = pd.arrays.PeriodArray(
-                np.arange(pmin, pmin + max(n_per, 1), dtype=np.int64),
-                dtype=pd.PeriodDtype(period),
-            )
+        period_labels = _period_labels(period, pmin, n_per)
     else:
         line_period = np.zeros(n, dtype=np.int64)
 
@@ -1570,6 +1690,328 @@ def commission(
         _k.statement_totals(
             c_stmt, c_basis, c_comm, c_kind, n_stmt, s_basis, s_comm, s_rev, s_count
         )
+    parts = _Parts(
+        index=df.index,
+        kind=kind,
+        revenue=rev,
+        other=other if other_col is not None else None,
+        other_is_margin=margin_col is not None,
+        tier=tier,
+        line_basis=line_basis if offsets is None else _line_sum(c_basis, offsets, n),
+        line_comm=line_comm,
+        line_period=line_period,
+        offsets=offsets,
+        c_sp=c_sp,
+        c_share=c_share,
+        c_basis=c_basis,
+        c_comm=c_comm,
+        c_tier=None if lazy_tier else c_tier,
+        c_bracket=c_bracket,
+        rates=flat_rates,
+        c_stmt=None if lazy_stmt else c_stmt,
+        c_period=c_period,
+        n_per=n_per,
+        stmt_keys=stmt_keys,
+        sp_labels=sp_labels,
+        period_labels=period_labels,
+        tier_names=plan.tier_names,
+    )
+    return _result(
+        plan,
+        mode,
+        rname,
+        decimals,
+        currency,
+        caps,
+        floors,
+        parts,
+        s_count,
+        s_basis,
+        s_comm,
+        s_rev,
+        lows,
+        volume,
+    )
+
+
+#: Take the one-pass route when the input allows it (the general route gives the same
+#: results; tests switch this off to compare them).
+_FAST_PATH = True
+
+
+def _float_values(values: pd.Series) -> npt.NDArray[np.float64] | None:
+    """Return a plain float64 column as a contiguous array, else None."""
+    if values.dtype != np.float64 or isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        return None
+    out = np.ascontiguousarray(values.to_numpy())
+    return out if out.dtype == np.float64 else None
+
+
+def _commission_fast(
+    df: pd.DataFrame,
+    plan: CommissionPlan,
+    *,
+    salesperson_col: str,
+    amount_col: str,
+    other_col: str,
+    other_is_margin: bool,
+    basis_is_margin: bool,
+    zero_negative: bool,
+    mode: str,
+    date_col: str | None,
+    period: str | None,
+    decimals: int,
+    rmode: int,
+    currency: object,
+    caps: object,
+    floors: object,
+) -> CommissionResult | None:
+    """:func:`commission` for float amounts without splits or linked returns, in one pass.
+
+    Converts the amounts, tiers and prices the lines, codes salespeople and
+    periods and sums the statements in one numba pass (``"per_line"``), or
+    groups the lines by statement and prices each group in date order
+    (``"graduated"``).  Per-line details that only the lazy views need (amounts
+    in minor units, salesperson and period codes) are not kept: the result
+    recomputes them from the input columns it holds (pandas copy-on-write
+    keeps those unchanged) with the same pass.  Returns None when the input
+    needs the general route (other column types, values near a rounding tie,
+    anything to report): that route then gives the result or the error.
+    """
+    amount_s = df[amount_col]
+    other_s = df[other_col]
+    amount = _float_values(amount_s)
+    other = _float_values(other_s)
+    if amount is None or other is None:
+        return None
+    n = amount.size
+    empty_i = np.zeros(0, dtype=np.int64)
+
+    # salespeople: integer ids are offset-coded (no hashing), other labels factorised
+    sp_series = df[salesperson_col]
+    raw = sp_series.to_numpy()
+    int_ids = isinstance(raw, np.ndarray) and np.issubdtype(raw.dtype, np.integer)
+    sp_labels: pd.Index | None = None
+    if int_ids:
+        keys = np.ascontiguousarray(raw, dtype=np.int64)
+    else:
+        try:
+            keys, sp_labels = _codes(sp_series, salesperson_col)
+        except InputValueError:
+            return None
+
+    date_s = df[date_col] if date_col is not None else None
+    dates = empty_i
+    per_day = 1
+    if date_s is not None:
+        assert date_col is not None
+        try:
+            dates, per_day = _date_values(date_s, date_col)
+        except InputTypeError:
+            return None
+    lo_sp, hi_sp, lo_d, hi_d, nat = _k.key_ranges(keys, dates)
+    if nat >= 0:
+        return None
+    sp_lo, sp_span = 0, 0
+    if int_ids:
+        sp_lo, sp_span = int(lo_sp), int(hi_sp) - int(lo_sp) + 1
+        if not 0 < sp_span <= 4 * n + 1024:
+            keys, sp_labels = _codes(sp_series, salesperson_col)
+            int_ids = False
+    if not int_ids:
+        assert sp_labels is not None
+        sp_lo, sp_span = 0, len(sp_labels)
+
+    freq = _FREQ_CODES[period]
+    table = empty_i
+    day0, first, n_per = 0, 0, 1
+    if date_col is not None and freq:
+        day0, day1 = int(lo_d) // per_day, int(hi_d) // per_day
+        if day1 - day0 >= _k._TABLE_DAYS:
+            return None
+        table, first, n_per = _k.period_table(day0, day1, freq)
+        n_per = max(int(n_per), 1)
+    span = sp_span * n_per
+    if span > 4 * n + 1_000_000 or span >= 2**31 or n >= 2**31:
+        return None
+    if len(plan.tiers) >= 2**14 or len(plan.brackets) >= 2**7:
+        return None
+    rates = plan._rate_matrix()
+    flat_rates = np.ascontiguousarray(rates.reshape(-1))
+    tier_rates = np.ascontiguousarray(rates[:, 0])
+    lowers = plan._lowers()
+    scale = float(10**decimals)
+    price = mode == "per_line"
+
+    def run(
+        amount: npt.NDArray[np.float64],
+        other: npt.NDArray[np.float64],
+        keys: IntArray,
+        dates: IntArray,
+        keep: bool,
+        c_sp: npt.NDArray[np.int32],
+        per: npt.NDArray[np.int32],
+        comm: IntArray,
+        basis: IntArray,
+        meta: npt.NDArray[np.int16],
+        acc: IntArray,
+    ) -> tuple[int, IntArray, IntArray]:
+        m = n if keep else 0
+        rev = np.empty(m, dtype=np.int64)
+        other_minor = np.empty(m, dtype=np.int64)
+        bad = _k.fused_lines(
+            amount,
+            other,
+            other_is_margin,
+            scale,
+            keys,
+            sp_lo,
+            n_per,
+            dates,
+            per_day,
+            day0,
+            table,
+            lowers,
+            basis_is_margin,
+            zero_negative,
+            tier_rates,
+            keep or price,
+            rmode,
+            keep,
+            keep or not price,
+            rev,
+            other_minor,
+            c_sp,
+            per,
+            comm,
+            basis,
+            meta,
+            acc,
+        )
+        return int(bad), rev, other_minor
+
+    keep_codes = not price
+    c_sp = np.empty(n if keep_codes else 0, dtype=np.int32)
+    per = np.empty(n if keep_codes else 0, dtype=np.int32)
+    comm = np.empty(n, dtype=np.int64)
+    basis = empty_i if price else np.empty(n, dtype=np.int64)
+    meta = np.empty(0 if price else n, dtype=np.int16)
+    acc = np.zeros((span, 4), dtype=np.int64)
+    bad, _, _ = run(amount, other, keys, dates, False, c_sp, per, comm, basis, meta, acc)
+    if bad >= 0:
+        return None
+    lows = plan._bracket_lows(decimals)
+    bracket: npt.NDArray[np.integer[Any]]
+    if price:
+        bracket = np.zeros(n, dtype=np.int64)
+    else:
+        bracket8 = np.empty(n, dtype=np.int8)
+        _k.graduated_grouped(
+            c_sp, per, n_per, dates, basis, meta, flat_rates, lows, rmode, comm, bracket8, acc
+        )
+        bracket = bracket8
+        del meta
+    stmt_keys, s_count, s_basis, s_comm, s_rev, sp_code, n_codes = _k.compact_statements(
+        acc, sp_span, n_per
+    )
+    if int_ids:
+        present = np.flatnonzero(sp_code >= 0)
+        sp_labels = pd.Index((present + sp_lo).astype(raw.dtype))
+        if n_codes != sp_span and keep_codes:
+            _k.remap_codes(c_sp, sp_code)
+    assert sp_labels is not None
+    codes_kept = int_ids
+
+    def source() -> tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """Run the same pass again, keeping the amounts and codes."""
+        a = _float_values(amount_s)
+        o = _float_values(other_s)
+        assert a is not None and o is not None
+        if codes_kept:
+            k = np.ascontiguousarray(sp_series.to_numpy(), dtype=np.int64)
+        else:
+            k = _codes(sp_series, salesperson_col)[0]
+        d = empty_i if date_s is None else _date_values(date_s, str(date_col))[0]
+        sp_out = np.empty(n, dtype=np.int32)
+        per_out = np.empty(n, dtype=np.int32)
+        c = np.empty(n, dtype=np.int64)
+        acc2 = np.zeros((span, 4), dtype=np.int64)
+        bad, rev, other_minor = run(
+            a, o, k, d, True, sp_out, per_out, c, empty_i, np.zeros(0, dtype=np.int16), acc2
+        )
+        assert bad < 0
+        if codes_kept and n_codes != sp_span:
+            _k.remap_codes(sp_out, sp_code)
+        return rev, other_minor, sp_out, per_out
+
+    parts = _Parts(
+        index=df.index,
+        kind=None,
+        revenue=None,
+        other=None,
+        other_is_margin=other_is_margin,
+        tier=None,
+        line_basis=None if price else basis,
+        line_comm=comm,
+        line_period=None if price else per,
+        offsets=None,
+        c_sp=None if price else c_sp,
+        c_share=None,
+        c_basis=None if price else basis,
+        c_comm=comm,
+        c_tier=None,
+        c_bracket=bracket,
+        rates=flat_rates,
+        c_stmt=None,
+        c_period=None if price else per,
+        n_per=n_per,
+        stmt_keys=stmt_keys,
+        sp_labels=sp_labels,
+        period_labels=_period_labels(period, first, n_per),
+        tier_names=plan.tier_names,
+        derive=_Derive(lowers, basis_is_margin, zero_negative),
+        source=source,
+    )
+    return _result(
+        plan,
+        mode,
+        "half_even" if rmode == 0 else "half_up",
+        decimals,
+        currency,
+        caps,
+        floors,
+        parts,
+        s_count,
+        s_basis,
+        s_comm,
+        s_rev,
+        lows,
+        s_basis,
+    )
+
+
+def _result(
+    plan: CommissionPlan,
+    mode: str,
+    rname: str,
+    decimals: int,
+    currency: object,
+    caps: object,
+    floors: object,
+    parts: _Parts,
+    s_count: IntArray,
+    s_basis: IntArray,
+    s_comm: IntArray,
+    s_rev: IntArray,
+    lows: IntArray,
+    volume: IntArray,
+) -> CommissionResult:
+    """Statements (brackets, caps and floors) and the result, from the statement sums."""
+    stmt_keys = parts.stmt_keys
+    n_per = parts.n_per
+    n_stmt = stmt_keys.size
+    sp_labels = parts.sp_labels
+    period_labels = parts.period_labels
     s_sp = stmt_keys // n_per
     s_per = stmt_keys - s_sp * n_per
     if mode == "per_line":
@@ -1621,35 +2063,9 @@ def commission(
             "commission": minor_to_decimals(pay, decimals),
         }
     )
-    parts = _Parts(
-        index=df.index,
-        kind=kind,
-        revenue=rev,
-        other=other if other_col is not None else None,
-        other_is_margin=margin_col is not None,
-        tier=tier,
-        line_basis=line_basis if offsets is None else _line_sum(c_basis, offsets, n),
-        line_comm=line_comm,
-        line_period=line_period,
-        offsets=offsets,
-        c_sp=c_sp,
-        c_share=c_share,
-        c_basis=c_basis,
-        c_comm=c_comm,
-        c_tier=None if lazy_tier else c_tier,
-        c_bracket=c_bracket,
-        rates=flat_rates,
-        c_stmt=None if lazy_stmt else c_stmt,
-        c_period=c_period,
-        n_per=n_per,
-        stmt_keys=stmt_keys,
-        sp_labels=sp_labels,
-        period_labels=period_labels,
-        tier_names=plan.tier_names,
-    )
     return CommissionResult(
         statements=statements,
-        line_commission_minor=line_comm,
+        line_commission_minor=parts.line_comm,
         plan=plan,
         mode=mode,
         rounding=rname,
