@@ -1739,6 +1739,18 @@ def commission(
 _FAST_PATH = True
 
 
+def _kept_column(df: pd.DataFrame, col: str) -> pd.Series:
+    """Return column ``col`` in a form that later edits of ``df`` cannot change.
+
+    Under copy-on-write (always on in pandas 3, optional in pandas 2) the column
+    itself is safe; otherwise it is copied.
+    """
+    column = df[col]
+    if int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True:
+        return column
+    return column.copy()
+
+
 def _float_values(values: pd.Series) -> npt.NDArray[np.float64] | None:
     """Return a plain float64 column as a contiguous array, else None."""
     if values.dtype != np.float64 or isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
@@ -1773,13 +1785,16 @@ def _commission_fast(
     groups the lines by statement and prices each group in date order
     (``"graduated"``).  Per-line details that only the lazy views need (amounts
     in minor units, salesperson and period codes) are not kept: the result
-    recomputes them from the input columns it holds (pandas copy-on-write
-    keeps those unchanged) with the same pass.  Returns None when the input
+    recomputes them from the input columns it holds (protected from later edits
+    of the caller's frame by copy-on-write, or copied without it) with the
+    same pass.  Returns None when the input
     needs the general route (other column types, values near a rounding tie,
     anything to report): that route then gives the result or the error.
     """
-    amount_s = df[amount_col]
-    other_s = df[other_col]
+    # The result may recompute its lazy views from these columns later: keep them safe
+    # from later edits of the caller's frame.
+    amount_s = _kept_column(df, amount_col)
+    other_s = _kept_column(df, other_col)
     amount = _float_values(amount_s)
     other = _float_values(other_s)
     if amount is None or other is None:
@@ -1788,7 +1803,7 @@ def _commission_fast(
     empty_i = np.zeros(0, dtype=np.int64)
 
     # salespeople: integer ids are offset-coded (no hashing), other labels factorised
-    sp_series = df[salesperson_col]
+    sp_series = _kept_column(df, salesperson_col)
     raw = sp_series.to_numpy()
     int_ids = isinstance(raw, np.ndarray) and np.issubdtype(raw.dtype, np.integer)
     sp_labels: pd.Index | None = None
@@ -1800,7 +1815,7 @@ def _commission_fast(
         except InputValueError:
             return None
 
-    date_s = df[date_col] if date_col is not None else None
+    date_s = _kept_column(df, date_col) if date_col is not None else None
     dates = empty_i
     per_day = 1
     if date_s is not None:
