@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest docs bench bench-quick clean
+.PHONY: demo test test-pandas2 lint typecheck pytest docs bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ pytest: $(VENV)/.installed-test
 docs: $(VENV)/.installed-test
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
+## test-pandas2: the test suite again on the oldest supported pandas (2.2) and numpy 2.2
+PANDAS2 := .venv-pandas2
+$(PANDAS2)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(PANDAS2)
+	$(PANDAS2)/bin/python -m pip install --quiet -e ".[test]" "pandas==2.2.3" "numpy>=2.0,<2.3"
+	touch $@
+
+test-pandas2: $(PANDAS2)/.installed
+	NUMBA_CACHE_DIR=$(PANDAS2)/numba-cache $(PANDAS2)/bin/python -m pytest -q -p no:cacheprovider
+
 ## bench: time custvalue against its peers (lifetimes, pandas, polars, duckdb) in one process
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
@@ -47,4 +57,4 @@ bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PANDAS2) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis
