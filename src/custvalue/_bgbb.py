@@ -20,6 +20,7 @@ from scipy.special import betaln
 
 from custvalue._clv_base import (
     FittedModel,
+    PositiveParams,
     compress_weighted,
     is_scalar,
     maximize_likelihood,
@@ -41,7 +42,7 @@ _DIRECT_SUM_LIMIT = 10_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BetaGeoBetaBinomParams:
+class BetaGeoBetaBinomParams(PositiveParams):
     r"""Parameters of the BG/BB model, named as in Fader, Hardie & Shang (2010).
 
     Attributes

@@ -25,8 +25,8 @@ from scipy import special
 
 from custvalue._clv_base import (
     FittedModel,
+    PositiveParams,
     as_horizon,
-    check_params,
     compress_weighted,
     compress_with_inverse,
     is_scalar,
@@ -58,7 +58,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BetaGeoParams:
+class BetaGeoParams(PositiveParams):
     r"""Parameters of the BG/NBD model, named as in Fader, Hardie & Lee (2005).
 
     Attributes
@@ -75,12 +75,9 @@ class BetaGeoParams:
     a: float
     b: float
 
-    def __post_init__(self) -> None:
-        check_params(self, ("r", "alpha", "a", "b"))
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ModifiedBetaGeoParams:
+class ModifiedBetaGeoParams(PositiveParams):
     r"""Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
     Attributes
@@ -95,9 +92,6 @@ class ModifiedBetaGeoParams:
     alpha: float
     a: float
     b: float
-
-    def __post_init__(self) -> None:
-        check_params(self, ("r", "alpha", "a", "b"))
 
 
 # ----------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from custvalue.errors import ConvergenceError, InputTypeError, InputValueError, 
 __all__ = [
     "FitResult",
     "FittedModel",
+    "PositiveParams",
     "as_horizon",
     "check_params",
     "compress_weighted",
@@ -102,6 +103,18 @@ def resolve_inputs(
         )
     check_consistent_length(**out)
     return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PositiveParams:
+    """Base of the models' parameter dataclasses: every field is a finite number > 0.
+
+    Checked on construction; standard errors, which may be NaN, are built with
+    :func:`unchecked_params` instead.
+    """
+
+    def __post_init__(self) -> None:
+        check_params(self, [f.name for f in dataclasses.fields(self)])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

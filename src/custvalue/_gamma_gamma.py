@@ -13,6 +13,7 @@ from scipy.special import gammaln, polygamma, psi
 from custvalue._clv_base import (
     FitResult,
     FittedModel,
+    PositiveParams,
     maximize_likelihood,
     prediction_arrays,
     resolve_inputs,
@@ -31,7 +32,7 @@ _WARM_START_ROWS = 50_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class GammaGammaParams:
+class GammaGammaParams(PositiveParams):
     r"""Parameters of the Gamma-Gamma spend model, named as in Fader, Hardie & Lee (2005b).
 
     Attributes

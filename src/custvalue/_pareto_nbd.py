@@ -25,8 +25,8 @@ from scipy import special
 
 from custvalue._clv_base import (
     FittedModel,
+    PositiveParams,
     as_horizon,
-    check_params,
     compress_weighted,
     compress_with_inverse,
     is_scalar,
@@ -52,7 +52,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ParetoNBDParams:
+class ParetoNBDParams(PositiveParams):
     r"""Parameters of the Pareto/NBD model, named as in Schmittlein et al. (1987).
 
     Attributes
@@ -67,9 +67,6 @@ class ParetoNBDParams:
     alpha: float
     s: float
     beta: float
-
-    def __post_init__(self) -> None:
-        check_params(self, ("r", "alpha", "s", "beta"))
 
 
 @jit

@@ -12,6 +12,7 @@ from scipy.special import betaln, psi
 
 from custvalue._clv_base import (
     FittedModel,
+    PositiveParams,
     is_scalar,
     maximize_likelihood,
     prediction_arrays,
@@ -26,7 +27,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ShiftedBetaGeoParams:
+class ShiftedBetaGeoParams(PositiveParams):
     r"""Parameters of the sBG model, named as in Fader & Hardie (2007).
 
     Attributes
