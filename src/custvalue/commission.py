@@ -1609,7 +1609,7 @@ def commission(
         priced = np.ones(n_cred, dtype=np.bool_)
         if linked.size:
             c_basis = c_basis.copy()
-            _reverse_credit_basis(linked_order, link, rev, c_basis, offsets, rmode, ids)
+            _reverse_credits(linked_order, link, rev, c_basis, offsets, rmode, ids)
             lk = np.zeros(n, dtype=np.bool_)
             lk[linked] = True
             priced[lk[c_line]] = False
@@ -1656,7 +1656,7 @@ def commission(
                 volume,
             )
         if linked.size:
-            _reverse_credit_comm(linked_order, link, rev, c_comm, offsets, rmode)
+            _reverse_credits(linked_order, link, rev, c_comm, offsets, rmode)
         if offsets is None:
             line_comm = c_comm
         else:
@@ -2141,16 +2141,21 @@ def _reverse_lines(
         done_c[o] = nc
 
 
-def _reverse_credit_basis(
+def _reverse_credits(
     order: IntArray,
     link: IntArray,
     rev: IntArray,
-    c_basis: IntArray,
+    values: IntArray,
     offsets: IntArray | None,
     rmode: int,
-    ids: pd.Index | None,
+    ids: pd.Index | None = None,
 ) -> None:
-    """Volume modes: reversal basis of each credit of linked returns (in place)."""
+    """Volume modes: reverse ``values`` (basis or commission) of each credit of linked returns.
+
+    In place: a return's credit gets minus the change in the rounded share of
+    the original credit returned so far, so that a sale returned in full is
+    reversed exactly.
+    """
     done: dict[int, int] = {}
     for j, o, cum, total in _returned_fractions(order, link, rev, ids):
         if offsets is None:
@@ -2159,28 +2164,6 @@ def _reverse_credit_basis(
             a, b, oa = int(offsets[j]), int(offsets[j + 1]), int(offsets[o])
             pairs = [(a + k, oa + k) for k in range(b - a)]
         for cj, co in pairs:
-            nb = round_div_py(int(c_basis[co]) * cum, total, rmode)
-            c_basis[cj] = -(nb - done.get(co, 0))
-            done[co] = nb
-
-
-def _reverse_credit_comm(
-    order: IntArray,
-    link: IntArray,
-    rev: IntArray,
-    c_comm: IntArray,
-    offsets: IntArray | None,
-    rmode: int,
-) -> None:
-    """Volume modes: reversal commission of each credit of linked returns (in place)."""
-    done: dict[int, int] = {}
-    for j, o, cum, total in _returned_fractions(order, link, rev, None):
-        if offsets is None:
-            pairs = [(j, o)]
-        else:
-            a, b, oa = int(offsets[j]), int(offsets[j + 1]), int(offsets[o])
-            pairs = [(a + k, oa + k) for k in range(b - a)]
-        for cj, co in pairs:
-            nc = round_div_py(int(c_comm[co]) * cum, total, rmode)
-            c_comm[cj] = -(nc - done.get(co, 0))
-            done[co] = nc
+            nv = round_div_py(int(values[co]) * cum, total, rmode)
+            values[cj] = -(nv - done.get(co, 0))
+            done[co] = nv
