@@ -313,6 +313,11 @@ def base_log() -> pd.DataFrame:
         (lambda d: d.assign(customer_id=[1, None, 2]), InputValueError, "customer_col"),
         (lambda d: d.assign(customer_id=[1, "b", 2]), InputTypeError, "mix types"),
         (
+            lambda d: d.assign(customer_id=pd.array(["a", None, "b"], dtype="string")),
+            InputValueError,
+            "customer_col",
+        ),
+        (
             lambda d: d.assign(
                 date=pd.Series(
                     [
