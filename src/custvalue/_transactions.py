@@ -128,9 +128,9 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
                 np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
             )
             return codes, pd.Index((kept + low).astype(values.dtype))
-    values = ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids
-    # Hashing the plain object array is faster than going through the string array.
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    # Hashing the plain object array is faster than going through a string array.
+    keys = ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids.array
+    codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
 
 
