@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -129,7 +130,9 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
             )
             return codes, pd.Index((kept + low).astype(values.dtype))
     # Hashing the plain object array is faster than going through a string array.
-    keys = ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids.array
+    keys: npt.NDArray[Any] | pd.Series = (
+        ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids
+    )
     codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
 
