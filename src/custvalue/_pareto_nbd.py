@@ -31,6 +31,7 @@ from custvalue._clv_base import (
     compress_with_inverse,
     is_scalar,
     maximize_likelihood,
+    resolve_weights,
     rfm_arrays,
 )
 from custvalue._clv_kernels import (
@@ -40,7 +41,6 @@ from custvalue._clv_kernels import (
 from custvalue._jit import jit
 from custvalue._validation import (
     as_float_array,
-    check_consistent_length,
     check_scalar,
     wrap_like,
 )
@@ -348,22 +348,17 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
     ) -> Self:
         """Estimate the parameters by maximum likelihood; see the class docstring."""
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
-        w = None
-        if weights is not None:
-            w = as_float_array(weights, "weights", nonnegative=True)
-            check_consistent_length(frequency=x, weights=w)
+        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
         (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
         total_weight = float(uw.sum())
-        if not total_weight > 0:
-            raise InputValueError("`weights` are all zero; give at least one customer weight > 0.")
         if initial_params is None:
             mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
             mean_x = float(np.average(ux, weights=uw))
             x0 = np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
         else:
-            if not isinstance(initial_params, ParetoNBDParams):
+            if not isinstance(initial_params, self.params_type):
                 raise InputValueError(
-                    f"`initial_params` must be a ParetoNBDParams, "
+                    f"`initial_params` must be a {self.params_type.__name__}, "
                     f"got {type(initial_params).__name__}."
                 )
             p0 = initial_params
