@@ -136,8 +136,9 @@ def parse_rate(value: object, name: str = "rate") -> Decimal:
     """
     if isinstance(value, bool | np.bool_):
         raise InputTypeError(f"`{name}` must be a rate (e.g. '7.5%'), got {value!r}.")
-    if isinstance(value, Decimal):
-        d = value
+    number = _numeric_decimal(value, name)
+    if number is not None:
+        d = number
     elif isinstance(value, str):
         text = value.strip().replace("_", "")
         try:
@@ -154,12 +155,6 @@ def parse_rate(value: object, name: str = "rate") -> Decimal:
                 f"`{name}` could not be read from {value!r}; write e.g. '0.075', '7.5%' "
                 f"or '750bp'."
             ) from None
-    elif isinstance(value, int | np.integer):
-        d = Decimal(int(value))
-    elif isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            raise InputValueError(f"`{name}` must be finite, got {value!r}.")
-        d = Decimal(repr(float(value)))
     else:
         raise InputTypeError(
             f"`{name}` must be a Decimal, str, int or float rate, got {type(value).__name__}."
@@ -171,6 +166,24 @@ def parse_rate(value: object, name: str = "rate") -> Decimal:
             f"`{name}` = {value!r} has more than {_RATE_DECIMALS} decimals; rates and bounds "
             f"must be exact at 1e-9 (e.g. '7.125%')."
         )
+    return d
+
+
+def _numeric_decimal(value: object, name: str) -> Decimal | None:
+    """Decimal of a Decimal, int or float (shortest repr) value; None for other types.
+
+    Booleans are the caller's to refuse; NaN and infinities are refused here.
+    """
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int | np.integer):
+        d = Decimal(int(value))
+    elif isinstance(value, float | np.floating):
+        d = Decimal(repr(float(value)))
+    else:
+        return None
+    if not d.is_finite():
+        raise InputValueError(f"`{name}` must be finite, got {value!r}.")
     return d
 
 
@@ -196,19 +209,14 @@ def _money_scalar(value: object, name: str, decimals: int) -> int:
     """Convert an exact money amount (major units) to minor units; refuse extra decimals."""
     if isinstance(value, bool | np.bool_):
         raise InputTypeError(f"`{name}` must be an amount, got {value!r}.")
-    if isinstance(value, Decimal):
-        d = value
+    number = _numeric_decimal(value, name)
+    if number is not None:
+        d = number
     elif isinstance(value, str):
         try:
             d = Decimal(value.strip().replace("_", ""))
         except InvalidOperation:
             raise InputValueError(f"`{name}` could not be read as an amount: {value!r}.") from None
-    elif isinstance(value, int | np.integer):
-        d = Decimal(int(value))
-    elif isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            raise InputValueError(f"`{name}` must be finite, got {value!r}.")
-        d = Decimal(repr(float(value)))
     else:
         raise InputTypeError(
             f"`{name}` must be an amount (Decimal, str, int or float), got {type(value).__name__}."
