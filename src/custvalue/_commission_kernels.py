@@ -380,6 +380,39 @@ def _bracket_of(v: int, lows: IntArray) -> int:
 
 
 @jit
+def _graduated_commission(
+    v0: int, v1: int, b: int, t: int, lows: IntArray, rates: IntArray, n_br: int, mode: int
+) -> int:
+    """Commission of moving a statement's volume from ``v0`` to ``v1`` (basis ``b``, tier ``t``).
+
+    The part of ``[min(v0, v1), max(v0, v1))`` inside volume bracket ``k`` is paid
+    at ``rates[t, k]`` (scaled by ``_S``), signed like ``b``; the exact sum is
+    accumulated as quotient and remainder of ``_S`` and rounded once.
+    """
+    lo = min(v0, v1)
+    hi = max(v0, v1)
+    acc_q = 0  # integer part of sum(portion * rate) / S
+    acc_r = 0  # remainder, kept in [0, S)
+    for k in range(n_br):
+        a = lo if k == 0 else max(lo, lows[k])
+        e = hi if k == n_br - 1 else min(hi, lows[k + 1])
+        if e <= a:
+            continue
+        p = e - a
+        if b < 0:
+            p = -p
+        rk = rates[t * n_br + k]
+        pq = p // _S
+        pr = p - pq * _S
+        acc_q += pq * rk
+        acc_r += pr * rk
+        c = acc_r // _S
+        acc_q += c
+        acc_r -= c * _S
+    return int(round_quotient(acc_q, acc_r, _S, mode))
+
+
+@jit
 def graduated_commission(
     basis: IntArray,
     tier: IntArray,
@@ -425,27 +458,7 @@ def graduated_commission(
         if t < 0 or b == 0:
             out[i] = 0
             continue
-        lo = min(v0, v1)
-        hi = max(v0, v1)
-        acc_q = 0  # integer part of sum(portion * rate) / S
-        acc_r = 0  # remainder, kept in [0, S)
-        for k in range(n_br):
-            a = lo if k == 0 else max(lo, lows[k])
-            e = hi if k == n_br - 1 else min(hi, lows[k + 1])
-            if e <= a:
-                continue
-            p = e - a
-            if b < 0:
-                p = -p
-            rk = rates[t * n_br + k]
-            pq = p // _S
-            pr = p - pq * _S
-            acc_q += pq * rk
-            acc_r += pr * rk
-            c = acc_r // _S
-            acc_q += c
-            acc_r -= c * _S
-        out[i] = round_quotient(acc_q, acc_r, _S, mode)
+        out[i] = _graduated_commission(v0, v1, b, t, lows, rates, n_br, mode)
 
 
 @jit
@@ -1082,27 +1095,7 @@ def graduated_grouped(
                 kb -= 1
             c = 0
             if t >= 0 and b != 0:
-                lo_v = min(v0, v1)
-                hi_v = max(v0, v1)
-                acc_q = 0
-                acc_r = 0
-                for k in range(n_br):
-                    va = lo_v if k == 0 else max(lo_v, lows[k])
-                    ve = hi_v if k == n_br - 1 else min(hi_v, lows[k + 1])
-                    if ve <= va:
-                        continue
-                    p = ve - va
-                    if b < 0:
-                        p = -p
-                    rk = rates[t * n_br + k]
-                    pq = p // _S
-                    pr = p - pq * _S
-                    acc_q += pq * rk
-                    acc_r += pr * rk
-                    cq = acc_r // _S
-                    acc_q += cq
-                    acc_r -= cq * _S
-                c = round_quotient(acc_q, acc_r, _S, mode)
+                c = _graduated_commission(v0, v1, b, t, lows, rates, n_br, mode)
             i = w & 0xFFFFFFFF
             u = i >> u_shift
             f = u_fill[u]
