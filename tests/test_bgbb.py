@@ -156,7 +156,7 @@ def test_loglik_matches_numerical_integration_over_p_and_theta(x: int, tx: int, 
 def test_gradient_matches_finite_differences(
     p: BetaGeoBetaBinomParams, h: tuple[int, int, int]
 ) -> None:
-    from custvalue._bgbb import _loglik_rows
+    from custvalue._clv.bgbb import _loglik_rows
 
     arrs = [np.array([float(v)]) for v in h]
     theta = np.array([p.alpha, p.beta, p.gamma, p.delta])
@@ -325,7 +325,7 @@ def test_extreme_inputs_stay_finite() -> None:
     n = np.array([100_000] * 5)
     ll = model.log_likelihood(frequency=x, recency=tx, n_periods=n)
     assert np.isfinite(ll)
-    from custvalue._bgbb import _loglik_rows
+    from custvalue._clv.bgbb import _loglik_rows
 
     vals, grad = _loglik_rows(0.3, 5.0, 0.2, 30.0, *(a.astype(float) for a in (x, tx, n)))
     assert np.all(np.isfinite(vals)) and np.all(np.isfinite(grad))
@@ -394,7 +394,7 @@ def test_other_bad_input() -> None:
 def test_optimizer_failure_raises_convergence_error_with_its_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import custvalue._bgbb as mod
+    import custvalue._clv.bgbb as mod
 
     def broken(*args: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = args[-1].shape[0]

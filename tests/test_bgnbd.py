@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from custvalue._bgnbd import _loglik_kernel
-from custvalue._clv_kernels import digamma, nb_geometric_mean
+from custvalue._clv.bgnbd import _loglik_kernel
+from custvalue._clv.kernels import digamma, nb_geometric_mean
 from custvalue.clv import (
     BetaGeoModel,
     BetaGeoParams,
@@ -446,7 +446,7 @@ def test_unidentified_parameters_get_nan_standard_errors():
                           st.integers(0, 3)), min_size=1, max_size=60),
        st.booleans())
 def test_row_compression_matches_numpy_unique(rows, as_float):
-    from custvalue._clv_base import compress_weighted, compress_with_inverse
+    from custvalue._clv.base import compress_weighted, compress_with_inverse
 
     arr = np.array(rows, dtype=np.float64)
     if as_float:

@@ -707,7 +707,7 @@ def test_splits_sum_exactly(rows, shares, mode) -> None:  # type: ignore[no-unty
     if mode == "per_line":
         line0 = int(res.lines["commission_minor"].iloc[0])
         part = cr.loc[cr["line"] == 0, "commission_minor"].tolist()
-        from custvalue._money import allocate_largest_remainder
+        from custvalue._core.money import allocate_largest_remainder
 
         assert part == allocate_largest_remainder(line0, ppb)
 
@@ -908,7 +908,7 @@ def test_graduated_orders_each_statement_by_date_then_position() -> None:
 
 @pytest.mark.parametrize("m", [1, 2, 15, 16, 17, 40, 100, 1000])
 def test_group_sorts_are_stable(m: int) -> None:
-    from custvalue import _commission_kernels as k
+    from custvalue._commission import kernels as k
 
     rng = np.random.default_rng(m)
     for keys in (

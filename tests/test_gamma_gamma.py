@@ -70,7 +70,7 @@ def test_reproduces_fader_hardie_lee_2005_cdnow_spend_fit() -> None:
 def test_loglik_and_gradient_match_reference(
     p: GammaGammaParams, rows: list[tuple[int, float]]
 ) -> None:
-    from custvalue._gamma_gamma import _GGData
+    from custvalue._clv.gamma_gamma import _GGData
 
     x = np.array([r[0] for r in rows], dtype=float)
     m = np.array([r[1] for r in rows])
@@ -178,7 +178,7 @@ def test_extreme_inputs_stay_finite() -> None:
     x = np.array([1, 1_000_000, 5, 1e7])
     m = np.array([1e-6, 1e9, 1e12, 3.0])
     assert np.isfinite(model.log_likelihood(frequency=x, monetary_value=m))
-    from custvalue._gamma_gamma import _GGData
+    from custvalue._clv.gamma_gamma import _GGData
 
     nll, grad = _GGData(x, m, np.ones(4)).neg_ll(np.array([0.5, 1.5, 1e4]))
     assert np.isfinite(nll) and np.all(np.isfinite(grad))
@@ -226,7 +226,7 @@ def test_bad_input_names_the_argument() -> None:
 
 
 def test_optimizer_failure_raises_convergence_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import custvalue._gamma_gamma as mod
+    import custvalue._clv.gamma_gamma as mod
 
     def broken(*args: object) -> np.ndarray:
         return np.full(6, np.nan)

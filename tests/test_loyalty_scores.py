@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._loyalty_kernels import (
+from custvalue._loyalty.kernels import (
     _float_keys,
     _radix_argsort,
     combine_components,

@@ -1,4 +1,4 @@
-"""Tests of custvalue._money: rounding kernels, conversions, largest remainder."""
+"""Tests of custvalue._core.money: rounding kernels, conversions, largest remainder."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._money import (
+from custvalue._core.money import (
     HALF_EVEN,
     HALF_UP,
     MAX_MINOR,

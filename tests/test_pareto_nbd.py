@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._clv_kernels import log_concave_integral
-from custvalue._pareto_nbd import _loglik_kernel
+from custvalue._clv.kernels import log_concave_integral
+from custvalue._clv.pareto_nbd import _loglik_kernel
 from custvalue.clv import ParetoNBDModel, ParetoNBDParams
 from custvalue.errors import ConvergenceError, InputValueError
 

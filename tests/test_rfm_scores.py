@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._rfm_scores import rfm_scores
+from custvalue._rfm.scores import rfm_scores
 from custvalue.errors import (
     CustvalueError,
     InputTypeError,

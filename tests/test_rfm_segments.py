@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._rfm_scores import rfm_scores
-from custvalue._rfm_segments import (
+from custvalue._rfm.scores import rfm_scores
+from custvalue._rfm.segments import (
     SegmentRule,
     SegmentRulesReport,
     check_segment_rules,

@@ -82,7 +82,7 @@ def test_derl_matches_a_published_value() -> None:
 @settings(max_examples=50, deadline=None)
 @given(params_st, st.lists(st.integers(0, 300), min_size=1, max_size=12))
 def test_loglik_and_gradient_match_recursion(p: ShiftedBetaGeoParams, drops: list[int]) -> None:
-    from custvalue._sbg import _neg_ll
+    from custvalue._clv.sbg import _neg_ll
 
     alive = [sum(drops) + 50]
     for dr in drops:
@@ -226,7 +226,7 @@ def test_other_errors() -> None:
 
 
 def test_optimizer_failure_raises_convergence_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import custvalue._sbg as mod
+    import custvalue._clv.sbg as mod
 
     def broken(*args: object) -> tuple[float, np.ndarray]:
         return float("nan"), np.full(2, np.nan)

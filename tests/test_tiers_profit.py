@@ -387,7 +387,7 @@ def test_grade_errors(kwargs, err, fragment):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_sorting_and_dense_panels_agree(data):
-    from custvalue._tiers_kernels import period_panel, period_panel_dense
+    from custvalue._tiers.kernels import period_panel, period_panel_dense
 
     n = data.draw(st.integers(min_value=1, max_value=60))
     n_groups = data.draw(st.integers(min_value=1, max_value=8))
@@ -404,7 +404,7 @@ def test_sorting_and_dense_panels_agree(data):
 
 
 def test_month_ordinals_match_numpy():
-    from custvalue._tiers_kernels import month_ordinals
+    from custvalue._tiers.kernels import month_ordinals
 
     d = pd.date_range("1800-01-01", "2200-12-31", freq="37h").to_numpy()
     d = np.concatenate(
@@ -423,7 +423,7 @@ def test_month_ordinals_match_numpy():
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), n_periods=st.sampled_from([1, 4, 13]))
 def test_dense_panel_with_many_buckets(seed, n_periods):
-    from custvalue._tiers_kernels import period_panel, period_panel_dense
+    from custvalue._tiers.kernels import period_panel, period_panel_dense
 
     rng = np.random.default_rng(seed)
     n, n_groups = 20_000, 9_000  # several cache-sized buckets of groups

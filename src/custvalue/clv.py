@@ -22,22 +22,22 @@ vectorised over customers and return a Series when Series come in.
 
 from __future__ import annotations
 
-from custvalue._bgbb import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams
-from custvalue._bgnbd import (
+from custvalue._clv.bgbb import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams
+from custvalue._clv.bgnbd import (
     BetaGeoModel,
     BetaGeoParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
 )
-from custvalue._clv_value import (
+from custvalue._clv.gamma_gamma import GammaGammaModel, GammaGammaParams
+from custvalue._clv.pareto_nbd import ParetoNBDModel, ParetoNBDParams
+from custvalue._clv.sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
+from custvalue._clv.value import (
     SpendModel,
     TransactionModel,
     acquisition_value,
     customer_lifetime_value,
 )
-from custvalue._gamma_gamma import GammaGammaModel, GammaGammaParams
-from custvalue._pareto_nbd import ParetoNBDModel, ParetoNBDParams
-from custvalue._sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
 
 __all__ = [
     "BetaGeoBetaBinomModel",

@@ -49,8 +49,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue import _commission_kernels as _k
-from custvalue._money import (
+from custvalue._commission import kernels as _k
+from custvalue._core.money import (
     MAX_MINOR,
     allocate_largest_remainder_groups,
     check_decimals,
@@ -59,7 +59,7 @@ from custvalue._money import (
     rounding_code,
     to_minor_units,
 )
-from custvalue._validation import check_choice, check_dataframe
+from custvalue._core.validation import check_choice, check_dataframe
 from custvalue.errors import InputTypeError, InputValueError
 
 __all__ = [

@@ -29,7 +29,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._loyalty_kernels import (
+from custvalue._core.ids import sorting_order
+from custvalue._core.transactions import (
+    TransactionLog,
+    filter_window,
+    period_of,
+    read_transactions,
+)
+from custvalue._core.validation import (
+    as_float_array,
+    check_choice,
+    check_consistent_length,
+    check_dataframe,
+    check_scalar,
+)
+from custvalue._loyalty.kernels import (
     EVENT_DOWNGRADE,
     EVENT_UPGRADE,
     OUTCOME_DOWNGRADED,
@@ -41,20 +55,6 @@ from custvalue._loyalty_kernels import (
     points_fifo,
     regularity_stats,
     tier_timeline,
-)
-from custvalue._transactions import (
-    TransactionLog,
-    filter_window,
-    period_of,
-    read_transactions,
-    sorting_order,
-)
-from custvalue._validation import (
-    as_float_array,
-    check_choice,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
 )
 from custvalue.errors import InputTypeError, InputValueError
 

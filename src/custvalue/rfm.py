@@ -21,21 +21,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._rfm_kernels import customer_periods, distinct_period_counts
-from custvalue._rfm_scores import rfm_scores
-from custvalue._rfm_segments import (
+from custvalue._core.ids import sorting_order
+from custvalue._core.transactions import (
+    TransactionLog,
+    filter_window,
+    period_of,
+    read_transactions,
+)
+from custvalue._rfm.kernels import customer_periods, distinct_period_counts
+from custvalue._rfm.scores import rfm_scores
+from custvalue._rfm.segments import (
     SegmentRule,
     SegmentRulesReport,
     check_segment_rules,
     rfm_segments,
     segment_rules,
-)
-from custvalue._transactions import (
-    TransactionLog,
-    filter_window,
-    period_of,
-    read_transactions,
-    sorting_order,
 )
 from custvalue.errors import InputValueError
 

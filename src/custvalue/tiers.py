@@ -38,7 +38,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._tiers_kernels import (
+from custvalue._core.ids import factorize_ids, sorting_order
+from custvalue._core.transactions import (
+    TransactionLog,
+    first_bad,
+    period_of,
+    read_transactions,
+    time_column,
+)
+from custvalue._core.validation import (
+    as_float_array,
+    check_choice,
+    check_consistent_length,
+    check_dataframe,
+    check_scalar,
+    common_index,
+)
+from custvalue._tiers.kernels import (
     PANEL_NAMES,
     abc_lower_bounds,
     classify_by_bounds,
@@ -47,23 +63,6 @@ from custvalue._tiers_kernels import (
     period_panel_dense,
     purchase_history,
     sort_descending,
-)
-from custvalue._transactions import (
-    TransactionLog,
-    factorize_ids,
-    first_bad,
-    period_of,
-    read_transactions,
-    sorting_order,
-    time_column,
-)
-from custvalue._validation import (
-    as_float_array,
-    check_choice,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
-    common_index,
 )
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 

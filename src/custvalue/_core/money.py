@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._jit import jit
+from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
 __all__ = [

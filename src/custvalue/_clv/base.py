@@ -30,8 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
-from custvalue._jit import jit
-from custvalue._validation import (
+from custvalue._core.jit import jit
+from custvalue._core.validation import (
     as_float_array,
     check_consistent_length,
     check_dataframe,

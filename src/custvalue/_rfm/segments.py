@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._rfm_scores import _RFM_BINS_ATTR
-from custvalue._validation import as_float_array, check_choice, check_dataframe
+from custvalue._core.validation import as_float_array, check_choice, check_dataframe
+from custvalue._rfm.scores import _RFM_BINS_ATTR
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from custvalue._jit import jit
+from custvalue._core.jit import jit
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -124,26 +124,3 @@ def distinct_period_counts(
         if lines[c] == 0:
             n_periods[c] = 0
     return n_periods, total, lines
-
-
-@jit
-def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntArray]:
-    """Code integer ids by their offset from ``low = values.min()``, in ascending id order.
-
-    Returns the code of each value and the sorted distinct offsets.
-    """
-    present = np.zeros(span, dtype=np.bool_)
-    for v in values:
-        present[v - low] = True
-    code_of = np.empty(span, dtype=np.int64)
-    kept = np.empty(span, dtype=np.int64)
-    k = 0
-    for s in range(span):
-        if present[s]:
-            code_of[s] = k
-            kept[k] = s
-            k += 1
-    codes = np.empty(values.shape[0], dtype=np.int64)
-    for i in range(values.shape[0]):
-        codes[i] = code_of[values[i] - low]
-    return codes, kept[:k].copy()

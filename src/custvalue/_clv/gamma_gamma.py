@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
-from custvalue._clv_base import (
+from custvalue._clv.base import (
     FitResult,
     FittedModel,
     PositiveParams,
@@ -19,8 +19,8 @@ from custvalue._clv_base import (
     resolve_inputs,
     resolve_weights,
 )
-from custvalue._jit import jit
-from custvalue._validation import wrap_like
+from custvalue._core.jit import jit
+from custvalue._core.validation import wrap_like
 from custvalue.errors import ConvergenceError, InputValueError
 
 __all__ = ["GammaGammaModel", "GammaGammaParams"]

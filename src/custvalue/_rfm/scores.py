@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._validation import as_float_array, check_choice, check_dataframe, check_scalar
+from custvalue._core.validation import as_float_array, check_choice, check_dataframe, check_scalar
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 __all__ = ["rfm_scores"]

@@ -9,7 +9,7 @@ The likelihood's Gaussian hypergeometric terms are where implementations
 usually overflow or cancel (heavy buyers, long histories, very different
 :math:`\alpha` and :math:`\beta`).  Here they are never formed: the
 likelihood is written with the integral over the death time and that
-integral is evaluated in log space by :func:`~custvalue._clv_kernels.log_concave_integral`.
+integral is evaluated in log space by :func:`~custvalue._clv.kernels.log_concave_integral`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv_base import (
+from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     as_horizon,
@@ -34,12 +34,12 @@ from custvalue._clv_base import (
     resolve_weights,
     rfm_arrays,
 )
-from custvalue._clv_kernels import (
+from custvalue._clv.kernels import (
     digamma,
     log_concave_integral,
 )
-from custvalue._jit import jit
-from custvalue._validation import (
+from custvalue._core.jit import jit
+from custvalue._core.validation import (
     as_float_array,
     check_scalar,
     wrap_like,

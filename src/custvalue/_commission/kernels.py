@@ -11,8 +11,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from custvalue._jit import jit
-from custvalue._money import float_to_minor_fast, mul_div_round, round_quotient
+from custvalue._core.jit import jit
+from custvalue._core.money import float_to_minor_fast, mul_div_round, round_quotient
 
 __all__ = [
     "RATE_SCALE",

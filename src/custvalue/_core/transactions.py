@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._rfm_kernels import offset_codes
-from custvalue._validation import as_float_array, check_dataframe
+from custvalue._core.ids import factorize_ids
+from custvalue._core.validation import as_float_array, check_dataframe
 from custvalue.errors import InputTypeError, InputValueError
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,28 +114,6 @@ def time_column(
     return datetimes_to_periods(values, freq), tz, False
 
 
-def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
-    """Codes ``0..k-1`` for the customer ids and the ids themselves (``-1`` for missing).
-
-    Integer ids spanning a range not much wider than the log are coded by
-    offset, which needs no hashing and yields the ids already sorted.
-    """
-    if ids.dtype.kind in "iu" and len(ids):
-        values = ids.to_numpy()
-        low, high = int(values.min()), int(values.max())
-        if high - low < 4 * len(values) + 1024:
-            codes, kept = offset_codes(
-                np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
-            )
-            return codes, pd.Index((kept + low).astype(values.dtype))
-    # Hashing the plain object array is faster than going through a string array.
-    keys: npt.NDArray[Any] | pd.Series = (
-        ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids
-    )
-    codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
-
-
 def read_transactions(
     data: object,
     customer_col: str,
@@ -206,24 +183,6 @@ def period_of(value: object, name: str, log: TransactionLog, freq: str) -> float
             )
         ts = ts.tz_convert(log.tz).tz_localize(None)
     return float(datetimes_to_periods(np.array([ts.to_datetime64()]), freq)[0])
-
-
-def sorting_order(ids: pd.Index) -> IntArray:
-    """Positions that sort the customer ids ascending (fast paths for numbers and strings)."""
-    if ids.is_monotonic_increasing:
-        return np.arange(len(ids), dtype=np.int64)
-    if ids.dtype.kind in "iufmM":
-        return np.argsort(ids.to_numpy())
-    if pd.api.types.infer_dtype(ids, skipna=False) == "string":
-        # numpy's fixed-width unicode sort orders by code point, like Python's str.
-        return np.argsort(np.asarray(ids.to_numpy(dtype=object), dtype=str))
-    try:
-        return np.asarray(ids.argsort(), dtype=np.int64)
-    except TypeError:
-        raise InputTypeError(
-            f"customer ids in column {ids.name!r} mix types that cannot be ordered "
-            f"(e.g. numbers and strings); convert them to one type, e.g. .astype(str)."
-        ) from None
 
 
 def filter_window(

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._clv_base import resolve_inputs
-from custvalue._validation import (
+from custvalue._clv.base import resolve_inputs
+from custvalue._core.validation import (
     check_dataframe,
     check_scalar,
     common_index,

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betaln
 
-from custvalue._clv_base import (
+from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     compress_weighted,
@@ -28,8 +28,8 @@ from custvalue._clv_base import (
     resolve_inputs,
     resolve_weights,
 )
-from custvalue._jit import jit
-from custvalue._validation import check_scalar, wrap_like
+from custvalue._core.jit import jit
+from custvalue._core.validation import check_scalar, wrap_like
 from custvalue.errors import InputValueError
 
 __all__ = ["BetaGeoBetaBinomModel", "BetaGeoBetaBinomParams"]

@@ -26,7 +26,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from custvalue._jit import jit
+from custvalue._core.jit import jit
 
 __all__ = [
     "betaln",

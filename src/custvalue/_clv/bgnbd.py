@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv_base import (
+from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     as_horizon,
@@ -34,13 +34,13 @@ from custvalue._clv_base import (
     resolve_weights,
     rfm_arrays,
 )
-from custvalue._clv_kernels import (
+from custvalue._clv.kernels import (
     betaln,
     digamma,
     nb_geometric_mean,
 )
-from custvalue._jit import jit
-from custvalue._validation import (
+from custvalue._core.jit import jit
+from custvalue._core.validation import (
     as_float_array,
     check_scalar,
     wrap_like,

@@ -10,15 +10,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, psi
 
-from custvalue._clv_base import (
+from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     is_scalar,
     maximize_likelihood,
     prediction_arrays,
 )
-from custvalue._jit import jit
-from custvalue._validation import as_float_array, check_scalar, wrap_like
+from custvalue._core.jit import jit
+from custvalue._core.validation import as_float_array, check_scalar, wrap_like
 from custvalue.errors import InputValueError
 
 __all__ = ["ShiftedBetaGeoModel", "ShiftedBetaGeoParams"]
