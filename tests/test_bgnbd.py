@@ -409,7 +409,7 @@ def test_infeasible_inputs_are_refused(x, tx, t_obs, argument, fragment):
 
 def test_error_names_index_label():
     idx = pd.Index([10, 20, 30])
-    with pytest.raises(InputValueError, match="index label 30"):
+    with pytest.raises(InputValueError, match="customer 30"):
         BetaGeoModel.from_params(FHL).probability_alive(
             pd.Series([1, 1, 1], index=idx), pd.Series([1.0, 2.0, 9.0], index=idx),
             pd.Series([5.0, 5.0, 5.0], index=idx))

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import optimize
 
 from custvalue._core.jit import jit
+from custvalue._core.summary import check_histories
 from custvalue._core.validation import (
     as_float_array,
     check_consistent_length,
@@ -307,16 +308,6 @@ def check_params(obj: object, names: Sequence[str]) -> None:
             raise InputValueError(f"parameter `{name}` must be finite and > 0, got {value!r}.")
 
 
-def _first_bad(mask: npt.NDArray[np.bool_], index: pd.Index | None) -> str:
-    pos = int(np.flatnonzero(mask)[0])
-    where = f"position {pos}"
-    if index is not None:
-        label = index[pos]
-        label = label.item() if isinstance(label, np.generic) else label
-        where += f" (index label {label!r})"
-    return f"{int(mask.sum())} row(s), first at {where}"
-
-
 def rfm_arrays(
     data: pd.DataFrame | None,
     frequency: object,
@@ -338,28 +329,7 @@ def rfm_arrays(
             for n, v in (("frequency", frequency), ("recency", recency), ("T", T))
         )
     )
-    bad = tx > t_obs
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be <= `T` (the last purchase cannot be after the end of "
-            f"observation), but {_first_bad(bad, index)} has recency={tx[i]:g}, T={t_obs[i]:g}."
-        )
-    bad = (x > 0) & (tx == 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be > 0 when `frequency` > 0 (repeat purchases happen after the "
-            f"first one), but {_first_bad(bad, index)} has frequency={x[i]:g}, recency=0; "
-            f"measure recency from the first purchase at a finer time resolution."
-        )
-    bad = (x == 0) & (tx > 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be 0 when `frequency` is 0 (no repeat purchase), but "
-            f"{_first_bad(bad, index)} has frequency=0, recency={tx[i]:g}."
-        )
+    check_histories(x, tx, t_obs, index)
     return x, tx, t_obs, index
 
 
