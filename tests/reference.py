@@ -1,0 +1,47 @@
+"""Slow, obviously-correct references shared by the whole test suite.
+
+Each function here is written from the documented rule, one value at a time, in
+plain Python (exact ``Decimal``/``Fraction`` arithmetic where money is involved),
+so that the fast kernels can be checked against it.  A rule that two modules share
+has ONE reference here; tests import it instead of keeping their own copy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+
+__all__ = ["ROUNDING", "percentile_rank", "round_div"]
+
+#: the library's rounding modes by name, as ``decimal`` rounding rules
+ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
+
+
+def percentile_rank(values: Sequence[float], higher_is_better: bool = True) -> list[float]:
+    """Share of the *other* defined values a value beats, ties counted half, times 100.
+
+    NaN stays NaN; a single defined value ranks 50.
+    """
+    defined = [v for v in values if not math.isnan(v)]
+    n = len(defined)
+    out = []
+    for v in values:
+        if math.isnan(v):
+            out.append(math.nan)
+            continue
+        if n == 1:
+            out.append(50.0)
+            continue
+        worse = sum(1 for u in defined if (u < v if higher_is_better else u > v))
+        equal = sum(1 for u in defined if u == v)
+        out.append(100.0 * (worse + (equal - 1) / 2) / (n - 1))
+    return out
+
+
+def round_div(numerator: int, denominator: int, rounding: str) -> int:
+    """``numerator / denominator`` rounded to an integer by the named rule (exact)."""
+    with localcontext() as ctx:
+        ctx.prec = 80  # exact for every tie of int64 operands; far from ties otherwise
+        q = Decimal(numerator) / Decimal(denominator)
+        return int(q.quantize(Decimal(1), rounding=ROUNDING[rounding]))
