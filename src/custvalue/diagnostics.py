@@ -8,6 +8,7 @@ pandas object; :mod:`custvalue.plotting` draws each of them.
   number of repeat transactions, actual vs the model's pmf;
 - :func:`calibration_vs_holdout` — mean holdout purchases by group;
 - :func:`frequency_recency_matrix`, :func:`probability_alive_matrix`;
+- :func:`probability_alive_history` — one customer's P(alive) over time;
 - :func:`holdout_metrics` — forecast accuracy of several models;
 - :func:`aic`, :func:`bic`, :func:`compare_models`, :func:`likelihood_ratio_test`;
 - :func:`spend_by_frequency` — a spend model's expected vs observed mean spend.
@@ -15,6 +16,7 @@ pandas object; :mod:`custvalue.plotting` draws each of them.
 
 from __future__ import annotations
 
+from custvalue._diagnostics.history import probability_alive_history
 from custvalue._diagnostics.metrics import (
     aic,
     bic,
@@ -43,6 +45,7 @@ __all__ = [
     "holdout_metrics",
     "likelihood_ratio_test",
     "period_transactions",
+    "probability_alive_history",
     "probability_alive_matrix",
     "spend_by_frequency",
 ]
