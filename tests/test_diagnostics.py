@@ -16,6 +16,7 @@ from custvalue.clv import (
     GammaGammaModel,
     GammaGammaParams,
     ModifiedBetaGeoModel,
+    ModifiedBetaGeoParams,
     ParetoNBDModel,
     ParetoNBDParams,
 )
@@ -160,26 +161,37 @@ def test_tracking_curve_does_not_mutate_and_refuses_bad_input(master_log):
 # -- period_transactions -----------------------------------------------------------------
 
 
-def _bgnbd_pmf_by_integration(p: BetaGeoParams, n: int, t: float) -> float:
-    """P(X(t) = n): the individual BG/NBD pmf, mixed over p in closed form, over lambda by quad."""
+def _bgnbd_pmf_by_integration(p, n: int, t: float, modified: bool = False) -> float:
+    """P(X(t) = n): the individual (M)BG/NBD pmf, mixed over p in closed form, over lambda by quad.
+
+    BG/NBD: alive through n purchases with prob (1-p)^n, or dropped right after the n-th
+    (n > 0) with prob p (1-p)^(n-1) once n purchases happened.  MBG/NBD adds a dropout
+    opportunity at time 0: (1-p)^(n+1) and p (1-p)^n.
+    """
     from scipy.special import beta as beta_fn
 
-    stay = beta_fn(p.a, p.b + n) / beta_fn(p.a, p.b)  # E[(1 - p)^n]
-    drop = beta_fn(p.a + 1, p.b + n - 1) / beta_fn(p.a, p.b) if n > 0 else 0.0
+    m = 1 if modified else 0
+    stay = beta_fn(p.a, p.b + n + m) / beta_fn(p.a, p.b)  # E[(1 - p)^(n + m)]
+    has_drop = n + m > 0
+    drop = beta_fn(p.a + 1, p.b + n + m - 1) / beta_fn(p.a, p.b) if has_drop else 0.0
 
     def integrand(u: float) -> float:  # lambda = exp(u): the r < 1 pole becomes smooth
         lam = np.exp(u)
         out = stay * stats.poisson.pmf(n, lam * t)
-        if n > 0:
-            out += drop * stats.poisson.sf(n - 1, lam * t)
+        if has_drop:
+            out += drop * (stats.poisson.sf(n - 1, lam * t) if n > 0 else 1.0)
         return float(out * stats.gamma.pdf(lam, p.r, scale=1 / p.alpha) * lam)
 
     val, _ = integrate.quad(integrand, -400, 8, limit=400, epsabs=1e-13, epsrel=1e-11)
     return float(val)
 
 
-def test_period_transactions_equals_integrated_pmf():
-    model = BetaGeoModel.from_params(BG)
+@pytest.mark.parametrize("modified", [False, True])
+def test_period_transactions_equals_integrated_pmf(modified):
+    params = (ModifiedBetaGeoParams if modified else BetaGeoParams)(
+        r=BG.r, alpha=BG.alpha, a=BG.a, b=BG.b
+    )
+    model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(params)
     T = np.array([5.0, 5.0, 20.0, 38.0, 38.0, 38.0])
     freq = np.array([0, 1, 0, 2, 5, 9])
     data = pd.DataFrame({"frequency": freq, "recency": np.minimum(freq * 2.0, T), "T": T})
@@ -187,7 +199,7 @@ def test_period_transactions_equals_integrated_pmf():
     assert list(table.index) == ["0", "1", "2", "3+"]
     assert table["actual"].tolist() == [2, 1, 1, 2]
     for k in range(3):
-        ref = sum(_bgnbd_pmf_by_integration(BG, k, t) for t in T)
+        ref = sum(_bgnbd_pmf_by_integration(params, k, t, modified) for t in T)
         assert table["expected"].iloc[k] == pytest.approx(ref, rel=1e-8)
     assert table["expected"].sum() == pytest.approx(len(T))
 
@@ -397,3 +409,25 @@ def test_spend_by_frequency_equals_groupwise_means():
 
     assert table.loc[1, "expected"] == pytest.approx((cond(1, 10) + cond(1, 30)) / 2)
     assert table.loc[3, "expected"] == pytest.approx((cond(8, 40) + cond(9, 50)) / 2)
+
+
+def test_bad_inputs_are_refused_with_custvalue_errors():
+    model = BetaGeoModel.from_params(BG)
+    data = pd.DataFrame({"frequency": [0, 1], "recency": [0.0, 2.0], "T": [5.0, 5.0]})
+    with pytest.raises(InputTypeError, match="`data`"):
+        period_transactions(model, data.to_numpy())
+    with pytest.raises(InputValueError, match="frequency"):
+        period_transactions(model, data.assign(frequency=[0.5, 1]))
+    with pytest.raises(InputValueError, match=r"'T' of `data` must be finite and >= 0, got -1.0"):
+        period_transactions(model, data.assign(T=[5.0, -1.0]))
+    with pytest.raises(InputTypeError, match="max_frequency"):
+        period_transactions(model, data, max_frequency=2.5)
+    with pytest.raises(InputTypeError, match="probability_of_purchases"):
+        period_transactions(object(), data)
+    with pytest.raises(MissingColumnError, match="monetary_value"):
+        spend_by_frequency(GammaGammaModel.from_params(GammaGammaParams(6.0, 4.0, 15.0)), data)
+    with pytest.raises(InputTypeError, match="numeric"):
+        period_transactions(model, data.assign(T=["a", "b"]))
+    before = data.copy()
+    period_transactions(model, data)
+    pd.testing.assert_frame_equal(data, before)

@@ -48,7 +48,7 @@ def float_column(data: pd.DataFrame, col: str, name: str, *, integer: bool = Fal
         pos = int(np.flatnonzero(bad)[0])
         what = "whole numbers >= 0" if integer else "finite and >= 0"
         raise InputValueError(
-            f"column {col!r} of `{name}` must be {what}, got {arr[pos]!r} at row "
+            f"column {col!r} of `{name}` must be {what}, got {float(arr[pos])!r} at row "
             f"{data.index[pos]!r}; fix or drop that row."
         )
     return np.ascontiguousarray(arr)
