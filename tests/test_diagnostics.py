@@ -431,3 +431,24 @@ def test_bad_inputs_are_refused_with_custvalue_errors():
     before = data.copy()
     period_transactions(model, data)
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_checking_page_shows_the_tables_the_code_prints(fitted, weekly, split):
+    page = (Path(__file__).parent.parent / "docs" / "checking.rst").read_text()
+    shown = "\n".join(line[3:] for line in page.splitlines())
+    table = compare_models(fitted, n_obs=len(weekly)).round(1)
+    assert table.to_string() in shown
+    n = len(weekly)
+    predicted = {
+        name: np.asarray(
+            m.expected_purchases(
+                np.full(n, 39.0),
+                weekly["frequency"].to_numpy(float),
+                weekly["recency"].to_numpy(),
+                weekly["T"].to_numpy(),
+            ),
+            dtype=float,
+        )
+        for name, m in fitted.items()
+    }
+    assert holdout_metrics(split["frequency_holdout"], predicted).round(3).to_string() in shown
