@@ -154,6 +154,10 @@ def test_tracking_curve_does_not_mutate_and_refuses_bad_input(master_log):
         expected_cumulative_transactions(model, small.assign(date="x"), 30)
     with pytest.raises(InputValueError, match="`t`"):
         expected_cumulative_transactions(model, small, 0)
+    with pytest.raises(InputValueError, match="multiples"):
+        expected_cumulative_transactions(model, small, 30, freq="2D")
+    with pytest.raises(InputValueError, match="alias"):
+        expected_cumulative_transactions(model, small, 30, freq="bogus")
     with pytest.raises(InputTypeError, match="expected_purchases_new_customer"):
         expected_cumulative_transactions(object(), small, 3)
 

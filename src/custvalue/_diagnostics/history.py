@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
-from custvalue._diagnostics.tracking import _periods
+from custvalue._diagnostics.tracking import period_offsets, read_periods
 from custvalue.errors import InputValueError
 
 
@@ -55,11 +55,11 @@ def probability_alive_history(
     check_frame(transactions, "transactions", [date_col])
     t = positive_int(t, "t")
     alive = model_method(model, "probability_alive")
-    periods = _periods(transactions, date_col, freq)
+    periods = read_periods(transactions, date_col, freq)
     if len(periods) == 0:
         raise InputValueError("`transactions` has no purchase; pass one customer's purchases.")
-    start = periods.min()
-    offset = np.unique(np.asarray((periods - start).map(lambda d: d.n), dtype=np.int64))
+    start, all_offsets = period_offsets(periods)
+    offset = np.unique(all_offsets)
     offset = offset[offset <= t]
     purchase = np.zeros(t + 1, dtype=np.int64)
     purchase[offset] = 1

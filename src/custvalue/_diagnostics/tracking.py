@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
 from custvalue.errors import InputTypeError, InputValueError
 
 
-def _periods(transactions: pd.DataFrame, date_col: str, freq: str) -> pd.PeriodIndex:
+def read_periods(transactions: pd.DataFrame, date_col: str, freq: str) -> pd.PeriodIndex:
     dates = transactions[date_col]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         raise InputTypeError(
@@ -26,11 +27,23 @@ def _periods(transactions: pd.DataFrame, date_col: str, freq: str) -> pd.PeriodI
     if values.tz is not None:
         values = values.tz_localize(None)
     try:
-        return values.to_period(freq)
+        periods = values.to_period(freq)
     except (ValueError, TypeError):
         raise InputValueError(
             f"`freq` must be a pandas period alias such as 'D' or 'W', got {freq!r}."
         ) from None
+    if periods.freq is None or periods.freq.n != 1:
+        raise InputValueError(
+            f"`freq` must be a single period such as 'D', 'W' or 'M', got {freq!r}; "
+            "multiples are not supported here: use the base period and a model in that unit."
+        )
+    return periods
+
+
+def period_offsets(periods: pd.PeriodIndex) -> tuple[pd.Period, npt.NDArray[np.int64]]:
+    """Return the first period and every period's distance from it, in periods."""
+    start = periods.min()
+    return start, np.asarray(periods.asi8 - start.ordinal, dtype=np.int64)
 
 
 def expected_cumulative_transactions(
@@ -93,9 +106,8 @@ def expected_cumulative_transactions(
     check_frame(transactions, "transactions", [customer_col, date_col])
     t = positive_int(t, "t")
     new_customer = model_method(model, "expected_purchases_new_customer")
-    periods = _periods(transactions, date_col, freq)
-    start = periods.min()
-    offset = np.asarray((periods - start).map(lambda d: d.n), dtype=np.int64)
+    periods = read_periods(transactions, date_col, freq)
+    start, offset = period_offsets(periods)
     ids = transactions[customer_col]
     if ids.isna().any():
         raise InputValueError(
