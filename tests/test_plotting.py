@@ -151,6 +151,9 @@ def test_history_alive_reference():
         dtype=float,
     )
     np.testing.assert_allclose(history["p_alive"], ref)
+    two = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-01"] * 2)})
+    with pytest.raises(InputValueError, match="one customer"):
+        diagnostics.probability_alive_history(MODEL, two, 6)
 
 
 def test_spend_by_frequency():

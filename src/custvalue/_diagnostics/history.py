@@ -15,6 +15,7 @@ def probability_alive_history(
     transactions: pd.DataFrame,
     t: int,
     *,
+    customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
 ) -> pd.DataFrame:
@@ -29,6 +30,9 @@ def probability_alive_history(
         The purchases of ONE customer (filter the log first).
     t : int
         Number of periods after the first purchase to follow.
+    customer_col : str or None, default "customer_id"
+        If ``transactions`` has this column, it must hold a single id
+        (several customers are refused rather than merged).
     date_col : str, default "date"
         Purchase date column (``datetime64``).
     freq : str, default "D"
@@ -53,6 +57,13 @@ def probability_alive_history(
     [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
     """
     check_frame(transactions, "transactions", [date_col])
+    if customer_col is not None and customer_col in transactions.columns:
+        ids = transactions[customer_col].unique()
+        if len(ids) > 1:
+            raise InputValueError(
+                f"`transactions` must hold one customer's purchases, got {len(ids)} ids in "
+                f"column {customer_col!r}; fix by filtering the log to one customer first."
+            )
     t = positive_int(t, "t")
     alive = model_method(model, "probability_alive")
     periods = read_periods(transactions, date_col, freq)

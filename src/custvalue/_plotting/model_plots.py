@@ -280,6 +280,7 @@ def plot_history_alive(
     transactions: pd.DataFrame,
     t: int,
     *,
+    customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
     ax: Any = None,
@@ -306,7 +307,7 @@ def plot_history_alive(
     11
     """
     history = diagnostics.probability_alive_history(
-        model, transactions, t, date_col=date_col, freq=freq
+        model, transactions, t, customer_col=customer_col, date_col=date_col, freq=freq
     )
     ax = axes(ax)
     x = history.index.to_numpy()
