@@ -1,0 +1,1 @@
+"""Implementation of :mod:`custvalue.diagnostics`: model checks against the data."""

@@ -1,0 +1,92 @@
+"""One customer's P(alive) over time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
+from custvalue._diagnostics.tracking import period_offsets, read_periods
+from custvalue.errors import InputValueError
+
+
+def probability_alive_history(
+    model: object,
+    transactions: pd.DataFrame,
+    t: int,
+    *,
+    customer_col: str | None = "customer_id",
+    date_col: str = "date",
+    freq: str = "D",
+) -> pd.DataFrame:
+    """Return one customer's probability of being alive, period by period.
+
+    Parameters
+    ----------
+    model : fitted transaction model
+        Any custvalue model with ``probability_alive(frequency, recency, T)``
+        whose time unit is ``freq``.
+    transactions : pandas.DataFrame
+        The purchases of ONE customer (filter the log first).
+    t : int
+        Number of periods after the first purchase to follow.
+    customer_col : str or None, default "customer_id"
+        If ``transactions`` has this column, it must hold a single id
+        (several customers are refused rather than merged).
+    date_col : str, default "date"
+        Purchase date column (``datetime64``).
+    freq : str, default "D"
+        Pandas period alias of the time unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the period offset ``0 .. t``; columns ``period``,
+        ``purchase`` (a purchase in that period), ``frequency``, ``recency``,
+        ``T`` (the summary as of the end of that period) and ``p_alive``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> from custvalue.diagnostics import probability_alive_history
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
+    >>> one = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-03"])})
+    >>> history = probability_alive_history(model, one, 4)
+    >>> history[["purchase", "frequency", "recency", "T"]].to_numpy().tolist()
+    [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
+    """
+    check_frame(transactions, "transactions", [date_col])
+    if customer_col is not None and customer_col in transactions.columns:
+        ids = transactions[customer_col].unique()
+        if len(ids) > 1:
+            raise InputValueError(
+                f"`transactions` must hold one customer's purchases, got {len(ids)} ids in "
+                f"column {customer_col!r}; fix by filtering the log to one customer first."
+            )
+    t = positive_int(t, "t")
+    alive = model_method(model, "probability_alive")
+    periods = read_periods(transactions, date_col, freq)
+    if len(periods) == 0:
+        raise InputValueError("`transactions` has no purchase; pass one customer's purchases.")
+    start, all_offsets = period_offsets(periods)
+    offset = np.unique(all_offsets)
+    offset = offset[offset <= t]
+    purchase = np.zeros(t + 1, dtype=np.int64)
+    purchase[offset] = 1
+    frequency = np.cumsum(purchase) - 1
+    steps = np.arange(t + 1)
+    last = np.maximum.accumulate(np.where(purchase == 1, steps, 0))
+    T = steps.astype(np.float64)
+    p_alive = as_float(alive(frequency.astype(np.float64), last.astype(np.float64), T))
+    return pd.DataFrame(
+        {
+            "period": pd.period_range(start, periods=t + 1, freq=start.freq),
+            "purchase": purchase,
+            "frequency": frequency,
+            "recency": last,
+            "T": steps,
+            "p_alive": p_alive,
+        },
+        index=pd.RangeIndex(t + 1, name="t"),
+    )

@@ -1,0 +1,1 @@
+"""Implementation of :mod:`custvalue.plotting` (matplotlib, imported lazily)."""

@@ -1,0 +1,48 @@
+"""Pictures of the model checks and of the other modules' results (matplotlib).
+
+Install with ``pip install custvalue[plot]``; matplotlib is imported only
+when a function is called.  Every function takes ``ax=None`` (a new figure
+when omitted), draws one result of :mod:`custvalue.diagnostics` or of another
+custvalue module, labels its axes and legend, and returns the Axes.  Nothing
+is saved or shown: call ``ax.figure.savefig(...)`` yourself.
+"""
+
+from __future__ import annotations
+
+from custvalue._plotting.base import PlottingUnavailableError
+from custvalue._plotting.model_plots import (
+    plot_calibration_vs_holdout,
+    plot_cumulative_transactions,
+    plot_frequency_recency_matrix,
+    plot_history_alive,
+    plot_incremental_transactions,
+    plot_period_transactions,
+    plot_probability_alive_matrix,
+    plot_spend_by_frequency,
+)
+from custvalue._plotting.result_plots import (
+    plot_abc_curve,
+    plot_customer_exposure,
+    plot_loyalty_components,
+    plot_profit_contribution,
+    plot_rfm_heatmap,
+    plot_segments,
+)
+
+__all__ = [
+    "PlottingUnavailableError",
+    "plot_abc_curve",
+    "plot_calibration_vs_holdout",
+    "plot_cumulative_transactions",
+    "plot_customer_exposure",
+    "plot_frequency_recency_matrix",
+    "plot_history_alive",
+    "plot_incremental_transactions",
+    "plot_loyalty_components",
+    "plot_period_transactions",
+    "plot_probability_alive_matrix",
+    "plot_profit_contribution",
+    "plot_rfm_heatmap",
+    "plot_segments",
+    "plot_spend_by_frequency",
+]
