@@ -243,10 +243,28 @@ def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(
     got = calibration_holdout_summary(cdnow_master, **kwargs, amount_col="dollar_value", freq=freq)
     assert got.index.equals(want.index)
     assert list(got.columns) == list(want.columns)
-    for col in want.columns:
+    # lifetimes averages holdout transactions; custvalue averages per-period totals.
+    for col in want.columns.drop("monetary_value_holdout"):
         np.testing.assert_allclose(
             got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col
         )
+    df = cdnow_master
+    period = df["date"].dt.to_period(freq)
+    hold = df[
+        (period > pd.Period(kwargs["calibration_end"], freq))
+        & (period <= pd.Period(kwargs["observation_end"], freq))
+    ]
+    per_period = hold.groupby(["customer_id", hold["date"].dt.to_period(freq)])[
+        "dollar_value"
+    ].sum()
+    want_mv = per_period.groupby(level=0).mean().reindex(got.index, fill_value=0.0)
+    np.testing.assert_allclose(got["monetary_value_holdout"], want_mv.to_numpy(), rtol=1e-12)
+    # Where every holdout period holds one transaction, the two definitions agree.
+    lines = hold.groupby("customer_id").size().reindex(got.index, fill_value=0)
+    same = (lines == got["frequency_holdout"]).to_numpy()
+    np.testing.assert_allclose(
+        got["monetary_value_holdout"][same], want["monetary_value_holdout"][same], rtol=1e-12
+    )
 
 
 # --- calibration / holdout against the naive reference ----------------------------------------
@@ -281,7 +299,9 @@ def test_calibration_holdout_matches_naive(rows, cal_day, extra, freq):
             if c == cid and cal_p < p <= obs_p
         ]
         assert got.loc[cid, "frequency_holdout"] == len({p for p, _ in hold})
-        want_mv = sum(a for _, a in hold) / len(hold) if hold else 0.0
+        # Mean of the per-period totals (as monetary_value_cal), not per transaction.
+        n_periods = len({p for p, _ in hold})
+        want_mv = sum(a for _, a in hold) / n_periods if hold else 0.0
         assert got.loc[cid, "monetary_value_holdout"] == pytest.approx(want_mv)
         assert got.loc[cid, "duration_holdout"] == obs_p - cal_p
 

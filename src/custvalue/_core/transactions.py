@@ -144,11 +144,6 @@ def read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index]:
 
 
 def _parse_dates(column: pd.Series, date_col: str, date_format: str) -> pd.Series:
-    if not isinstance(date_format, str):
-        raise InputTypeError(
-            f"`date_format` must be a strftime format string such as '%Y%m%d', "
-            f"got {date_format!r}."
-        )
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise InputTypeError(f"column {date_col!r} (argument `date_col`) holds booleans.")
@@ -192,7 +187,7 @@ def _refuse_non_time(column: pd.Series, date_col: str) -> None:
 
 
 def read_datetimes(
-    column: pd.Series, date_col: str, *, date_format: str | None = None
+    column: pd.Series, date_col: str, *, date_format: object = None
 ) -> tuple[npt.NDArray[np.datetime64], _dt.tzinfo | None] | None:
     """Naive datetime64[ns] wall-clock values of a time column and its time zone.
 
@@ -209,6 +204,11 @@ def read_datetimes(
         For missing dates (NaT), values not matching ``date_format``, or dates
         outside the datetime64[ns] range.
     """
+    if date_format is not None and not isinstance(date_format, str):
+        raise InputTypeError(
+            f"`date_format` must be a strftime format string such as '%Y%m%d', "
+            f"got {date_format!r}."
+        )
     col = column
     if date_format is not None and not (
         isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M"
@@ -271,7 +271,7 @@ def read_time(
     date_col: str,
     freq: object = None,
     *,
-    date_format: str | None = None,
+    date_format: object = None,
     freq_on_numeric: str = "error",
 ) -> TimeValues:
     """Read a time column as period ordinals of ``freq`` (datetimes) or as numbers.
@@ -423,7 +423,7 @@ def apply_returns(
     )
 
 
-def check_finite_totals(totals: FloatArray, amount_col: str | None) -> None:
+def check_finite_totals(totals: FloatArray, amount_col: object) -> None:
     """Refuse per-customer sums that left float64 range (inf), naming ``amount_col``."""
     if not np.isfinite(totals).all():
         raise InputValueError(
@@ -443,8 +443,8 @@ def read_transactions(
     amount_col: Any,
     freq: object = None,
     *,
-    returns: str = "error",
-    date_format: str | None = None,
+    returns: object = "error",
+    date_format: object = None,
     freq_on_numeric: str = "ignore",
     name: str = "transactions",
 ) -> TransactionLog:
