@@ -78,6 +78,8 @@ class TransactionLog:
     """A validated transaction log as contiguous arrays.
 
     ``freq`` is the checked frequency of ``periods`` (``None`` for numeric time).
+    ``latest`` is the latest period of the log as read, before the returns policy
+    removed lines (``None`` when it removed none): see :meth:`last_period`.
     """
 
     codes: IntArray
@@ -88,6 +90,15 @@ class TransactionLog:
     tz: _dt.tzinfo | None
     numeric_time: bool
     freq: Freq | None = None
+    latest: float | None = None
+
+    def last_period(self) -> float:
+        """Latest period of the log as read (lines removed by the returns policy included).
+
+        This is the default end of an observation window: a return shows the log runs
+        at least that far, even when it is not a purchase.
+        """
+        return float(self.periods.max()) if self.latest is None else self.latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +369,7 @@ def _keep_lines(log: TransactionLog, keep: npt.NDArray[np.bool_]) -> Transaction
     remap = np.cumsum(present) - 1
     return replace(
         log,
+        latest=log.last_period(),
         codes=np.ascontiguousarray(remap[log.codes[keep]], dtype=np.int64),
         ids=log.ids[present],
         periods=np.ascontiguousarray(log.periods[keep]),

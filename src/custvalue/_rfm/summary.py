@@ -109,7 +109,7 @@ def summarize(
         transactions, customer_col, date_col, amount_col, freq, returns, date_format, time_unit
     )
     end = (
-        float(log.periods.max())
+        log.last_period()
         if observation_end is None
         else period_of(observation_end, "observation_end", log)
     )
