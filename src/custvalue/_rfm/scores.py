@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -216,15 +216,15 @@ def rfm_scores(
             scores[dim] = _mean_scores(x, higher_is_better)
 
     r, f, m = scores["R"], scores["F"], scores["M"]
-    columns: dict[str, object] = {
+    out: dict[str, Any] = {
         dim: pd.Categorical.from_codes(
-            scores[dim] - 1, dtype=pd.CategoricalDtype(range(1, b + 1), ordered=True)
+            scores[dim] - 1, dtype=pd.CategoricalDtype(list(range(1, b + 1)), ordered=True)
         )
         for dim, b in zip(_DIMENSIONS, bins_rfm, strict=True)
     }
-    columns["cell"] = _CELL_CODES[100 * r + 10 * f + m]
-    columns["score"] = r + f + m
-    return pd.DataFrame(columns, index=data.index.copy())
+    out["cell"] = _CELL_CODES[100 * r + 10 * f + m]
+    out["score"] = r + f + m
+    return pd.DataFrame(out, index=data.index.copy())
 
 
 def _resolve_bins(
