@@ -585,3 +585,8 @@ def test_amount_sums_beyond_float_range_are_refused():
     df = base_log().assign(amount=[1e308, 1.0, 1e308])
     with pytest.raises(InputValueError, match="amount_col"):
         rfm_summary(df, amount_col="amount")
+
+
+def test_calibration_end_before_every_transaction_names_calibration_end():
+    with pytest.raises(InputValueError, match="`calibration_end` is before"):
+        calibration_holdout_summary(base_log(), "2023-12-01", "2024-01-10")

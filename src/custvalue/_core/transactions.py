@@ -561,7 +561,7 @@ def period_of(value: object, name: str, log: TransactionLog, freq: object = None
 
 
 def filter_window(
-    log: TransactionLog, end: float
+    log: TransactionLog, end: float, *, name: str = "observation_end"
 ) -> tuple[IntArray, pd.Index, FloatArray, FloatArray]:
     """Keep the transactions up to period ``end`` and re-code the customers that remain.
 
@@ -573,8 +573,8 @@ def filter_window(
         return codes, ids, periods, amounts
     if not keep.any():
         raise InputValueError(
-            "`observation_end` is before every transaction; pass a later date "
-            "(or None for the latest transaction)."
+            f"`{name}` is before every transaction; pass a later date"
+            + (" (or None for the latest transaction)." if name == "observation_end" else ".")
         )
     present = np.zeros(len(ids), dtype=np.bool_)
     present[codes[keep]] = True

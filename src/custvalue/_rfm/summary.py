@@ -57,9 +57,11 @@ def _read(
 Columns = dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int64]]
 
 
-def _window(log: TransactionLog, end: float, amount_col: object) -> tuple[pd.Index, Columns]:
+def _window(
+    log: TransactionLog, end: float, amount_col: object, name: str = "observation_end"
+) -> tuple[pd.Index, Columns]:
     """Per-customer summary columns of the window up to period ``end`` (time in periods)."""
-    codes, ids, periods, amounts = filter_window(log, end)
+    codes, ids, periods, amounts = filter_window(log, end, name=name)
     first, last, n_periods, total, repeat_total = customer_periods(
         codes, periods, amounts, len(ids)
     )
@@ -140,7 +142,7 @@ def calibration_holdout(
             f"`observation_end` ({observation_end!r}) must fall in a later period than "
             f"`calibration_end` ({calibration_end!r})."
         )
-    cal = _frame(_window(log, cal_end, amount_col), unit)
+    cal = _frame(_window(log, cal_end, amount_col, "calibration_end"), unit)
     # Holdout lines of calibration customers, coded by their calibration row.
     position = cal.index.get_indexer(log.ids)
     codes = position[log.codes]
