@@ -53,8 +53,7 @@ def ref_loglik(p: BetaGeoBetaBinomParams, x: int, tx: int, n: int) -> float:
     terms = [betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)]
     for i in range(n - tx):
         terms.append(
-            betaln(a + x, b + tx - x + i) - betaln(a, b) + betaln(g + 1, d + tx + i)
-            - betaln(g, d)
+            betaln(a + x, b + tx - x + i) - betaln(a, b) + betaln(g + 1, d + tx + i) - betaln(g, d)
         )
     top = max(terms)
     return top + math.log(sum(math.exp(t - top) for t in terms))
@@ -101,7 +100,8 @@ def test_reproduces_fader_hardie_shang_2010_donations_fit() -> None:
     # the same fit from one row per donor (weights expanded) gives the same optimum
     expanded = df.loc[df.index.repeat(df["weights"])]
     again = BetaGeoBetaBinomModel().fit(
-        frequency=expanded["frequency"], recency=expanded["recency"],
+        frequency=expanded["frequency"],
+        recency=expanded["recency"],
         n_periods=expanded["periods"],
     )
     assert again.log_likelihood_ == pytest.approx(model.log_likelihood_, rel=1e-9)
@@ -125,22 +125,25 @@ def test_loglik_matches_term_by_term_reference(
     x, tx, n = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
     model = BetaGeoBetaBinomModel.from_params(p)
     for i in range(len(rows)):
-        got = model.log_likelihood(frequency=x[i : i + 1], recency=tx[i : i + 1],
-                                   n_periods=n[i : i + 1])
+        got = model.log_likelihood(
+            frequency=x[i : i + 1], recency=tx[i : i + 1], n_periods=n[i : i + 1]
+        )
         assert got == pytest.approx(ref_loglik(p, *rows[i]), rel=1e-10, abs=1e-10)
 
 
-@pytest.mark.parametrize(
-    ("x", "tx", "n"), [(0, 0, 4), (2, 3, 5), (3, 3, 3), (1, 1, 6)]
-)
+@pytest.mark.parametrize(("x", "tx", "n"), [(0, 0, 4), (2, 3, 5), (3, 3, 3), (1, 1, 6)])
 def test_loglik_matches_numerical_integration_over_p_and_theta(x: int, tx: int, n: int) -> None:
     p = BetaGeoBetaBinomParams(1.5, 2.0, 1.3, 2.5)
     a, b, g, d = 1.5, 2.0, 1.3, 2.5
 
     def integrand(th: float, pp: float) -> float:
         dens = math.exp(
-            (a - 1) * math.log(pp) + (b - 1) * math.log1p(-pp) - betaln(a, b)
-            + (g - 1) * math.log(th) + (d - 1) * math.log1p(-th) - betaln(g, d)
+            (a - 1) * math.log(pp)
+            + (b - 1) * math.log1p(-pp)
+            - betaln(a, b)
+            + (g - 1) * math.log(th)
+            + (d - 1) * math.log1p(-th)
+            - betaln(g, d)
         )
         return dens * individual_lik(pp, th, x, tx, n)
 
@@ -242,8 +245,11 @@ def test_probability_alive_matches_definition() -> None:
     ll = ref_loglik(p, x, tx, n)
     for m in (0, 1, 4):
         ref = math.exp(
-            betaln(p.alpha + x, p.beta + n - x) - betaln(p.alpha, p.beta)
-            + betaln(p.gamma, p.delta + n + m) - betaln(p.gamma, p.delta) - ll
+            betaln(p.alpha + x, p.beta + n - x)
+            - betaln(p.alpha, p.beta)
+            + betaln(p.gamma, p.delta + n + m)
+            - betaln(p.gamma, p.delta)
+            - ll
         )
         got = model.probability_alive([x], [tx], [n], periods_ahead=m)[0]
         assert got == pytest.approx(ref, rel=1e-12)
@@ -294,7 +300,8 @@ def test_fit_agrees_with_lifetimes() -> None:
     assert model.log_likelihood_ >= lt_ll - 1e-6 * abs(lt_ll)
     np.testing.assert_allclose(
         [model.params_.alpha, model.params_.beta, model.params_.gamma, model.params_.delta],
-        lt.params_.to_numpy(), rtol=1e-3,
+        lt.params_.to_numpy(),
+        rtol=1e-3,
     )
 
 

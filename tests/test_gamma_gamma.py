@@ -38,8 +38,12 @@ def repeat_customers() -> pd.DataFrame:
 def ref_loglik(p: GammaGammaParams, x: int, m: float) -> float:
     """Fader & Hardie (2013) eq. (3), the density of the mean spend, written directly."""
     return (
-        gammaln(p.p * x + p.q) - gammaln(p.p * x) - gammaln(p.q)
-        + p.q * math.log(p.v) + (p.p * x - 1) * math.log(m) + p.p * x * math.log(x)
+        gammaln(p.p * x + p.q)
+        - gammaln(p.p * x)
+        - gammaln(p.q)
+        + p.q * math.log(p.v)
+        + (p.p * x - 1) * math.log(m)
+        + p.p * x * math.log(x)
         - (p.p * x + p.q) * math.log(x * m + p.v)
     )
 
@@ -86,8 +90,12 @@ def test_loglik_and_gradient_match_reference(
         up[j] += step
         down[j] -= step
         fd = sum(
-            wi * (ref_loglik(GammaGammaParams(*up), int(xi), mi)
-                  - ref_loglik(GammaGammaParams(*down), int(xi), mi)) / (2 * step)
+            wi
+            * (
+                ref_loglik(GammaGammaParams(*up), int(xi), mi)
+                - ref_loglik(GammaGammaParams(*down), int(xi), mi)
+            )
+            / (2 * step)
             for xi, mi, wi in zip(x, m, w, strict=True)
         )
         assert -grad[j] == pytest.approx(fd, rel=1e-5, abs=1e-5 * (1 + abs(ref)))

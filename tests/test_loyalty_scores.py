@@ -12,12 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue._loyalty.kernels import (
-    _float_keys,
-    _radix_argsort,
-    combine_components,
-    percentile_rank,
-)
+from custvalue._core.ranks import percentile_rank
+from custvalue._core.sorting import argsort_floats
+from custvalue._loyalty.kernels import combine_components
 from custvalue.errors import (
     CustvalueError,
     InputTypeError,
@@ -167,7 +164,7 @@ def test_percentile_rank_counting_path_matches_reference(values, higher):
 @given(values=st.lists(st.floats(allow_nan=False, allow_infinity=True), max_size=300))
 def test_radix_argsort_is_a_stable_sort(values):
     arr = np.array(values, dtype=np.float64)
-    order = _radix_argsort(_float_keys(arr))
+    order = argsort_floats(arr)
     expected = np.argsort(arr + 0.0, kind="stable")  # +0.0 makes -0.0 equal to 0.0
     np.testing.assert_array_equal(order, expected)
 
@@ -575,8 +572,9 @@ def test_loyalty_score_bad_arguments(kwargs, error, fragment):
         (make_summary([], [], []), InputValueError, "`summary` is empty"),
         (make_summary([1.5], [3.0], [4.0]), InputValueError, "'frequency'"),
         (make_summary([1], [-3.0], [4.0]), InputValueError, "'recency'"),
-        (make_summary([1], [3.0], [2.0]), InputValueError, "recency <= T"),
-        (make_summary([0], [3.0], [4.0]), InputValueError, "disagree"),
+        (make_summary([1], [3.0], [2.0]), InputValueError, "must be <= `T`"),
+        (make_summary([0], [3.0], [4.0]), InputValueError, "must be 0 when `frequency` is 0"),
+        (make_summary([2], [0.0], [4.0]), InputValueError, "must be > 0 when `frequency` > 0"),
         (make_summary([1], [np.nan], [4.0]), InputValueError, "'recency'"),
         (
             make_summary([1, 1], [1.0, 1.0], [2.0, 2.0], index=["a", "a"]),

@@ -97,8 +97,10 @@ def test_loglik_and_gradient_match_recursion(p: ShiftedBetaGeoParams, drops: lis
         up, down = theta.copy(), theta.copy()
         up[j] += step
         down[j] -= step
-        fd = (ref_loglik(ShiftedBetaGeoParams(*up), alive)
-              - ref_loglik(ShiftedBetaGeoParams(*down), alive)) / (2 * step)
+        fd = (
+            ref_loglik(ShiftedBetaGeoParams(*up), alive)
+            - ref_loglik(ShiftedBetaGeoParams(*down), alive)
+        ) / (2 * step)
         assert -grad[j] == pytest.approx(fd, rel=1e-4, abs=1e-4)
 
 
@@ -136,8 +138,10 @@ def test_derl_matches_truncated_sum_and_scipy(
     ref = float(np.sum(s_cond / (1 + d) ** (t - n)))
     got = model.discounted_expected_residual_lifetime(renewals, d)
     assert got == pytest.approx(ref, rel=1e-9)
-    scipy_ref = (p.beta + n - 1) / (p.alpha + p.beta + n - 1) * hyp2f1(
-        1, p.beta + n, p.alpha + p.beta + n, 1 / (1 + d)
+    scipy_ref = (
+        (p.beta + n - 1)
+        / (p.alpha + p.beta + n - 1)
+        * hyp2f1(1, p.beta + n, p.alpha + p.beta + n, 1 / (1 + d))
     )
     assert got == pytest.approx(scipy_ref, rel=1e-7)
     # DEL relation: DERL after 0 renewals = (DEL - 1) (1 + d)

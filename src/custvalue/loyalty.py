@@ -30,6 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.ids import sorting_order
+from custvalue._core.ranks import percentile_rank
+from custvalue._core.rhythm import overdue_ratio, purchase_rhythm
+from custvalue._core.summary import history_arrays
 from custvalue._core.transactions import (
     TransactionLog,
     filter_window,
@@ -51,7 +54,6 @@ from custvalue._loyalty.kernels import (
     OUTCOME_REQUALIFIED,
     OUTCOME_UPGRADED,
     combine_components,
-    percentile_rank,
     points_fifo,
     regularity_stats,
     tier_timeline,
@@ -399,32 +401,16 @@ def _frame(block: FloatArray, columns: list[str], index: pd.Index) -> pd.DataFra
 
 def _summary_measures(summary: pd.DataFrame) -> dict[str, FloatArray]:
     """Validate the RFM triple and derive the recency, frequency and tenure measures."""
-    frequency = as_float_array(
-        summary["frequency"], "column 'frequency'", nonnegative=True, integer=True
+    frequency, recency, T = history_arrays(
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary.index,
+        names=("column 'frequency'", "column 'recency'", "column 'T'"),
     )
-    recency = as_float_array(summary["recency"], "column 'recency'", nonnegative=True)
-    T = as_float_array(summary["T"], "column 'T'", nonnegative=True)
-    if (bad := recency > T).any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"column 'recency' exceeds column 'T' for {int(bad.sum())} customer(s), first "
-            f"{summary.index[i]!r} ({recency[i]:g} > {T[i]:g}); recency and T must come from "
-            f"the same summary (recency <= T)."
-        )
-    if (bad := (frequency > 0) != (recency > 0)).any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"columns 'frequency' and 'recency' disagree for {int(bad.sum())} customer(s), "
-            f"first {summary.index[i]!r} (frequency {frequency[i]:g}, recency {recency[i]:g}); "
-            f"a customer has repeat purchases (frequency > 0) exactly when recency > 0."
-        )
-    repeat = frequency > 0
-    rhythm = np.divide(recency, frequency, out=np.ones(len(frequency)), where=repeat)
-    if not repeat.all():
-        reference = float(np.median(rhythm[repeat])) if repeat.any() else 1.0
-        rhythm = np.where(repeat, rhythm, reference)
+    rhythm = purchase_rhythm(frequency, recency, if_no_repeats=1.0)
     return {
-        "recency": (T - recency) / rhythm,
+        "recency": overdue_ratio(recency, T, rhythm),
         "frequency": frequency,
         "tenure": T,
     }

@@ -11,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.sorting import grouped_time_order
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-UIntArray = npt.NDArray[np.uint64]
 Int8Array = npt.NDArray[np.int8]
 
 # Outcome codes of a tier evaluation (see loyalty.program_tiers).
@@ -26,151 +26,6 @@ OUTCOME_UPGRADED = 3
 # History event codes.
 EVENT_UPGRADE = 0
 EVENT_DOWNGRADE = 1
-
-_RADIX_BITS = 11
-_RADIX_SIZE = 1 << _RADIX_BITS
-_RADIX_PASSES = 6  # 6 * 11 >= 64
-
-
-# --- percentile ranks ---------------------------------------------------------
-
-
-@jit
-def _float_keys(values: FloatArray) -> UIntArray:
-    """Unsigned keys whose integer order is the numeric order of ``values`` (no NaN)."""
-    n = values.shape[0]
-    clean = np.empty(n)
-    for i in range(n):
-        clean[i] = values[i] + 0.0  # -0.0 + 0.0 == +0.0: one key for zero
-    bits = clean.view(np.uint64)
-    keys = np.empty(n, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    for i in range(n):
-        b = bits[i]
-        if b & sign:
-            keys[i] = ~b
-        else:
-            keys[i] = b | sign
-    return keys
-
-
-@jit
-def _radix_sort_pairs(keys: UIntArray) -> tuple[UIntArray, IntArray]:
-    """Stable LSD radix sort of unsigned 64-bit keys: sorted keys and their positions.
-
-    11-bit digits; passes in which every key has the same digit are skipped.
-    Keys travel with their positions, so every pass reads sequentially.
-    """
-    n = keys.shape[0]
-    counts = np.zeros((_RADIX_PASSES, _RADIX_SIZE), dtype=np.int64)
-    mask = np.uint64(_RADIX_SIZE - 1)
-    for i in range(n):
-        k = keys[i]
-        for p in range(_RADIX_PASSES):
-            counts[p, np.int64((k >> np.uint64(p * _RADIX_BITS)) & mask)] += 1
-    key_a = keys.copy()
-    pos_a = np.arange(n)
-    key_b = np.empty(n, dtype=np.uint64)
-    pos_b = np.empty(n, dtype=np.int64)
-    start = np.empty(_RADIX_SIZE, dtype=np.int64)
-    for p in range(_RADIX_PASSES):
-        row = counts[p]
-        idle = False
-        for b in range(_RADIX_SIZE):
-            if row[b] == n:
-                idle = True
-                break
-            if row[b] != 0:
-                break
-        if idle:
-            continue
-        acc = 0
-        for b in range(_RADIX_SIZE):
-            start[b] = acc
-            acc += int(row[b])
-        shift = np.uint64(p * _RADIX_BITS)
-        for i in range(n):
-            k = key_a[i]
-            bucket = np.int64((k >> shift) & mask)
-            j = start[bucket]
-            key_b[j] = k
-            pos_b[j] = pos_a[i]
-            start[bucket] = j + 1
-        key_a, key_b = key_b, key_a
-        pos_a, pos_b = pos_b, pos_a
-    return key_a, pos_a
-
-
-@jit
-def _radix_argsort(keys: UIntArray) -> IntArray:
-    """Stable argsort of unsigned 64-bit keys."""
-    return _radix_sort_pairs(keys)[1]
-
-
-@jit
-def percentile_rank(values: FloatArray, higher_is_better: bool) -> FloatArray:
-    """Tie-safe percentile rank in ``[0, 100]``; NaN stays NaN and is not counted.
-
-    For a value ``v`` among ``n`` defined values, with ``worse`` of them worse
-    than ``v`` and ``equal`` of them equal to it (``v`` included), the rank is
-    ``100 * (worse + (equal - 1) / 2) / (n - 1)``; ``50`` when ``n == 1``.
-    """
-    n_all = values.shape[0]
-    out = np.full(n_all, np.nan)
-    pos = np.empty(n_all, dtype=np.int64)
-    n = 0
-    lo = np.inf
-    hi = -np.inf
-    integral = True
-    for i in range(n_all):
-        v = values[i]
-        if v == v:
-            pos[n] = i
-            n += 1
-            lo = min(lo, v)
-            hi = max(hi, v)
-            if integral and v != np.floor(v):
-                integral = False
-    if n == 0:
-        return out
-    if n == 1:
-        out[pos[0]] = 50.0
-        return out
-    scale = 100.0 / (2.0 * (n - 1))
-    if integral and hi - lo <= 4.0 * n + 1024.0:
-        # Counting path for whole numbers in a compact range: O(n), no sort.
-        width = np.int64(hi - lo) + 1
-        counts = np.zeros(width + 1, dtype=np.int64)
-        for t in range(n):
-            counts[np.int64(values[pos[t]] - lo) + 1] += 1
-        for b in range(width):
-            counts[b + 1] += counts[b]
-        # counts[b] = values below bucket b; counts[b + 1] - counts[b] = ties.
-        for t in range(n):
-            i = pos[t]
-            bucket = np.int64(values[i] - lo)
-            below = counts[bucket]
-            equal = counts[bucket + 1] - below
-            r = (2.0 * below + equal - 1.0) * scale
-            out[i] = r if higher_is_better else 100.0 - r
-        return out
-    sub = np.empty(n)
-    for t in range(n):
-        sub[t] = values[pos[t]]
-    keys, order = _radix_sort_pairs(_float_keys(sub))
-    start = 0
-    while start < n:
-        stop = start + 1
-        k = keys[start]
-        while stop < n and keys[stop] == k:
-            stop += 1
-        r = (start + stop - 1.0) * scale  # 2 * mean 0-based rank of the tie group
-        if not higher_is_better:
-            r = 100.0 - r
-        for t in range(start, stop):
-            out[pos[order[t]]] = r
-        start = stop
-    return out
 
 
 @jit
@@ -216,58 +71,6 @@ def combine_components(
             # Guard the bounds against the last rounding step.
             score[i] = min(max(score[i], 0.0), 100.0)
     return score, contrib
-
-
-# --- grouping -----------------------------------------------------------------
-
-
-@jit
-def grouped_time_order(
-    codes: IntArray, times: FloatArray, n_customers: int
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Group rows by customer (counting sort) and sort each group by time (stable).
-
-    Returns ``start`` (``n_customers + 1`` offsets), ``rows`` (row positions in
-    that order) and ``t_sorted`` (``times[rows]``), so that later passes read
-    the times sequentially.
-    """
-    n = codes.shape[0]
-    start = np.zeros(n_customers + 1, dtype=np.int64)
-    for i in range(n):
-        start[codes[i] + 1] += 1
-    for c in range(n_customers):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    rows = np.empty(n, dtype=np.int64)
-    t_sorted = np.empty(n)
-    for i in range(n):
-        c = codes[i]
-        j = fill[c]
-        rows[j] = i
-        t_sorted[j] = times[i]
-        fill[c] = j + 1
-    for c in range(n_customers):
-        lo = start[c]
-        hi = start[c + 1]
-        if hi - lo > 32:
-            order = np.argsort(t_sorted[lo:hi], kind="mergesort")
-            seg_r = rows[lo:hi].copy()
-            seg_t = t_sorted[lo:hi].copy()
-            for j in range(hi - lo):
-                rows[lo + j] = seg_r[order[j]]
-                t_sorted[lo + j] = seg_t[order[j]]
-            continue
-        for i in range(lo + 1, hi):
-            r = rows[i]
-            v = t_sorted[i]
-            j = i - 1
-            while j >= lo and t_sorted[j] > v:
-                rows[j + 1] = rows[j]
-                t_sorted[j + 1] = t_sorted[j]
-                j -= 1
-            rows[j + 1] = r
-            t_sorted[j + 1] = v
-    return start, rows, t_sorted
 
 
 # --- purchase regularity --------------------------------------------------------
