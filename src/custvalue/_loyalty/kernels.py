@@ -15,17 +15,18 @@ from custvalue._core.sorting import grouped_time_order
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
 
-# Outcome codes of a tier evaluation (see loyalty.program_tiers).
+# Outcome codes of a tier evaluation (see loyalty.program_tiers): OUTCOME_NAMES[code].
 OUTCOME_REQUALIFIED = 0
 OUTCOME_GRACE = 1
 OUTCOME_DOWNGRADED = 2
 OUTCOME_UPGRADED = 3
+OUTCOME_NAMES = ("requalified", "grace", "downgraded", "upgraded")
 
-# History event codes.
+# History event codes: EVENT_NAMES[code].
 EVENT_UPGRADE = 0
 EVENT_DOWNGRADE = 1
+EVENT_NAMES = ("upgrade", "downgrade")
 
 
 @jit
@@ -145,6 +146,124 @@ def _qualified_level(value: float, thresholds: FloatArray) -> int:
 
 
 @jit
+def _add_change(
+    hist: IntArray,
+    h_value: FloatArray,
+    nh: int,
+    c: int,
+    day: int,
+    old: int,
+    new: int,
+    event: int,
+    value: float,
+) -> int:
+    """Write one tier change as column ``nh`` of ``hist``; return ``nh + 1``."""
+    hist[0, nh] = c
+    hist[1, nh] = day
+    hist[2, nh] = old
+    hist[3, nh] = new
+    hist[4, nh] = event
+    h_value[nh] = value
+    return nh + 1
+
+
+@jit
+def _evaluate(lev: int, fail: int, q: int, grace: int, to_qualified: bool) -> tuple[int, int, int]:
+    """Outcome of one evaluation: (outcome code, level after, failed evaluations after)."""
+    if q > lev:
+        return OUTCOME_UPGRADED, q, 0
+    if q == lev:
+        return OUTCOME_REQUALIFIED, lev, 0
+    if fail + 1 > grace:
+        return OUTCOME_DOWNGRADED, q if to_qualified else lev - 1, 0
+    return OUTCOME_GRACE, lev, fail + 1
+
+
+@jit
+def _replay_customer(
+    c: int,
+    lo: int,
+    hi: int,
+    d_s: IntArray,
+    v_s: FloatArray,
+    lo_s: IntArray,
+    prefix: FloatArray,
+    eval_days: IntArray,
+    eval_lo: IntArray,
+    thresholds: FloatArray,
+    to_qualified: bool,
+    grace: int,
+    state: IntArray,
+    hist: IntArray,
+    h_value: FloatArray,
+    evals: IntArray,
+    e_value: FloatArray,
+    nh: int,
+    ne: int,
+) -> tuple[int, int]:
+    """Replay the rows ``lo:hi`` of customer ``c`` and the evaluations from their first day.
+
+    Writes the final state into ``state[:, c]`` and appends to the history and
+    evaluation blocks from columns ``nh`` / ``ne``; returns the new counts.
+    """
+    k = eval_days.shape[0]
+    # prefix[j] - prefix[lo] = sum of this customer's rows lo .. j-1 (time order)
+    prefix[lo] = 0.0
+    acc = 0.0
+    for j in range(lo, hi):
+        acc += v_s[j]
+        prefix[j + 1] = acc
+    lev = 0
+    fail = 0
+    since_day = d_s[lo]
+    e = np.searchsorted(eval_days, d_s[lo])
+    a = lo  # next unprocessed row
+    w = lo  # first row inside the current window
+    while a < hi or e < k:
+        if a < hi and (e >= k or d_s[a] <= eval_days[e]):
+            # Activity day: take all rows of the day, then test for an upgrade.
+            day = d_s[a]
+            while a < hi and d_s[a] == day:
+                a += 1
+            first_in = lo_s[a - 1]
+            while d_s[w] < first_in:
+                w += 1
+            value = prefix[a] - prefix[w]
+            q = _qualified_level(value, thresholds)
+            if q > lev:
+                nh = _add_change(hist, h_value, nh, c, day, lev, q, EVENT_UPGRADE, value)
+                lev = q
+                fail = 0
+                since_day = day
+            continue
+        day = eval_days[e]
+        first_in = eval_lo[e]
+        while w < a and d_s[w] < first_in:
+            w += 1
+        value = prefix[a] - prefix[w]
+        q = _qualified_level(value, thresholds)
+        outcome, new, fail = _evaluate(lev, fail, q, grace, to_qualified)
+        if new != lev:
+            event = EVENT_UPGRADE if new > lev else EVENT_DOWNGRADE
+            nh = _add_change(hist, h_value, nh, c, day, lev, new, event, value)
+            since_day = day
+        evals[0, ne] = c
+        evals[1, ne] = e
+        evals[2, ne] = q
+        evals[3, ne] = lev
+        evals[4, ne] = new
+        evals[5, ne] = outcome
+        e_value[ne] = value
+        ne += 1
+        lev = new
+        e += 1
+    state[0, c] = lev
+    state[1, c] = since_day
+    state[2, c] = fail
+    return nh, ne
+
+
+@jit
 def tier_timeline(
     codes: IntArray,
     days: IntArray,
@@ -156,24 +275,7 @@ def tier_timeline(
     thresholds: FloatArray,
     to_qualified: bool,
     grace: int,
-) -> tuple[
-    IntArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-    FloatArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-]:
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray]:
     """Replay every customer's activity and evaluations; see ``program_tiers``.
 
     ``window_lo[i]`` / ``eval_lo[e]`` is the first day inside the qualifying
@@ -183,17 +285,20 @@ def tier_timeline(
     the lowest level).  Activity of a day is applied before an evaluation on
     the same day.
 
-    Returns the final level, the day the level was entered and the current
-    count of failed evaluations per customer; the history (customer, day,
-    from level, to level, event code, qualifying value) and the evaluation
-    rows (customer, evaluation index, qualifying value, qualified level, level
-    before, level after, outcome code).  Levels and codes are int8 (at most
-    127 tiers).
+    Returns
+    -------
+    - ``state`` (3, n_customers): the final level, the day it was entered and
+      the current count of failed evaluations;
+    - ``hist`` (5, changes) and ``h_value``: every tier change as (customer,
+      day, from level, to level, event code) and its qualifying value;
+    - ``evals`` (6, rows) and ``e_value``: every evaluation as (customer,
+      evaluation index, qualified level, level before, level after, outcome
+      code) and its qualifying value.
     """
     n = codes.shape[0]
     k = eval_days.shape[0]
     start, rows, t_sorted = grouped_time_order(codes, days.astype(np.float64), n_customers)
-    # Customer-ordered copies: the replay below reads memory sequentially.
+    # Customer-ordered copies: the replay reads memory sequentially.
     d_s = np.empty(n, dtype=np.int64)
     v_s = np.empty(n)
     lo_s = np.empty(n, dtype=np.int64)
@@ -202,144 +307,40 @@ def tier_timeline(
         d_s[j] = np.int64(t_sorted[j])
         v_s[j] = values[r]
         lo_s[j] = window_lo[r]
-
-    level = np.zeros(n_customers, dtype=np.int64)
-    since = np.zeros(n_customers, dtype=np.int64)
-    fails = np.zeros(n_customers, dtype=np.int64)
-
-    # Upper bounds of the output sizes.
     n_eval_rows = 0
     for c in range(n_customers):
-        first = d_s[start[c]]
-        n_eval_rows += k - np.searchsorted(eval_days, first)
-    h_cap = n + n_eval_rows
-    h_cust = np.empty(h_cap, dtype=np.int64)
-    h_day = np.empty(h_cap, dtype=np.int64)
-    h_from = np.empty(h_cap, dtype=np.int8)
-    h_to = np.empty(h_cap, dtype=np.int8)
-    h_event = np.empty(h_cap, dtype=np.int8)
-    h_value = np.empty(h_cap)
-    e_cust = np.empty(n_eval_rows, dtype=np.int64)
-    e_idx = np.empty(n_eval_rows, dtype=np.int64)
+        n_eval_rows += k - np.searchsorted(eval_days, d_s[start[c]])
+    state = np.zeros((3, n_customers), dtype=np.int64)
+    hist = np.empty((5, n + n_eval_rows), dtype=np.int64)
+    h_value = np.empty(n + n_eval_rows)
+    evals = np.empty((6, n_eval_rows), dtype=np.int64)
     e_value = np.empty(n_eval_rows)
-    e_qual = np.empty(n_eval_rows, dtype=np.int8)
-    e_before = np.empty(n_eval_rows, dtype=np.int8)
-    e_after = np.empty(n_eval_rows, dtype=np.int8)
-    e_outcome = np.empty(n_eval_rows, dtype=np.int8)
+    prefix = np.empty(n + 1)
     nh = 0
     ne = 0
-
-    prefix = np.zeros(n + 1)
     for c in range(n_customers):
-        lo = start[c]
-        hi = start[c + 1]
-        # prefix[lo + j] = sum of the first j rows of this customer (in time order)
-        prefix[lo] = 0.0
-        acc = 0.0
-        for j in range(lo, hi):
-            acc += v_s[j]
-            prefix[j + 1] = acc
-        first_day = d_s[lo]
-        lev = 0
-        fail = 0
-        since_day = first_day
-        e = np.searchsorted(eval_days, first_day)
-        a = lo  # next unprocessed row
-        w = lo  # first row inside the current window
-        while a < hi or e < k:
-            if a < hi and (e >= k or d_s[a] <= eval_days[e]):
-                act_day = d_s[a]
-                # Activity day: take all rows of the day, then test for an upgrade.
-                b = a
-                while b < hi and d_s[b] == act_day:
-                    b += 1
-                a = b
-                first_in = lo_s[b - 1]
-                while d_s[w] < first_in:
-                    w += 1
-                value = prefix[a] - prefix[w]
-                q = _qualified_level(value, thresholds)
-                if q > lev:
-                    h_cust[nh] = c
-                    h_day[nh] = act_day
-                    h_from[nh] = lev
-                    h_to[nh] = q
-                    h_event[nh] = EVENT_UPGRADE
-                    h_value[nh] = value
-                    nh += 1
-                    lev = q
-                    fail = 0
-                    since_day = act_day
-            else:
-                day = eval_days[e]
-                first_in = eval_lo[e]
-                while w < a and d_s[w] < first_in:
-                    w += 1
-                value = prefix[a] - prefix[w]
-                q = _qualified_level(value, thresholds)
-                before = lev
-                if q > lev:
-                    outcome = OUTCOME_UPGRADED
-                    h_cust[nh] = c
-                    h_day[nh] = day
-                    h_from[nh] = lev
-                    h_to[nh] = q
-                    h_event[nh] = EVENT_UPGRADE
-                    h_value[nh] = value
-                    nh += 1
-                    lev = q
-                    fail = 0
-                    since_day = day
-                elif q == lev:
-                    outcome = OUTCOME_REQUALIFIED
-                    fail = 0
-                else:
-                    fail += 1
-                    if fail > grace:
-                        outcome = OUTCOME_DOWNGRADED
-                        new = q if to_qualified else lev - 1
-                        h_cust[nh] = c
-                        h_day[nh] = day
-                        h_from[nh] = lev
-                        h_to[nh] = new
-                        h_event[nh] = EVENT_DOWNGRADE
-                        h_value[nh] = value
-                        nh += 1
-                        lev = new
-                        fail = 0
-                        since_day = day
-                    else:
-                        outcome = OUTCOME_GRACE
-                e_cust[ne] = c
-                e_idx[ne] = e
-                e_value[ne] = value
-                e_qual[ne] = q
-                e_before[ne] = before
-                e_after[ne] = lev
-                e_outcome[ne] = outcome
-                ne += 1
-                e += 1
-        level[c] = lev
-        since[c] = since_day
-        fails[c] = fail
-    return (
-        level,
-        since,
-        fails,
-        h_cust[:nh].copy(),
-        h_day[:nh].copy(),
-        h_from[:nh].copy(),
-        h_to[:nh].copy(),
-        h_event[:nh].copy(),
-        h_value[:nh].copy(),
-        e_cust,
-        e_idx,
-        e_value,
-        e_qual,
-        e_before,
-        e_after,
-        e_outcome,
-    )
+        nh, ne = _replay_customer(
+            c,
+            start[c],
+            start[c + 1],
+            d_s,
+            v_s,
+            lo_s,
+            prefix,
+            eval_days,
+            eval_lo,
+            thresholds,
+            to_qualified,
+            grace,
+            state,
+            hist,
+            h_value,
+            evals,
+            e_value,
+            nh,
+            ne,
+        )
+    return state, hist[:, :nh].copy(), h_value[:nh].copy(), evals, e_value
 
 
 # --- points ledger ----------------------------------------------------------------

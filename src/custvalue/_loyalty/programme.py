@@ -1,0 +1,203 @@
+"""Programme tiers over qualifying activity (see :func:`custvalue.loyalty.program_tiers`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custvalue._core.validation import check_choice, check_scalar
+from custvalue._loyalty.common import (
+    calendar_log,
+    date_list,
+    days_to_datetime,
+    shift_months,
+    sorted_codes,
+)
+from custvalue._loyalty.kernels import EVENT_NAMES, OUTCOME_NAMES, tier_timeline
+from custvalue.errors import InputTypeError, InputValueError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Relative tolerance of the tier threshold comparison (see program_tiers).
+_TIER_RTOL: Final[float] = 1e-9
+
+
+_MAX_TIERS: Final[int] = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TierResult:
+    """Tiers held by each customer and how they got there.
+
+    Attributes
+    ----------
+    tiers : pandas.DataFrame
+        One row per customer (index: customer id, sorted) after all activity
+        and evaluations: ``tier`` (ordered categorical), ``level`` (int, 0 =
+        lowest tier), ``since`` (date the tier was entered; the first
+        activity date for customers who never changed tier) and
+        ``failed_evaluations`` (consecutive evaluations failed in the
+        current tier, i.e. grace used).
+    history : pandas.DataFrame
+        One row per tier change, sorted by customer then date: the customer
+        column, ``date``, ``from_tier``, ``to_tier``, ``event``
+        (``"upgrade"`` / ``"downgrade"``) and ``qualifying_value`` (the value
+        in the window that day).
+    evaluations : pandas.DataFrame
+        One row per customer and evaluation date on or after the customer's
+        first activity, sorted by customer then date: the customer column,
+        ``date``, ``qualifying_value``, ``qualified_tier`` (highest tier the
+        value reaches), ``tier_before``, ``tier`` (held afterwards) and
+        ``outcome`` (``"requalified"``, ``"grace"``, ``"downgraded"`` or
+        ``"upgraded"``).
+    """
+
+    tiers: pd.DataFrame
+    history: pd.DataFrame
+    evaluations: pd.DataFrame
+
+
+_WINDOW_RE: Final = re.compile(r"rolling-(\d+)M")
+
+
+_OUTCOME_DTYPE: Final = pd.CategoricalDtype(list(OUTCOME_NAMES))
+
+
+_EVENT_DTYPE: Final = pd.CategoricalDtype(list(EVENT_NAMES))
+
+
+def _check_window(window: object) -> int:
+    """Months of a rolling window, or 0 for the calendar year."""
+    if window == "calendar-year":
+        return 0
+    if isinstance(window, str) and (m := _WINDOW_RE.fullmatch(window)) and int(m[1]) >= 1:
+        return int(m[1])
+    raise InputValueError(
+        f"`window` must be 'rolling-12M' (or 'rolling-<n>M' for another number of months) "
+        f"or 'calendar-year'; got {window!r}."
+    )
+
+
+def _window_start(days: IntArray, months: int) -> IntArray:
+    """First day of the qualifying window that ends on each day (inclusive)."""
+    if len(days) > 64:
+        # Calendar arithmetic once per day of the covered range, then a lookup.
+        low, high = int(days.min()), int(days.max())
+        if high - low < len(days) // 2:
+            span = np.arange(low, high + 1, dtype=np.int64)
+            return np.ascontiguousarray(_window_start(span, months)[days - low])
+    if months == 0:
+        year = days.astype("datetime64[D]").astype("datetime64[Y]")
+        return np.ascontiguousarray(year.astype("datetime64[D]").astype(np.int64))
+    return shift_months(days, -months) + 1
+
+
+def _check_tiers(tiers: object) -> tuple[list[Any], FloatArray]:
+    if not isinstance(tiers, Mapping) or len(tiers) == 0:
+        raise InputTypeError(
+            "`tiers` must be a non-empty mapping of tier name to qualifying threshold, "
+            "e.g. {'Member': 0, 'Silver': 1000, 'Gold': 5000}."
+        )
+    if len(tiers) > _MAX_TIERS:
+        raise InputValueError(
+            f"`tiers` has {len(tiers)} tiers; at most {_MAX_TIERS} are supported."
+        )
+    names = list(tiers.keys())
+    values = np.array([check_scalar(tiers[name], f"tiers[{name!r}]", low=0.0) for name in names])
+    order = np.argsort(values, kind="stable")
+    names = [names[i] for i in order]
+    values = values[order]
+    if (dup := np.flatnonzero(np.diff(values) == 0)).size:
+        j = int(dup[0])
+        raise InputValueError(
+            f"`tiers` {names[j]!r} and {names[j + 1]!r} have the same threshold "
+            f"{values[j]:g}; every tier needs its own threshold."
+        )
+    if values[0] != 0:
+        raise InputValueError(
+            f"the lowest tier of `tiers` ({names[0]!r}) must have threshold 0, got "
+            f"{values[0]:g}: every member holds at least the lowest tier; add a base tier, "
+            f"e.g. {{'Member': 0, ...}}."
+        )
+    return names, np.ascontiguousarray(values, dtype=np.float64)
+
+
+def program_tiers(
+    activity: pd.DataFrame,
+    tiers: Mapping[str, float],
+    *,
+    window: str = "rolling-12M",
+    evaluate_at: object,
+    downgrade: Literal["one-level", "to-qualified"] = "one-level",
+    grace_periods: int = 0,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    value_col: str = "amount",
+) -> TierResult:
+    """Compute :func:`custvalue.loyalty.program_tiers` (documented there)."""
+    columns = [customer_col, date_col, value_col]
+    log = calendar_log(activity, "activity", columns, customer_col, date_col, value_col)
+    names, thresholds = _check_tiers(tiers)
+    months = _check_window(window)
+    mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))
+    grace = check_scalar(grace_periods, "grace_periods", integer=True, low=0)
+    eval_days = date_list(evaluate_at, "evaluate_at", log)
+
+    codes, ids = sorted_codes(log.codes, log.ids)
+    days = log.periods.astype(np.int64)
+    effective = thresholds - _TIER_RTOL * np.maximum(1.0, thresholds)
+    state, hist, h_value, evals, e_value = tier_timeline(
+        codes,
+        np.ascontiguousarray(days),
+        log.amounts,
+        _window_start(days, months),
+        len(ids),
+        eval_days,
+        _window_start(eval_days, months),
+        np.ascontiguousarray(effective),
+        mode == "to-qualified",
+        int(grace),
+    )
+    tier_dtype = pd.CategoricalDtype(names, ordered=True)
+
+    def tier_of(levels: IntArray) -> pd.Categorical:
+        return pd.Categorical.from_codes(levels, dtype=tier_dtype)
+
+    current = pd.DataFrame(
+        {
+            "tier": tier_of(state[0]),
+            "level": state[0],
+            "since": days_to_datetime(state[1]),
+            "failed_evaluations": state[2],
+        },
+        index=ids,
+    )
+    history = pd.DataFrame(
+        {
+            customer_col: ids.take(hist[0]),
+            "date": days_to_datetime(hist[1]),
+            "from_tier": tier_of(hist[2]),
+            "to_tier": tier_of(hist[3]),
+            "event": pd.Categorical.from_codes(hist[4], dtype=_EVENT_DTYPE),
+            "qualifying_value": h_value,
+        }
+    )
+    evaluations = pd.DataFrame(
+        {
+            customer_col: ids.take(evals[0]),
+            "date": days_to_datetime(eval_days[evals[1]]),
+            "qualifying_value": e_value,
+            "qualified_tier": tier_of(evals[2]),
+            "tier_before": tier_of(evals[3]),
+            "tier": tier_of(evals[4]),
+            "outcome": pd.Categorical.from_codes(evals[5], dtype=_OUTCOME_DTYPE),
+        }
+    )
+    return TierResult(tiers=current, history=history, evaluations=evaluations)
