@@ -390,12 +390,12 @@ def program_tiers(
     tiers: Mapping[str, float],
     *,
     window: str = "rolling-12M",
-    evaluate_at: object,
+    observation_end: object,
     downgrade: Literal["one-level", "to-qualified"] = "one-level",
     grace_periods: int = 0,
     customer_col: str = "customer_id",
     date_col: str = "date",
-    value_col: str = "amount",
+    amount_col: str = "amount",
 ) -> TierResult:
     """Replay a loyalty programme's tier rules over each customer's qualifying activity.
 
@@ -404,13 +404,13 @@ def program_tiers(
     activity : pandas.DataFrame
         One row per qualifying event (purchase, points award ...), any order.
     tiers : mapping
-        Tier name -> qualifying threshold (same unit as ``value_col``), e.g.
+        Tier name -> qualifying threshold (same unit as ``amount_col``), e.g.
         ``{"Member": 0, "Silver": 1000, "Gold": 5000}``.  Thresholds are
         distinct and non-negative; the lowest must be 0.  Any order (tiers are
         ranked by threshold).
     window : {"rolling-12M", "calendar-year"} or "rolling-<n>M", default "rolling-12M"
         Which activity counts towards qualification on a given day; see Notes.
-    evaluate_at : date or sequence of dates
+    observation_end : date or sequence of dates
         Evaluation dates (required): the only days on which a tier can be
         lost.  Any order; no duplicates.
     downgrade : {"one-level", "to-qualified"}, default "one-level"
@@ -422,7 +422,7 @@ def program_tiers(
     customer_col, date_col : str
         Columns with the customer id and the activity date (datetime64, naive
         or time-zone aware; the wall-clock day is used).
-    value_col : str, default "amount"
+    amount_col : str, default "amount"
         Column with the qualifying value: spend or points, finite and
         ``>= 0`` (net refunds out of their purchases before calling).
 
@@ -445,7 +445,7 @@ def program_tiers(
         For an empty log, missing ids or dates, negative or non-finite
         values, tiers with equal thresholds, a lowest threshold other than 0
         or more than 100 tiers, an unknown ``window`` / ``downgrade``, a negative
-        ``grace_periods``, or empty or repeated ``evaluate_at`` dates.
+        ``grace_periods``, or empty or repeated ``observation_end`` dates.
 
     Notes
     -----
@@ -470,7 +470,7 @@ def program_tiers(
     customer whose value reaches a higher tier moves to the highest tier it
     reaches (levels may be skipped upwards).
 
-    **Evaluations** happen at the end of each ``evaluate_at`` day, after that
+    **Evaluations** happen at the end of each ``observation_end`` day, after that
     day's activity.  The customer's value on that day gives the qualified
     tier ``q``; with ``L`` the tier held:
 
@@ -501,7 +501,7 @@ def program_tiers(
     ... })
     >>> tiers = {"Member": 0, "Silver": 1000, "Gold": 5000}
     >>> result = program_tiers(activity, tiers, window="calendar-year",
-    ...                        evaluate_at=["2023-12-31", "2024-12-31"])
+    ...                        observation_end=["2023-12-31", "2024-12-31"])
     >>> result.history
       customer_id       date from_tier to_tier      event  qualifying_value
     0           a 2023-06-15    Member  Silver    upgrade            1100.0
@@ -517,12 +517,12 @@ def program_tiers(
         activity,
         tiers,
         window=window,
-        evaluate_at=evaluate_at,
+        observation_end=observation_end,
         downgrade=downgrade,
         grace_periods=grace_periods,
         customer_col=customer_col,
         date_col=date_col,
-        value_col=value_col,
+        amount_col=amount_col,
     )
 
 
@@ -530,7 +530,7 @@ def points_balance(
     ledger: pd.DataFrame,
     *,
     expiry: str | None = None,
-    as_of: object = None,
+    observation_end: object = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
     points_col: str = "points",
@@ -546,7 +546,7 @@ def points_balance(
         How long earned points stay usable: ``"<n>D"`` days, ``"<n>M"``
         calendar months or ``"<n>Y"`` years, e.g. ``"24M"``.  ``None`` (the
         default): points never expire.
-    as_of : date, optional
+    observation_end : date, optional
         Day of the balance (default: the latest ledger date).  Rows after it
         are ignored; lots whose expiry day is on or before it have expired.
     customer_col, date_col, points_col : str
@@ -558,7 +558,7 @@ def points_balance(
     -------
     pandas.DataFrame
         Indexed by customer id (sorted ascending; customers with rows up to
-        ``as_of``), with int64 columns ``earned``, ``redeemed``, ``expired``
+        ``observation_end``), with int64 columns ``earned``, ``redeemed``, ``expired``
         and ``balance`` (``earned - redeemed - expired``, never negative),
         ``next_expiry`` (the next day on which points expire, NaT if none)
         and ``expiring_points`` (how many expire then).
@@ -571,7 +571,7 @@ def points_balance(
         If the date column is not datetime64 or points are not numeric.
     InputValueError
         For an empty ledger, missing ids or dates, non-finite or fractional
-        points, an invalid ``expiry``, an ``as_of`` before every row, or a
+        points, an invalid ``expiry``, an ``observation_end`` before every row, or a
         redemption larger than the balance available that day (the message
         names the customer, the date and both amounts).
 
@@ -605,7 +605,7 @@ def points_balance(
     return _points.points_balance(
         ledger,
         expiry=expiry,
-        as_of=as_of,
+        observation_end=observation_end,
         customer_col=customer_col,
         date_col=date_col,
         points_col=points_col,

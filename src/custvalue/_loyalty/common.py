@@ -61,10 +61,10 @@ def calendar_log(
     columns: list[str],
     customer_col: str,
     date_col: str,
-    value_col: str | None,
+    amount_col: str | None,
 ) -> TransactionLog:
     frame = check_dataframe(frame, name, columns)
-    log = read_transactions(frame, customer_col, date_col, value_col, "D")
+    log = read_transactions(frame, customer_col, date_col, amount_col, "D")
     if log.numeric_time:
         raise InputTypeError(
             f"column {date_col!r} (argument `date_col`) of `{name}` must hold dates "

@@ -353,13 +353,13 @@ def points_fifo(
     points: FloatArray,
     expires: IntArray,
     n_customers: int,
-    as_of: int,
+    end_day: int,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, int, float]:
-    """First-in-first-out points balance per customer as of day ``as_of``.
+    """First-in-first-out points balance per customer as of day ``end_day``.
 
     ``points`` are signed (earned > 0, redeemed < 0); ``expires[i]`` is the
     first day on which points earned in row ``i`` are no longer usable (use a
-    day after ``as_of`` for no expiry).  On each day, lots expire first, then
+    day after ``end_day`` for no expiry).  On each day, lots expire first, then
     the day's earnings are credited, then its redemptions are debited from
     the oldest lots.
 
@@ -433,7 +433,7 @@ def points_fifo(
                         if lot_left[head] == 0.0:
                             head += 1
             a = b
-        while head < tail and lot_exp[head] <= as_of:
+        while head < tail and lot_exp[head] <= end_day:
             expired[c] += lot_left[head]
             bal -= lot_left[head]
             head += 1

@@ -33,7 +33,7 @@ def points_balance(
     ledger: pd.DataFrame,
     *,
     expiry: str | None = None,
-    as_of: object = None,
+    observation_end: object = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
     points_col: str = "points",
@@ -43,11 +43,16 @@ def points_balance(
     log = calendar_log(ledger, "ledger", columns, customer_col, date_col, None)
     points = as_float_array(ledger[points_col], f"column {points_col!r}", integer=True)
     rule = _check_expiry(expiry)
-    end = float(log.periods.max()) if as_of is None else period_of(as_of, "as_of", log, "D")
+    end = (
+        float(log.periods.max())
+        if observation_end is None
+        else period_of(observation_end, "observation_end", log, "D")
+    )
     keep = log.periods <= end
     if not keep.any():
         raise InputValueError(
-            "`as_of` is before every ledger row; pass a later date (or None for the latest row)."
+            "`observation_end` is before every ledger row; pass a later date "
+            "(or None for the latest row)."
         )
     codes, ids = log.codes, log.ids
     rows = np.arange(len(points))
@@ -59,7 +64,7 @@ def points_balance(
         rows = rows[keep]
     codes, ids = sorted_codes(np.ascontiguousarray(codes, dtype=np.int64), ids)
     days = np.ascontiguousarray(log.periods[rows].astype(np.int64))
-    as_of_day = int(end)
+    end_day = int(end)
     if rule is None:
         expires = np.full(len(days), np.iinfo(np.int64).max, dtype=np.int64)
     else:
@@ -74,7 +79,7 @@ def points_balance(
         np.ascontiguousarray(points[rows]),
         np.ascontiguousarray(expires, dtype=np.int64),
         len(ids),
-        as_of_day,
+        end_day,
     )
     if bad_row >= 0:
         original = int(rows[bad_row])

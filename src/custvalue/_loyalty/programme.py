@@ -134,21 +134,21 @@ def program_tiers(
     tiers: Mapping[str, float],
     *,
     window: str = "rolling-12M",
-    evaluate_at: object,
+    observation_end: object,
     downgrade: Literal["one-level", "to-qualified"] = "one-level",
     grace_periods: int = 0,
     customer_col: str = "customer_id",
     date_col: str = "date",
-    value_col: str = "amount",
+    amount_col: str = "amount",
 ) -> TierResult:
     """Compute :func:`custvalue.loyalty.program_tiers` (documented there)."""
-    columns = [customer_col, date_col, value_col]
-    log = calendar_log(activity, "activity", columns, customer_col, date_col, value_col)
+    columns = [customer_col, date_col, amount_col]
+    log = calendar_log(activity, "activity", columns, customer_col, date_col, amount_col)
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
     mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))
     grace = check_scalar(grace_periods, "grace_periods", integer=True, low=0)
-    eval_days = date_list(evaluate_at, "evaluate_at", log)
+    eval_days = date_list(observation_end, "observation_end", log)
 
     codes, ids = sorted_codes(log.codes, log.ids)
     days = log.periods.astype(np.int64)
