@@ -54,6 +54,7 @@ def purchase_regularity(
     amount_col: str | None = None,
     observation_end: object = None,
     freq: str = "D",
+    returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
     r"""Measure each customer's purchase rhythm and how overdue they are against it.
 
@@ -66,13 +67,21 @@ def purchase_regularity(
         Columns holding the customer id and the purchase time (datetime64 or
         numeric).
     amount_col : str, optional
-        Column with transaction amounts (finite, ``>= 0``); when given, the
-        ``spend_trend`` column is added.
+        Column with transaction amounts (finite); when given, the
+        ``spend_trend`` column is added and negative amounts (returns)
+        follow ``returns``.
     observation_end : date or number, optional
         End of the observation window (default: the latest transaction);
         later transactions are ignored, as in ``rfm_summary``.
     freq : str, default "D"
-        Period length for datetime columns (pandas period alias).
+        Period length for datetime columns: a pandas period alias without a
+        multiple (``"D"``, ``"W"``, ``"M"`` ...).  A multiple such as
+        ``"7D"`` or ``"2W"`` is refused, not read as its base unit.
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for negative amounts (with ``amount_col``): refuse them;
+        ``"net"``: sum the amounts per customer and period, a period whose
+        net is ``<= 0`` is not a purchase occasion; ``"drop"``: ignore the
+        negative lines.  A customer left without a purchase is not listed.
 
     Returns
     -------
@@ -92,7 +101,10 @@ def purchase_regularity(
     Raises
     ------
     MissingColumnError, InputTypeError, InputValueError
-        As :func:`custvalue.rfm.rfm_summary` for the log and its arguments.
+        As :func:`custvalue.rfm.rfm_summary` for the log and its arguments
+        (a column name that is not a single label, missing customer ids,
+        negative amounts with ``returns="error"``), and for a ``freq`` with a
+        multiple.
 
     Notes
     -----
@@ -144,6 +156,7 @@ def purchase_regularity(
         amount_col=amount_col,
         observation_end=observation_end,
         freq=freq,
+        returns=returns,
     )
 
 
@@ -329,8 +342,9 @@ def nps(
     NPSResult or pandas.DataFrame
         Without ``by``, one :class:`NPSResult`.  With ``by``, a DataFrame
         indexed by group (sorted) with columns ``nps``, ``standard_error``,
-        ``ci_low``, ``ci_high``, ``n``, ``promoters``, ``passives`` and
-        ``detractors``; ``attrs["confidence"]`` holds the level.
+        ``ci_low``, ``ci_high``, ``n``, ``promoters``, ``passives``,
+        ``detractors`` and ``confidence`` (the level of the interval, the
+        same on every row).
 
     Raises
     ------
@@ -396,6 +410,7 @@ def program_tiers(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
+    returns: Literal["error", "net", "drop"] = "error",
 ) -> TierResult:
     """Replay a loyalty programme's tier rules over each customer's qualifying activity.
 
@@ -423,8 +438,12 @@ def program_tiers(
         Columns with the customer id and the activity date (datetime64, naive
         or time-zone aware; the wall-clock day is used).
     amount_col : str, default "amount"
-        Column with the qualifying value: spend or points, finite and
-        ``>= 0`` (net refunds out of their purchases before calling).
+        Column with the qualifying value: spend or points, finite.
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for negative values (returns): refuse them; ``"net"``: sum the
+        values per customer and day, a day whose net is ``<= 0`` is no
+        activity; ``"drop"``: ignore the negative lines.  A refund on a later
+        day than its purchase is not netted: net it out before calling.
 
     Returns
     -------
@@ -442,8 +461,8 @@ def program_tiers(
         If the date column is not datetime64, ``tiers`` is not a non-empty
         mapping of numbers, or an argument has the wrong type.
     InputValueError
-        For an empty log, missing ids or dates, negative or non-finite
-        values, tiers with equal thresholds, a lowest threshold other than 0
+        For an empty log, missing ids or dates, non-finite values, negative
+        values with ``returns="error"``, tiers with equal thresholds, a lowest threshold other than 0
         or more than 100 tiers, an unknown ``window`` / ``downgrade``, a negative
         ``grace_periods``, or empty or repeated ``observation_end`` dates.
 
@@ -523,6 +542,7 @@ def program_tiers(
         customer_col=customer_col,
         date_col=date_col,
         amount_col=amount_col,
+        returns=returns,
     )
 
 
@@ -552,7 +572,9 @@ def points_balance(
     customer_col, date_col, points_col : str
         Columns with the customer id, the day of the movement (datetime64,
         naive or time-zone aware; the wall-clock day is used) and the signed
-        points (whole numbers).
+        points: whole numbers, counted exactly in int64 (an integer column
+        is taken as it is; floats must stay within ``±2**53``, where float64
+        still holds every integer).
 
     Returns
     -------
@@ -571,7 +593,8 @@ def points_balance(
         If the date column is not datetime64 or points are not numeric.
     InputValueError
         For an empty ledger, missing ids or dates, non-finite or fractional
-        points, an invalid ``expiry``, an ``observation_end`` before every row, or a
+        points, points or per-customer totals that int64 cannot hold exactly
+        (the message names ``points_col``), an invalid ``expiry``, an ``observation_end`` before every row, or a
         redemption larger than the balance available that day (the message
         names the customer, the date and both amounts).
 

@@ -350,39 +350,45 @@ def tier_timeline(
 def points_fifo(
     codes: IntArray,
     days: IntArray,
-    points: FloatArray,
+    points: IntArray,
     expires: IntArray,
     n_customers: int,
     end_day: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, int, float]:
-    """First-in-first-out points balance per customer as of day ``end_day``.
+) -> tuple[IntArray, int, int, int]:
+    """First-in-first-out points balance per customer as of day ``end_day``, in exact int64.
 
-    ``points`` are signed (earned > 0, redeemed < 0); ``expires[i]`` is the
-    first day on which points earned in row ``i`` are no longer usable (use a
-    day after ``end_day`` for no expiry).  On each day, lots expire first, then
-    the day's earnings are credited, then its redemptions are debited from
-    the oldest lots.
+    ``points`` are signed whole points (earned > 0, redeemed < 0, never
+    ``-2**63``); ``expires[i]`` is the first day on which points earned in
+    row ``i`` are no longer usable (use a day after ``end_day`` for no
+    expiry).  On each day, lots expire first, then the day's earnings are
+    credited, then its redemptions are debited from the oldest lots.
 
-    Returns earned, redeemed, expired and balance per customer, the next
-    expiry day (``-1`` if none) and the points expiring then, and, if a
-    redemption exceeds the balance, the row of the first such redemption
-    (``-1`` otherwise) and the balance it found.
+    Returns ``totals`` of shape (6, n_customers): earned, redeemed, expired,
+    balance, the next expiry day (``-1`` if none) and the points expiring
+    then; then ``bad_row``, ``available`` and ``overflow_row``: the row of
+    the first redemption larger than the balance (``-1`` if none) and the
+    balance it found, and the row at which a customer's earned total would
+    leave int64 (``-1`` if none).  Every other total is bounded by the earned
+    one, so that is the only sum that can overflow.
     """
     start, rows, t_sorted = grouped_time_order(codes, days.astype(np.float64), n_customers)
-    earned = np.zeros(n_customers)
-    redeemed = np.zeros(n_customers)
-    expired = np.zeros(n_customers)
-    balance = np.zeros(n_customers)
-    next_day = np.full(n_customers, -1, dtype=np.int64)
-    next_pts = np.zeros(n_customers)
+    totals = np.zeros((6, n_customers), dtype=np.int64)
+    earned = totals[0]
+    redeemed = totals[1]
+    expired = totals[2]
+    balance = totals[3]
+    next_day = totals[4]
+    next_pts = totals[5]
     lot_exp = np.empty(codes.shape[0], dtype=np.int64)
-    lot_left = np.empty(codes.shape[0])
+    lot_left = np.empty(codes.shape[0], dtype=np.int64)
+    limit = np.iinfo(np.int64).max
     for c in range(n_customers):
+        next_day[c] = -1
         lo = start[c]
         hi = start[c + 1]
         head = 0
         tail = 0
-        bal = 0.0
+        bal = 0
         a = lo
         while a < hi:
             day = np.int64(t_sorted[a])
@@ -398,7 +404,9 @@ def points_fifo(
             for j in range(a, b):
                 r = rows[j]
                 p = points[r]
-                if p > 0.0:
+                if p > 0:
+                    if earned[c] > limit - p:
+                        return totals, -1, 0, r
                     earned[c] += p
                     bal += p
                     if tail > head and lot_exp[tail - 1] == expires[r]:
@@ -411,26 +419,17 @@ def points_fifo(
             for j in range(a, b):
                 r = rows[j]
                 p = points[r]
-                if p < 0.0:
+                if p < 0:
                     need = -p
                     if need > bal:
-                        return (
-                            earned,
-                            redeemed,
-                            expired,
-                            balance,
-                            next_day,
-                            next_pts,
-                            r,
-                            bal,
-                        )
+                        return totals, r, bal, -1
                     redeemed[c] += need
                     bal -= need
-                    while need > 0.0:
+                    while need > 0:
                         take = min(need, lot_left[head])
                         lot_left[head] -= take
                         need -= take
-                        if lot_left[head] == 0.0:
+                        if lot_left[head] == 0:
                             head += 1
             a = b
         while head < tail and lot_exp[head] <= end_day:
@@ -440,10 +439,10 @@ def points_fifo(
         balance[c] = bal
         if head < tail:
             next_day[c] = lot_exp[head]
-            s = 0.0
+            total = 0
             j = head
             while j < tail and lot_exp[j] == lot_exp[head]:
-                s += lot_left[j]
+                total += lot_left[j]
                 j += 1
-            next_pts[c] = s
-    return earned, redeemed, expired, balance, next_day, next_pts, -1, 0.0
+            next_pts[c] = total
+    return totals, -1, 0, -1

@@ -154,5 +154,5 @@ def nps(
         index=pd.Index(groups, name=labels.name),
         columns=list(_NPS_COLUMNS),
     )
-    frame.attrs["confidence"] = conf
+    frame["confidence"] = conf
     return frame

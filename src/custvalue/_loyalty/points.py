@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.transactions import period_of
-from custvalue._core.validation import as_float_array
-from custvalue._loyalty.common import calendar_log, days_to_datetime, shift_months, sorted_codes
+from custvalue._core.transactions import filter_window, period_of
+from custvalue._core.validation import as_float_array, check_dataframe
+from custvalue._loyalty.common import (
+    calendar_log,
+    check_column_names,
+    days_to_datetime,
+    shift_months,
+    sorted_codes,
+)
 from custvalue._loyalty.kernels import points_fifo
-from custvalue.errors import InputValueError
+from custvalue.errors import InputTypeError, InputValueError
+
+IntArray = npt.NDArray[np.int64]
+
+_INT64_MAX: Final[int] = 2**63 - 1
+_FLOAT_EXACT: Final[float] = 2.0**53
+_MAX_EXPIRY: Final[dict[str, int]] = {"D": 3_660_000, "M": 120_000, "Y": 10_000}
 
 _EXPIRY_RE: Final = re.compile(r"(\d+)([DMY])")
 
@@ -21,11 +34,62 @@ def _check_expiry(expiry: object) -> tuple[int, str] | None:
     if expiry is None:
         return None
     if isinstance(expiry, str) and (m := _EXPIRY_RE.fullmatch(expiry)) and int(m[1]) >= 1:
+        if int(m[1]) > _MAX_EXPIRY[m[2]]:
+            raise InputValueError(
+                f"`expiry` {expiry!r} is longer than 10,000 years; pass None for points "
+                f"that never expire."
+            )
         return int(m[1]), m[2]
     raise InputValueError(
         f"`expiry` must be None (points never expire) or a period such as '12M', '24M', "
         f"'365D' or '2Y' (a positive whole number of days D, months M or years Y); "
         f"got {expiry!r}."
+    )
+
+
+def _points_array(column: pd.Series, name: str) -> IntArray:
+    """Whole signed points as exact int64, refusing what int64 cannot hold exactly.
+
+    Integer columns are taken as they are; float values must be whole and
+    within ``±2**53`` (beyond it a float cannot tell neighbouring integers
+    apart); Python ints in an object column within int64.  ``-2**63`` is
+    refused too: its redemption cannot be negated in int64.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(column.dtype):
+        raise InputTypeError(f"`{name}` must hold whole numbers, got dtype {column.dtype}.")
+    if column.hasnans:
+        pos = int(np.flatnonzero(column.isna().to_numpy())[0])
+        raise InputValueError(
+            f"`{name}` has missing values, first at position {pos}; drop or fill them first."
+        )
+    raw = column.to_numpy()
+    if raw.dtype.kind in "iu":
+        big = raw > _INT64_MAX if raw.dtype.kind == "u" else raw == np.iinfo(np.int64).min
+        if not big.any():
+            return np.ascontiguousarray(raw, dtype=np.int64)
+        raise _too_large(name, int(np.flatnonzero(big)[0]), raw)
+    if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=False) == "integer":
+        values = raw.tolist()
+        bad = [i for i, v in enumerate(values) if not -_INT64_MAX <= v <= _INT64_MAX]
+        if bad:
+            raise _too_large(name, bad[0], raw)
+        return np.array(values, dtype=np.int64)
+    floats = as_float_array(column, name, integer=True)
+    big = np.abs(floats) > _FLOAT_EXACT
+    if big.any():
+        pos = int(np.flatnonzero(big)[0])
+        raise InputValueError(
+            f"`{name}` has a value beyond 2**53 held as a float at position {pos} "
+            f"({floats[pos]!r}), which float64 cannot hold exactly; pass the points as an "
+            f"int64 column."
+        )
+    return floats.astype(np.int64)
+
+
+def _too_large(name: str, pos: int, raw: npt.NDArray[Any]) -> InputValueError:
+    return InputValueError(
+        f"`{name}` has a value outside the int64 range ±(2**63 - 1) at position {pos} "
+        f"({raw[pos]!r}); points must fit in int64."
     )
 
 
@@ -39,31 +103,20 @@ def points_balance(
     points_col: str = "points",
 ) -> pd.DataFrame:
     """Compute :func:`custvalue.loyalty.points_balance` (documented there)."""
-    columns = [customer_col, date_col, points_col]
-    log = calendar_log(ledger, "ledger", columns, customer_col, date_col, None)
-    points = as_float_array(ledger[points_col], f"column {points_col!r}", integer=True)
+    check_column_names(points_col=points_col)
+    log = calendar_log(ledger, "ledger", customer_col, date_col, None)
+    check_dataframe(ledger, "ledger", [points_col])
+    points = _points_array(ledger[points_col], f"column {points_col!r} (argument `points_col`)")
     rule = _check_expiry(expiry)
     end = (
         float(log.periods.max())
         if observation_end is None
         else period_of(observation_end, "observation_end", log, "D")
     )
-    keep = log.periods <= end
-    if not keep.any():
-        raise InputValueError(
-            "`observation_end` is before every ledger row; pass a later date "
-            "(or None for the latest row)."
-        )
-    codes, ids = log.codes, log.ids
-    rows = np.arange(len(points))
-    if not keep.all():
-        present = np.zeros(len(ids), dtype=np.bool_)
-        present[codes[keep]] = True
-        codes = (np.cumsum(present) - 1)[codes[keep]]
-        ids = ids[present]
-        rows = rows[keep]
-    codes, ids = sorted_codes(np.ascontiguousarray(codes, dtype=np.int64), ids)
-    days = np.ascontiguousarray(log.periods[rows].astype(np.int64))
+    rows = np.flatnonzero(log.periods <= end)
+    codes, ids, periods, _ = filter_window(log, end)
+    codes, ids = sorted_codes(codes, ids)
+    days = np.ascontiguousarray(periods.astype(np.int64))
     end_day = int(end)
     if rule is None:
         expires = np.full(len(days), np.iinfo(np.int64).max, dtype=np.int64)
@@ -73,36 +126,43 @@ def points_balance(
             expires = days + n
         else:
             expires = shift_months(days, n * (12 if unit == "Y" else 1))
-    earned, redeemed, expired, balance, next_day, next_pts, bad_row, available = points_fifo(
-        np.ascontiguousarray(codes, dtype=np.int64),
+    totals, bad_row, available, overflow_row = points_fifo(
+        codes,
         days,
         np.ascontiguousarray(points[rows]),
         np.ascontiguousarray(expires, dtype=np.int64),
         len(ids),
         end_day,
     )
+    if overflow_row >= 0:
+        cust = ledger[customer_col].iloc[int(rows[overflow_row])]
+        raise InputValueError(
+            f"column {points_col!r} (argument `points_col`): the points earned by customer "
+            f"{cust!r} add up beyond the int64 range (2**63 - 1); such totals cannot be "
+            f"represented exactly; check the ledger for wrong values."
+        )
     if bad_row >= 0:
         original = int(rows[bad_row])
         label = ledger.index[original]
         cust = ledger[customer_col].iloc[original]
         day = np.datetime64(int(days[bad_row]), "D")
         raise InputValueError(
-            f"customer {cust!r} redeems {-points[original]:g} points on {day} (row {label!r}) "
-            f"but only {available:g} are available that day"
+            f"customer {cust!r} redeems {-int(points[original])} points on {day} "
+            f"(row {label!r}) but only {available} are available that day"
             + ("" if rule is None else f" after expiry ({expiry})")
             + "; the ledger is missing an earning or holds a duplicated redemption."
         )
-    has_next = next_day >= 0 if rule is not None else np.zeros(len(ids), dtype=np.bool_)
+    has_next = totals[4] >= 0 if rule is not None else np.zeros(len(ids), dtype=np.bool_)
     next_expiry = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
-    next_expiry[has_next] = days_to_datetime(next_day[has_next])
+    next_expiry[has_next] = days_to_datetime(totals[4][has_next])
     return pd.DataFrame(
         {
-            "earned": earned.astype(np.int64),
-            "redeemed": redeemed.astype(np.int64),
-            "expired": expired.astype(np.int64),
-            "balance": balance.astype(np.int64),
+            "earned": totals[0],
+            "redeemed": totals[1],
+            "expired": totals[2],
+            "balance": totals[3],
             "next_expiry": next_expiry,
-            "expiring_points": np.where(has_next, next_pts, 0.0).astype(np.int64),
+            "expiring_points": np.where(has_next, totals[5], 0),
         },
         index=ids,
     )

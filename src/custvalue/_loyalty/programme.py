@@ -140,10 +140,10 @@ def program_tiers(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
+    returns: Literal["error", "net", "drop"] = "error",
 ) -> TierResult:
     """Compute :func:`custvalue.loyalty.program_tiers` (documented there)."""
-    columns = [customer_col, date_col, amount_col]
-    log = calendar_log(activity, "activity", columns, customer_col, date_col, amount_col)
+    log = calendar_log(activity, "activity", customer_col, date_col, amount_col, returns)
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
     mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))

@@ -1,0 +1,203 @@
+"""Regression tests: loyalty inputs that used to give silent wrong answers or raw errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custvalue.errors import InputTypeError, InputValueError
+from custvalue.loyalty import nps, points_balance, program_tiers, purchase_regularity
+
+TIERS = {"Member": 0, "Silver": 100}
+
+
+def log(ids=("a", "a", "b", "a"), amounts=(10.0, 20.0, 5.0, 30.0)):
+    return pd.DataFrame(
+        {
+            "customer_id": list(ids)
+            if not isinstance(ids, pd.api.extensions.ExtensionArray)
+            else ids,
+            "date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-05", "2024-01-21"]),
+            "amount": list(amounts),
+        }
+    )
+
+
+def ledger(points, ids=None):
+    n = len(points)
+    return pd.DataFrame(
+        {
+            "customer_id": ids if ids is not None else ["a"] * n,
+            "date": pd.date_range("2024-01-01", periods=n, freq="D"),
+            "points": points,
+        }
+    )
+
+
+# --- points_balance: exact int64 -------------------------------------------------
+
+
+def test_points_above_2_53_are_exact():
+    big = 2**53 + 1  # float64 rounds it to 2**53
+    out = points_balance(ledger(pd.array([big, 1], dtype="int64")))
+    assert out.loc["a", "earned"] == big + 1
+    assert out.loc["a", "balance"] == big + 1
+
+
+def test_points_large_redemption_exact():
+    out = points_balance(ledger(np.array([2**60 + 3, -(2**60 + 1)], dtype=np.int64)))
+    assert out.loc["a", "balance"] == 2
+    assert out.loc["a", "redeemed"] == 2**60 + 1
+
+
+def test_points_total_overflow_is_refused():
+    led = ledger(np.array([2**62, 2**62], dtype=np.int64))
+    with pytest.raises(InputValueError, match="points_col"):
+        points_balance(led)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([2**63, 1], dtype=np.uint64),
+        np.array([np.iinfo(np.int64).min, 1], dtype=np.int64),
+        pd.Series([2**64, 1], dtype=object),
+        np.array([2.0**60, 1.0]),
+    ],
+)
+def test_points_that_int64_or_float_cannot_hold_are_refused(column):
+    with pytest.raises(InputValueError, match="points_col"):
+        points_balance(ledger(column))
+
+
+def test_points_huge_expiry_refused():
+    with pytest.raises(InputValueError, match="expiry"):
+        points_balance(ledger([1, 2]), expiry="99999999999D")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 2**60), min_size=1, max_size=6))
+def test_points_earned_is_the_exact_integer_sum(values):
+    total = sum(values)
+    led = ledger(np.array(values, dtype=np.int64))
+    if total > 2**63 - 1:
+        with pytest.raises(InputValueError, match="points_col"):
+            points_balance(led)
+    else:
+        out = points_balance(led)
+        assert int(out.loc["a", "earned"]) == total
+        assert int(out.loc["a", "balance"]) == total
+
+
+# --- ids and column names ------------------------------------------------------------
+
+
+CALLS = {
+    "purchase_regularity": lambda df, **kw: purchase_regularity(df, **kw),
+    "program_tiers": lambda df, **kw: program_tiers(df, TIERS, observation_end="2024-12-31", **kw),
+    "points_balance": lambda df, **kw: points_balance(
+        df.rename(columns={"amount": "points"}).assign(points=1), **kw
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_nullable_ids_with_na_are_refused(name):
+    df = log(ids=pd.array([1, 1, pd.NA, 2], dtype="Int64"))
+    with pytest.raises(InputValueError, match="customer_col"):
+        CALLS[name](df)
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_nullable_ids_without_na_are_read(name):
+    df = log(ids=pd.array([1, 1, 2, 1], dtype="Int64"))
+    CALLS[name](df)
+
+
+@pytest.mark.parametrize(
+    ("name", "arg"),
+    [
+        ("purchase_regularity", "customer_col"),
+        ("purchase_regularity", "date_col"),
+        ("purchase_regularity", "amount_col"),
+        ("program_tiers", "customer_col"),
+        ("program_tiers", "amount_col"),
+        ("points_balance", "date_col"),
+        ("points_balance", "points_col"),
+    ],
+)
+def test_list_as_column_name_is_a_type_error(name, arg):
+    value = {"points_col": ["points"], "amount_col": ["amount"]}.get(arg, ["x"])
+    with pytest.raises(InputTypeError, match=f"`{arg}`"):
+        CALLS[name](log(), **{arg: value})
+
+
+# --- returns -------------------------------------------------------------------------
+
+
+def test_negative_amounts_default_error_names_returns():
+    df = log(amounts=(10.0, -20.0, 5.0, 30.0))
+    with pytest.raises(InputValueError, match="`returns`"):
+        purchase_regularity(df, amount_col="amount")
+    with pytest.raises(InputValueError, match="`returns`"):
+        program_tiers(df, TIERS, observation_end="2024-12-31")
+    with pytest.raises(InputValueError, match="`returns`"):
+        purchase_regularity(df, amount_col="amount", returns="keep")
+
+
+def test_returns_drop_and_net_in_purchase_regularity():
+    df = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-11", "2024-01-11", "2024-01-21", "2024-01-02"]
+            ),
+            "amount": [10.0, 20.0, -25.0, 30.0, -5.0],
+        }
+    )
+    drop = purchase_regularity(df, amount_col="amount", returns="drop")
+    # b has only a return: not a customer; a keeps three occasions.
+    assert list(drop.index) == ["a"]
+    assert drop.loc["a", "purchases"] == 3
+    net = purchase_regularity(df, amount_col="amount", returns="net")
+    # Jan 11 nets to -5: not an occasion; occasions Jan 1 and Jan 21.
+    assert list(net.index) == ["a"]
+    assert net.loc["a", "purchases"] == 2
+    assert net.loc["a", "mean_interval"] == 20.0
+    # E = 10, L = 30: (30 - 10) / 40
+    assert net.loc["a", "spend_trend"] == pytest.approx(0.5)
+
+
+def test_returns_net_in_program_tiers():
+    df = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
+            "amount": [150.0, -100.0, 30.0],
+        }
+    )
+    net = program_tiers(df, TIERS, observation_end="2024-12-31", returns="net")
+    assert net.tiers.loc["a", "tier"] == "Member"  # 50 + 30 = 80 < 100
+    drop = program_tiers(df, TIERS, observation_end="2024-12-31", returns="drop")
+    assert drop.tiers.loc["a", "tier"] == "Silver"  # the 150 counts in full
+
+
+# --- period multiples ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("freq", ["7D", "2W", "2M", "6h"])
+def test_period_multiples_are_refused(freq):
+    with pytest.raises(InputValueError, match="`freq`"):
+        purchase_regularity(log(), freq=freq)
+
+
+# --- NPS ---------------------------------------------------------------------------
+
+
+def test_nps_by_group_carries_confidence_in_a_column():
+    out = nps([10, 0, 9, 9], by=["x", "x", "y", "y"], confidence=0.8)
+    assert out.attrs == {}
+    assert list(out["confidence"]) == [0.8, 0.8]
