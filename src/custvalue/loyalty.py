@@ -462,8 +462,9 @@ def program_tiers(
         mapping of numbers, or an argument has the wrong type.
     InputValueError
         For an empty log, missing ids or dates, non-finite values, negative
-        values with ``returns="error"``, tiers with equal thresholds, a lowest threshold other than 0
-        or more than 100 tiers, an unknown ``window`` / ``downgrade``, a negative
+        values with ``returns="error"``, tiers with equal thresholds, a
+        lowest threshold other than 0 or more than 100 tiers, an unknown
+        ``window`` / ``downgrade`` / ``returns``, a negative
         ``grace_periods``, or empty or repeated ``observation_end`` dates.
 
     Notes
@@ -594,8 +595,8 @@ def points_balance(
     InputValueError
         For an empty ledger, missing ids or dates, non-finite or fractional
         points, points or per-customer totals that int64 cannot hold exactly
-        (the message names ``points_col``), an invalid ``expiry``, an ``observation_end`` before every row, or a
-        redemption larger than the balance available that day (the message
+        (the message names ``points_col``), an invalid ``expiry``, an
+        ``observation_end`` before every row, or a redemption larger than the balance available that day (the message
         names the customer, the date and both amounts).
 
     Notes
