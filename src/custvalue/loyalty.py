@@ -596,8 +596,9 @@ def points_balance(
         For an empty ledger, missing ids or dates, non-finite or fractional
         points, points or per-customer totals that int64 cannot hold exactly
         (the message names ``points_col``), an invalid ``expiry``, an
-        ``observation_end`` before every row, or a redemption larger than the balance available that day (the message
-        names the customer, the date and both amounts).
+        ``observation_end`` before every row, or a redemption larger than
+        the balance available that day (the message names the customer, the
+        date and both amounts).
 
     Notes
     -----
