@@ -188,10 +188,24 @@ def test_returns_net_in_program_tiers():
 # --- period multiples ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("freq", ["7D", "2W", "2M", "6h"])
-def test_period_multiples_are_refused(freq):
-    with pytest.raises(InputValueError, match="`freq`"):
-        purchase_regularity(log(), freq=freq)
+@pytest.mark.parametrize(("freq", "base", "k"), [("7D", "D", 7), ("2W", "W", 2), ("2M", "M", 2)])
+def test_period_multiples_are_honoured(freq, base, k):
+    dates = pd.to_datetime(
+        ["2024-01-01", "2024-01-20", "2024-02-17", "2024-04-30", "2024-01-03", "2024-03-09"]
+    )
+    df = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"] * 2, "date": dates})
+    end = pd.Timestamp("2024-06-30")
+    out = purchase_regularity(df, freq=freq, observation_end=end)
+    for cust, group in df.groupby("customer_id"):
+        # A period of k base units: ordinal floor(pandas base ordinal / k).
+        occ = sorted({pd.Period(d, base).ordinal // k for d in group["date"]})
+        end_period = pd.Period(end, base).ordinal // k
+        gaps = np.diff(occ)
+        assert out.loc[cust, "purchases"] == len(occ)
+        assert out.loc[cust, "mean_interval"] == pytest.approx(gaps.mean())
+        assert out.loc[cust, "inactivity"] == end_period - occ[-1]
+    single = purchase_regularity(df, freq=base, observation_end=end)
+    assert not single["inactivity"].equals(out["inactivity"])
 
 
 # --- NPS ---------------------------------------------------------------------------

@@ -74,9 +74,11 @@ def purchase_regularity(
         End of the observation window (default: the latest transaction);
         later transactions are ignored, as in ``rfm_summary``.
     freq : str, default "D"
-        Period length for datetime columns: a pandas period alias without a
-        multiple (``"D"``, ``"W"``, ``"M"`` ...).  A multiple such as
-        ``"7D"`` or ``"2W"`` is refused, not read as its base unit.
+        Period length for datetime columns: a pandas period alias, multiples
+        honoured as in ``rfm_summary`` (``"7D"``: periods of seven days,
+        ``"2W"``: of two weeks; a period of ``k`` base units has the ordinal
+        ``floor(pandas base ordinal / k)``).  Intervals are counted in these
+        periods.
     returns : {"error", "net", "drop"}, default "error"
         Policy for negative amounts (with ``amount_col``): refuse them;
         ``"net"``: sum the amounts per customer and period, a period whose
@@ -103,8 +105,7 @@ def purchase_regularity(
     MissingColumnError, InputTypeError, InputValueError
         As :func:`custvalue.rfm.rfm_summary` for the log and its arguments
         (a column name that is not a single label, missing customer ids,
-        negative amounts with ``returns="error"``), and for a ``freq`` with a
-        multiple.
+        negative amounts with ``returns="error"``, an unknown ``freq``).
 
     Notes
     -----

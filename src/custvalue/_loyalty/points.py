@@ -9,13 +9,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.calendar import add_months
 from custvalue._core.transactions import filter_window, period_of
-from custvalue._core.validation import as_float_array, check_dataframe
+from custvalue._core.validation import as_float_array, check_column_name, check_dataframe
 from custvalue._loyalty.common import (
     calendar_log,
-    check_column_names,
     days_to_datetime,
-    shift_months,
     sorted_codes,
 )
 from custvalue._loyalty.kernels import points_fifo
@@ -103,9 +102,9 @@ def points_balance(
     points_col: str = "points",
 ) -> pd.DataFrame:
     """Compute :func:`custvalue.loyalty.points_balance` (documented there)."""
-    check_column_names(points_col=points_col)
-    log = calendar_log(ledger, "ledger", customer_col, date_col, None)
+    points_col = check_column_name(points_col, "points_col")
     check_dataframe(ledger, "ledger", [points_col])
+    log = calendar_log(ledger, "ledger", customer_col, date_col, None)
     points = _points_array(ledger[points_col], f"column {points_col!r} (argument `points_col`)")
     rule = _check_expiry(expiry)
     end = (
@@ -125,7 +124,7 @@ def points_balance(
         if unit == "D":
             expires = days + n
         else:
-            expires = shift_months(days, n * (12 if unit == "Y" else 1))
+            expires = add_months(days, n * (12 if unit == "Y" else 1))
     totals, bad_row, available, overflow_row = points_fifo(
         codes,
         days,

@@ -11,12 +11,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.calendar import add_months
 from custvalue._core.validation import check_choice, check_scalar
 from custvalue._loyalty.common import (
     calendar_log,
     date_list,
     days_to_datetime,
-    shift_months,
     sorted_codes,
 )
 from custvalue._loyalty.kernels import EVENT_NAMES, OUTCOME_NAMES, tier_timeline
@@ -96,7 +96,7 @@ def _window_start(days: IntArray, months: int) -> IntArray:
     if months == 0:
         year = days.astype("datetime64[D]").astype("datetime64[Y]")
         return np.ascontiguousarray(year.astype("datetime64[D]").astype(np.int64))
-    return shift_months(days, -months) + 1
+    return add_months(days, -months) + 1
 
 
 def _check_tiers(tiers: object) -> tuple[list[Any], FloatArray]:

@@ -8,23 +8,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.transactions import check_freq, filter_window, period_of
-from custvalue._loyalty.common import read_log, sorted_codes
+from custvalue._core.transactions import filter_window, period_of, read_transactions
+from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import regularity_stats
-from custvalue.errors import InputValueError
-
-
-def check_single_periods(freq: object) -> None:
-    """Refuse a period alias with a multiple ("7D", "2W"): gaps are counted in single periods."""
-    freq = check_freq(freq)
-    n = pd.Period("2000-01-01", freq=freq).freq.n
-    if n != 1:
-        base = freq.lstrip("0123456789")
-        raise InputValueError(
-            f"`freq` {freq!r} has a multiple ({n}); purchase_regularity counts gaps in single "
-            f"periods, so a multiple would be read as {base!r}. Pass {base!r} and divide the "
-            f"intervals by {n}, or a longer alias (e.g. 'W' for weeks)."
-        )
 
 
 def purchase_regularity(
@@ -38,12 +24,13 @@ def purchase_regularity(
     returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
     """Compute :func:`custvalue.loyalty.purchase_regularity` (documented there)."""
-    check_single_periods(freq)
-    log = read_log(transactions, "transactions", customer_col, date_col, amount_col, freq, returns)
+    log = read_transactions(
+        transactions, customer_col, date_col, amount_col, freq, returns=returns
+    )
     end = (
         float(log.periods.max())
         if observation_end is None
-        else period_of(observation_end, "observation_end", log, str(freq))
+        else period_of(observation_end, "observation_end", log)
     )
     codes, ids, periods, amounts = filter_window(log, end)
     codes, ids = sorted_codes(codes, ids)
