@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -82,10 +82,90 @@ def _nps_from_counts(
     }
 
 
+@overload
+def nps(responses: object, *, by: None = None, confidence: float = 0.95) -> NPSResult: ...
+
+
+@overload
+def nps(responses: object, *, by: object, confidence: float = 0.95) -> pd.DataFrame: ...
+
+
 def nps(
     responses: object, *, by: object = None, confidence: float = 0.95
 ) -> NPSResult | pd.DataFrame:
-    """Compute :func:`custvalue.loyalty.nps` (documented there)."""
+    r"""Net Promoter Score with its standard error and confidence interval.
+
+    Parameters
+    ----------
+    responses : array-like
+        Answers to "How likely are you to recommend us?" on the 0–10 scale:
+        whole numbers from 0 to 10 (a list, numpy array or pandas Series;
+        non-respondents must be dropped, not passed as NaN).
+    by : array-like, optional
+        Group label of each response (segment, store, month ...), same length
+        as ``responses``.  When both are Series their indexes must match.
+    confidence : float, default 0.95
+        Level of the two-sided confidence interval, in ``(0, 1)``.
+
+    Returns
+    -------
+    NPSResult or pandas.DataFrame
+        Without ``by``, one :class:`NPSResult`.  With ``by``, a DataFrame
+        indexed by group (sorted) with columns ``nps``, ``standard_error``,
+        ``ci_low``, ``ci_high``, ``n``, ``promoters``, ``passives``,
+        ``detractors`` and ``confidence`` (the level of the interval, the
+        same on every row).
+
+    Raises
+    ------
+    InputTypeError
+        If ``responses`` is not numeric, or group labels cannot be sorted.
+    InputValueError
+        If ``responses`` is empty, holds NaN, non-integers or values outside
+        0–10, ``by`` has missing labels or a different length, or
+        ``confidence`` is not in ``(0, 1)``.
+
+    Notes
+    -----
+    Promoters answer 9 or 10, passives 7 or 8, detractors 0 to 6 [1]_.  With
+    ``n`` responses and shares :math:`p` of promoters and :math:`d` of
+    detractors,
+
+    .. math::
+
+        \mathrm{NPS} = 100\,(p - d), \qquad
+        \mathrm{SE} = 100 \sqrt{\frac{p + d - (p - d)^2}{n}},
+
+    the standard error of a difference of two proportions of one
+    multinomial sample [2]_.  The interval is the Wald interval
+    :math:`\mathrm{NPS} \pm z\,\mathrm{SE}` with :math:`z` the standard normal
+    quantile of ``(1 + confidence) / 2``, clipped to ``[-100, 100]``.  It is
+    reliable for a few dozen responses or more; it collapses to a point when
+    all answers fall in one category (e.g. all promoters: NPS 100, SE 0),
+    which should be read as "too few responses", not as certainty.
+
+    References
+    ----------
+    .. [1] Reichheld, F. F. (2003). The one number you need to grow.
+       *Harvard Business Review*, 81(12), 46-54.
+    .. [2] Rocks, B. (2016). Interval estimation for the "net promoter
+       score". *The American Statistician*, 70(4), 365-372.
+
+    Examples
+    --------
+    >>> from custvalue.loyalty import nps
+    >>> answers = [10, 9, 9, 8, 7, 6, 3, 10, 9, 0]
+    >>> result = nps(answers)
+    >>> result.nps, result.promoters, result.passives, result.detractors
+    (20.0, 5, 2, 3)
+    >>> round(result.standard_error, 2)
+    27.57
+    >>> table = nps(answers, by=["web"] * 6 + ["store"] * 4)
+    >>> table[["nps", "n", "promoters", "passives", "detractors"]].round(1)
+            nps  n  promoters  passives  detractors
+    store   0.0  4          2         0           2
+    web    33.3  6          3         2           1
+    """
     conf = check_scalar(
         confidence, "confidence", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
     )

@@ -62,34 +62,21 @@ def _points_array(column: pd.Series, name: str) -> IntArray:
             f"`{name}` has missing values, first at position {pos}; drop or fill them first."
         )
     raw = column.to_numpy()
+    why = "outside the int64 range ±(2**63 - 1); points must fit in int64"
     if raw.dtype.kind in "iu":
-        big = raw > _INT64_MAX if raw.dtype.kind == "u" else raw == np.iinfo(np.int64).min
-        if not big.any():
-            return np.ascontiguousarray(raw, dtype=np.int64)
-        raise _too_large(name, int(np.flatnonzero(big)[0]), raw)
-    if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=False) == "integer":
-        values = raw.tolist()
-        bad = [i for i, v in enumerate(values) if not -_INT64_MAX <= v <= _INT64_MAX]
-        if bad:
-            raise _too_large(name, bad[0], raw)
-        return np.array(values, dtype=np.int64)
-    floats = as_float_array(column, name, integer=True)
-    big = np.abs(floats) > _FLOAT_EXACT
-    if big.any():
-        pos = int(np.flatnonzero(big)[0])
-        raise InputValueError(
-            f"`{name}` has a value beyond 2**53 held as a float at position {pos} "
-            f"({floats[pos]!r}), which float64 cannot hold exactly; pass the points as an "
-            f"int64 column."
-        )
-    return floats.astype(np.int64)
-
-
-def _too_large(name: str, pos: int, raw: npt.NDArray[Any]) -> InputValueError:
-    return InputValueError(
-        f"`{name}` has a value outside the int64 range ±(2**63 - 1) at position {pos} "
-        f"({raw[pos]!r}); points must fit in int64."
-    )
+        bad = raw > _INT64_MAX if raw.dtype.kind == "u" else raw == np.iinfo(np.int64).min
+        values: npt.NDArray[Any] = raw
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=False) == "integer":
+        bad = np.array([not -_INT64_MAX <= v <= _INT64_MAX for v in raw.tolist()], dtype=bool)
+        values = raw
+    else:
+        values = as_float_array(column, name, integer=True)
+        bad = np.abs(values) > _FLOAT_EXACT
+        why = "beyond 2**53 held as a float, which float64 cannot hold exactly; pass int64"
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise InputValueError(f"`{name}` has a value {why} (position {pos}: {raw[pos]!r}).")
+    return np.ascontiguousarray(values.astype(np.int64))
 
 
 def points_balance(
@@ -101,7 +88,77 @@ def points_balance(
     date_col: str = "date",
     points_col: str = "points",
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.loyalty.points_balance` (documented there)."""
+    """Points balance per customer with first-in-first-out redemption and expiry.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        One row per points movement, any order: positive ``points`` are
+        earned, negative ones redeemed (zero rows are ignored).
+    expiry : str, optional
+        How long earned points stay usable: ``"<n>D"`` days, ``"<n>M"``
+        calendar months or ``"<n>Y"`` years, e.g. ``"24M"``.  ``None`` (the
+        default): points never expire.
+    observation_end : date, optional
+        Day of the balance (default: the latest ledger date).  Rows after it
+        are ignored; lots whose expiry day is on or before it have expired.
+    customer_col, date_col, points_col : str
+        Columns with the customer id, the day of the movement (datetime64,
+        naive or time-zone aware; the wall-clock day is used) and the signed
+        points: whole numbers, counted exactly in int64 (an integer column
+        is taken as it is; floats must stay within ``±2**53``, where float64
+        still holds every integer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted ascending; customers with rows up to
+        ``observation_end``), with int64 columns ``earned``, ``redeemed``, ``expired``
+        and ``balance`` (``earned - redeemed - expired``, never negative),
+        ``next_expiry`` (the next day on which points expire, NaT if none)
+        and ``expiring_points`` (how many expire then).
+
+    Raises
+    ------
+    MissingColumnError
+        If a named column is absent.
+    InputTypeError
+        If the date column is not datetime64 or points are not numeric.
+    InputValueError
+        For an empty ledger, missing ids or dates, non-finite or fractional
+        points, points or per-customer totals that int64 cannot hold exactly
+        (the message names ``points_col``), an invalid ``expiry``, an
+        ``observation_end`` before every row, or a redemption larger than
+        the balance available that day (the message names the customer, the
+        date and both amounts).
+
+    Notes
+    -----
+    Points earned on day ``d`` form a lot that expires on day
+    ``d + expiry`` (calendar arithmetic; a month-end overflow is clipped, so
+    points earned on January 31 with ``"1M"`` expire on February 28 or 29):
+    they can be redeemed up to the day before and are gone from that day on.
+    Each day is processed in this order: lots expiring that day are removed,
+    the day's earnings are credited, then the day's redemptions are taken
+    from the oldest remaining lots (first in, first out), so a redemption may
+    use points earned the same day but never points expiring that day.  A
+    redemption larger than the balance is an error, not a negative balance:
+    the ledger is inconsistent with the expiry rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.loyalty import points_balance
+    >>> ledger = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "a"],
+    ...     "date": pd.to_datetime(["2023-01-10", "2023-06-01", "2023-09-01", "2024-01-10"]),
+    ...     "points": [100, 50, -120, 10],
+    ... })
+    >>> points_balance(ledger, expiry="12M")
+                 earned  redeemed  expired  balance next_expiry  expiring_points
+    customer_id
+    a               160       120        0       40  2024-06-01               30
+    """
     points_col = check_column_name(points_col, "points_col")
     check_dataframe(ledger, "ledger", [points_col])
     log = calendar_log(ledger, "ledger", customer_col, date_col, None)

@@ -142,7 +142,127 @@ def program_tiers(
     amount_col: str = "amount",
     returns: Literal["error", "net", "drop"] = "error",
 ) -> TierResult:
-    """Compute :func:`custvalue.loyalty.program_tiers` (documented there)."""
+    """Replay a loyalty programme's tier rules over each customer's qualifying activity.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        One row per qualifying event (purchase, points award ...), any order.
+    tiers : mapping
+        Tier name -> qualifying threshold (same unit as ``amount_col``), e.g.
+        ``{"Member": 0, "Silver": 1000, "Gold": 5000}``.  Thresholds are
+        distinct and non-negative; the lowest must be 0.  Any order (tiers are
+        ranked by threshold).
+    window : {"rolling-12M", "calendar-year"} or "rolling-<n>M", default "rolling-12M"
+        Which activity counts towards qualification on a given day; see Notes.
+    observation_end : date or sequence of dates
+        Evaluation dates (required): the only days on which a tier can be
+        lost.  Any order; no duplicates.
+    downgrade : {"one-level", "to-qualified"}, default "one-level"
+        How far a customer who fails an evaluation (after any grace) falls:
+        one tier, or straight to the tier their qualifying value reaches.
+    grace_periods : int, default 0
+        Number of consecutive failed evaluations a tier survives; the next
+        one downgrades.
+    customer_col, date_col : str
+        Columns with the customer id and the activity date (datetime64, naive
+        or time-zone aware; the wall-clock day is used).
+    amount_col : str, default "amount"
+        Column with the qualifying value: spend or points, finite.
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for negative values (returns): refuse them; ``"net"``: sum the
+        values per customer and day, a day whose net is ``<= 0`` is no
+        activity; ``"drop"``: ignore the negative lines.  A refund on a later
+        day than its purchase is not netted: net it out before calling.
+
+    Returns
+    -------
+    TierResult
+        ``tiers`` (per customer, after all activity and evaluations),
+        ``history`` (every upgrade and downgrade) and ``evaluations`` (every
+        evaluation of every member).  Dates are days as time-zone-naive
+        ``datetime64``.
+
+    Raises
+    ------
+    MissingColumnError
+        If a named column is absent.
+    InputTypeError
+        If the date column is not datetime64, ``tiers`` is not a non-empty
+        mapping of numbers, or an argument has the wrong type.
+    InputValueError
+        For an empty log, missing ids or dates, non-finite values, negative
+        values with ``returns="error"``, tiers with equal thresholds, a
+        lowest threshold other than 0 or more than 100 tiers, an unknown
+        ``window`` / ``downgrade`` / ``returns``, a negative
+        ``grace_periods``, or empty or repeated ``observation_end`` dates.
+
+    Notes
+    -----
+    Time is counted in days; a customer joins the programme in the lowest
+    tier on the day of their first activity.
+
+    **Qualifying value.**  On day ``d`` it is the sum of the customer's
+    values on the days of the window ending on ``d`` (inclusive):
+
+    - ``"rolling-<n>M"``: the days after the same date ``n`` months earlier
+      (day clipped to the month's end): for ``"rolling-12M"`` on 2024-06-30
+      the window is 2023-07-01 to 2024-06-30, on 2024-02-29 it starts on
+      2023-03-01;
+    - ``"calendar-year"``: January 1 of ``d``'s year to ``d`` (year to date).
+
+    A tier is reached when the value is at least its threshold (lower bound
+    inclusive).  Values are summed in float64, so a value within a relative
+    ``1e-9`` below a threshold counts as reaching it (e.g. three payments of
+    333.33, 333.33 and 333.34 reach 1000).
+
+    **Upgrades** are immediate: at the end of every day with activity, a
+    customer whose value reaches a higher tier moves to the highest tier it
+    reaches (levels may be skipped upwards).
+
+    **Evaluations** happen at the end of each ``observation_end`` day, after that
+    day's activity.  The customer's value on that day gives the qualified
+    tier ``q``; with ``L`` the tier held:
+
+    - ``q >= L``: requalified (``q > L`` upgrades, as above); the count of
+      failed evaluations resets to 0;
+    - ``q < L``: a failed evaluation.  While the count of consecutive
+      failures is at most ``grace_periods`` the tier is kept (outcome
+      ``"grace"``); the failure after that downgrades: to ``L - 1`` with
+      ``"one-level"`` (never skipping a level, even if ``q`` is lower), to
+      ``q`` with ``"to-qualified"``.
+
+    Every tier change resets the count, so each tier held gets the full
+    grace afresh: with ``grace_periods=1`` and ``"one-level"`` a customer
+    whose activity stops drops one tier every second evaluation.  Customers
+    appear in ``evaluations`` from their first activity on; earlier
+    evaluation dates do not concern them.
+
+    Examples
+    --------
+    A customer who qualifies for Silver mid-year, then Gold, and stops buying:
+
+    >>> import pandas as pd
+    >>> from custvalue.loyalty import program_tiers
+    >>> activity = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "date": pd.to_datetime(["2023-03-01", "2023-06-15", "2023-09-01", "2023-05-01"]),
+    ...     "amount": [400.0, 700.0, 4000.0, 50.0],
+    ... })
+    >>> tiers = {"Member": 0, "Silver": 1000, "Gold": 5000}
+    >>> result = program_tiers(activity, tiers, window="calendar-year",
+    ...                        observation_end=["2023-12-31", "2024-12-31"])
+    >>> result.history
+      customer_id       date from_tier to_tier      event  qualifying_value
+    0           a 2023-06-15    Member  Silver    upgrade            1100.0
+    1           a 2023-09-01    Silver    Gold    upgrade            5100.0
+    2           a 2024-12-31      Gold  Silver  downgrade               0.0
+    >>> result.tiers
+                   tier  level      since  failed_evaluations
+    customer_id
+    a            Silver      1 2024-12-31                   0
+    b            Member      0 2023-05-01                   0
+    """
     log = calendar_log(activity, "activity", customer_col, date_col, amount_col, returns)
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)

@@ -224,7 +224,139 @@ def loyalty_score(
     regularity: pd.DataFrame | None = None,
     spend_trend: object = None,
 ) -> LoyaltyScore:
-    """Compute :func:`custvalue.loyalty.loyalty_score` (documented there)."""
+    r"""Score every customer's loyalty from 0 to 100 from explainable components.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer with columns ``frequency`` (repeat purchase
+        periods, whole numbers), ``recency`` and ``T``, as returned by
+        :func:`custvalue.rfm.rfm_summary` (or lifetimes).  Its index (unique)
+        identifies the customers.  Not modified.
+    weights : mapping, optional
+        Component name -> non-negative weight.  Default
+        :data:`DEFAULT_WEIGHTS`: recency 30, frequency 20, tenure 10,
+        regularity 10, spend_trend 10, p_alive 10, satisfaction 10.  A given
+        mapping *replaces* the defaults: components it does not name get
+        weight 0.  Weights are rescaled to sum to 1, so only their ratios
+        matter.
+    p_alive : array-like, optional
+        Probability that each customer is still active, in ``[0, 1]``, e.g.
+        ``model.probability_alive(frequency, recency, T)`` of a fitted
+        :mod:`custvalue.clv` model.  One value per row of ``summary``; a
+        Series is aligned on the index, anything else is taken in row order.
+    satisfaction : array-like, optional
+        A per-customer satisfaction measure on any scale where higher is
+        better (survey score, CSAT, NPS answer ...).  Missing values (NaN,
+        ``None``) mark non-respondents.  Aligned as ``p_alive``.
+    regularity : pandas.DataFrame, optional
+        The output of :func:`purchase_regularity` for the same customers (same
+        index, any row order): its ``cv_interval`` column feeds the
+        regularity component and, when present (computed with
+        ``amount_col``), its ``spend_trend`` column the spend-trend component.
+    spend_trend : array-like, optional
+        A spend-trend measure per customer (higher is better; NaN =
+        undefined) that replaces ``regularity["spend_trend"]``.  Aligned as
+        ``p_alive``.
+
+    Returns
+    -------
+    LoyaltyScore
+        ``score`` (Series named ``loyalty_score``), ``components``,
+        ``contributions``, ``measures`` and the ``weights`` used.
+
+    Raises
+    ------
+    InputTypeError
+        If ``summary`` or ``regularity`` is not a DataFrame, ``weights`` is not
+        a mapping of numbers, or an input is not numeric.
+    MissingColumnError
+        If ``summary`` lacks ``frequency``, ``recency`` or ``T``, or
+        ``regularity`` lacks ``cv_interval``.
+    InputValueError
+        For an empty summary, a non-unique index, NaN/inf or negative values,
+        ``recency > T``, ``frequency`` and ``recency`` that disagree about
+        repeat purchases, ``p_alive`` outside ``[0, 1]``, inputs whose length
+        or index does not match ``summary``, an unknown weight name, a
+        negative weight, weights that are all zero, or a positive weight for
+        a component whose input was not passed.
+
+    Notes
+    -----
+    **Components** (each from the inputs named; "better" is more loyal):
+
+    ==============  ==================================================  =================
+    component       measure                                             better when
+    ==============  ==================================================  =================
+    recency         ``overdue_ratio = (T - recency) / rhythm``          lower
+    frequency       ``frequency`` (repeat purchase periods)             higher
+    tenure          ``T`` (periods since the first purchase)            higher
+    regularity      ``regularity["cv_interval"]``                       lower
+    spend_trend     ``spend_trend`` or ``regularity["spend_trend"]``    higher
+    p_alive         ``p_alive``                                         higher
+    satisfaction    ``satisfaction``                                    higher
+    ==============  ==================================================  =================
+
+    The recency component measures inactivity against the customer's *own*
+    rhythm, ``rhythm = recency / frequency`` (the mean gap between purchase
+    occasions).  A customer without repeat purchases has no rhythm of their
+    own and is measured against the median rhythm of the customers who have
+    one (against 1 period when nobody has, which ranks by plain inactivity).
+
+    **Normalisation.**  Each measure becomes a tie-safe percentile rank among
+    the customers for whom it is defined: with ``n`` such customers, ``b`` of
+    them strictly worse than the customer and ``e`` equal to them (the
+    customer included),
+
+    .. math:: c = 100 \, \frac{b + (e - 1)/2}{n - 1},
+
+    the share of the *other* customers beaten, ties counted half.  The worst
+    customer gets 0, the best 100, tied customers the same value, and 50 when
+    all are tied or ``n = 1``.  Ranks make components on different scales
+    comparable and are not moved by outliers.
+
+    **Missing inputs.**  A component whose input is not passed is left out:
+    with the default weights its weight is dropped and the others are
+    rescaled to sum to 1 (with only ``summary``: recency 50 %, frequency
+    33.3 %, tenure 16.7 %).  Explicit ``weights`` may not give a positive
+    weight to such a component (an error, to catch a forgotten input).
+    Within a passed input, a component can be *undefined* for a customer:
+    regularity for fewer than three purchase occasions (NaN
+    ``cv_interval``), spend trend for a single occasion, satisfaction for
+    non-respondents.  The customer is then scored on their defined
+    components, their weights rescaled to sum to 1 for that customer:
+
+    .. math:: \text{score} = \frac{\sum_{k \in D} w_k c_k}{\sum_{k \in D} w_k},
+
+    with ``D`` the positively weighted components defined for the customer.
+    ``contributions`` holds the terms :math:`w_k c_k / \sum_{D} w_k`.  The
+    score is therefore a weighted mean of ranks: within ``[0, 100]`` and
+    non-decreasing in every component when the others are fixed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.loyalty import loyalty_score
+    >>> summary = pd.DataFrame(
+    ...     {"frequency": [4, 1, 0], "recency": [40.0, 10.0, 0.0], "T": [50.0, 40.0, 5.0]},
+    ...     index=pd.Index(["a", "b", "c"], name="customer_id"),
+    ... )
+    >>> result = loyalty_score(summary)
+    >>> result.measures
+                 overdue_ratio  frequency     T
+    customer_id
+    a                      1.0        4.0  50.0
+    b                      3.0        1.0  40.0
+    c                      0.5        0.0   5.0
+    >>> result.to_frame().round(2)
+                 loyalty_score  recency  frequency  tenure
+    customer_id
+    a                    75.00     50.0      100.0    100.0
+    b                    25.00      0.0       50.0     50.0
+    c                    50.00    100.0        0.0      0.0
+    >>> dict(result.weights)  # doctest: +NUMBER
+    {'recency': 0.5, 'frequency': 0.333, 'tenure': 0.167}
+    """
     summary = check_dataframe(summary, "summary", ["frequency", "recency", "T"])
     index = summary.index
     if not index.is_unique:
