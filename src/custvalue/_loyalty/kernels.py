@@ -15,6 +15,7 @@ from custvalue._core.sorting import grouped_time_order
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Int8Array = npt.NDArray[np.int8]
 
 # Outcome codes of a tier evaluation (see loyalty.program_tiers): OUTCOME_NAMES[code].
 OUTCOME_REQUALIFIED = 0
@@ -147,7 +148,8 @@ def _qualified_level(value: float, thresholds: FloatArray) -> int:
 
 @jit
 def _add_change(
-    hist: IntArray,
+    h_ids: IntArray,
+    h_codes: Int8Array,
     h_value: FloatArray,
     nh: int,
     c: int,
@@ -157,12 +159,12 @@ def _add_change(
     event: int,
     value: float,
 ) -> int:
-    """Write one tier change as column ``nh`` of ``hist``; return ``nh + 1``."""
-    hist[0, nh] = c
-    hist[1, nh] = day
-    hist[2, nh] = old
-    hist[3, nh] = new
-    hist[4, nh] = event
+    """Write one tier change as column ``nh`` of the history blocks; return ``nh + 1``."""
+    h_ids[0, nh] = c
+    h_ids[1, nh] = day
+    h_codes[0, nh] = old
+    h_codes[1, nh] = new
+    h_codes[2, nh] = event
     h_value[nh] = value
     return nh + 1
 
@@ -194,9 +196,11 @@ def _replay_customer(
     to_qualified: bool,
     grace: int,
     state: IntArray,
-    hist: IntArray,
+    h_ids: IntArray,
+    h_codes: Int8Array,
     h_value: FloatArray,
-    evals: IntArray,
+    e_ids: IntArray,
+    e_codes: Int8Array,
     e_value: FloatArray,
     nh: int,
     ne: int,
@@ -231,7 +235,7 @@ def _replay_customer(
             value = prefix[a] - prefix[w]
             q = _qualified_level(value, thresholds)
             if q > lev:
-                nh = _add_change(hist, h_value, nh, c, day, lev, q, EVENT_UPGRADE, value)
+                nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, q, EVENT_UPGRADE, value)
                 lev = q
                 fail = 0
                 since_day = day
@@ -245,14 +249,14 @@ def _replay_customer(
         outcome, new, fail = _evaluate(lev, fail, q, grace, to_qualified)
         if new != lev:
             event = EVENT_UPGRADE if new > lev else EVENT_DOWNGRADE
-            nh = _add_change(hist, h_value, nh, c, day, lev, new, event, value)
+            nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, new, event, value)
             since_day = day
-        evals[0, ne] = c
-        evals[1, ne] = e
-        evals[2, ne] = q
-        evals[3, ne] = lev
-        evals[4, ne] = new
-        evals[5, ne] = outcome
+        e_ids[0, ne] = c
+        e_ids[1, ne] = e
+        e_codes[0, ne] = q
+        e_codes[1, ne] = lev
+        e_codes[2, ne] = new
+        e_codes[3, ne] = outcome
         e_value[ne] = value
         ne += 1
         lev = new
@@ -275,7 +279,7 @@ def tier_timeline(
     thresholds: FloatArray,
     to_qualified: bool,
     grace: int,
-) -> tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray]:
+) -> tuple[IntArray, IntArray, Int8Array, FloatArray, IntArray, Int8Array, FloatArray]:
     """Replay every customer's activity and evaluations; see ``program_tiers``.
 
     ``window_lo[i]`` / ``eval_lo[e]`` is the first day inside the qualifying
@@ -289,11 +293,14 @@ def tier_timeline(
     -------
     - ``state`` (3, n_customers): the final level, the day it was entered and
       the current count of failed evaluations;
-    - ``hist`` (5, changes) and ``h_value``: every tier change as (customer,
-      day, from level, to level, event code) and its qualifying value;
-    - ``evals`` (6, rows) and ``e_value``: every evaluation as (customer,
-      evaluation index, qualified level, level before, level after, outcome
-      code) and its qualifying value.
+    - ``h_ids`` (2, changes) int64, ``h_codes`` (3, changes) int8 and
+      ``h_value``: every tier change as (customer, day), (from level, to
+      level, event code) and its qualifying value;
+    - ``e_ids`` (2, rows) int64, ``e_codes`` (4, rows) int8 and ``e_value``:
+      every evaluation as (customer, evaluation index), (qualified level,
+      level before, level after, outcome code) and its qualifying value.
+
+    Levels are int8: at most 127 tiers.
     """
     n = codes.shape[0]
     k = eval_days.shape[0]
@@ -311,9 +318,11 @@ def tier_timeline(
     for c in range(n_customers):
         n_eval_rows += k - np.searchsorted(eval_days, d_s[start[c]])
     state = np.zeros((3, n_customers), dtype=np.int64)
-    hist = np.empty((5, n + n_eval_rows), dtype=np.int64)
+    h_ids = np.empty((2, n + n_eval_rows), dtype=np.int64)
+    h_codes = np.empty((3, n + n_eval_rows), dtype=np.int8)
     h_value = np.empty(n + n_eval_rows)
-    evals = np.empty((6, n_eval_rows), dtype=np.int64)
+    e_ids = np.empty((2, n_eval_rows), dtype=np.int64)
+    e_codes = np.empty((4, n_eval_rows), dtype=np.int8)
     e_value = np.empty(n_eval_rows)
     prefix = np.empty(n + 1)
     nh = 0
@@ -333,14 +342,24 @@ def tier_timeline(
             to_qualified,
             grace,
             state,
-            hist,
+            h_ids,
+            h_codes,
             h_value,
-            evals,
+            e_ids,
+            e_codes,
             e_value,
             nh,
             ne,
         )
-    return state, hist[:, :nh].copy(), h_value[:nh].copy(), evals, e_value
+    return (
+        state,
+        h_ids[:, :nh].copy(),
+        h_codes[:, :nh].copy(),
+        h_value[:nh].copy(),
+        e_ids,
+        e_codes,
+        e_value,
+    )
 
 
 # --- points ledger ----------------------------------------------------------------

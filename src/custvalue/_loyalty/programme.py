@@ -273,7 +273,7 @@ def program_tiers(
     codes, ids = sorted_codes(log.codes, log.ids)
     days = log.periods.astype(np.int64)
     effective = thresholds - _TIER_RTOL * np.maximum(1.0, thresholds)
-    state, hist, h_value, evals, e_value = tier_timeline(
+    state, h_ids, h_codes, h_value, e_ids, e_codes, e_value = tier_timeline(
         codes,
         np.ascontiguousarray(days),
         log.amounts,
@@ -287,7 +287,7 @@ def program_tiers(
     )
     tier_dtype = pd.CategoricalDtype(names, ordered=True)
 
-    def tier_of(levels: IntArray) -> pd.Categorical:
+    def tier_of(levels: npt.NDArray[np.integer[Any]]) -> pd.Categorical:
         return pd.Categorical.from_codes(levels, dtype=tier_dtype)
 
     current = pd.DataFrame(
@@ -301,23 +301,23 @@ def program_tiers(
     )
     history = pd.DataFrame(
         {
-            customer_col: ids.take(hist[0]),
-            "date": days_to_datetime(hist[1]),
-            "from_tier": tier_of(hist[2]),
-            "to_tier": tier_of(hist[3]),
-            "event": pd.Categorical.from_codes(hist[4], dtype=_EVENT_DTYPE),
+            customer_col: ids.take(h_ids[0]),
+            "date": days_to_datetime(h_ids[1]),
+            "from_tier": tier_of(h_codes[0]),
+            "to_tier": tier_of(h_codes[1]),
+            "event": pd.Categorical.from_codes(h_codes[2], dtype=_EVENT_DTYPE),
             "qualifying_value": h_value,
         }
     )
     evaluations = pd.DataFrame(
         {
-            customer_col: ids.take(evals[0]),
-            "date": days_to_datetime(eval_days[evals[1]]),
+            customer_col: ids.take(e_ids[0]),
+            "date": days_to_datetime(eval_days[e_ids[1]]),
             "qualifying_value": e_value,
-            "qualified_tier": tier_of(evals[2]),
-            "tier_before": tier_of(evals[3]),
-            "tier": tier_of(evals[4]),
-            "outcome": pd.Categorical.from_codes(evals[5], dtype=_OUTCOME_DTYPE),
+            "qualified_tier": tier_of(e_codes[0]),
+            "tier_before": tier_of(e_codes[1]),
+            "tier": tier_of(e_codes[2]),
+            "outcome": pd.Categorical.from_codes(e_codes[3], dtype=_OUTCOME_DTYPE),
         }
     )
     return TierResult(tiers=current, history=history, evaluations=evaluations)
