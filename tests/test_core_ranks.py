@@ -54,3 +54,21 @@ def test_percentile_rank_hand_values():
         percentile_rank(np.array([-0.0, 0.0, 1.0]), True), [25.0, 25.0, 100.0]
     )
     assert np.isnan(percentile_rank(np.array([np.nan]), True)).all()
+    np.testing.assert_allclose(
+        percentile_rank(np.array([3.0, 1.0, np.nan]), False), [0.0, 100.0, np.nan]
+    )
+    np.testing.assert_allclose(percentile_rank(np.array([7.0]), True), [50.0])
+    np.testing.assert_allclose(percentile_rank(np.array([4.0, 4.0, 4.0]), True), [50.0] * 3)
+    # A wide integer range takes the sorting path; same rule.
+    np.testing.assert_allclose(
+        percentile_rank(np.array([0.0, 1e12, 5.0]), True), [0.0, 100.0, 50.0]
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.integers(-50, 50), min_size=1, max_size=80), higher=st.booleans())
+def test_percentile_rank_counting_path_matches_reference(values, higher):
+    arr = np.array(values, dtype=np.float64)
+    np.testing.assert_allclose(
+        percentile_rank(arr, higher), ref_percentile(values, higher), rtol=1e-12, atol=1e-12
+    )
