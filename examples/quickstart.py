@@ -81,15 +81,16 @@ def main() -> None:
     print(classic.to_string(), "\n")
 
     # CLV: fit on the first 39 weeks, check the forecast on the remaining 39.  Daily
-    # periods expressed in weeks give the continuous-time data of Fader, Hardie & Lee (2005).
+    # periods expressed in weeks (time_unit=7) give the continuous-time data of
+    # Fader, Hardie & Lee (2005).
     split = calibration_holdout_summary(
-        log, "1997-09-30", "1998-06-30", amount_col="amount", freq="D"
+        log, "1997-09-30", "1998-06-30", amount_col="amount", freq="D", time_unit=7
     )
     cal = pd.DataFrame(
         {
             "frequency": split["frequency_cal"],
-            "recency": split["recency_cal"] / 7,
-            "T": split["T_cal"] / 7,
+            "recency": split["recency_cal"],
+            "T": split["T_cal"],
         }
     )
     bgnbd = BetaGeoModel().fit(cal)

@@ -21,6 +21,11 @@ from custvalue.errors import (
 # Slow, obviously-correct references, written from the documented rules.
 
 
+def bins_of(scores):
+    """Number of scores per dimension carried by the categorical R, F, M columns."""
+    return tuple(len(scores[d].cat.categories) for d in ("R", "F", "M"))
+
+
 def ref_quantile(values, bins, higher_is_better):
     """Score k iff (k-1)/bins <= (#strictly worse)/n < k/bins, in exact fractions."""
     n = len(values)
@@ -187,7 +192,7 @@ def test_edges_match_reference(cols, er, ef, em):
     assert out["R"].tolist() == ref_edges(r, er, higher_is_better=False)
     assert out["F"].tolist() == ref_edges(f, ef, higher_is_better=True)
     assert out["M"].tolist() == ref_edges(m, em, higher_is_better=True)
-    assert out.attrs["rfm_bins"] == (len(er) + 1, len(ef) + 1, len(em) + 1)
+    assert bins_of(out) == (len(er) + 1, len(ef) + 1, len(em) + 1)
 
 
 def test_edges_hand_worked():
@@ -230,7 +235,7 @@ def test_mean_matches_reference(cols):
     assert out["R"].tolist() == ref_mean(r, higher_is_better=False)
     assert out["F"].tolist() == ref_mean(f, higher_is_better=True)
     assert out["M"].tolist() == ref_mean(m, higher_is_better=True)
-    assert out.attrs["rfm_bins"] == (2, 2, 2)
+    assert bins_of(out) == (2, 2, 2)
 
 
 def test_mean_hand_worked():
@@ -261,11 +266,14 @@ def test_output_layout():
     out = rfm_scores(summary, bins=3)
     assert list(out.columns) == ["R", "F", "M", "cell", "score"]
     assert out.index.equals(idx) and out.index.name == "customer"
-    for col in ("R", "F", "M", "score"):
-        assert out[col].dtype == np.int64
+    assert out["score"].dtype == np.int64
+    for col in ("R", "F", "M"):
+        # The score columns carry their number of scores in the dtype.
+        assert out[col].dtype == pd.CategoricalDtype([1, 2, 3], ordered=True)
+        assert out[col].astype(int).dtype == np.int64
     # x: R worse=2 -> 3, F w=2 -> 3, M tied 5.0 has w=1 -> 2
     assert out["cell"].tolist() == ["332", "222", "111"]
-    assert out.attrs["rfm_bins"] == (3, 3, 3)
+    assert bins_of(out) == (3, 3, 3)
 
 
 def test_custom_column_names_and_monetary_value():

@@ -28,6 +28,11 @@ from custvalue.errors import (
 # Slow, obviously-correct references, written from the documented tables.
 
 
+def bins_of(scores):
+    """Number of scores per dimension carried by the categorical R, F, M columns."""
+    return tuple(len(scores[d].cat.categories) for d in ("R", "F", "M"))
+
+
 def level(score, bins):
     """'low' below the centre (bins + 1) / 2, 'middle' on it, 'high' above."""
     if 2 * score < bins + 1:
@@ -146,8 +151,8 @@ def test_classic4_every_cell(bins):
     frame, cells = all_cells(bins)
     out = rfm_segments(frame, "classic4", bins=bins if len(set(bins)) > 1 else bins[0])
     assert list(out) == [ref_classic4(*cell, bins) for cell in cells]
-    assert list(out.categories) == ["high value", "must-retain", "new", "low value", "other"]
-    assert set(out) == set(out.categories)  # every segment occurs somewhere
+    assert list(out.cat.categories) == ["high value", "must-retain", "new", "low value", "other"]
+    assert set(out) == set(out.cat.categories)  # every segment occurs somewhere
 
 
 def test_classic4_levels_for_five_bins():
@@ -170,7 +175,7 @@ def test_cube8_every_cell():
     frame, cells = all_cells((2, 2, 2))
     out = rfm_segments(frame, "cube8")
     assert list(out) == [REF_CUBE8[cell] for cell in cells]
-    assert list(out.categories) == [
+    assert list(out.cat.categories) == [
         "important value",
         "important development",
         "important retention",
@@ -187,7 +192,7 @@ def test_marketing_every_cell():
     out = rfm_segments(frame, "marketing")
     assert len(cells) == 125
     assert list(out) == [ref_marketing(*cell) for cell in cells]
-    assert list(out.categories) == MARKETING_ORDER
+    assert list(out.cat.categories) == MARKETING_ORDER
     assert set(out) == set(MARKETING_ORDER)
     assert not pd.isna(np.asarray(out, dtype=object)).any()
 
@@ -278,7 +283,7 @@ def test_custom_rules_match_naive_loop(data, default, seed):
     expected_categories = list(dict.fromkeys([r.name for r in rules]))
     if default is not None and default not in expected_categories:
         expected_categories.append(default)
-    assert list(out.categories) == expected_categories
+    assert list(out.cat.categories) == expected_categories
 
 
 @settings(max_examples=100, deadline=None)
@@ -339,7 +344,7 @@ def test_duplicate_names_and_default_equal_to_a_name():
     scores = pd.DataFrame({"R": [1, 3, 5, 5], "F": [1, 1, 1, 5], "M": [1, 1, 1, 1]})
     out = rfm_segments(scores, rules, default="middle")
     assert list(out) == ["edge", "middle", "edge", "middle"]
-    assert list(out.categories) == ["edge", "middle"]
+    assert list(out.cat.categories) == ["edge", "middle"]
 
 
 def test_segment_rule_normalises_lists():
@@ -390,7 +395,7 @@ def test_edges_scores_with_per_dimension_bins():
     scores = rfm_scores(
         summary_frame(), method="edges", edges={"R": [3, 10], "F": [2, 5, 8], "M": [100]}
     )
-    assert scores.attrs["rfm_bins"] == (3, 4, 2)
+    assert bins_of(scores) == (3, 4, 2)
     out = rfm_segments(scores)
     expected = [ref_classic4(r, f, m, (3, 4, 2)) for r, f, m in scores[["R", "F", "M"]].to_numpy()]
     assert list(out) == expected
@@ -404,7 +409,7 @@ def test_scores_not_modified_and_empty_scores():
     assert scores.attrs == before.attrs
     empty = pd.DataFrame({"R": [], "F": [], "M": []}, dtype=np.int64)
     out = rfm_segments(empty, "marketing")
-    assert len(out) == 0 and list(out.categories) == MARKETING_ORDER
+    assert len(out) == 0 and list(out.cat.categories) == MARKETING_ORDER
 
 
 def test_nullable_integer_scores_accepted():
@@ -536,3 +541,45 @@ def test_segment_rules_bad_input():
         segment_rules("cube8", 5)
     with pytest.raises(InputValueError, match="marketing"):
         segment_rules("marketing", 3)
+
+
+# ---------------------------------------------------------------------------
+# Alignment and bins carried by the scores (regressions)
+
+
+def test_segments_follow_the_customers_after_reordering():
+    summary = rfm_summary_like()
+    scores = rfm_scores(summary)
+    by_position = rfm_segments(scores)
+    out = summary.assign(segment=rfm_segments(scores.sort_values("score")))
+    assert out["segment"].tolist() == by_position.tolist()
+    segments = rfm_segments(scores.sort_values("score"))
+    assert isinstance(segments, pd.Series) and segments.name == "segment"
+    assert isinstance(segments.dtype, pd.CategoricalDtype)
+    assert segments.index.equals(scores.sort_values("score").index)
+
+
+def rfm_summary_like():
+    return pd.DataFrame(
+        {
+            "inactivity": [1, 5, 9, 2, 30, 12, 3, 7, 40, 0],
+            "purchases": [9, 1, 2, 5, 1, 3, 1, 6, 2, 8],
+            "total_value": [900.0, 20.0, 50.0, 400.0, 10.0, 80.0, 15.0, 300.0, 5.0, 700.0],
+        },
+        index=pd.Index(list("abcdefghij"), name="customer"),
+    )
+
+
+def test_bins_travel_with_the_score_columns():
+    scores = rfm_scores(rfm_summary_like(), bins=3)
+    subset = scores[scores["score"] <= 4]  # the top score 3 may be absent here
+    want = [
+        ref_classic4(r, f, m, (3, 3, 3))
+        for r, f, m in subset[["R", "F", "M"]].astype(int).to_numpy()
+    ]
+    assert rfm_segments(subset).tolist() == want
+    merged = rfm_summary_like().join(scores)
+    assert rfm_segments(merged).tolist() == rfm_segments(scores).tolist()
+    with pytest.raises(InputValueError, match="bins"):
+        rfm_segments(scores, bins=5)
+    assert not scores.attrs

@@ -20,22 +20,37 @@ DATA = Path(__file__).parent / "data"
 # --- naive reference: one customer at a time, plain pandas periods ---------------------------
 
 
+def naive_period(date: pd.Timestamp, freq: str) -> int:
+    """Period of one date: pandas' ordinal of the base alias, floor-divided by the multiple."""
+    offset = pd.PeriodDtype(freq).freq
+    return pd.Period(date, freq=offset.base).ordinal // offset.n
+
+
 def naive_periods(dates: pd.Series, freq: str) -> list[int]:
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
-    return [pd.Period(d, freq=freq).ordinal for d in dates]
+    return [naive_period(d, freq) for d in dates]
 
 
-def naive_summary(df, end, freq, amount_col="amount"):
+def naive_summary(df, end, freq, amount_col="amount", returns="error"):
     """Per customer, from scratch: periods -> per-period totals -> the summary columns."""
     periods = naive_periods(df["date"], freq)
-    end_p = pd.Period(end, freq=freq).ordinal if end is not None else max(periods)
+    end_p = naive_period(pd.Timestamp(end), freq) if end is not None else max(periods)
     per_customer: dict[object, dict[int, float]] = {}
     for cid, p, amount in zip(df["customer_id"], periods, df[amount_col], strict=True):
-        if p > end_p:
+        if returns == "drop" and amount < 0:
             continue
         totals = per_customer.setdefault(cid, {})
         totals[p] = totals.get(p, 0.0) + amount
+    if returns == "net":  # a period whose net is <= 0 is no purchase
+        per_customer = {
+            cid: {p: a for p, a in totals.items() if a > 0} for cid, totals in per_customer.items()
+        }
+    per_customer = {
+        cid: {p: a for p, a in totals.items() if p <= end_p}
+        for cid, totals in per_customer.items()
+    }
+    per_customer = {cid: totals for cid, totals in per_customer.items() if totals}
     rows = {}
     for cid in sorted(per_customer):
         totals = per_customer[cid]
@@ -243,10 +258,28 @@ def test_calibration_holdout_equal_to_lifetimes_on_cdnow_master(
     got = calibration_holdout_summary(cdnow_master, **kwargs, amount_col="dollar_value", freq=freq)
     assert got.index.equals(want.index)
     assert list(got.columns) == list(want.columns)
-    for col in want.columns:
+    # lifetimes averages holdout transactions; custvalue averages per-period totals.
+    for col in want.columns.drop("monetary_value_holdout"):
         np.testing.assert_allclose(
             got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-12, err_msg=col
         )
+    df = cdnow_master
+    period = df["date"].dt.to_period(freq)
+    hold = df[
+        (period > pd.Period(kwargs["calibration_end"], freq))
+        & (period <= pd.Period(kwargs["observation_end"], freq))
+    ]
+    per_period = hold.groupby(["customer_id", hold["date"].dt.to_period(freq)])[
+        "dollar_value"
+    ].sum()
+    want_mv = per_period.groupby(level=0).mean().reindex(got.index, fill_value=0.0)
+    np.testing.assert_allclose(got["monetary_value_holdout"], want_mv.to_numpy(), rtol=1e-12)
+    # Where every holdout period holds one transaction, the two definitions agree.
+    lines = hold.groupby("customer_id").size().reindex(got.index, fill_value=0)
+    same = (lines == got["frequency_holdout"]).to_numpy()
+    np.testing.assert_allclose(
+        got["monetary_value_holdout"][same], want["monetary_value_holdout"][same], rtol=1e-12
+    )
 
 
 # --- calibration / holdout against the naive reference ----------------------------------------
@@ -281,7 +314,9 @@ def test_calibration_holdout_matches_naive(rows, cal_day, extra, freq):
             if c == cid and cal_p < p <= obs_p
         ]
         assert got.loc[cid, "frequency_holdout"] == len({p for p, _ in hold})
-        want_mv = sum(a for _, a in hold) / len(hold) if hold else 0.0
+        # Mean of the per-period totals (as monetary_value_cal), not per transaction.
+        n_periods = len({p for p, _ in hold})
+        want_mv = sum(a for _, a in hold) / n_periods if hold else 0.0
         assert got.loc[cid, "monetary_value_holdout"] == pytest.approx(want_mv)
         assert got.loc[cid, "duration_holdout"] == obs_p - cal_p
 
@@ -360,3 +395,198 @@ def test_transactions_after_observation_end_are_excluded():
     assert got.loc[1, "purchases"] == 1 and got.loc[1, "total_value"] == 1.0
     late_only = base_log().assign(date=pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05"]))
     assert list(rfm_summary(late_only, observation_end="2024-01-31").index) == [1]
+
+
+# --- regression tests: readings that used to be silently wrong -----------------------------------
+
+
+def cdnow_like():
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 2],
+            "date": [19970101, 19970115, 19970102, 19970110, 19970301],
+            "amount": [10.0, 20.0, 5.0, 7.0, 9.0],
+        }
+    )
+
+
+def test_yyyymmdd_integer_dates_are_refused_or_parsed():
+    df = cdnow_like()
+    with pytest.raises(InputValueError, match="date_format='%Y%m%d'"):
+        rfm_summary(df, amount_col="amount")
+    got = rfm_summary(df, amount_col="amount", date_format="%Y%m%d", freq="W")
+    as_dates = df.assign(date=pd.to_datetime(df["date"].astype(str), format="%Y%m%d"))
+    assert_summary_equal(got, naive_summary(as_dates, None, "W"))
+    assert got.loc[2, "recency"] == naive_period(pd.Timestamp("1997-03-01"), "W") - naive_period(
+        pd.Timestamp("1997-01-02"), "W"
+    )
+
+
+def test_freq_on_numeric_time_is_refused():
+    df = pd.DataFrame({"customer_id": [1, 1], "date": [0.0, 3.0]})
+    with pytest.raises(InputValueError, match="freq"):
+        rfm_summary(df, freq="W")
+    assert rfm_summary(df)["recency"].tolist() == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("freq", "base"), [("7D", "D"), ("2W", "W"), ("2M", "M"), ("6h", "h"), ("2Q", "Q")]
+)
+def test_period_multiples_are_honoured(freq, base):
+    rows = [(c, d, h, 1.0 + c) for c in range(4) for d, h in ((0, 0), (3, 5), (9, 1), (40, 20))]
+    rows += [(1, 200, 7, 2.0), (2, 61, 13, 3.0)]
+    df = make_log(rows)
+    got = rfm_summary(df, amount_col="amount", freq=freq)
+    assert_summary_equal(got, naive_summary(df, None, freq))
+    assert not got.equals(rfm_summary(df, amount_col="amount", freq=base))
+
+
+def returns_frame():
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b", "b", "c"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-01-03",
+                    "2024-01-03",
+                    "2024-01-05",
+                    "2024-01-02",
+                    "2024-01-02",
+                    "2024-01-04",
+                ]
+            ),
+            "amount": [10.0, 8.0, -8.0, 6.0, 4.0, -1.0, -2.0],
+        }
+    )
+
+
+def test_returns_policy():
+    df = returns_frame()
+    with pytest.raises(InputValueError, match="`returns`"):
+        rfm_summary(df, amount_col="amount")
+    net = rfm_summary(df, amount_col="amount", returns="net")
+    # a: 01-03 nets to 0, not a purchase; b: one period of 3; c: only a return, absent.
+    assert net.index.tolist() == ["a", "b"]
+    assert net.loc["a", "frequency"] == 1 and net.loc["a", "recency"] == 4.0
+    assert net.loc["a", "monetary_value"] == 6.0 and net.loc["a", "total_value"] == 16.0
+    assert net.loc["b", "total_value"] == 3.0
+    assert_summary_equal(net, naive_summary(df, None, "D", returns="net"))
+    drop = rfm_summary(df, amount_col="amount", returns="drop")
+    assert drop.index.tolist() == ["a", "b"]
+    assert drop.loc["a", "frequency"] == 2 and drop.loc["a", "total_value"] == 24.0
+    assert_summary_equal(drop, naive_summary(df, None, "D", returns="drop"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.integers(0, 120),
+            st.integers(0, 23),
+            st.integers(-3_000, 10_000).map(lambda c: c / 100),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    freq=st.sampled_from(["D", "7D", "2W", "2M", "6h", "W", "M"]),
+    end_offset=st.one_of(st.none(), st.integers(0, 130)),
+)
+def test_multiples_and_net_returns_match_slow_reference(rows, freq, end_offset):
+    df = make_log(rows)
+    end = (
+        None if end_offset is None else pd.Timestamp("2023-12-20") + pd.Timedelta(days=end_offset)
+    )
+    want = naive_summary(df, end, freq, returns="net")
+    if want.empty:
+        with pytest.raises(InputValueError):
+            rfm_summary(df, amount_col="amount", freq=freq, returns="net", observation_end=end)
+        return
+    got = rfm_summary(df, amount_col="amount", freq=freq, returns="net", observation_end=end)
+    assert_summary_equal(got, want)
+
+
+def test_holdout_spend_is_the_mean_of_per_period_totals():
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 1],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-10", "2024-01-10", "2024-01-12"]
+            ),
+            "amount": [1.0, 3.0, 4.0, 6.0, 20.0],
+        }
+    )
+    got = calibration_holdout_summary(log, "2024-01-05", "2024-01-15", amount_col="amount")
+    assert got.loc[1, "monetary_value_cal"] == 3.0
+    # two holdout periods with totals 10 and 20 (three transactions: 10 per transaction)
+    assert got.loc[1, "frequency_holdout"] == 2
+    assert got.loc[1, "monetary_value_holdout"] == 15.0
+
+
+def test_nullable_ids_with_missing_values_are_refused():
+    df = base_log().assign(customer_id=pd.array([1, pd.NA, 2], dtype="Int64"))
+    with pytest.raises(InputValueError, match="customer_col"):
+        rfm_summary(df)
+    ok = base_log().assign(customer_id=pd.array([1, 2, 1], dtype="Int64"))
+    assert rfm_summary(ok)["purchases"].tolist() == [2, 1]
+
+
+def test_arrow_timestamps_are_dates():
+    df = base_log()
+    want = rfm_summary(df, amount_col="amount", freq="W")
+    got = rfm_summary(
+        df.assign(date=df["date"].astype("timestamp[ns][pyarrow]")), amount_col="amount", freq="W"
+    )
+    pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("arg", ["customer_col", "date_col", "amount_col"])
+def test_list_as_column_name_is_refused_naming_the_argument(arg):
+    with pytest.raises(InputTypeError, match=arg):
+        rfm_summary(base_log(), **{"amount_col": "amount", arg: ["date"]})
+
+
+def test_period_observation_end():
+    df = base_log()
+    got = rfm_summary(df, observation_end=pd.Period("2024-01", "M"))
+    assert got.equals(rfm_summary(df, observation_end="2024-01-31"))
+    cal = calibration_holdout_summary(df, pd.Period("2024-01-02", "D"), pd.Period("2024-01", "M"))
+    assert cal["duration_holdout"].tolist() == [29.0, 29.0]
+
+
+def test_foreign_frames_are_named():
+    import polars as pl
+    import pyarrow as pa
+
+    for frame, fix in (
+        (pl.from_pandas(base_log()), "to_pandas"),
+        (pa.Table.from_pandas(base_log()), "to_pandas"),
+    ):
+        with pytest.raises(InputTypeError, match=fix):
+            rfm_summary(frame)
+
+
+def test_time_unit_divides_the_time_columns():
+    df = base_log()
+    days = rfm_summary(df, amount_col="amount", observation_end="2024-01-15")
+    weeks = rfm_summary(df, amount_col="amount", observation_end="2024-01-15", time_unit=7)
+    for col in ("recency", "T", "inactivity"):
+        np.testing.assert_allclose(weeks[col], days[col] / 7)
+    pd.testing.assert_series_equal(weeks["frequency"], days["frequency"])
+    split = calibration_holdout_summary(df, "2024-01-03", "2024-01-17", time_unit=7)
+    assert split["duration_holdout"].tolist() == [2.0, 2.0]
+    for bad in (0, -1.0, "7"):
+        with pytest.raises((InputValueError, InputTypeError), match="time_unit"):
+            rfm_summary(df, time_unit=bad)
+
+
+def test_amount_sums_beyond_float_range_are_refused():
+    df = base_log().assign(amount=[1e308, 1.0, 1e308])
+    with pytest.raises(InputValueError, match="amount_col"):
+        rfm_summary(df, amount_col="amount")
+
+
+def test_calibration_end_before_every_transaction_names_calibration_end():
+    with pytest.raises(InputValueError, match="`calibration_end` is before"):
+        calibration_holdout_summary(base_log(), "2023-12-01", "2024-01-10")

@@ -4,11 +4,12 @@ The summary produced here is the input of everything downstream: scores and
 segment maps, the CLV models of :mod:`custvalue.clv`, tiers and loyalty.
 
 Time is measured in *purchase periods*.  With a datetime column, each
-transaction falls into a pandas period of frequency ``freq`` (``"D"`` days,
-``"W"`` weeks Monday–Sunday, ``"M"`` calendar months, or any other pandas
-period alias such as ``"Q"`` or ``"h"``); several purchases in the same period
-count once.  With a numeric time column, the values are used as they are
-(each distinct value is one purchase time, in the column's own unit).
+transaction falls into a period of frequency ``freq`` (``"D"`` days, ``"W"``
+weeks Monday–Sunday, ``"M"`` calendar months, or any other pandas period alias
+such as ``"Q"`` or ``"h"``, multiples such as ``"7D"``, ``"2W"`` or ``"2M"``
+included); several purchases in the same period count once.  With a numeric
+time column, the values are used as they are (each distinct value is one
+purchase time, in the column's own unit) and ``freq`` must be left at None.
 
 The columns follow the conventions of the ``lifetimes`` package
 (``summary_data_from_transaction_data``) so that CLV models fitted here and
@@ -17,18 +18,9 @@ there see identical numbers.
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.ids import sorting_order
-from custvalue._core.transactions import (
-    TransactionLog,
-    filter_window,
-    period_of,
-    read_transactions,
-)
-from custvalue._rfm.kernels import customer_periods, distinct_period_counts
+from custvalue._rfm import summary as _summary
 from custvalue._rfm.scores import rfm_scores
 from custvalue._rfm.segments import (
     SegmentRule,
@@ -37,7 +29,6 @@ from custvalue._rfm.segments import (
     rfm_segments,
     segment_rules,
 )
-from custvalue.errors import InputValueError
 
 __all__ = [
     "SegmentRule",
@@ -50,9 +41,6 @@ __all__ = [
     "segment_rules",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
 
 def rfm_summary(
     transactions: pd.DataFrame,
@@ -61,7 +49,10 @@ def rfm_summary(
     date_col: str = "date",
     amount_col: str | None = None,
     observation_end: object = None,
-    freq: str = "D",
+    freq: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
+    time_unit: float = 1.0,
 ) -> pd.DataFrame:
     """Summarise a transaction log into one row of recency, frequency and value per customer.
 
@@ -70,21 +61,50 @@ def rfm_summary(
     transactions : pandas.DataFrame
         One row per transaction (any order; several per period allowed).
     customer_col : str, default "customer_id"
-        Column with the customer id (any hashable type; missing ids are an error).
+        Column with the customer id (any hashable type; missing ids of any
+        dtype, including ``pd.NA`` in nullable columns, are an error).
     date_col : str, default "date"
         Column with the purchase time: ``datetime64`` (naive or time-zone
-        aware) or numeric.  Strings are refused: convert with
-        :func:`pandas.to_datetime`.
+        aware), Arrow-backed timestamps or dates (``timestamp[ns][pyarrow]``),
+        or numeric.  Strings are parsed only with ``date_format``; integers
+        that all look like yyyymmdd dates (``19970101``) are refused unless
+        ``date_format`` is given.
     amount_col : str, optional
-        Column with the amount of each transaction (finite, ``>= 0``).  When
-        given, ``monetary_value`` and ``total_value`` are returned.
-    observation_end : date or number, optional
-        End of the observation window.  Defaults to the latest transaction.
-        Transactions in later periods are excluded (as in lifetimes); customers
-        whose first purchase is later are absent from the result.
-    freq : str, default "D"
-        Period length for datetime columns: ``"D"``, ``"W"`` (Monday–Sunday),
-        ``"M"`` or any pandas period alias.  Ignored for numeric time columns.
+        Column with the amount of each transaction (finite).  When given,
+        ``monetary_value`` and ``total_value`` are returned.  Without it no
+        line can be told to be a return: every line is a purchase.
+    observation_end : date, pandas.Period or number, optional
+        End of the observation window (str, datetime, numpy.datetime64,
+        pandas.Timestamp or pandas.Period; a number for numeric time).
+        Defaults to the latest transaction.  A Period stands for its whole
+        span: the window ends in the period holding the Period's last
+        instant (``pd.Period("2024-03", "M")`` includes all of March).
+        Transactions in later periods are excluded (as in lifetimes);
+        customers whose first purchase is later are absent from the result.
+    freq : str, optional
+        Period length for datetime columns: ``"D"`` (the default when None),
+        ``"W"`` (Monday–Sunday), ``"M"`` or any pandas period alias, with
+        multiples honoured: ``"7D"`` is a period of 7 days, ``"2M"`` of two
+        calendar months (periods are anchored on pandas' base ordinal 0, so
+        ``"2M"`` groups January–February, March–April ...; see Notes).
+        Must be None for a numeric time column (its values are used as they are).
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for negative amounts (returns): ``"error"`` refuses them,
+        ``"drop"`` ignores the negative lines, ``"net"`` sums the amounts
+        per customer and period and a period whose net is ``<= 0`` is not a
+        purchase occasion (``monetary_value`` and ``total_value`` use the
+        netted totals; a customer without a positive period is absent).
+        Without ``amount_col`` there is nothing to net.
+    date_format : str, optional
+        strftime format parsing a string or integer date column, e.g.
+        ``"%Y%m%d"`` for ``19970101`` (``pandas.to_datetime(..., format=...)``;
+        lifetimes calls it ``datetime_format``).  Ignored for datetime columns.
+    time_unit : float, default 1
+        Length of the output time unit in periods: ``recency``, ``T`` and
+        ``inactivity`` are divided by it, so a daily summary is expressed in
+        weeks with ``time_unit=7`` (lifetimes: ``freq_multiplier``;
+        pymc-marketing: ``time_scaler``).  Purchases are still counted per
+        period of ``freq``.
 
     Returns
     -------
@@ -107,12 +127,16 @@ def rfm_summary(
     MissingColumnError
         If a named column is absent.
     InputTypeError
-        If the date column is neither datetime64 nor numeric, or an argument
-        has the wrong type.
+        If the date column is neither datetime64 nor numeric, a column name is
+        not a single label (e.g. a list), ``transactions`` is not a pandas
+        DataFrame (polars, pyarrow and Dask frames are named with the fix),
+        or an argument has the wrong type.
     InputValueError
-        For an empty log, missing ids or dates, negative or non-finite amounts,
-        an unknown ``freq``, a time-zone mismatch, or an ``observation_end``
-        before every transaction.
+        For an empty log, missing ids or dates, negative amounts with
+        ``returns="error"``, non-finite amounts or per-customer sums beyond the
+        float64 range, an unknown ``freq`` or one given with numeric time,
+        yyyymmdd-like integer dates without ``date_format``, a time-zone
+        mismatch, or an ``observation_end`` before every transaction.
 
     Notes
     -----
@@ -120,8 +144,13 @@ def rfm_summary(
     zone; a time-zone-aware ``observation_end`` is first converted to that
     zone.  Periods follow pandas: ``recency`` and ``T`` are differences of
     period ordinals (for ``"D"`` and ``"W"`` this equals lifetimes'
-    timedelta division; for ``"M"`` it counts calendar months).  The caller's
-    frame is never modified.
+    timedelta division; for ``"M"`` it counts calendar months).  With a
+    multiple ``k`` (``freq="kX"``), the period of a date is
+    ``floor(b / k)`` where ``b`` is its pandas ordinal for ``X``; period
+    ``o`` is the pandas period ``pd.Period(ordinal=k * o, freq=freq)``.
+    (pandas' own ``pd.Period(date, freq="7D")`` starts at the date itself
+    and so does not partition time.)  Business-day aliases are refused.
+    The caller's frame is never modified.
 
     Examples
     --------
@@ -137,37 +166,32 @@ def rfm_summary(
     customer_id
     a                    1      3.0  9.0            20.0          2         35.0         6.0
     b                    0      0.0  7.0             0.0          1          7.5         7.0
+
+    Integer yyyymmdd dates, a return netted against its purchase, weeks as the unit:
+
+    >>> log = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "date": [19970101, 19970108, 19970108, 19970102],
+    ...     "amount": [10.0, 20.0, -20.0, 5.0],
+    ... })
+    >>> rfm_summary(log, amount_col="amount", date_format="%Y%m%d", returns="net",
+    ...             observation_end="1997-01-15", time_unit=7)
+                 frequency  recency         T  monetary_value  purchases  total_value  inactivity
+    customer_id
+    1                    0      0.0  2.000000             0.0          1         10.0    2.000000
+    2                    0      0.0  1.857143             0.0          1          5.0    1.857143
     """
-    log = read_transactions(transactions, customer_col, date_col, amount_col, freq)
-    end = (
-        float(log.periods.max())
-        if observation_end is None
-        else period_of(observation_end, "observation_end", log, freq)
+    return _summary.summarize(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        observation_end=observation_end,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
     )
-    return _summarize(log, end)
-
-
-def _summarize(log: TransactionLog, end: float) -> pd.DataFrame:
-    codes, ids, periods, amounts = filter_window(log, end)
-    first, last, n_periods, total, repeat_total = customer_periods(
-        codes, periods, amounts, len(ids)
-    )
-    frequency = n_periods - 1
-    recency = last - first
-    T = end - first
-    out = {"frequency": frequency, "recency": recency, "T": T}
-    if log.has_amounts:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["monetary_value"] = np.where(frequency > 0, repeat_total / frequency, 0.0)
-    out["purchases"] = n_periods
-    if log.has_amounts:
-        out["total_value"] = total
-    out["inactivity"] = T - recency
-    if not ids.is_monotonic_increasing:
-        order = sorting_order(ids)
-        out = {k: v[order] for k, v in out.items()}
-        ids = ids[order]
-    return pd.DataFrame(out, index=ids, copy=False)
 
 
 def calibration_holdout_summary(
@@ -178,7 +202,10 @@ def calibration_holdout_summary(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str | None = None,
-    freq: str = "D",
+    freq: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
+    time_unit: float = 1.0,
 ) -> pd.DataFrame:
     """Split a log at ``calibration_end`` into a calibration summary and holdout outcomes.
 
@@ -186,13 +213,16 @@ def calibration_holdout_summary(
     ----------
     transactions : pandas.DataFrame
         One row per transaction; see :func:`rfm_summary`.
-    calibration_end : date or number
+    calibration_end : date, pandas.Period or number
         Last period of the calibration window (inclusive).
-    observation_end : date or number
+    observation_end : date, pandas.Period or number
         Last period of the holdout window (inclusive); must be later than
-        ``calibration_end``.
-    customer_col, date_col, amount_col, freq
-        As in :func:`rfm_summary`.
+        ``calibration_end``.  A Period stands for its whole span, as in
+        :func:`rfm_summary`.
+    customer_col, date_col, amount_col, freq, returns, date_format, time_unit
+        As in :func:`rfm_summary`; the returns policy is applied per period
+        before the split, and ``time_unit`` divides ``recency_cal``,
+        ``T_cal`` and ``duration_holdout``.
 
     Returns
     -------
@@ -204,9 +234,10 @@ def calibration_holdout_summary(
         ``monetary_value_cal`` with ``amount_col``), as :func:`rfm_summary`
         computes them on the calibration window; ``frequency_holdout``, the
         number of distinct purchase periods in the holdout window (0 if
-        none); ``monetary_value_holdout`` (with ``amount_col``), the mean
-        amount per holdout *transaction* (0 if none), and
-        ``duration_holdout``, the holdout length in periods.
+        none); ``monetary_value_holdout`` (with ``amount_col``), the mean of
+        the per-period amount totals of the holdout purchase periods (0 if
+        none), defined like ``monetary_value_cal``; and ``duration_holdout``,
+        the holdout length in periods (divided by ``time_unit``).
 
     Raises
     ------
@@ -223,52 +254,40 @@ def calibration_holdout_summary(
     (e.g. a Tuesday with ``freq="W"``) it splits the period between the
     windows and counts its later part as a holdout purchase period; the two
     agree whenever ``calibration_end`` closes a period (any date with
-    ``freq="D"`` and date-only data, a Sunday with ``freq="W"``).  The holdout
-    ``monetary_value_holdout`` averages transaction amounts, as lifetimes does.
+    ``freq="D"`` and date-only data, a Sunday with ``freq="W"``).
+
+    ``monetary_value_holdout`` differs from lifetimes, which averages the
+    holdout *transactions*: here it averages per-period totals, the quantity
+    ``monetary_value_cal`` (and the Gamma-Gamma model) is about, so a
+    holdout check compares like with like.  The two agree when every holdout
+    period holds one transaction.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from custvalue.rfm import calibration_holdout_summary
     >>> log = pd.DataFrame({
-    ...     "customer_id": [1, 1, 1, 2, 3],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-12",
+    ...     "customer_id": [1, 1, 1, 1, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-12", "2024-01-12",
     ...                             "2024-01-02", "2024-01-11"]),
+    ...     "amount": [5.0, 10.0, 4.0, 6.0, 3.0, 8.0],
     ... })
-    >>> calibration_holdout_summary(log, "2024-01-07", "2024-01-14")
-                 frequency_cal  recency_cal  T_cal  frequency_holdout  duration_holdout
+    >>> split = calibration_holdout_summary(log, "2024-01-07", "2024-01-14", amount_col="amount")
+    >>> split[["frequency_cal", "T_cal", "frequency_holdout", "monetary_value_holdout"]]
+                 frequency_cal  T_cal  frequency_holdout  monetary_value_holdout
     customer_id
-    1                        1          4.0    6.0                  1               7.0
-    2                        0          0.0    5.0                  0               7.0
+    1                        1    6.0                  1                    10.0
+    2                        0    5.0                  0                     0.0
     """
-    log = read_transactions(transactions, customer_col, date_col, amount_col, freq)
-    cal_end = period_of(calibration_end, "calibration_end", log, freq)
-    obs_end = period_of(observation_end, "observation_end", log, freq)
-    if obs_end <= cal_end:
-        raise InputValueError(
-            f"`observation_end` ({observation_end!r}) must fall in a later period than "
-            f"`calibration_end` ({calibration_end!r})."
-        )
-    cal = _summarize(log, cal_end)
-    # Holdout lines of calibration customers, coded by their calibration row.
-    position = cal.index.get_indexer(log.ids)
-    in_holdout = (log.periods > cal_end) & (log.periods <= obs_end)
-    codes = position[log.codes]
-    in_holdout &= codes >= 0
-    n_periods, total, lines = distinct_period_counts(
-        np.ascontiguousarray(codes[in_holdout], dtype=np.int64),
-        np.ascontiguousarray(log.periods[in_holdout]),
-        np.ascontiguousarray(log.amounts[in_holdout]),
-        len(cal),
+    return _summary.calibration_holdout(
+        transactions,
+        calibration_end,
+        observation_end,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
     )
-    out = pd.DataFrame(index=cal.index)
-    for col in ("frequency", "recency", "T", "monetary_value"):
-        if col in cal:
-            out[f"{col}_cal"] = cal[col]
-    out["frequency_holdout"] = n_periods
-    if log.has_amounts:
-        out["monetary_value_holdout"] = np.divide(
-            total, lines, out=np.zeros(len(cal)), where=lines > 0
-        )
-    out["duration_holdout"] = obs_end - cal_end
-    return out

@@ -95,15 +95,15 @@ def parse_freq(freq: object, name: str = "freq") -> Freq:
         return Freq(freq, "W-SUN" if freq == "W" else freq, 1)
     try:
         with warnings.catch_warnings():
+            # pandas deprecates business-day periods; they are refused below anyway.
             warnings.simplefilter("ignore", FutureWarning)
-            dtype = pd.PeriodDtype(freq)
+            offset = pd.PeriodDtype(freq).freq
+            base_dtype = pd.PeriodDtype(offset.base)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         raise InputValueError(
             f"`{name}` {freq!r} is not a pandas period frequency; "
             f"use e.g. 'D', '7D', 'W', 'M', '2M', 'Q' or 'Y'."
         ) from None
-    offset = dtype.freq
-    base_dtype = pd.PeriodDtype(offset.base)  # type: ignore[arg-type]
     base = str(base_dtype).removeprefix("period[").removesuffix("]")
     if base in _REFUSED_BASES:
         raise InputValueError(

@@ -78,6 +78,8 @@ class TransactionLog:
     """A validated transaction log as contiguous arrays.
 
     ``freq`` is the checked frequency of ``periods`` (``None`` for numeric time).
+    ``latest`` is the latest period of the log as read, before the returns policy
+    removed lines (``None`` when it removed none): see :meth:`last_period`.
     """
 
     codes: IntArray
@@ -88,6 +90,15 @@ class TransactionLog:
     tz: _dt.tzinfo | None
     numeric_time: bool
     freq: Freq | None = None
+    latest: float | None = None
+
+    def last_period(self) -> float:
+        """Latest period of the log as read (lines removed by the returns policy included).
+
+        This is the default end of an observation window: a return shows the log runs
+        at least that far, even when it is not a purchase.
+        """
+        return float(self.periods.max()) if self.latest is None else self.latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +155,6 @@ def read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index]:
 
 
 def _parse_dates(column: pd.Series, date_col: str, date_format: str) -> pd.Series:
-    if not isinstance(date_format, str):
-        raise InputTypeError(
-            f"`date_format` must be a strftime format string such as '%Y%m%d', "
-            f"got {date_format!r}."
-        )
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise InputTypeError(f"column {date_col!r} (argument `date_col`) holds booleans.")
@@ -192,7 +198,7 @@ def _refuse_non_time(column: pd.Series, date_col: str) -> None:
 
 
 def read_datetimes(
-    column: pd.Series, date_col: str, *, date_format: str | None = None
+    column: pd.Series, date_col: str, *, date_format: object = None
 ) -> tuple[npt.NDArray[np.datetime64], _dt.tzinfo | None] | None:
     """Naive datetime64[ns] wall-clock values of a time column and its time zone.
 
@@ -209,6 +215,11 @@ def read_datetimes(
         For missing dates (NaT), values not matching ``date_format``, or dates
         outside the datetime64[ns] range.
     """
+    if date_format is not None and not isinstance(date_format, str):
+        raise InputTypeError(
+            f"`date_format` must be a strftime format string such as '%Y%m%d', "
+            f"got {date_format!r}."
+        )
     col = column
     if date_format is not None and not (
         isinstance(col.dtype, pd.DatetimeTZDtype) or col.dtype.kind == "M"
@@ -271,7 +282,7 @@ def read_time(
     date_col: str,
     freq: object = None,
     *,
-    date_format: str | None = None,
+    date_format: object = None,
     freq_on_numeric: str = "error",
 ) -> TimeValues:
     """Read a time column as period ordinals of ``freq`` (datetimes) or as numbers.
@@ -358,6 +369,7 @@ def _keep_lines(log: TransactionLog, keep: npt.NDArray[np.bool_]) -> Transaction
     remap = np.cumsum(present) - 1
     return replace(
         log,
+        latest=log.last_period(),
         codes=np.ascontiguousarray(remap[log.codes[keep]], dtype=np.int64),
         ids=log.ids[present],
         periods=np.ascontiguousarray(log.periods[keep]),
@@ -423,7 +435,7 @@ def apply_returns(
     )
 
 
-def check_finite_totals(totals: FloatArray, amount_col: str | None) -> None:
+def check_finite_totals(totals: FloatArray, amount_col: object) -> None:
     """Refuse per-customer sums that left float64 range (inf), naming ``amount_col``."""
     if not np.isfinite(totals).all():
         raise InputValueError(
@@ -443,8 +455,8 @@ def read_transactions(
     amount_col: Any,
     freq: object = None,
     *,
-    returns: str = "error",
-    date_format: str | None = None,
+    returns: object = "error",
+    date_format: object = None,
     freq_on_numeric: str = "ignore",
     name: str = "transactions",
 ) -> TransactionLog:
@@ -549,7 +561,7 @@ def period_of(value: object, name: str, log: TransactionLog, freq: object = None
 
 
 def filter_window(
-    log: TransactionLog, end: float
+    log: TransactionLog, end: float, *, name: str = "observation_end"
 ) -> tuple[IntArray, pd.Index, FloatArray, FloatArray]:
     """Keep the transactions up to period ``end`` and re-code the customers that remain.
 
@@ -561,8 +573,8 @@ def filter_window(
         return codes, ids, periods, amounts
     if not keep.any():
         raise InputValueError(
-            "`observation_end` is before every transaction; pass a later date "
-            "(or None for the latest transaction)."
+            f"`{name}` is before every transaction; pass a later date"
+            + (" (or None for the latest transaction)." if name == "observation_end" else ".")
         )
     present = np.zeros(len(ids), dtype=np.bool_)
     present[codes[keep]] = True

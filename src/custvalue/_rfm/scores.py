@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,10 +17,6 @@ from custvalue._core.validation import as_float_array, check_choice, check_dataf
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 __all__ = ["rfm_scores"]
-
-# Key under which rfm_scores records the number of scores per dimension, as a
-# tuple (R, F, M), in DataFrame.attrs of its result; rfm_segments reads it.
-_RFM_BINS_ATTR = "rfm_bins"
 
 _MAX_BINS = 9
 _DIMENSIONS = ("R", "F", "M")
@@ -74,12 +70,15 @@ def rfm_scores(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``summary``, with int64 columns ``R``, ``F``, ``M``
-        (1 to the number of scores, higher is better), the string column
-        ``cell`` (the three digits, e.g. ``"545"``) and the int64 column
-        ``score`` (``R + F + M``).  ``attrs["rfm_bins"]`` holds the number of
-        scores per dimension as a tuple ``(R, F, M)``; :func:`rfm_segments`
-        reads it.
+        Indexed like ``summary``, with columns ``R``, ``F``, ``M`` (scores
+        1 to the number of scores, higher is better) of ordered categorical
+        dtype whose categories are all the scores ``1 .. bins`` of that
+        dimension, the string column ``cell`` (the three digits, e.g.
+        ``"545"``) and the int64 column ``score`` (``R + F + M``).  The
+        categories carry the number of scores with the column itself, through
+        sorting, filtering and joins, so :func:`rfm_segments` reads it from
+        there (``scores["R"].cat.categories``; use ``.astype(int)`` for plain
+        integers).
 
     Raises
     ------
@@ -217,18 +216,15 @@ def rfm_scores(
             scores[dim] = _mean_scores(x, higher_is_better)
 
     r, f, m = scores["R"], scores["F"], scores["M"]
-    result = pd.DataFrame(
-        {
-            "R": r,
-            "F": f,
-            "M": m,
-            "cell": _CELL_CODES[100 * r + 10 * f + m],
-            "score": r + f + m,
-        },
-        index=data.index.copy(),
-    )
-    result.attrs[_RFM_BINS_ATTR] = bins_rfm
-    return result
+    out: dict[str, Any] = {
+        dim: pd.Categorical.from_codes(
+            scores[dim] - 1, dtype=pd.CategoricalDtype(list(range(1, b + 1)), ordered=True)
+        )
+        for dim, b in zip(_DIMENSIONS, bins_rfm, strict=True)
+    }
+    out["cell"] = _CELL_CODES[100 * r + 10 * f + m]
+    out["score"] = r + f + m
+    return pd.DataFrame(out, index=data.index.copy())
 
 
 def _resolve_bins(

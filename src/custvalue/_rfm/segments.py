@@ -9,14 +9,13 @@ import functools
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.validation import as_float_array, check_choice, check_dataframe
-from custvalue._rfm.scores import _RFM_BINS_ATTR
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 __all__ = [
@@ -291,7 +290,7 @@ def rfm_segments(
     *,
     bins: int | Sequence[int] | None = None,
     default: str | None = None,
-) -> pd.Categorical:
+) -> pd.Series:
     """Name every customer's segment from the R, F and M scores.
 
     Parameters
@@ -307,18 +306,21 @@ or pandas.DataFrame, default "classic4"
         DataFrame like the one :func:`segment_rules` returns.
     bins : int or sequence of 3 ints, optional
         Number of scores (per dimension R, F, M if a sequence).  Default: the
-        value :func:`rfm_scores` recorded in ``scores.attrs["rfm_bins"]``; if
-        absent (e.g. lost in a merge), 2 for ``"cube8"`` and 5 otherwise.
-        Pass it explicitly for scores from elsewhere.
+        number of categories of the categorical ``R``, ``F``, ``M`` columns
+        that :func:`rfm_scores` returns (the dtype carries it, so it cannot be
+        lost or go stale); for plain integer scores from elsewhere, 2 for
+        ``"cube8"`` and 5 otherwise — pass it explicitly for those.
     default : str, optional
         Only for custom rules: the label of cells no rule matches.  With
         ``None`` every cell must be matched by a rule.
 
     Returns
     -------
-    pandas.Categorical
-        One label per row of ``scores``, in row order.  Categories follow
-        the scheme's documented order; for custom rules, the rule names in
+    pandas.Series
+        Named ``"segment"``, of categorical dtype, on the index of
+        ``scores`` (so ``summary.assign(segment=rfm_segments(scores))``
+        aligns by customer whatever the row order).  Categories follow the
+        scheme's documented order; for custom rules, the rule names in
         first-appearance order, then ``default``.
 
     Raises
@@ -331,7 +333,7 @@ or pandas.DataFrame, default "classic4"
         a needed column.
     InputValueError
         If a score is not a whole number in ``1..bins``; ``bins`` contradicts
-        ``scores.attrs["rfm_bins"]`` or does not suit the scheme (``"cube8"``
+        the categories of the score columns or does not suit the scheme (``"cube8"``
         needs 2, ``"marketing"`` needs 5); the scheme name is unknown;
         ``default`` is given with a built-in scheme; or custom rules are
         empty, malformed, outside ``1..bins``, unreachable (fully shadowed by
@@ -424,7 +426,7 @@ or pandas.DataFrame, default "classic4"
 
     >>> rules = [SegmentRule("vip", r=(4, 5), m=(4, 5)), SegmentRule("recent", r=(4, 5))]
     >>> segments = rfm_segments(scores, rules, default="rest")
-    >>> list(segments), list(segments.categories)
+    >>> list(segments), list(segments.cat.categories)
     (['vip', 'rest', 'recent', 'rest', 'rest'], ['vip', 'recent', 'rest'])
     """
     data = check_dataframe(scores, "scores", allow_empty=True)
@@ -481,7 +483,7 @@ or pandas.DataFrame, default "classic4"
     flat = ((r - 1) * nbins[1] + (f - 1)) * nbins[2] + (m - 1)
     codes: npt.NDArray[np.int64] = table[flat]
     result = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
-    return cast(pd.Categorical, result)
+    return pd.Series(result, index=data.index, name="segment")
 
 
 # ---------------------------------------------------------------------------
@@ -535,14 +537,26 @@ def _default_bins(scheme: str) -> Bins:
     return (2, 2, 2) if scheme == "cube8" else (5, 5, 5)
 
 
+def _categorical_bins(column: pd.Series) -> int | None:
+    """Return the number of scores a categorical score column carries (categories 1..b)."""
+    dtype = column.dtype
+    if not isinstance(dtype, pd.CategoricalDtype):
+        return None
+    cats = list(dtype.categories)
+    if cats != list(range(1, len(cats) + 1)):
+        raise InputValueError(
+            f"categorical score column {column.name!r} must have the categories 1..bins "
+            f"(as rfm_scores makes them), got {cats[:10]!r}; convert it with .astype(int) "
+            f"and pass `bins`."
+        )
+    return len(cats)
+
+
 def _resolve_bins(data: pd.DataFrame, bins: object, scheme: str | None) -> Bins:
-    recorded_raw = data.attrs.get(_RFM_BINS_ATTR)
+    found = [_categorical_bins(data[dim]) for dim in _DIMS]
     recorded: Bins | None = None
-    if recorded_raw is not None:
-        try:
-            recorded = _check_bins(recorded_raw)
-        except (InputTypeError, InputValueError):
-            recorded = None
+    if all(b is not None for b in found):
+        recorded = _check_bins(found)
     if bins is None:
         if recorded is not None:
             return recorded
@@ -551,7 +565,7 @@ def _resolve_bins(data: pd.DataFrame, bins: object, scheme: str | None) -> Bins:
     if recorded is not None and recorded != nbins:
         raise InputValueError(
             f"`bins`={bins!r} contradicts the {recorded} scores per dimension (R, F, M) "
-            f"that rfm_scores recorded in scores.attrs['rfm_bins']; omit `bins`."
+            f"that the categorical score columns of `scores` carry; omit `bins`."
         )
     return nbins
 
@@ -769,7 +783,16 @@ def _check_usable(
 
 def _score_column(data: pd.DataFrame, dim: str, b: int, hint: str) -> npt.NDArray[np.int64]:
     name = f"scores[{dim!r}]"
-    values = as_float_array(data[dim], name, integer=True, allow_empty=True)
+    column = data[dim]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if (codes < 0).any():
+            raise InputValueError(
+                f"`{name}` has missing scores at position {int(np.flatnonzero(codes < 0)[0])}; "
+                f"score every customer."
+            )
+        return np.asarray(column.cat.categories.to_numpy()[codes], dtype=np.int64)
+    values = as_float_array(column, name, integer=True, allow_empty=True)
     bad = (values < 1) | (values > b)
     if bad.any():
         idx = np.flatnonzero(bad)
