@@ -215,3 +215,42 @@ def test_nps_by_group_carries_confidence_in_a_column():
     out = nps([10, 0, 9, 9], by=["x", "x", "y", "y"], confidence=0.8)
     assert out.attrs == {}
     assert list(out["confidence"]) == [0.8, 0.8]
+
+
+# --- dates as rfm_summary reads them ---------------------------------------------------
+
+
+def test_integer_dates_need_date_format_and_then_match_datetimes():
+    df = log()
+    ints = df.assign(date=df["date"].dt.strftime("%Y%m%d").astype("int64"))
+    with pytest.raises(InputValueError, match="date_format"):
+        purchase_regularity(ints)
+    pd.testing.assert_frame_equal(
+        purchase_regularity(ints, date_format="%Y%m%d"), purchase_regularity(df)
+    )
+    strings = df.assign(date=df["date"].dt.strftime("%Y-%m-%d"))
+    pd.testing.assert_frame_equal(
+        program_tiers(strings, TIERS, observation_end="2024-12-31", date_format="%Y-%m-%d").tiers,
+        program_tiers(df, TIERS, observation_end="2024-12-31").tiers,
+    )
+    led = df.rename(columns={"amount": "points"}).assign(points=1)
+    pd.testing.assert_frame_equal(
+        points_balance(led.assign(date=led["date"].dt.strftime("%Y%m%d")), date_format="%Y%m%d"),
+        points_balance(led),
+    )
+
+
+def test_purchase_regularity_reads_like_rfm_summary():
+    from custvalue.rfm import rfm_summary
+
+    numeric = log().assign(date=[0.0, 10.0, 4.0, 20.0])
+    with pytest.raises(InputValueError, match="freq"):
+        purchase_regularity(numeric, freq="W")
+    got = purchase_regularity(numeric)
+    ref = rfm_summary(numeric)
+    np.testing.assert_allclose(got["inactivity"], ref["inactivity"])
+    period_end = purchase_regularity(log(), observation_end=pd.Period("2024-01", "M"))
+    np.testing.assert_allclose(
+        period_end["inactivity"],
+        purchase_regularity(log(), observation_end="2024-01-31")["inactivity"],
+    )

@@ -61,10 +61,18 @@ def calendar_log(
     date_col: str,
     amount_col: str | None,
     returns: str = "error",
+    date_format: str | None = None,
 ) -> TransactionLog:
     """Read a log in days through the shared reader; the time column must hold dates."""
     log = read_transactions(
-        frame, customer_col, date_col, amount_col, "D", returns=returns, name=name
+        frame,
+        customer_col,
+        date_col,
+        amount_col,
+        "D",
+        returns=returns,
+        date_format=date_format,
+        name=name,
     )
     if log.numeric_time:
         raise InputTypeError(

@@ -87,6 +87,7 @@ def points_balance(
     customer_col: str = "customer_id",
     date_col: str = "date",
     points_col: str = "points",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Points balance per customer with first-in-first-out redemption and expiry.
 
@@ -108,6 +109,9 @@ def points_balance(
         points: whole numbers, counted exactly in int64 (an integer column
         is taken as it is; floats must stay within ``±2**53``, where float64
         still holds every integer).
+    date_format : str, optional
+        strftime format parsing a string or integer date column, e.g.
+        ``"%Y%m%d"`` for ``20240131``.
 
     Returns
     -------
@@ -161,7 +165,7 @@ def points_balance(
     """
     points_col = check_column_name(points_col, "points_col")
     check_dataframe(ledger, "ledger", [points_col])
-    log = calendar_log(ledger, "ledger", customer_col, date_col, None)
+    log = calendar_log(ledger, "ledger", customer_col, date_col, None, date_format=date_format)
     points = _points_array(ledger[points_col], f"column {points_col!r} (argument `points_col`)")
     rule = _check_expiry(expiry)
     end = (

@@ -141,6 +141,7 @@ def program_tiers(
     date_col: str = "date",
     amount_col: str = "amount",
     returns: Literal["error", "net", "drop"] = "error",
+    date_format: str | None = None,
 ) -> TierResult:
     """Replay a loyalty programme's tier rules over each customer's qualifying activity.
 
@@ -174,6 +175,9 @@ def program_tiers(
         values per customer and day, a day whose net is ``<= 0`` is no
         activity; ``"drop"``: ignore the negative lines.  A refund on a later
         day than its purchase is not netted: net it out before calling.
+    date_format : str, optional
+        strftime format parsing a string or integer date column, e.g.
+        ``"%Y%m%d"`` for ``20240131``.
 
     Returns
     -------
@@ -263,7 +267,9 @@ def program_tiers(
     a            Silver      1 2024-12-31                   0
     b            Member      0 2023-05-01                   0
     """
-    log = calendar_log(activity, "activity", customer_col, date_col, amount_col, returns)
+    log = calendar_log(
+        activity, "activity", customer_col, date_col, amount_col, returns, date_format
+    )
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
     mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))

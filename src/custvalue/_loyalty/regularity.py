@@ -20,8 +20,9 @@ def purchase_regularity(
     date_col: str = "date",
     amount_col: str | None = None,
     observation_end: object = None,
-    freq: str = "D",
+    freq: str | None = None,
     returns: Literal["error", "net", "drop"] = "error",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     r"""Measure each customer's purchase rhythm and how overdue they are against it.
 
@@ -37,20 +38,22 @@ def purchase_regularity(
         Column with transaction amounts (finite); when given, the
         ``spend_trend`` column is added and negative amounts (returns)
         follow ``returns``.
-    observation_end : date or number, optional
+    observation_end : date, pandas.Period or number, optional
         End of the observation window (default: the latest transaction);
         later transactions are ignored, as in ``rfm_summary``.
-    freq : str, default "D"
-        Period length for datetime columns: a pandas period alias, multiples
-        honoured as in ``rfm_summary`` (``"7D"``: periods of seven days,
-        ``"2W"``: of two weeks; a period of ``k`` base units has the ordinal
-        ``floor(pandas base ordinal / k)``).  Intervals are counted in these
-        periods.
+    freq : str, optional
+        Period length for datetime columns (``"D"`` when None): a pandas
+        period alias, multiples honoured as in ``rfm_summary`` (``"7D"``:
+        periods of seven days, ``"2W"``: of two weeks).  Intervals are
+        counted in these periods.  Must be None for a numeric time column.
     returns : {"error", "net", "drop"}, default "error"
         Policy for negative amounts (with ``amount_col``): refuse them;
         ``"net"``: sum the amounts per customer and period, a period whose
         net is ``<= 0`` is not a purchase occasion; ``"drop"``: ignore the
         negative lines.  A customer left without a purchase is not listed.
+    date_format : str, optional
+        strftime format parsing a string or integer date column, e.g.
+        ``"%Y%m%d"`` for ``19970101``, as in ``rfm_summary``.
 
     Returns
     -------
@@ -118,10 +121,17 @@ def purchase_regularity(
     c                    1            NaN          NaN            NaN          NaN
     """
     log = read_transactions(
-        transactions, customer_col, date_col, amount_col, freq, returns=returns
+        transactions,
+        customer_col,
+        date_col,
+        amount_col,
+        freq,
+        returns=returns,
+        date_format=date_format,
+        freq_on_numeric="error",
     )
     end = (
-        float(log.periods.max())
+        log.last_period()
         if observation_end is None
         else period_of(observation_end, "observation_end", log)
     )
