@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue.errors import InputTypeError, InputValueError
-from custvalue.loyalty import nps, points_balance, program_tiers, purchase_regularity
+from custvalue.errors import CustvalueError, InputTypeError, InputValueError
+from custvalue.loyalty import (
+    loyalty_score,
+    nps,
+    points_balance,
+    program_tiers,
+    purchase_regularity,
+)
 
 TIERS = {"Member": 0, "Silver": 100}
 
@@ -254,3 +260,83 @@ def test_purchase_regularity_reads_like_rfm_summary():
         period_end["inactivity"],
         purchase_regularity(log(), observation_end="2024-01-31")["inactivity"],
     )
+
+
+# --- a bad-input battery: every keyword, values of the wrong kind -------------------------
+
+SUMMARY = pd.DataFrame(
+    {"frequency": [2, 0, 1], "recency": [10.0, 0.0, 5.0], "T": [20.0, 3.0, 9.0]},
+    index=list("abc"),
+)
+BAD_VALUES = [
+    None,
+    "x",
+    ["x"],
+    -1,
+    1.5,
+    np.nan,
+    np.inf,
+    True,
+    {"a": 1},
+    pd.Series([1.0, np.nan, 2.0], index=list("abc")),
+    pd.Series(pd.array([1, None, 2], dtype="Int64"), index=list("abc")),
+    np.array([1e308, 1e308, 1e308]),
+    object(),
+]
+BATTERY = {
+    "loyalty_score": (
+        lambda **k: loyalty_score(SUMMARY, **k),
+        ["weights", "p_alive", "satisfaction", "regularity", "spend_trend"],
+    ),
+    "nps": (
+        lambda **k: nps(k.pop("responses", [1, 9, 10]), **k),
+        ["responses", "by", "confidence"],
+    ),
+    "purchase_regularity": (
+        lambda **k: purchase_regularity(log(), **k),
+        [
+            "customer_col",
+            "date_col",
+            "amount_col",
+            "observation_end",
+            "freq",
+            "returns",
+            "date_format",
+        ],
+    ),
+    "program_tiers": (
+        lambda **k: program_tiers(
+            log(), k.pop("tiers", TIERS), **{"observation_end": "2024-06-30", **k}
+        ),
+        [
+            "tiers",
+            "window",
+            "observation_end",
+            "downgrade",
+            "grace_periods",
+            "customer_col",
+            "date_col",
+            "amount_col",
+            "returns",
+            "date_format",
+        ],
+    ),
+    "points_balance": (
+        lambda **k: points_balance(
+            log().rename(columns={"amount": "points"}).assign(points=1), **k
+        ),
+        ["expiry", "observation_end", "customer_col", "date_col", "points_col", "date_format"],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"), [(name, kw) for name, (_, kws) in BATTERY.items() for kw in kws]
+)
+def test_bad_keyword_values_give_custvalue_errors_or_a_result(name, kw):
+    call = BATTERY[name][0]
+    for value in BAD_VALUES:
+        try:
+            call(**{kw: value})
+        except CustvalueError:
+            pass

@@ -9,7 +9,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.ids import sorting_order
-from custvalue._core.transactions import TransactionLog, period_of, read_transactions
+from custvalue._core.transactions import RETURNS, TransactionLog, period_of, read_transactions
+from custvalue._core.validation import check_choice
 from custvalue.errors import InputTypeError, InputValueError
 
 IntArray = npt.NDArray[np.int64]
@@ -54,6 +55,16 @@ def date_list(value: object, name: str, log: TransactionLog) -> IntArray:
     return np.ascontiguousarray(days)
 
 
+def check_option(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """Check a string option (``returns``, ``downgrade`` ...); any other type is a type error."""
+    if not isinstance(value, str):
+        listed = ", ".join(repr(c) for c in choices)
+        raise InputTypeError(
+            f"`{name}` must be one of {listed}, got {type(value).__name__} {value!r:.60}."
+        )
+    return str(check_choice(value, name, choices))
+
+
 def calendar_log(
     frame: object,
     name: str,
@@ -64,6 +75,7 @@ def calendar_log(
     date_format: str | None = None,
 ) -> TransactionLog:
     """Read a log in days through the shared reader; the time column must hold dates."""
+    check_option(returns, "returns", RETURNS)
     log = read_transactions(
         frame,
         customer_col,

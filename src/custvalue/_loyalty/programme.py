@@ -12,9 +12,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.calendar import add_months
-from custvalue._core.validation import check_choice, check_scalar
+from custvalue._core.validation import check_scalar
 from custvalue._loyalty.common import (
     calendar_log,
+    check_option,
     date_list,
     days_to_datetime,
     sorted_codes,
@@ -75,7 +76,7 @@ _EVENT_DTYPE: Final = pd.CategoricalDtype(list(EVENT_NAMES))
 
 def _check_window(window: object) -> int:
     """Months of a rolling window, or 0 for the calendar year."""
-    if window == "calendar-year":
+    if isinstance(window, str) and window == "calendar-year":
         return 0
     if isinstance(window, str) and (m := _WINDOW_RE.fullmatch(window)) and int(m[1]) >= 1:
         return int(m[1])
@@ -272,7 +273,7 @@ def program_tiers(
     )
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
-    mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))
+    mode = check_option(downgrade, "downgrade", ("one-level", "to-qualified"))
     grace = check_scalar(grace_periods, "grace_periods", integer=True, low=0)
     eval_days = date_list(observation_end, "observation_end", log)
 
