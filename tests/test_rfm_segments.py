@@ -583,3 +583,13 @@ def test_bins_travel_with_the_score_columns():
     with pytest.raises(InputValueError, match="bins"):
         rfm_segments(scores, bins=5)
     assert not scores.attrs
+
+
+def test_mixed_categorical_and_plain_scores_need_bins():
+    scores = rfm_scores(rfm_summary_like(), bins=3)
+    mixed = scores.assign(R=scores["R"].astype(int))
+    with pytest.raises(InputValueError, match="bins"):
+        rfm_segments(mixed)
+    assert rfm_segments(mixed, bins=3).tolist() == rfm_segments(scores).tolist()
+    with pytest.raises(InputValueError, match="bins"):
+        rfm_segments(mixed, bins=(3, 4, 3))

@@ -56,6 +56,7 @@ __all__ = [
     "apply_returns",
     "check_finite_totals",
     "check_freq",
+    "check_returns",
     "filter_window",
     "first_bad",
     "period_of",

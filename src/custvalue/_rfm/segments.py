@@ -560,12 +560,17 @@ def _resolve_bins(data: pd.DataFrame, bins: object, scheme: str | None) -> Bins:
     if bins is None:
         if recorded is not None:
             return recorded
+        if any(b is not None for b in found):
+            raise InputValueError(
+                "the score columns R, F, M of `scores` mix categorical scores (which carry "
+                "their number of scores) and plain numbers; pass `bins` for all three."
+            )
         return _default_bins(scheme) if scheme is not None else (5, 5, 5)
     nbins = _check_bins(bins)
-    if recorded is not None and recorded != nbins:
+    if any(b is not None and b != n for b, n in zip(found, nbins, strict=True)):
         raise InputValueError(
-            f"`bins`={bins!r} contradicts the {recorded} scores per dimension (R, F, M) "
-            f"that the categorical score columns of `scores` carry; omit `bins`."
+            f"`bins`={bins!r} contradicts the scores per dimension (R, F, M) that the "
+            f"categorical score columns of `scores` carry ({found}); omit `bins`."
         )
     return nbins
 
