@@ -132,10 +132,10 @@ def custvalue_tiers(tx: pd.DataFrame) -> Any:
         tx,
         TIERS,
         window="rolling-12M",
-        evaluate_at=EVALUATE_AT,
+        observation_end=EVALUATE_AT,
         downgrade="one-level",
         grace_periods=GRACE,
-        value_col="amount",
+        amount_col="amount",
     )
 
 

@@ -42,10 +42,10 @@ def ref_level(value: float, thresholds: list[float]) -> int:
     return level
 
 
-def ref_tiers(activity, tiers, window, evaluate_at, downgrade, grace):
+def ref_tiers(activity, tiers, window, observation_end, downgrade, grace):
     names = sorted(tiers, key=tiers.get)
     thresholds = [float(tiers[n]) for n in names]
-    evals = sorted(pd.Timestamp(e).date() for e in evaluate_at)
+    evals = sorted(pd.Timestamp(e).date() for e in observation_end)
     per = {}
     for cid, d, v in zip(
         activity["customer_id"], activity["date"], activity["amount"], strict=True
@@ -151,7 +151,7 @@ def test_qualifies_mid_year_then_requalifies():
             ("a", "2023-11-01", 100),
         ]
     )
-    res = program_tiers(act, TIERS, window="calendar-year", evaluate_at=["2023-12-31"])
+    res = program_tiers(act, TIERS, window="calendar-year", observation_end=["2023-12-31"])
     assert res.history[["date", "from_tier", "to_tier", "event"]].values.tolist() == [
         [pd.Timestamp("2023-06-15"), "Member", "Silver", "upgrade"]
     ]
@@ -172,7 +172,7 @@ def test_upgrade_may_skip_levels_and_uses_tolerance():
         [("a", "2024-01-05", 333.33), ("a", "2024-01-05", 333.33), ("a", "2024-01-06", 333.34)]
     )
     act.loc[3] = ["b", pd.Timestamp("2024-01-05"), 12000.0]
-    res = program_tiers(act, TIERS, evaluate_at="2024-12-31")
+    res = program_tiers(act, TIERS, observation_end="2024-12-31")
     # 333.33 + 333.33 + 333.34 reaches 1000 despite binary rounding.
     assert res.history.loc[res.history["customer_id"] == "a", "to_tier"].tolist() == ["Silver"]
     # Member straight to Platinum on the first day.
@@ -183,12 +183,12 @@ def test_upgrade_may_skip_levels_and_uses_tolerance():
 def test_drop_two_levels_one_level_versus_to_qualified():
     act = frame([("a", "2022-03-01", 6000)])  # Gold, then nothing
     evals = ["2022-12-31", "2023-12-31", "2024-12-31"]
-    one = program_tiers(act, TIERS, window="calendar-year", evaluate_at=evals)
+    one = program_tiers(act, TIERS, window="calendar-year", observation_end=evals)
     assert one.evaluations["tier"].tolist() == ["Gold", "Silver", "Member"]
     assert one.evaluations["outcome"].tolist() == ["requalified", "downgraded", "downgraded"]
     assert one.history["to_tier"].tolist() == ["Gold", "Silver", "Member"]
     to_q = program_tiers(
-        act, TIERS, window="calendar-year", evaluate_at=evals, downgrade="to-qualified"
+        act, TIERS, window="calendar-year", observation_end=evals, downgrade="to-qualified"
     )
     # Year 2023 has no activity: qualified for Member, straight down two levels.
     assert to_q.evaluations["tier"].tolist() == ["Gold", "Member", "Member"]
@@ -206,7 +206,7 @@ def test_grace_keeps_the_tier_for_one_failed_evaluation():
         act,
         TIERS,
         window="calendar-year",
-        evaluate_at=["2022-12-31", "2023-12-31", "2024-12-31"],
+        observation_end=["2022-12-31", "2023-12-31", "2024-12-31"],
         grace_periods=1,
     )
     assert res.evaluations["outcome"].tolist() == ["requalified", "grace", "downgraded"]
@@ -217,7 +217,7 @@ def test_grace_keeps_the_tier_for_one_failed_evaluation():
         act,
         TIERS,
         window="calendar-year",
-        evaluate_at=["2022-12-31", "2023-12-31"],
+        observation_end=["2022-12-31", "2023-12-31"],
         grace_periods=1,
     )
     assert res2.tiers.loc["a", ["tier", "failed_evaluations"]].tolist() == ["Silver", 1]
@@ -226,7 +226,7 @@ def test_grace_keeps_the_tier_for_one_failed_evaluation():
 def test_rolling_window_boundary_day():
     # On 2024-06-30 the rolling-12M window is 2023-07-01 .. 2024-06-30.
     act = frame([("a", "2023-06-30", 1000), ("b", "2023-07-01", 1000)])
-    res = program_tiers(act, TIERS, evaluate_at=["2024-06-29", "2024-06-30"])
+    res = program_tiers(act, TIERS, observation_end=["2024-06-29", "2024-06-30"])
     ev = res.evaluations.set_index(["customer_id", "date"])
     assert ev.loc[("a", pd.Timestamp("2024-06-29")), "qualifying_value"] == 1000.0
     assert ev.loc[("a", pd.Timestamp("2024-06-30")), "qualifying_value"] == 0.0
@@ -234,17 +234,17 @@ def test_rolling_window_boundary_day():
     assert ev.loc[("b", pd.Timestamp("2024-06-30")), "qualifying_value"] == 1000.0
     # Leap day: the window ending 2024-02-29 starts on 2023-03-01.
     act = frame([("c", "2023-02-28", 1000), ("d", "2023-03-01", 1000)])
-    res = program_tiers(act, TIERS, evaluate_at="2024-02-29")
+    res = program_tiers(act, TIERS, observation_end="2024-02-29")
     assert res.evaluations["qualifying_value"].tolist() == [0.0, 1000.0]
 
 
 def test_same_day_activity_counts_before_the_evaluation():
     act = frame([("a", "2023-01-01", 1000), ("a", "2023-12-31", 10)])
-    res = program_tiers(act, TIERS, window="calendar-year", evaluate_at="2023-12-31")
+    res = program_tiers(act, TIERS, window="calendar-year", observation_end="2023-12-31")
     assert res.evaluations["qualifying_value"].tolist() == [1010.0]
     # Evaluations before the first activity do not concern the customer.
     res = program_tiers(
-        act, TIERS, window="calendar-year", evaluate_at=["2022-12-31", "2023-12-31"]
+        act, TIERS, window="calendar-year", observation_end=["2022-12-31", "2023-12-31"]
     )
     assert len(res.evaluations) == 1
 
@@ -263,10 +263,10 @@ def test_program_tiers_integer_ids_time_zones_and_input_untouched():
     res = program_tiers(
         act,
         {"Gold": 1000, "Base": 0},
-        evaluate_at=[pd.Timestamp("2024-03-01")],
+        observation_end=[pd.Timestamp("2024-03-01")],
         customer_col="cust",
         date_col="when",
-        value_col="points",
+        amount_col="points",
     )
     pd.testing.assert_frame_equal(act, before)
     assert list(res.tiers.index) == [3, 7]
@@ -304,27 +304,27 @@ def programmes(draw):
     thresholds = draw(st.lists(st.integers(1, 6000), min_size=0, max_size=4, unique=True))
     tiers = {"T0": 0, **{f"T{i + 1}": t for i, t in enumerate(sorted(thresholds))}}
     evals = draw(st.lists(st.integers(0, 1200), min_size=1, max_size=6, unique=True))
-    evaluate_at = [DAY0 + dt.timedelta(days=e) for e in evals]
+    observation_end = [DAY0 + dt.timedelta(days=e) for e in evals]
     window = draw(st.sampled_from(["rolling-12M", "calendar-year", "rolling-3M", "rolling-1M"]))
     downgrade = draw(st.sampled_from(["one-level", "to-qualified"]))
     grace = draw(st.integers(0, 2))
-    return act, tiers, window, evaluate_at, downgrade, grace
+    return act, tiers, window, observation_end, downgrade, grace
 
 
 @settings(max_examples=100, deadline=None)
 @given(case=programmes())
 def test_program_tiers_matches_reference(case):
-    act, tiers, window, evaluate_at, downgrade, grace = case
+    act, tiers, window, observation_end, downgrade, grace = case
     res = program_tiers(
         act,
         tiers,
         window=window,
-        evaluate_at=evaluate_at,
+        observation_end=observation_end,
         downgrade=downgrade,
         grace_periods=grace,
     )
     got = as_records(res)
-    ref = ref_tiers(act, tiers, window, evaluate_at, downgrade, grace)
+    ref = ref_tiers(act, tiers, window, observation_end, downgrade, grace)
     assert got[0] == ref[0]
     assert_same(got[1], ref[1])
     assert_same(got[2], ref[2])
@@ -333,12 +333,12 @@ def test_program_tiers_matches_reference(case):
 @settings(max_examples=100, deadline=None)
 @given(case=programmes())
 def test_one_level_never_skips_a_level_down(case):
-    act, tiers, window, evaluate_at, _, grace = case
+    act, tiers, window, observation_end, _, grace = case
     res = program_tiers(
         act,
         tiers,
         window=window,
-        evaluate_at=evaluate_at,
+        observation_end=observation_end,
         downgrade="one-level",
         grace_periods=grace,
     )
@@ -347,7 +347,7 @@ def test_one_level_never_skips_a_level_down(case):
     ev = res.evaluations
     assert (ev["tier_before"].cat.codes - ev["tier"].cat.codes <= 1).all()
     # Downgrades only happen on evaluation dates, upgrades are never below the qualified tier.
-    assert set(down["date"]) <= {pd.Timestamp(e) for e in evaluate_at}
+    assert set(down["date"]) <= {pd.Timestamp(e) for e in observation_end}
     # Grace: a downgrade needs grace + 1 consecutive failures.
     assert (res.tiers["failed_evaluations"] <= grace).all()
 
@@ -355,12 +355,12 @@ def test_one_level_never_skips_a_level_down(case):
 @settings(max_examples=50, deadline=None)
 @given(case=programmes())
 def test_to_qualified_lands_on_the_qualified_tier(case):
-    act, tiers, window, evaluate_at, _, grace = case
+    act, tiers, window, observation_end, _, grace = case
     res = program_tiers(
         act,
         tiers,
         window=window,
-        evaluate_at=evaluate_at,
+        observation_end=observation_end,
         downgrade="to-qualified",
         grace_periods=grace,
     )
@@ -385,17 +385,17 @@ def test_to_qualified_lands_on_the_qualified_tier(case):
         ({"downgrade": "two-levels"}, InputValueError, "`downgrade`"),
         ({"grace_periods": -1}, InputValueError, "`grace_periods`"),
         ({"grace_periods": 1.5}, InputTypeError, "`grace_periods`"),
-        ({"evaluate_at": []}, InputValueError, "`evaluate_at` is empty"),
-        ({"evaluate_at": ["2024-01-01", "2024-01-01"]}, InputValueError, "more than once"),
-        ({"evaluate_at": ["2024-01-01", "soon"]}, InputValueError, "evaluate_at[1]"),
-        ({"evaluate_at": 20240101}, InputTypeError, "`evaluate_at`"),
-        ({"value_col": "spend"}, MissingColumnError, "'spend'"),
+        ({"observation_end": []}, InputValueError, "`observation_end` is empty"),
+        ({"observation_end": ["2024-01-01", "2024-01-01"]}, InputValueError, "more than once"),
+        ({"observation_end": ["2024-01-01", "soon"]}, InputValueError, "observation_end[1]"),
+        ({"observation_end": 20240101}, InputTypeError, "`observation_end`"),
+        ({"amount_col": "spend"}, MissingColumnError, "'spend'"),
         ({"customer_col": "id"}, MissingColumnError, "`activity` has no column 'id'"),
     ],
 )
 def test_program_tiers_bad_arguments(kwargs, error, fragment):
     act = frame([("a", "2023-01-01", 10)])
-    args = {"tiers": TIERS, "evaluate_at": "2023-12-31", **kwargs}
+    args = {"tiers": TIERS, "observation_end": "2023-12-31", **kwargs}
     tiers = args.pop("tiers")
     with pytest.raises(error) as info:
         program_tiers(act, tiers, **args)
@@ -431,7 +431,7 @@ def test_program_tiers_bad_arguments(kwargs, error, fragment):
 )
 def test_program_tiers_bad_activity(act, error, fragment):
     with pytest.raises(error) as info:
-        program_tiers(act, TIERS, evaluate_at="2023-12-31")
+        program_tiers(act, TIERS, observation_end="2023-12-31")
     assert fragment in str(info.value)
 
 
@@ -458,11 +458,11 @@ def test_expiry_at_the_boundary_date():
     with pytest.raises(InputValueError, match=r"redeems 100 points on 2024-03-15") as info:
         points_balance(ledger([*rows, ("a", "2024-03-15", -100)]), expiry="12M")
     assert "only 0 are available" in str(info.value)
-    before = points_balance(ledger(rows), expiry="12M", as_of="2024-03-14")
+    before = points_balance(ledger(rows), expiry="12M", observation_end="2024-03-14")
     assert before.loc["a", "balance"] == 100
     assert before.loc["a", "next_expiry"] == pd.Timestamp("2024-03-15")
     assert before.loc["a", "expiring_points"] == 100
-    after = points_balance(ledger(rows), expiry="12M", as_of="2024-03-15")
+    after = points_balance(ledger(rows), expiry="12M", observation_end="2024-03-15")
     assert after.loc["a", ["balance", "expired"]].tolist() == [0, 100]
     assert pd.isna(after.loc["a", "next_expiry"])
     assert after.loc["a", "expiring_points"] == 0
@@ -475,11 +475,11 @@ def test_fifo_takes_the_oldest_points_first():
         ("a", "2023-08-01", -150),  # 100 from January, 50 from July
         ("a", "2024-01-01", 0),
     ]
-    out = points_balance(ledger(rows), expiry="12M", as_of="2024-07-01")
+    out = points_balance(ledger(rows), expiry="12M", observation_end="2024-07-01")
     # January's lot was used up; July's remaining 50 expire on 2024-07-01.
     assert out.loc["a"].tolist()[:4] == [200, 150, 50, 0]
     # A last-in-first-out rule would have expired 100 in January instead.
-    mid = points_balance(ledger(rows), expiry="12M", as_of="2024-01-01")
+    mid = points_balance(ledger(rows), expiry="12M", observation_end="2024-01-01")
     assert mid.loc["a", ["balance", "expired", "expiring_points"]].tolist() == [50, 0, 50]
     assert mid.loc["a", "next_expiry"] == pd.Timestamp("2024-07-01")
 
@@ -495,14 +495,14 @@ def test_same_day_earning_can_be_redeemed_and_month_end_clipping():
     assert out.loc["a", "next_expiry"] == pd.Timestamp("2024-03-30")
 
 
-def test_no_expiry_and_rows_after_as_of():
+def test_no_expiry_and_rows_after_observation_end():
     rows = [
         ("b", "2020-01-01", 5),
         ("a", "2024-01-01", 7),
         ("a", "2024-06-01", -2),
         ("c", "2025-01-01", 1),
     ]
-    out = points_balance(ledger(rows), as_of="2024-12-31")
+    out = points_balance(ledger(rows), observation_end="2024-12-31")
     assert list(out.index) == ["a", "b"]
     assert out["balance"].tolist() == [5, 5]
     assert out["next_expiry"].isna().all()
@@ -530,7 +530,7 @@ def ledgers(draw):
     )
 
 
-def ref_points(rows, expiry, as_of):
+def ref_points(rows, expiry, observation_end):
     """Per customer, day by day: expire, earn, redeem FIFO; None if a redemption fails."""
 
     def expiry_day(d):
@@ -544,13 +544,13 @@ def ref_points(rows, expiry, as_of):
 
     per = {}
     for cid, d, p in rows:
-        if d <= as_of:
+        if d <= observation_end:
             per.setdefault(cid, []).append((d, p))
     out = {}
     for cid in sorted(per):
         lots = []  # [expiry day, points]
         earned = redeemed = expired = 0
-        for day in sorted({d for d, _ in per[cid]} | {as_of}):
+        for day in sorted({d for d, _ in per[cid]} | {observation_end}):
             for lot in lots:
                 if lot[0] <= day and lot[1] > 0:
                     expired += lot[1]
@@ -579,21 +579,21 @@ def ref_points(rows, expiry, as_of):
 @settings(max_examples=100, deadline=None)
 @given(case=ledgers())
 def test_points_balance_matches_reference(case):
-    raw, expiry, as_of_offset = case
+    raw, expiry, observation_end_offset = case
     day0 = dt.date(2023, 1, 1)
     rows = [(c, day0 + dt.timedelta(days=d), p) for c, d, p in raw]
-    as_of = day0 + dt.timedelta(days=as_of_offset)
+    observation_end = day0 + dt.timedelta(days=observation_end_offset)
     led = ledger(rows)
-    ref = ref_points(rows, expiry, as_of)
-    if all(d > as_of for _, d, _ in rows):
-        with pytest.raises(InputValueError, match="as_of"):
-            points_balance(led, expiry=expiry, as_of=as_of)
+    ref = ref_points(rows, expiry, observation_end)
+    if all(d > observation_end for _, d, _ in rows):
+        with pytest.raises(InputValueError, match="observation_end"):
+            points_balance(led, expiry=expiry, observation_end=observation_end)
         return
     if ref is None:
         with pytest.raises(InputValueError, match="redeems"):
-            points_balance(led, expiry=expiry, as_of=as_of)
+            points_balance(led, expiry=expiry, observation_end=observation_end)
         return
-    got = points_balance(led, expiry=expiry, as_of=as_of)
+    got = points_balance(led, expiry=expiry, observation_end=observation_end)
     assert list(got.index) == list(ref)
     for cid, (earned, redeemed, expired, balance, nxt, expiring) in ref.items():
         row = got.loc[cid]
@@ -619,7 +619,12 @@ def test_points_balance_matches_reference(case):
         (ledger([("a", "2024-01-01", 5)]), {"expiry": "12"}, InputValueError, "`expiry`"),
         (ledger([("a", "2024-01-01", 5)]), {"expiry": "0M"}, InputValueError, "`expiry`"),
         (ledger([("a", "2024-01-01", 5)]), {"expiry": 12}, InputValueError, "`expiry`"),
-        (ledger([("a", "2024-01-01", 5)]), {"as_of": "2023-01-01"}, InputValueError, "`as_of`"),
+        (
+            ledger([("a", "2024-01-01", 5)]),
+            {"observation_end": "2023-01-01"},
+            InputValueError,
+            "`observation_end`",
+        ),
         (ledger([("a", "2024-01-01", 5)]), {"points_col": "pts"}, MissingColumnError, "`ledger`"),
         (
             pd.DataFrame({"customer_id": ["a"], "date": [1.0], "points": [5]}),

@@ -11,166 +11,23 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.sorting import grouped_time_order
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-UIntArray = npt.NDArray[np.uint64]
 Int8Array = npt.NDArray[np.int8]
 
-# Outcome codes of a tier evaluation (see loyalty.program_tiers).
+# Outcome codes of a tier evaluation (see loyalty.program_tiers): OUTCOME_NAMES[code].
 OUTCOME_REQUALIFIED = 0
 OUTCOME_GRACE = 1
 OUTCOME_DOWNGRADED = 2
 OUTCOME_UPGRADED = 3
+OUTCOME_NAMES = ("requalified", "grace", "downgraded", "upgraded")
 
-# History event codes.
+# History event codes: EVENT_NAMES[code].
 EVENT_UPGRADE = 0
 EVENT_DOWNGRADE = 1
-
-_RADIX_BITS = 11
-_RADIX_SIZE = 1 << _RADIX_BITS
-_RADIX_PASSES = 6  # 6 * 11 >= 64
-
-
-# --- percentile ranks ---------------------------------------------------------
-
-
-@jit
-def _float_keys(values: FloatArray) -> UIntArray:
-    """Unsigned keys whose integer order is the numeric order of ``values`` (no NaN)."""
-    n = values.shape[0]
-    clean = np.empty(n)
-    for i in range(n):
-        clean[i] = values[i] + 0.0  # -0.0 + 0.0 == +0.0: one key for zero
-    bits = clean.view(np.uint64)
-    keys = np.empty(n, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    for i in range(n):
-        b = bits[i]
-        if b & sign:
-            keys[i] = ~b
-        else:
-            keys[i] = b | sign
-    return keys
-
-
-@jit
-def _radix_sort_pairs(keys: UIntArray) -> tuple[UIntArray, IntArray]:
-    """Stable LSD radix sort of unsigned 64-bit keys: sorted keys and their positions.
-
-    11-bit digits; passes in which every key has the same digit are skipped.
-    Keys travel with their positions, so every pass reads sequentially.
-    """
-    n = keys.shape[0]
-    counts = np.zeros((_RADIX_PASSES, _RADIX_SIZE), dtype=np.int64)
-    mask = np.uint64(_RADIX_SIZE - 1)
-    for i in range(n):
-        k = keys[i]
-        for p in range(_RADIX_PASSES):
-            counts[p, np.int64((k >> np.uint64(p * _RADIX_BITS)) & mask)] += 1
-    key_a = keys.copy()
-    pos_a = np.arange(n)
-    key_b = np.empty(n, dtype=np.uint64)
-    pos_b = np.empty(n, dtype=np.int64)
-    start = np.empty(_RADIX_SIZE, dtype=np.int64)
-    for p in range(_RADIX_PASSES):
-        row = counts[p]
-        idle = False
-        for b in range(_RADIX_SIZE):
-            if row[b] == n:
-                idle = True
-                break
-            if row[b] != 0:
-                break
-        if idle:
-            continue
-        acc = 0
-        for b in range(_RADIX_SIZE):
-            start[b] = acc
-            acc += int(row[b])
-        shift = np.uint64(p * _RADIX_BITS)
-        for i in range(n):
-            k = key_a[i]
-            bucket = np.int64((k >> shift) & mask)
-            j = start[bucket]
-            key_b[j] = k
-            pos_b[j] = pos_a[i]
-            start[bucket] = j + 1
-        key_a, key_b = key_b, key_a
-        pos_a, pos_b = pos_b, pos_a
-    return key_a, pos_a
-
-
-@jit
-def _radix_argsort(keys: UIntArray) -> IntArray:
-    """Stable argsort of unsigned 64-bit keys."""
-    return _radix_sort_pairs(keys)[1]
-
-
-@jit
-def percentile_rank(values: FloatArray, higher_is_better: bool) -> FloatArray:
-    """Tie-safe percentile rank in ``[0, 100]``; NaN stays NaN and is not counted.
-
-    For a value ``v`` among ``n`` defined values, with ``worse`` of them worse
-    than ``v`` and ``equal`` of them equal to it (``v`` included), the rank is
-    ``100 * (worse + (equal - 1) / 2) / (n - 1)``; ``50`` when ``n == 1``.
-    """
-    n_all = values.shape[0]
-    out = np.full(n_all, np.nan)
-    pos = np.empty(n_all, dtype=np.int64)
-    n = 0
-    lo = np.inf
-    hi = -np.inf
-    integral = True
-    for i in range(n_all):
-        v = values[i]
-        if v == v:
-            pos[n] = i
-            n += 1
-            lo = min(lo, v)
-            hi = max(hi, v)
-            if integral and v != np.floor(v):
-                integral = False
-    if n == 0:
-        return out
-    if n == 1:
-        out[pos[0]] = 50.0
-        return out
-    scale = 100.0 / (2.0 * (n - 1))
-    if integral and hi - lo <= 4.0 * n + 1024.0:
-        # Counting path for whole numbers in a compact range: O(n), no sort.
-        width = np.int64(hi - lo) + 1
-        counts = np.zeros(width + 1, dtype=np.int64)
-        for t in range(n):
-            counts[np.int64(values[pos[t]] - lo) + 1] += 1
-        for b in range(width):
-            counts[b + 1] += counts[b]
-        # counts[b] = values below bucket b; counts[b + 1] - counts[b] = ties.
-        for t in range(n):
-            i = pos[t]
-            bucket = np.int64(values[i] - lo)
-            below = counts[bucket]
-            equal = counts[bucket + 1] - below
-            r = (2.0 * below + equal - 1.0) * scale
-            out[i] = r if higher_is_better else 100.0 - r
-        return out
-    sub = np.empty(n)
-    for t in range(n):
-        sub[t] = values[pos[t]]
-    keys, order = _radix_sort_pairs(_float_keys(sub))
-    start = 0
-    while start < n:
-        stop = start + 1
-        k = keys[start]
-        while stop < n and keys[stop] == k:
-            stop += 1
-        r = (start + stop - 1.0) * scale  # 2 * mean 0-based rank of the tie group
-        if not higher_is_better:
-            r = 100.0 - r
-        for t in range(start, stop):
-            out[pos[order[t]]] = r
-        start = stop
-    return out
+EVENT_NAMES = ("upgrade", "downgrade")
 
 
 @jit
@@ -216,58 +73,6 @@ def combine_components(
             # Guard the bounds against the last rounding step.
             score[i] = min(max(score[i], 0.0), 100.0)
     return score, contrib
-
-
-# --- grouping -----------------------------------------------------------------
-
-
-@jit
-def grouped_time_order(
-    codes: IntArray, times: FloatArray, n_customers: int
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Group rows by customer (counting sort) and sort each group by time (stable).
-
-    Returns ``start`` (``n_customers + 1`` offsets), ``rows`` (row positions in
-    that order) and ``t_sorted`` (``times[rows]``), so that later passes read
-    the times sequentially.
-    """
-    n = codes.shape[0]
-    start = np.zeros(n_customers + 1, dtype=np.int64)
-    for i in range(n):
-        start[codes[i] + 1] += 1
-    for c in range(n_customers):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    rows = np.empty(n, dtype=np.int64)
-    t_sorted = np.empty(n)
-    for i in range(n):
-        c = codes[i]
-        j = fill[c]
-        rows[j] = i
-        t_sorted[j] = times[i]
-        fill[c] = j + 1
-    for c in range(n_customers):
-        lo = start[c]
-        hi = start[c + 1]
-        if hi - lo > 32:
-            order = np.argsort(t_sorted[lo:hi], kind="mergesort")
-            seg_r = rows[lo:hi].copy()
-            seg_t = t_sorted[lo:hi].copy()
-            for j in range(hi - lo):
-                rows[lo + j] = seg_r[order[j]]
-                t_sorted[lo + j] = seg_t[order[j]]
-            continue
-        for i in range(lo + 1, hi):
-            r = rows[i]
-            v = t_sorted[i]
-            j = i - 1
-            while j >= lo and t_sorted[j] > v:
-                rows[j + 1] = rows[j]
-                t_sorted[j + 1] = t_sorted[j]
-                j -= 1
-            rows[j + 1] = r
-            t_sorted[j + 1] = v
-    return start, rows, t_sorted
 
 
 # --- purchase regularity --------------------------------------------------------
@@ -342,6 +147,127 @@ def _qualified_level(value: float, thresholds: FloatArray) -> int:
 
 
 @jit
+def _add_change(
+    h_ids: IntArray,
+    h_codes: Int8Array,
+    h_value: FloatArray,
+    nh: int,
+    c: int,
+    day: int,
+    old: int,
+    new: int,
+    event: int,
+    value: float,
+) -> int:
+    """Write one tier change as column ``nh`` of the history blocks; return ``nh + 1``."""
+    h_ids[0, nh] = c
+    h_ids[1, nh] = day
+    h_codes[0, nh] = old
+    h_codes[1, nh] = new
+    h_codes[2, nh] = event
+    h_value[nh] = value
+    return nh + 1
+
+
+@jit
+def _evaluate(lev: int, fail: int, q: int, grace: int, to_qualified: bool) -> tuple[int, int, int]:
+    """Outcome of one evaluation: (outcome code, level after, failed evaluations after)."""
+    if q > lev:
+        return OUTCOME_UPGRADED, q, 0
+    if q == lev:
+        return OUTCOME_REQUALIFIED, lev, 0
+    if fail + 1 > grace:
+        return OUTCOME_DOWNGRADED, q if to_qualified else lev - 1, 0
+    return OUTCOME_GRACE, lev, fail + 1
+
+
+@jit
+def _replay_customer(
+    c: int,
+    lo: int,
+    hi: int,
+    d_s: IntArray,
+    v_s: FloatArray,
+    lo_s: IntArray,
+    prefix: FloatArray,
+    eval_days: IntArray,
+    eval_lo: IntArray,
+    thresholds: FloatArray,
+    to_qualified: bool,
+    grace: int,
+    state: IntArray,
+    h_ids: IntArray,
+    h_codes: Int8Array,
+    h_value: FloatArray,
+    e_ids: IntArray,
+    e_codes: Int8Array,
+    e_value: FloatArray,
+    nh: int,
+    ne: int,
+) -> tuple[int, int]:
+    """Replay the rows ``lo:hi`` of customer ``c`` and the evaluations from their first day.
+
+    Writes the final state into ``state[:, c]`` and appends to the history and
+    evaluation blocks from columns ``nh`` / ``ne``; returns the new counts.
+    """
+    k = eval_days.shape[0]
+    # prefix[j] - prefix[lo] = sum of this customer's rows lo .. j-1 (time order)
+    prefix[lo] = 0.0
+    acc = 0.0
+    for j in range(lo, hi):
+        acc += v_s[j]
+        prefix[j + 1] = acc
+    lev = 0
+    fail = 0
+    since_day = d_s[lo]
+    e = np.searchsorted(eval_days, d_s[lo])
+    a = lo  # next unprocessed row
+    w = lo  # first row inside the current window
+    while a < hi or e < k:
+        if a < hi and (e >= k or d_s[a] <= eval_days[e]):
+            # Activity day: take all rows of the day, then test for an upgrade.
+            day = d_s[a]
+            while a < hi and d_s[a] == day:
+                a += 1
+            first_in = lo_s[a - 1]
+            while d_s[w] < first_in:
+                w += 1
+            value = prefix[a] - prefix[w]
+            q = _qualified_level(value, thresholds)
+            if q > lev:
+                nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, q, EVENT_UPGRADE, value)
+                lev = q
+                fail = 0
+                since_day = day
+            continue
+        day = eval_days[e]
+        first_in = eval_lo[e]
+        while w < a and d_s[w] < first_in:
+            w += 1
+        value = prefix[a] - prefix[w]
+        q = _qualified_level(value, thresholds)
+        outcome, new, fail = _evaluate(lev, fail, q, grace, to_qualified)
+        if new != lev:
+            event = EVENT_UPGRADE if new > lev else EVENT_DOWNGRADE
+            nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, new, event, value)
+            since_day = day
+        e_ids[0, ne] = c
+        e_ids[1, ne] = e
+        e_codes[0, ne] = q
+        e_codes[1, ne] = lev
+        e_codes[2, ne] = new
+        e_codes[3, ne] = outcome
+        e_value[ne] = value
+        ne += 1
+        lev = new
+        e += 1
+    state[0, c] = lev
+    state[1, c] = since_day
+    state[2, c] = fail
+    return nh, ne
+
+
+@jit
 def tier_timeline(
     codes: IntArray,
     days: IntArray,
@@ -353,24 +279,7 @@ def tier_timeline(
     thresholds: FloatArray,
     to_qualified: bool,
     grace: int,
-) -> tuple[
-    IntArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    IntArray,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-    FloatArray,
-    IntArray,
-    IntArray,
-    FloatArray,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-    Int8Array,
-]:
+) -> tuple[IntArray, IntArray, Int8Array, FloatArray, IntArray, Int8Array, FloatArray]:
     """Replay every customer's activity and evaluations; see ``program_tiers``.
 
     ``window_lo[i]`` / ``eval_lo[e]`` is the first day inside the qualifying
@@ -380,17 +289,23 @@ def tier_timeline(
     the lowest level).  Activity of a day is applied before an evaluation on
     the same day.
 
-    Returns the final level, the day the level was entered and the current
-    count of failed evaluations per customer; the history (customer, day,
-    from level, to level, event code, qualifying value) and the evaluation
-    rows (customer, evaluation index, qualifying value, qualified level, level
-    before, level after, outcome code).  Levels and codes are int8 (at most
-    127 tiers).
+    Returns
+    -------
+    - ``state`` (3, n_customers): the final level, the day it was entered and
+      the current count of failed evaluations;
+    - ``h_ids`` (2, changes) int64, ``h_codes`` (3, changes) int8 and
+      ``h_value``: every tier change as (customer, day), (from level, to
+      level, event code) and its qualifying value;
+    - ``e_ids`` (2, rows) int64, ``e_codes`` (4, rows) int8 and ``e_value``:
+      every evaluation as (customer, evaluation index), (qualified level,
+      level before, level after, outcome code) and its qualifying value.
+
+    Levels are int8: at most 127 tiers.
     """
     n = codes.shape[0]
     k = eval_days.shape[0]
     start, rows, t_sorted = grouped_time_order(codes, days.astype(np.float64), n_customers)
-    # Customer-ordered copies: the replay below reads memory sequentially.
+    # Customer-ordered copies: the replay reads memory sequentially.
     d_s = np.empty(n, dtype=np.int64)
     v_s = np.empty(n)
     lo_s = np.empty(n, dtype=np.int64)
@@ -399,143 +314,51 @@ def tier_timeline(
         d_s[j] = np.int64(t_sorted[j])
         v_s[j] = values[r]
         lo_s[j] = window_lo[r]
-
-    level = np.zeros(n_customers, dtype=np.int64)
-    since = np.zeros(n_customers, dtype=np.int64)
-    fails = np.zeros(n_customers, dtype=np.int64)
-
-    # Upper bounds of the output sizes.
     n_eval_rows = 0
     for c in range(n_customers):
-        first = d_s[start[c]]
-        n_eval_rows += k - np.searchsorted(eval_days, first)
-    h_cap = n + n_eval_rows
-    h_cust = np.empty(h_cap, dtype=np.int64)
-    h_day = np.empty(h_cap, dtype=np.int64)
-    h_from = np.empty(h_cap, dtype=np.int8)
-    h_to = np.empty(h_cap, dtype=np.int8)
-    h_event = np.empty(h_cap, dtype=np.int8)
-    h_value = np.empty(h_cap)
-    e_cust = np.empty(n_eval_rows, dtype=np.int64)
-    e_idx = np.empty(n_eval_rows, dtype=np.int64)
+        n_eval_rows += k - np.searchsorted(eval_days, d_s[start[c]])
+    state = np.zeros((3, n_customers), dtype=np.int64)
+    h_ids = np.empty((2, n + n_eval_rows), dtype=np.int64)
+    h_codes = np.empty((3, n + n_eval_rows), dtype=np.int8)
+    h_value = np.empty(n + n_eval_rows)
+    e_ids = np.empty((2, n_eval_rows), dtype=np.int64)
+    e_codes = np.empty((4, n_eval_rows), dtype=np.int8)
     e_value = np.empty(n_eval_rows)
-    e_qual = np.empty(n_eval_rows, dtype=np.int8)
-    e_before = np.empty(n_eval_rows, dtype=np.int8)
-    e_after = np.empty(n_eval_rows, dtype=np.int8)
-    e_outcome = np.empty(n_eval_rows, dtype=np.int8)
+    prefix = np.empty(n + 1)
     nh = 0
     ne = 0
-
-    prefix = np.zeros(n + 1)
     for c in range(n_customers):
-        lo = start[c]
-        hi = start[c + 1]
-        # prefix[lo + j] = sum of the first j rows of this customer (in time order)
-        prefix[lo] = 0.0
-        acc = 0.0
-        for j in range(lo, hi):
-            acc += v_s[j]
-            prefix[j + 1] = acc
-        first_day = d_s[lo]
-        lev = 0
-        fail = 0
-        since_day = first_day
-        e = np.searchsorted(eval_days, first_day)
-        a = lo  # next unprocessed row
-        w = lo  # first row inside the current window
-        while a < hi or e < k:
-            if a < hi and (e >= k or d_s[a] <= eval_days[e]):
-                act_day = d_s[a]
-                # Activity day: take all rows of the day, then test for an upgrade.
-                b = a
-                while b < hi and d_s[b] == act_day:
-                    b += 1
-                a = b
-                first_in = lo_s[b - 1]
-                while d_s[w] < first_in:
-                    w += 1
-                value = prefix[a] - prefix[w]
-                q = _qualified_level(value, thresholds)
-                if q > lev:
-                    h_cust[nh] = c
-                    h_day[nh] = act_day
-                    h_from[nh] = lev
-                    h_to[nh] = q
-                    h_event[nh] = EVENT_UPGRADE
-                    h_value[nh] = value
-                    nh += 1
-                    lev = q
-                    fail = 0
-                    since_day = act_day
-            else:
-                day = eval_days[e]
-                first_in = eval_lo[e]
-                while w < a and d_s[w] < first_in:
-                    w += 1
-                value = prefix[a] - prefix[w]
-                q = _qualified_level(value, thresholds)
-                before = lev
-                if q > lev:
-                    outcome = OUTCOME_UPGRADED
-                    h_cust[nh] = c
-                    h_day[nh] = day
-                    h_from[nh] = lev
-                    h_to[nh] = q
-                    h_event[nh] = EVENT_UPGRADE
-                    h_value[nh] = value
-                    nh += 1
-                    lev = q
-                    fail = 0
-                    since_day = day
-                elif q == lev:
-                    outcome = OUTCOME_REQUALIFIED
-                    fail = 0
-                else:
-                    fail += 1
-                    if fail > grace:
-                        outcome = OUTCOME_DOWNGRADED
-                        new = q if to_qualified else lev - 1
-                        h_cust[nh] = c
-                        h_day[nh] = day
-                        h_from[nh] = lev
-                        h_to[nh] = new
-                        h_event[nh] = EVENT_DOWNGRADE
-                        h_value[nh] = value
-                        nh += 1
-                        lev = new
-                        fail = 0
-                        since_day = day
-                    else:
-                        outcome = OUTCOME_GRACE
-                e_cust[ne] = c
-                e_idx[ne] = e
-                e_value[ne] = value
-                e_qual[ne] = q
-                e_before[ne] = before
-                e_after[ne] = lev
-                e_outcome[ne] = outcome
-                ne += 1
-                e += 1
-        level[c] = lev
-        since[c] = since_day
-        fails[c] = fail
+        nh, ne = _replay_customer(
+            c,
+            start[c],
+            start[c + 1],
+            d_s,
+            v_s,
+            lo_s,
+            prefix,
+            eval_days,
+            eval_lo,
+            thresholds,
+            to_qualified,
+            grace,
+            state,
+            h_ids,
+            h_codes,
+            h_value,
+            e_ids,
+            e_codes,
+            e_value,
+            nh,
+            ne,
+        )
     return (
-        level,
-        since,
-        fails,
-        h_cust[:nh].copy(),
-        h_day[:nh].copy(),
-        h_from[:nh].copy(),
-        h_to[:nh].copy(),
-        h_event[:nh].copy(),
+        state,
+        h_ids[:, :nh].copy(),
+        h_codes[:, :nh].copy(),
         h_value[:nh].copy(),
-        e_cust,
-        e_idx,
+        e_ids,
+        e_codes,
         e_value,
-        e_qual,
-        e_before,
-        e_after,
-        e_outcome,
     )
 
 
@@ -546,39 +369,45 @@ def tier_timeline(
 def points_fifo(
     codes: IntArray,
     days: IntArray,
-    points: FloatArray,
+    points: IntArray,
     expires: IntArray,
     n_customers: int,
-    as_of: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, int, float]:
-    """First-in-first-out points balance per customer as of day ``as_of``.
+    end_day: int,
+) -> tuple[IntArray, int, int, int]:
+    """First-in-first-out points balance per customer as of day ``end_day``, in exact int64.
 
-    ``points`` are signed (earned > 0, redeemed < 0); ``expires[i]`` is the
-    first day on which points earned in row ``i`` are no longer usable (use a
-    day after ``as_of`` for no expiry).  On each day, lots expire first, then
-    the day's earnings are credited, then its redemptions are debited from
-    the oldest lots.
+    ``points`` are signed whole points (earned > 0, redeemed < 0, never
+    ``-2**63``); ``expires[i]`` is the first day on which points earned in
+    row ``i`` are no longer usable (use a day after ``end_day`` for no
+    expiry).  On each day, lots expire first, then the day's earnings are
+    credited, then its redemptions are debited from the oldest lots.
 
-    Returns earned, redeemed, expired and balance per customer, the next
-    expiry day (``-1`` if none) and the points expiring then, and, if a
-    redemption exceeds the balance, the row of the first such redemption
-    (``-1`` otherwise) and the balance it found.
+    Returns ``totals`` of shape (6, n_customers): earned, redeemed, expired,
+    balance, the next expiry day (``-1`` if none) and the points expiring
+    then; then ``bad_row``, ``available`` and ``overflow_row``: the row of
+    the first redemption larger than the balance (``-1`` if none) and the
+    balance it found, and the row at which a customer's earned total would
+    leave int64 (``-1`` if none).  Every other total is bounded by the earned
+    one, so that is the only sum that can overflow.
     """
     start, rows, t_sorted = grouped_time_order(codes, days.astype(np.float64), n_customers)
-    earned = np.zeros(n_customers)
-    redeemed = np.zeros(n_customers)
-    expired = np.zeros(n_customers)
-    balance = np.zeros(n_customers)
-    next_day = np.full(n_customers, -1, dtype=np.int64)
-    next_pts = np.zeros(n_customers)
+    totals = np.zeros((6, n_customers), dtype=np.int64)
+    earned = totals[0]
+    redeemed = totals[1]
+    expired = totals[2]
+    balance = totals[3]
+    next_day = totals[4]
+    next_pts = totals[5]
     lot_exp = np.empty(codes.shape[0], dtype=np.int64)
-    lot_left = np.empty(codes.shape[0])
+    lot_left = np.empty(codes.shape[0], dtype=np.int64)
+    limit = np.iinfo(np.int64).max
     for c in range(n_customers):
+        next_day[c] = -1
         lo = start[c]
         hi = start[c + 1]
         head = 0
         tail = 0
-        bal = 0.0
+        bal = 0
         a = lo
         while a < hi:
             day = np.int64(t_sorted[a])
@@ -594,7 +423,9 @@ def points_fifo(
             for j in range(a, b):
                 r = rows[j]
                 p = points[r]
-                if p > 0.0:
+                if p > 0:
+                    if earned[c] > limit - p:
+                        return totals, -1, 0, r
                     earned[c] += p
                     bal += p
                     if tail > head and lot_exp[tail - 1] == expires[r]:
@@ -607,39 +438,30 @@ def points_fifo(
             for j in range(a, b):
                 r = rows[j]
                 p = points[r]
-                if p < 0.0:
+                if p < 0:
                     need = -p
                     if need > bal:
-                        return (
-                            earned,
-                            redeemed,
-                            expired,
-                            balance,
-                            next_day,
-                            next_pts,
-                            r,
-                            bal,
-                        )
+                        return totals, r, bal, -1
                     redeemed[c] += need
                     bal -= need
-                    while need > 0.0:
+                    while need > 0:
                         take = min(need, lot_left[head])
                         lot_left[head] -= take
                         need -= take
-                        if lot_left[head] == 0.0:
+                        if lot_left[head] == 0:
                             head += 1
             a = b
-        while head < tail and lot_exp[head] <= as_of:
+        while head < tail and lot_exp[head] <= end_day:
             expired[c] += lot_left[head]
             bal -= lot_left[head]
             head += 1
         balance[c] = bal
         if head < tail:
             next_day[c] = lot_exp[head]
-            s = 0.0
+            total = 0
             j = head
             while j < tail and lot_exp[j] == lot_exp[head]:
-                s += lot_left[j]
+                total += lot_left[j]
                 j += 1
-            next_pts[c] = s
-    return earned, redeemed, expired, balance, next_day, next_pts, -1, 0.0
+            next_pts[c] = total
+    return totals, -1, 0, -1

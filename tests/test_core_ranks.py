@@ -1,0 +1,74 @@
+"""The one percentile rank of custvalue._core.ranks against a slow reference."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custvalue._core.ranks import percentile_rank
+
+
+def ref_percentile(values, higher_is_better=True):
+    """Share of the other defined values beaten, ties counted half, times 100."""
+    defined = [v for v in values if not math.isnan(v)]
+    n = len(defined)
+    out = []
+    for v in values:
+        if math.isnan(v):
+            out.append(math.nan)
+        elif n == 1:
+            out.append(50.0)
+        else:
+            worse = sum(1 for u in defined if (u < v if higher_is_better else u > v))
+            equal = sum(1 for u in defined if u == v)
+            out.append(100.0 * (worse + (equal - 1) / 2) / (n - 1))
+    return out
+
+
+values = st.lists(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, -0.0, 1.5, -2.0, math.nan, 1e300, -1e300, 5e-324, math.inf]),
+        st.integers(-20, 20).map(float),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=values, higher=st.booleans())
+def test_percentile_rank_matches_reference(values, higher):
+    got = percentile_rank(np.array(values, dtype=np.float64), higher)
+    np.testing.assert_allclose(got, ref_percentile(values, higher), rtol=1e-12, atol=1e-12)
+
+
+def test_percentile_rank_hand_values():
+    # n = 4: worst 0, best 100, the tied pair (1 + 2) / 2 / 3 = 50.
+    np.testing.assert_allclose(
+        percentile_rank(np.array([3.0, 1.0, 2.0, 2.0]), True), [100.0, 0.0, 50.0, 50.0]
+    )
+    np.testing.assert_allclose(
+        percentile_rank(np.array([-0.0, 0.0, 1.0]), True), [25.0, 25.0, 100.0]
+    )
+    assert np.isnan(percentile_rank(np.array([np.nan]), True)).all()
+    np.testing.assert_allclose(
+        percentile_rank(np.array([3.0, 1.0, np.nan]), False), [0.0, 100.0, np.nan]
+    )
+    np.testing.assert_allclose(percentile_rank(np.array([7.0]), True), [50.0])
+    np.testing.assert_allclose(percentile_rank(np.array([4.0, 4.0, 4.0]), True), [50.0] * 3)
+    # A wide integer range takes the sorting path; same rule.
+    np.testing.assert_allclose(
+        percentile_rank(np.array([0.0, 1e12, 5.0]), True), [0.0, 100.0, 50.0]
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.integers(-50, 50), min_size=1, max_size=80), higher=st.booleans())
+def test_percentile_rank_counting_path_matches_reference(values, higher):
+    arr = np.array(values, dtype=np.float64)
+    np.testing.assert_allclose(
+        percentile_rank(arr, higher), ref_percentile(values, higher), rtol=1e-12, atol=1e-12
+    )
