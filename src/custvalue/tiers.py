@@ -29,42 +29,18 @@ same index out).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, cast, runtime_checkable
+from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.ids import factorize_ids, sorting_order
-from custvalue._core.transactions import (
-    TransactionLog,
-    first_bad,
-    period_of,
-    read_transactions,
-    time_column,
-)
-from custvalue._core.validation import (
-    as_float_array,
-    check_choice,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
-    common_index,
-)
-from custvalue._tiers.kernels import (
-    PANEL_NAMES,
-    abc_lower_bounds,
-    classify_by_bounds,
-    month_ordinals,
-    period_panel,
-    period_panel_dense,
-    purchase_history,
-    sort_descending,
-)
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._tiers import abc as _abc
+from custvalue._tiers import grading as _grading
+from custvalue._tiers import lifecycle as _lifecycle
+from custvalue._tiers import profit as _profit
+from custvalue._tiers.abc import ComputedABC
+from custvalue._tiers.grading import Override
+from custvalue._tiers.lifecycle import SupportsProbabilityAlive
 
 __all__ = [
     "ComputedABC",
@@ -80,112 +56,6 @@ __all__ = [
     "value_grid",
     "weighted_score",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-_VALUE_CUTOFFS = (0.8, 0.95)
-_COUNT_CUTOFFS = (0.2, 0.5)
-_PERIODS = ("Y", "Q", "M")
-
-# ---------------------------------------------------------------------------
-# Shared helpers
-
-
-def _check_cutoffs(cutoffs: object, name: str) -> FloatArray:
-    if isinstance(cutoffs, str | bytes) or not isinstance(cutoffs, Iterable):
-        raise InputTypeError(
-            f"`{name}` must be a sequence of shares such as (0.8, 0.95), got {cutoffs!r}."
-        )
-    values = list(cutoffs)
-    if not values:
-        raise InputValueError(f"`{name}` is empty; pass at least one share, e.g. (0.8, 0.95).")
-    out = np.array(
-        [
-            check_scalar(v, f"{name}[{i}]", low=0.0, high=1.0, low_inclusive=False)
-            for i, v in enumerate(values)
-        ],
-        dtype=np.float64,
-    )
-    if (np.diff(out) <= 0).any():
-        raise InputValueError(
-            f"`{name}` must be strictly increasing, got {tuple(values)!r}; "
-            f"list the shares from the best class to the worst, e.g. (0.8, 0.95)."
-        )
-    return out
-
-
-def _check_labels(labels: object, n: int, name: str, what: str) -> tuple[str, ...]:
-    if isinstance(labels, str) or not isinstance(labels, Iterable):
-        raise InputTypeError(f"`{name}` must be a sequence of strings, got {labels!r}.")
-    out = tuple(labels)
-    if not all(isinstance(v, str) for v in out):
-        raise InputTypeError(f"`{name}` must hold strings, got {out!r}.")
-    if len(out) != n:
-        raise InputValueError(f"`{name}` must hold {n} labels ({what}), got {len(out)}: {out!r}.")
-    if len(set(out)) != len(out):
-        raise InputValueError(f"`{name}` must hold distinct labels, got {out!r}.")
-    return out
-
-
-def _categorical(
-    codes: npt.NDArray[Any], categories: Sequence[str], index: pd.Index | None, name: str
-) -> Any:
-    cat = _from_codes(codes, categories)
-    if index is None:
-        return cat
-    return pd.Series(cat, index=index, name=name)
-
-
-def _from_codes(codes: npt.NDArray[Any], categories: Sequence[str]) -> Any:
-    return pd.Categorical.from_codes(
-        np.asarray(codes, dtype=np.int64), categories=pd.Index(list(categories))
-    )
-
-
-def _abc_codes(
-    arr: FloatArray,
-    cutoffs: FloatArray,
-    by_count: bool,
-    negative: str,
-    name: str,
-    negative_label: str,
-) -> npt.NDArray[np.int8]:
-    """Class codes ``0 .. k`` (``k + 1`` for negative values under ``negative='separate'``)."""
-    k = cutoffs.shape[0]
-    neg = arr < 0
-    has_negative = bool(neg.any())
-    if has_negative and negative == "error":
-        raise InputValueError(
-            f"`{name}` has negative values ({_first_negative(arr, neg)}); cumulative shares "
-            f"need nonnegative contributions.  Pass negative='separate' to put them in their "
-            f"own class {negative_label!r}, or drop them first."
-        )
-    kept = arr[~neg] if has_negative else arr
-    if kept.size == 0 or not (kept > 0).any():
-        raise InputValueError(
-            f"`{name}` has no positive value (its total is zero), so shares are undefined; "
-            f"pass values with a positive total."
-        )
-    bounds = abc_lower_bounds(sort_descending(kept), cutoffs, by_count)
-    codes = classify_by_bounds(arr, bounds)
-    if has_negative:
-        codes[neg] = k + 1
-    return codes
-
-
-def _first_negative(arr: FloatArray, mask: npt.NDArray[np.bool_]) -> str:
-    idx = np.flatnonzero(mask)
-    return f"{idx.size} value(s), first at position {idx[0]}: {arr[idx[0]]!r}"
-
-
-def _series_name(values: object, default: str) -> str:
-    name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
-    return str(name) if name is not None else default
-
-
-# ---------------------------------------------------------------------------
-# ABC classes
 
 
 def abc_classes(
@@ -270,23 +140,14 @@ def abc_classes(
     >>> abc_classes(profit, negative="separate").tolist()
     ['A', 'B', 'D']
     """
-    rule = check_choice(rule, "rule", ("value", "count"))
-    negative = check_choice(negative, "negative", ("error", "separate"))
-    if cutoffs is None:
-        cutoffs = _VALUE_CUTOFFS if rule == "value" else _COUNT_CUTOFFS
-    cuts = _check_cutoffs(cutoffs, "cutoffs")
-    labs = _check_labels(labels, cuts.size + 1, "labels", "one more than cutoffs")
-    if not isinstance(negative_label, str):
-        raise InputTypeError(f"`negative_label` must be a string, got {negative_label!r}.")
-    if negative == "separate" and negative_label in labs:
-        raise InputValueError(
-            f"`negative_label` {negative_label!r} is also in `labels` {labs!r}; pick another."
-        )
-    arr = as_float_array(values, "values")
-    index = common_index(values)
-    codes = _abc_codes(arr, cuts, rule == "count", negative, "values", negative_label)
-    categories = (*labs, negative_label) if negative == "separate" else labs
-    return _categorical(codes, categories, index, _series_name(values, "abc_class"))
+    return _abc.abc_classes(
+        values,
+        cutoffs=cutoffs,
+        labels=labels,
+        rule=rule,
+        negative=negative,
+        negative_label=negative_label,
+    )
 
 
 def abc_two_criteria(
@@ -343,70 +204,16 @@ def abc_two_criteria(
     >>> list(abc_two_criteria(revenue, profit))
     ['AC', 'AA', 'BA', 'CB']
     """
-    rule = check_choice(rule, "rule", ("value", "count"))
-    negative = check_choice(negative, "negative", ("error", "separate"))
-    default = _VALUE_CUTOFFS if rule == "value" else _COUNT_CUTOFFS
-    cuts1 = _check_cutoffs(default if cutoffs is None else cutoffs, "cutoffs")
-    cuts2 = _check_cutoffs(cuts1 if second_cutoffs is None else second_cutoffs, "second_cutoffs")
-    if cuts1.size != cuts2.size:
-        raise InputValueError(
-            f"`cutoffs` and `second_cutoffs` must have the same length (one set of labels "
-            f"serves both), got {cuts1.size} and {cuts2.size}."
-        )
-    labs = _check_labels(labels, cuts1.size + 1, "labels", "one more than cutoffs")
-    if negative == "separate" and negative_label in labs:
-        raise InputValueError(
-            f"`negative_label` {negative_label!r} is also in `labels` {labs!r}; pick another."
-        )
-    a = as_float_array(first, "first")
-    b = as_float_array(second, "second")
-    check_consistent_length(first=a, second=b)
-    index = common_index(first, second)
-    c1 = _abc_codes(a, cuts1, rule == "count", negative, "first", negative_label)
-    c2 = _abc_codes(b, cuts2, rule == "count", negative, "second", negative_label)
-    cats = (*labs, negative_label) if negative == "separate" else labs
-    m = len(cats)
-    codes = c1.astype(np.int16) * m + c2
-    combined = [x + y for x in cats for y in cats]
-    return _categorical(codes, combined, index, "abc_class")
-
-
-# ---------------------------------------------------------------------------
-# Computed ABC
-
-
-@dataclass(frozen=True, slots=True)
-class ComputedABC:
-    """Result of :func:`abc_computed`.
-
-    Attributes
-    ----------
-    classes : pandas.Categorical or pandas.Series
-        Class ``"A"``, ``"B"`` or ``"C"`` of each item, in input order.
-    ab_limit : float
-        Smallest value in class A.
-    bc_limit : float
-        Smallest value in classes A and B together (equal to ``ab_limit`` when
-        B is empty).
-    pareto_point, break_even_point, submarginal_point : tuple of float
-        ``(effort, yield)`` coordinates of the three points on the ABC curve.
-    ab_point, bc_point : tuple of float
-        The A/B limit (the earlier of the Pareto and break-even points) and the
-        B/C limit (the submarginal point).
-    curve : pandas.DataFrame
-        The ABC curve: columns ``effort`` (``0, 1/n, ..., 1``) and ``yield``
-        (cumulative share of the largest values, from 0 to 1), ``n + 1`` rows.
-    """
-
-    classes: Any
-    ab_limit: float
-    bc_limit: float
-    pareto_point: tuple[float, float]
-    break_even_point: tuple[float, float]
-    submarginal_point: tuple[float, float]
-    ab_point: tuple[float, float]
-    bc_point: tuple[float, float]
-    curve: pd.DataFrame
+    return _abc.abc_two_criteria(
+        first,
+        second,
+        cutoffs=cutoffs,
+        second_cutoffs=second_cutoffs,
+        labels=labels,
+        rule=rule,
+        negative=negative,
+        negative_label=negative_label,
+    )
 
 
 def abc_computed(values: object) -> ComputedABC:
@@ -484,159 +291,7 @@ def abc_computed(values: object) -> ComputedABC:
     >>> res.ab_limit, res.bc_limit
     (100.0, 9.0)
     """
-    arr = as_float_array(values, "values", nonnegative=True)
-    index = common_index(values)
-    if not (arr > 0).any():
-        raise InputValueError(
-            "`values` has no positive value (its total is zero), so the ABC curve is "
-            "undefined; pass values with a positive total."
-        )
-    n = arr.size
-    s = sort_descending(arr)
-    cum = np.cumsum(s)
-    total = float(cum[-1])
-    x = np.arange(1, n + 1, dtype=np.float64) / n
-    y = cum / total
-    pareto = int(np.argmin(x * x + (1.0 - y) ** 2))
-    # Break-even: the vertex where the slope v_i / mean passes through 1.
-    brk = int(np.flatnonzero(s >= total / n)[-1])
-    a_idx = min(pareto, brk)
-    bx = x[max(pareto, brk)]
-    sub = int(np.argmin((x - bx) ** 2 + (1.0 - y) ** 2))
-    bounds = np.array([s[a_idx], s[sub]], dtype=np.float64)
-    codes = classify_by_bounds(arr, bounds)
-
-    def point(i: int) -> tuple[float, float]:
-        return (float(x[i]), float(y[i]))
-
-    curve = pd.DataFrame(
-        {
-            "effort": np.arange(n + 1, dtype=np.float64) / n,
-            "yield": np.concatenate(([0.0], y)),
-        }
-    )
-    return ComputedABC(
-        classes=_categorical(codes, ("A", "B", "C"), index, _series_name(values, "abc_class")),
-        ab_limit=float(s[a_idx]),
-        bc_limit=float(s[sub]),
-        pareto_point=point(pareto),
-        break_even_point=point(brk),
-        submarginal_point=point(sub),
-        ab_point=point(a_idx),
-        bc_point=point(sub),
-        curve=curve,
-    )
-
-
-# ---------------------------------------------------------------------------
-# Profit contribution
-
-
-@dataclass(frozen=True, slots=True)
-class _Lines:
-    """Validated transaction lines for the profit functions (internal)."""
-
-    customers: IntArray  # sorted rank of each line's customer
-    ids: pd.Index  # customer ids, sorted ascending
-    months: IntArray  # calendar month ordinal of each line
-    revenue: FloatArray
-    profit: FloatArray
-    tz: Any
-
-
-def _read_lines(
-    transactions: object,
-    customer_col: str,
-    date_col: str,
-    revenue_col: str,
-    cost_col: str | None,
-    profit_col: str | None,
-    extra: Sequence[str] = (),
-) -> tuple[pd.DataFrame, _Lines]:
-    if (cost_col is None) == (profit_col is None):
-        raise InputValueError(
-            "pass exactly one of `cost_col` (profit = revenue - cost) and `profit_col` "
-            f"(profit per line); got cost_col={cost_col!r}, profit_col={profit_col!r}."
-        )
-    third = cost_col if cost_col is not None else profit_col
-    assert third is not None
-    df = check_dataframe(
-        transactions, "transactions", [customer_col, date_col, revenue_col, third, *extra]
-    )
-    codes, ids = factorize_ids(df[customer_col])
-    if (missing := codes < 0).any():
-        raise InputValueError(
-            f"column {customer_col!r} (argument `customer_col`) has missing customer ids in "
-            f"{first_bad(missing, df[customer_col])}; drop those rows or fill the ids."
-        )
-    months, tz = _month_column(df, date_col)
-    revenue = as_float_array(df[revenue_col], f"column {revenue_col!r}")
-    other = as_float_array(df[third], f"column {third!r}")
-    profit = revenue - other if cost_col is not None else other
-    order = sorting_order(ids)
-    if ids.is_monotonic_increasing:
-        customers = codes
-    else:
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[order] = np.arange(len(ids), dtype=np.int64)
-        customers = rank[codes]
-    return df, _Lines(
-        customers=np.ascontiguousarray(customers),
-        ids=ids[order].rename(customer_col),
-        months=months,
-        revenue=revenue,
-        profit=np.ascontiguousarray(profit),
-        tz=tz,
-    )
-
-
-def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
-    """Calendar month ordinals of a datetime column (wall-clock time) and its time zone."""
-    col = df[date_col]
-    dtype = col.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        tz = getattr(dtype, "tz", None)
-        naive = col.dt.tz_localize(None) if tz is not None else col
-        values = naive.to_numpy(dtype="datetime64[ns]")
-        nat = np.isnat(values)
-        if nat.any():
-            raise InputValueError(
-                f"column {date_col!r} has missing dates (NaT) in {first_bad(nat, col)}; "
-                f"drop or fill those rows first."
-            )
-        return month_ordinals(values.view(np.int64)), tz
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        raise InputTypeError(
-            f"column {date_col!r} (argument `date_col`) must hold datetimes to form calendar "
-            f"periods, got numeric dtype {dtype}; convert it with pandas.to_datetime(...)."
-        )
-    time_column(df, date_col, "M")  # raises the detailed error for other dtypes
-    raise InputTypeError(f"column {date_col!r} (argument `date_col`) must hold datetimes.")
-
-
-def _to_period(months: IntArray, period: str) -> IntArray:
-    if period == "M":
-        return months
-    return np.floor_divide(months, 3 if period == "Q" else 12)
-
-
-def _check_period(period: object) -> Literal["Y", "Q", "M"]:
-    return cast(Literal["Y", "Q", "M"], check_choice(period, "period", _PERIODS))
-
-
-def _weighted_count(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
-    """Sum of ``weights`` per code ``0 .. size-1`` (float64)."""
-    return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
-
-
-def _dense_codes(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
-    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys."""
-    if size <= 4 * key.size + 1024:
-        present = np.bincount(key, minlength=size) > 0
-        remap = np.cumsum(present) - 1
-        return np.ascontiguousarray(remap[key]), np.flatnonzero(present)
-    kept, inverse = np.unique(key, return_inverse=True)
-    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
+    return _abc.abc_computed(values)
 
 
 def profit_contribution(
@@ -644,11 +299,12 @@ def profit_contribution(
     *,
     customer_col: str = "customer_id",
     date_col: str = "date",
-    revenue_col: str = "revenue",
+    amount_col: str = "amount",
     cost_col: str | None = None,
     profit_col: str | None = None,
-    period: Literal["Y", "Q", "M"] = "Y",
+    freq: Literal["Y", "Q", "M"] = "Y",
     by: str | None = None,
+    returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
     """Revenue, profit and their change per customer (and product) and calendar period.
 
@@ -660,16 +316,23 @@ def profit_contribution(
         Customer id column (missing ids are an error).
     date_col : str, default "date"
         Datetime column (naive or time-zone aware; bucketed by wall-clock time).
-    revenue_col : str, default "revenue"
-        Revenue of each line (finite, any sign: returns are negative).
+    amount_col : str, default "amount"
+        Sale value (revenue) of each line, finite; returns are negative lines
+        (see ``returns``).
     cost_col : str, optional
-        Cost of each line; profit = revenue − cost.
+        Cost of each line; profit = amount − cost.
     profit_col : str, optional
         Profit of each line, instead of ``cost_col`` (exactly one is needed).
-    period : {"Y", "Q", "M"}, default "Y"
-        Calendar years, quarters or months.
+    freq : {"Y", "Q", "M"}, default "Y"
+        Calendar years, quarters or months (pandas period aliases; multiples
+        such as ``"2M"`` are refused).
     by : str, optional
         A second grouping column, e.g. a product or product group.
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for lines with a negative amount (returns): ``"error"`` refuses
+        them, ``"drop"`` removes those lines (their cost or profit too),
+        ``"net"`` keeps them, so they are summed into their customer's (and
+        ``by`` value's) period like any line.
 
     Returns
     -------
@@ -694,8 +357,10 @@ def profit_contribution(
     InputTypeError
         If the date column is not datetime64, or values are not numeric.
     InputValueError
-        For an empty log, missing ids or dates, NaN/inf amounts, or not
-        exactly one of ``cost_col`` / ``profit_col``.
+        For an empty log, missing ids or dates, NaN/inf amounts, amounts whose
+        sums leave the float64 range, negative amounts under
+        ``returns="error"``, a period multiple in ``freq``, or not exactly one
+        of ``cost_col`` / ``profit_col``.
 
     Notes
     -----
@@ -718,10 +383,10 @@ def profit_contribution(
     ...     "customer_id": [1, 1, 2, 2, 1],
     ...     "date": pd.to_datetime(["2023-03-01", "2023-07-01", "2023-05-01",
     ...                             "2024-02-01", "2024-06-01"]),
-    ...     "revenue": [100.0, 50.0, 200.0, 300.0, 80.0],
+    ...     "amount": [100.0, 50.0, 200.0, 300.0, 80.0],
     ...     "cost": [60.0, 30.0, 150.0, 200.0, 40.0],
     ... })
-    >>> out = profit_contribution(lines, cost_col="cost", period="Y")
+    >>> out = profit_contribution(lines, cost_col="cost", freq="Y")
     >>> out[["revenue", "profit", "margin", "profit_share", "profit_change"]]
                         revenue  profit    margin  profit_share  profit_change
     customer_id period
@@ -730,60 +395,17 @@ def profit_contribution(
     2           2023      200.0    50.0  0.250000      0.454545           50.0
                 2024      300.0   100.0  0.333333      0.714286           50.0
     """
-    period = _check_period(period)
-    extra = [by] if by is not None else []
-    df, lines = _read_lines(
-        transactions, customer_col, date_col, revenue_col, cost_col, profit_col, extra
+    return _profit.profit_contribution(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        cost_col=cost_col,
+        profit_col=profit_col,
+        freq=freq,
+        by=by,
+        returns=returns,
     )
-    ords = _to_period(lines.months, period)
-    pmin, pmax = int(ords.min()), int(ords.max())
-    n_periods = pmax - pmin + 1
-    pidx = np.ascontiguousarray(ords - pmin)
-    n_cust = len(lines.ids)
-    if by is None:
-        groups = lines.customers
-        n_groups = n_cust
-    else:
-        prod_codes, prod_ids = _factorize_by(df[by], by)
-        key = lines.customers * len(prod_ids) + prod_codes
-        groups, kept = _dense_codes(key, n_cust * len(prod_ids))
-        n_groups = kept.size
-    dense = n_groups * n_periods <= 2 * groups.size + (1 << 20)
-    panel = period_panel_dense if dense else period_panel
-    g, p, block = panel(groups, pidx, lines.revenue, lines.profit, n_groups, n_periods)
-    periods = pd.period_range(
-        start=pd.Period(ordinal=pmin, freq=period), periods=n_periods, freq=period, name="period"
-    )
-    if by is None:
-        levels = [lines.ids, periods]
-        codes = [g, p]
-        names = [customer_col, "period"]
-    else:
-        levels = [lines.ids, prod_ids, periods]
-        codes = [kept[g] // len(prod_ids), kept[g] % len(prod_ids), p]
-        names = [customer_col, by, "period"]
-    index = pd.MultiIndex(
-        levels=cast(Any, levels), codes=cast(Any, codes), names=names, verify_integrity=False
-    )
-    # One float block, handed to pandas without a copy.
-    return pd.DataFrame(block.T, index=index, columns=list(PANEL_NAMES), copy=False)
-
-
-def _factorize_by(column: pd.Series, by: str) -> tuple[IntArray, pd.Index]:
-    try:
-        codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
-    except TypeError:
-        raise InputTypeError(
-            f"column {by!r} (argument `by`) mixes types that cannot be ordered; convert it "
-            f"to one type, e.g. .astype(str)."
-        ) from None
-    codes = np.asarray(codes, dtype=np.int64)
-    if (missing := codes < 0).any():
-        raise InputValueError(
-            f"column {by!r} (argument `by`) has missing values in "
-            f"{first_bad(missing, column)}; drop those rows or fill them."
-        )
-    return codes, pd.Index(uniques, name=by)
 
 
 def grade_by_profit(
@@ -791,17 +413,18 @@ def grade_by_profit(
     *,
     customer_col: str = "customer_id",
     date_col: str = "date",
-    revenue_col: str = "revenue",
+    amount_col: str = "amount",
     cost_col: str | None = None,
     profit_col: str | None = None,
-    period: Literal["Y", "Q", "M"] = "Y",
-    at: object = None,
+    freq: Literal["Y", "Q", "M"] = "Y",
+    observation_end: object = None,
     method: Literal["abc", "thresholds"] = "abc",
     cutoffs: Sequence[float] | None = None,
     thresholds: Sequence[float] | None = None,
     labels: Sequence[str] = ("A", "B", "C"),
-    negative: Literal["error", "separate"] = "separate",
+    negative: Literal["error", "separate"] = "error",
     negative_label: str = "D",
+    returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
     """Grade every customer by the profit contributed in one calendar period.
 
@@ -809,9 +432,9 @@ def grade_by_profit(
     ----------
     transactions : pandas.DataFrame
         One row per line; see :func:`profit_contribution`.
-    customer_col, date_col, revenue_col, cost_col, profit_col, period
+    customer_col, date_col, amount_col, cost_col, profit_col, freq, returns
         As in :func:`profit_contribution`.
-    at : date, optional
+    observation_end : str, datetime, numpy.datetime64, pandas.Timestamp or pandas.Period, optional
         A date inside the period to grade.  Default: the last period of the
         log.  Pass e.g. the end of the last *complete* year when the log ends
         mid-year.
@@ -827,9 +450,10 @@ def grade_by_profit(
         the rest the last label.
     labels : sequence of str, default ("A", "B", "C")
         Grades from best to worst.
-    negative : {"error", "separate"}, default "separate"
-        ABC policy for loss-making customers (see :func:`abc_classes`); by
-        default they get their own grade ``negative_label``.
+    negative : {"error", "separate"}, default "error"
+        ABC policy for loss-making customers (see :func:`abc_classes`):
+        ``"error"`` refuses a period with losses, ``"separate"`` gives them
+        their own grade ``negative_label``.
     negative_label : str, default "D"
         Grade of loss-making customers under ``negative="separate"``.
 
@@ -862,10 +486,10 @@ def grade_by_profit(
     ...     "customer_id": ["a", "b", "c", "d", "a"],
     ...     "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01",
     ...                             "2024-03-02", "2023-06-01"]),
-    ...     "revenue": [900.0, 300.0, 100.0, 50.0, 10.0],
+    ...     "amount": [900.0, 300.0, 100.0, 50.0, 10.0],
     ...     "profit": [400.0, 80.0, 20.0, -5.0, 2.0],
     ... })
-    >>> grade_by_profit(lines, profit_col="profit")
+    >>> grade_by_profit(lines, profit_col="profit", negative="separate")
                 period  revenue  profit grade
     customer_id
     a             2024    900.0   400.0     A
@@ -876,88 +500,23 @@ def grade_by_profit(
     ...                 thresholds=[100.0, 50.0])["grade"].tolist()
     ['A', 'B', 'C', 'C']
     """
-    period = _check_period(period)
-    method = check_choice(method, "method", ("abc", "thresholds"))
-    negative = check_choice(negative, "negative", ("error", "separate"))
-    _, lines = _read_lines(transactions, customer_col, date_col, revenue_col, cost_col, profit_col)
-    ords = _to_period(lines.months, period)
-    pmin, pmax = int(ords.min()), int(ords.max())
-    if at is None:
-        target = pmax
-    else:
-        if isinstance(at, pd.Period):
-            at = at.start_time
-        probe = TransactionLog(
-            codes=lines.customers,
-            ids=lines.ids,
-            periods=np.zeros(0),
-            amounts=np.zeros(0),
-            has_amounts=False,
-            tz=lines.tz,
-            numeric_time=False,
-        )
-        month = int(period_of(at, "at", probe, "M"))
-        target = int(_to_period(np.array([month], dtype=np.int64), period)[0])
-        if not pmin <= target <= pmax:
-            first = pd.Period(ordinal=pmin, freq=period)
-            last = pd.Period(ordinal=pmax, freq=period)
-            raise InputValueError(
-                f"`at` ({at!r}) falls in period {pd.Period(ordinal=target, freq=period)}, "
-                f"outside the log's periods {first} .. {last}; pass a date inside them."
-            )
-    n = len(lines.ids)
-    inside = ords == target
-    profit = _weighted_count(lines.customers[inside], lines.profit[inside], n)
-    revenue = _weighted_count(lines.customers[inside], lines.revenue[inside], n)
-    if method == "abc":
-        cuts = _check_cutoffs(_VALUE_CUTOFFS if cutoffs is None else cutoffs, "cutoffs")
-        labs = _check_labels(labels, cuts.size + 1, "labels", "one more than cutoffs")
-        if negative == "separate" and negative_label in labs:
-            raise InputValueError(
-                f"`negative_label` {negative_label!r} is also in `labels` {labs!r}; pick another."
-            )
-        codes = _abc_codes(
-            profit, cuts, False, negative, "profit in the graded period", negative_label
-        )
-        cats = (*labs, negative_label) if negative == "separate" else labs
-    else:
-        if thresholds is None:
-            raise InputValueError(
-                "`thresholds` is required with method='thresholds', e.g. [10000.0, 1000.0]."
-            )
-        th = np.array(
-            [check_scalar(v, f"thresholds[{i}]") for i, v in enumerate(thresholds)],
-            dtype=np.float64,
-        )
-        if th.size == 0 or (np.diff(th) >= 0).any():
-            raise InputValueError(
-                f"`thresholds` must be a non-empty, strictly decreasing sequence of profit "
-                f"lower bounds, got {list(thresholds)!r}."
-            )
-        labs = _check_labels(labels, th.size + 1, "labels", "one more than thresholds")
-        codes = classify_by_bounds(profit, th)
-        cats = labs
-    return pd.DataFrame(
-        {
-            "period": pd.Period(ordinal=target, freq=period),
-            "revenue": revenue,
-            "profit": profit,
-            "grade": _from_codes(codes, cats),
-        },
-        index=lines.ids,
+    return _profit.grade_by_profit(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        cost_col=cost_col,
+        profit_col=profit_col,
+        freq=freq,
+        observation_end=observation_end,
+        method=method,
+        cutoffs=cutoffs,
+        thresholds=thresholds,
+        labels=labels,
+        negative=negative,
+        negative_label=negative_label,
+        returns=returns,
     )
-
-
-# ---------------------------------------------------------------------------
-# Value grading
-
-
-def _percentile_rank(values: FloatArray) -> FloatArray:
-    """Percentile rank ``100 * (#smaller + #equal / 2) / n`` of each value."""
-    u = np.sort(values)
-    less = np.searchsorted(u, values, side="left")
-    less_equal = np.searchsorted(u, values, side="right")
-    return 100.0 * (less + less_equal).astype(np.float64) / (2.0 * values.size)
 
 
 def weighted_score(
@@ -1004,13 +563,18 @@ def weighted_score(
 
     Notes
     -----
-    Each factor becomes the percentile rank
-    ``100 * (#customers with a smaller value + #customers with an equal value / 2) / n``
-    (the mid-rank definition), computed on the reversed order for
-    ``lower_is_better`` columns.  Equal values get equal percentiles, so the
-    score never depends on row order.  The score is the weighted mean of the
-    factor percentiles, rounded to 9 decimals so that mathematically equal
+    Each factor becomes custvalue's one percentile rank
+    ``100 * (worse + (equal - 1) / 2) / (n - 1)``, with ``worse`` the number
+    of customers with a worse value and ``equal`` the number with the same
+    value (the customer included): the share of the *other* customers beaten,
+    ties counted half.  The worst value gets 0, the best 100, and a single
+    customer or all-equal values 50.  For ``lower_is_better`` columns a
+    smaller value is the better one.  Equal values get equal percentiles, so
+    the score never depends on row order.  The score is the weighted mean of
+    the factor percentiles, rounded to 9 decimals so that mathematically equal
     combinations tie exactly, and, with ``rescore``, its percentile rank.
+    Only the ratios of the weights matter (any finite weights work, however
+    large), and integer factors are ranked exactly, also beyond 2**53.
 
     Examples
     --------
@@ -1022,93 +586,15 @@ def weighted_score(
     ... )
     >>> weighted_score(factors, {"industry": 0.5, "position": 0.3, "profile": 0.2},
     ...                lower_is_better=["position"])
-    a    87.5
-    b    12.5
-    c    50.0
-    d    50.0
+    a    100.0
+    b      0.0
+    c     50.0
+    d     50.0
     Name: score, dtype: float64
     """
-    df = check_dataframe(factors, "factors")
-    if isinstance(weights, Mapping):
-        columns = list(weights.keys())
-        raw = list(weights.values())
-    elif isinstance(weights, str | bytes) or not isinstance(weights, Iterable):
-        raise InputTypeError(
-            f"`weights` must be a mapping column -> weight or a sequence of weights, "
-            f"got {weights!r}."
-        )
-    else:
-        raw = list(weights)
-        columns = list(df.columns)
-        if len(raw) != len(columns):
-            raise InputValueError(
-                f"`weights` has {len(raw)} value(s) but `factors` has {len(columns)} "
-                f"column(s); pass one weight per column or a mapping column -> weight."
-            )
-    if not columns:
-        raise InputValueError("`weights` is empty; give at least one factor a weight.")
-    check_dataframe(df, "factors", columns)
-    lower = list(lower_is_better)
-    check_dataframe(df, "factors", lower)
-    w = np.array(
-        [check_scalar(v, f"weights[{c!r}]", low=0.0) for c, v in zip(columns, raw, strict=True)]
+    return _grading.weighted_score(
+        factors, weights, lower_is_better=lower_is_better, rescore=rescore
     )
-    if w.sum() <= 0:
-        raise InputValueError("`weights` sum to zero; give at least one factor a positive weight.")
-    combined = np.zeros(len(df))
-    for col, weight in zip(columns, w, strict=True):
-        values = as_float_array(df[col], f"column {col!r} of `factors`")
-        if col in lower:
-            values = -values
-        combined += weight * _percentile_rank(values)
-    combined = np.round(combined / w.sum(), 9)
-    score = _percentile_rank(combined) if rescore else combined
-    return pd.Series(score, index=df.index, name="score")
-
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    """An override rule for :func:`value_grid`, evaluated before the grid.
-
-    Attributes
-    ----------
-    name : str
-        Reported in the ``rule`` column for the customers it decides
-        (e.g. ``"annual sales >= 10,000,000"``).
-    condition : array-like of bool
-        One flag per customer (a boolean array or Series aligned with ``x``).
-    grade : str
-        Grade given where ``condition`` is true.
-    """
-
-    name: str
-    condition: object
-    grade: str
-
-
-def _check_edges(edges: object, name: str) -> FloatArray:
-    if isinstance(edges, str | bytes) or not isinstance(edges, Iterable):
-        raise InputTypeError(f"`{name}` must be a sequence of numbers, got {edges!r}.")
-    raw = list(edges)
-    arr = np.empty(len(raw))
-    for i, v in enumerate(raw):
-        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
-            raise InputTypeError(f"`{name}[{i}]` must be a number, got {v!r}.")
-        if np.isnan(float(v)):
-            raise InputValueError(f"`{name}[{i}]` is NaN; edges must be numbers or +-inf.")
-        arr[i] = float(v)
-    if arr.size < 2:
-        raise InputValueError(f"`{name}` needs at least two edges (one bin), got {raw!r}.")
-    if (np.diff(arr) <= 0).any():
-        raise InputValueError(f"`{name}` must be strictly increasing, got {raw!r}.")
-    return arr
-
-
-def _bins(values: FloatArray, edges: FloatArray) -> IntArray:
-    """Bin of each value (lower edge inclusive, upper exclusive); -1 outside."""
-    idx = np.searchsorted(edges, values, side="right").astype(np.int64) - 1
-    idx[(values < edges[0]) | (values >= edges[-1])] = -1
-    return idx
 
 
 def value_grid(
@@ -1185,110 +671,9 @@ def value_grid(
     2     A  annual sales >= 10M
     3     C                 grid
     """
-    xs = as_float_array(x, "x")
-    ys = as_float_array(y, "y")
-    n = check_consistent_length(x=xs, y=ys)
-    if not isinstance(overrides, Sequence) or not all(isinstance(o, Override) for o in overrides):
-        raise InputTypeError(
-            "`overrides` must be a sequence of custvalue.tiers.Override(name, condition, grade)."
-        )
-    conditions = [o.condition for o in overrides]
-    index = common_index(x, y, *conditions)
-    xe = _check_edges(x_edges, "x_edges")
-    ye = _check_edges(y_edges, "y_edges")
-    if isinstance(grid, str) or not isinstance(grid, Sequence):
-        raise InputTypeError("`grid` must be a sequence of rows, each a sequence of grades.")
-    rows = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else None for r in grid]
-    ny, nx = ye.size - 1, xe.size - 1
-    if len(rows) != ny or any(r is None or len(r) != nx for r in rows):
-        shape = [len(r) if r is not None else None for r in rows]
-        raise InputValueError(
-            f"`grid` must have {ny} row(s) (one per y bin) of {nx} grade(s) (one per x bin); "
-            f"got rows of lengths {shape}."
-        )
-    for i, r in enumerate(rows):
-        assert r is not None
-        for j, cell in enumerate(r):
-            if cell is None or cell == "" or (isinstance(cell, float) and np.isnan(cell)):
-                raise InputValueError(
-                    f"`grid` cell [{i}][{j}] (y bin {ye[i]}..{ye[i + 1]}, x bin "
-                    f"{xe[j]}..{xe[j + 1]}) is empty; the matrix must grade every cell."
-                )
-            if not isinstance(cell, str):
-                raise InputTypeError(f"`grid` cell [{i}][{j}] must be a string, got {cell!r}.")
-    names = [o.name for o in overrides]
-    for o in overrides:
-        if not isinstance(o.name, str) or not isinstance(o.grade, str):
-            raise InputTypeError(
-                f"Override name and grade must be strings, got {o.name!r} and {o.grade!r}."
-            )
-    if len(set(names)) != len(names) or "grid" in names:
-        raise InputValueError(f"override names must be distinct and not 'grid', got {names!r}.")
-    grades: list[str] = []
-    for r in rows:
-        assert r is not None
-        grades.extend(r)
-    grades.extend(o.grade for o in overrides)
-    categories = sorted(set(grades))
-    cat_code = {g: i for i, g in enumerate(categories)}
-    grade_codes = np.full(n, -1, dtype=np.int64)
-    rule_codes = np.full(n, -1, dtype=np.int64)
-    for k, o in enumerate(overrides):
-        cond = _as_condition(o.condition, o.name, n)
-        take = cond & (rule_codes < 0)
-        grade_codes[take] = cat_code[o.grade]
-        rule_codes[take] = k
-    free = rule_codes < 0
-    bx = _bins(xs, xe)
-    by_ = _bins(ys, ye)
-    for arr, bins, nm, edges in ((xs, bx, "x", xe), (ys, by_, "y", ye)):
-        bad = free & (bins < 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise InputValueError(
-                f"`{nm}` has {int(bad.sum())} value(s) outside the grid "
-                f"[{edges[0]}, {edges[-1]}) and not decided by an override, first at "
-                f"position {pos}: {arr[pos]!r}; widen `{nm}_edges` (e.g. with inf) or add "
-                f"an override."
-            )
-    table = np.array([[cat_code[c] for c in r] for r in rows if r is not None], dtype=np.int64)
-    grade_codes[free] = table[by_[free], bx[free]]
-    rule_codes[free] = len(overrides)
-    rule_names = [*names, "grid"]
-    out = pd.DataFrame(
-        {
-            "grade": _from_codes(grade_codes, categories),
-            "rule": _from_codes(rule_codes, rule_names),
-        }
+    return _grading.value_grid(
+        x, y, x_edges=x_edges, y_edges=y_edges, grid=grid, overrides=overrides
     )
-    if index is not None:
-        out.index = index
-    return out
-
-
-def _as_condition(condition: object, name: str, n: int) -> npt.NDArray[np.bool_]:
-    if isinstance(condition, pd.Series):
-        raw = condition.to_numpy()
-    else:
-        raw = np.asarray(condition)
-    if raw.ndim != 1 or raw.dtype != np.bool_:
-        raise InputTypeError(
-            f"the condition of override {name!r} must be a 1-D boolean array or Series, got "
-            f"dtype {raw.dtype} with shape {raw.shape}; build it with a comparison such as "
-            f"sales >= 1e7."
-        )
-    if raw.size != n:
-        raise InputValueError(
-            f"the condition of override {name!r} has {raw.size} flags but there are {n} "
-            f"customers; pass one flag per customer."
-        )
-    return raw
-
-
-# ---------------------------------------------------------------------------
-# Relationship classes
-
-_RELATIONSHIP = ("cash-flow", "quasi-cash-flow", "high-cost-to-serve", "transaction")
 
 
 def relationship_classes(
@@ -1377,67 +762,17 @@ def relationship_classes(
     2  high-cost-to-serve       300.0    0.666667              0.9
     3         transaction        40.0    0.200000              0.9
     """
-    p = as_float_array(profit, "profit")
-    cost = as_float_array(cost_to_serve, "cost_to_serve", nonnegative=True)
-    if share_of_wallet is None:
-        if spend is None or wallet is None:
-            raise InputValueError(
-                "pass `share_of_wallet`, or `spend` and `wallet` to estimate it."
-            )
-        sp = as_float_array(spend, "spend", nonnegative=True)
-        wl = as_float_array(wallet, "wallet", positive=True)
-        check_consistent_length(spend=sp, wallet=wl)
-        sow = np.minimum(sp / wl, 1.0)
-        index = common_index(profit, cost_to_serve, spend, wallet)
-    else:
-        sow = as_float_array(share_of_wallet, "share_of_wallet", nonnegative=True)
-        if (bad := sow > 1).any():
-            raise InputValueError(
-                f"`share_of_wallet` must lie in [0, 1], but has {int(bad.sum())} value(s) above "
-                f"1 (first {sow[bad][0]!r}); pass shares, not percentages."
-            )
-        index = common_index(profit, share_of_wallet, cost_to_serve)
-    check_consistent_length(profit=p, share_of_wallet=sow, cost_to_serve=cost)
-    q = check_scalar(profit_quantile, "profit_quantile", low=0.0, high=1.0)
-    ratio_max = check_scalar(max_cost_ratio, "max_cost_ratio", low=0.0, low_inclusive=False)
-    sow_min = check_scalar(min_share_of_wallet, "min_share_of_wallet", low=0.0, high=1.0)
-    threshold = (
-        float(np.quantile(p, q))
-        if profit_threshold is None
-        else check_scalar(profit_threshold, "profit_threshold")
+    return _grading.relationship_classes(
+        profit,
+        share_of_wallet,
+        cost_to_serve,
+        spend=spend,
+        wallet=wallet,
+        profit_threshold=profit_threshold,
+        profit_quantile=profit_quantile,
+        max_cost_ratio=max_cost_ratio,
+        min_share_of_wallet=min_share_of_wallet,
     )
-    codes = np.zeros(p.size, dtype=np.int8)
-    codes[sow < sow_min] = 1
-    codes[cost >= ratio_max * p] = 2
-    codes[(p < threshold) | (p <= 0)] = 3
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost_ratio = np.where(p > 0, cost / np.where(p > 0, p, 1.0), np.nan)
-    out = pd.DataFrame(
-        {
-            "relationship": _from_codes(codes, _RELATIONSHIP),
-            "net_profit": p - cost,
-            "cost_ratio": cost_ratio,
-            "share_of_wallet": sow,
-        }
-    )
-    if index is not None:
-        out.index = index
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Lifecycle stages
-
-_STAGES = ("prospect", "new", "active", "reactivated", "at risk", "lapsed")
-
-
-@runtime_checkable
-class SupportsProbabilityAlive(Protocol):
-    """Any fitted model with ``probability_alive(frequency, recency, T)`` (e.g. BG/NBD)."""
-
-    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
-        """Probability that each customer is still alive."""
-        ...
 
 
 def lifecycle_stages(
@@ -1446,6 +781,8 @@ def lifecycle_stages(
     kind: Literal["auto", "transactions", "summary"] = "auto",
     customer_col: str = "customer_id",
     date_col: str = "date",
+    amount_col: str | None = None,
+    returns: Literal["error", "net", "drop"] = "error",
     freq: str = "D",
     observation_end: object = None,
     customers: Iterable[Hashable] | None = None,
@@ -1469,8 +806,21 @@ def lifecycle_stages(
     kind : {"auto", "transactions", "summary"}, default "auto"
         What ``data`` is; ``"auto"`` picks transactions when both
         ``customer_col`` and ``date_col`` are columns, else a summary.
-    customer_col, date_col, freq, observation_end
+    customer_col, date_col, observation_end
         For transactions, as in :func:`custvalue.rfm.rfm_summary`.
+    amount_col : str, optional
+        For transactions: the sale value of each line.  Without it every line
+        is a purchase and returns cannot be told apart (a return line counts
+        as a purchase); pass it when the log holds returns.
+    returns : {"error", "net", "drop"}, default "error"
+        With ``amount_col``, the policy for negative amounts (returns):
+        ``"error"`` refuses them, ``"drop"`` removes those lines, ``"net"``
+        sums the amounts per customer and period, and a period whose net is
+        not positive is not a purchase occasion.
+    freq : str, default "D"
+        For transactions: the period in which time is counted, a pandas
+        period alias of a single period (``"D"``, ``"W"``, ``"M"`` ...);
+        multiples such as ``"7D"`` or ``"2W"`` are refused.
     customers : iterable, optional
         All known customer ids; those without purchases are ``"prospect"``.
     model : object with ``probability_alive(frequency, recency, T)``, optional
@@ -1564,193 +914,22 @@ def lifecycle_stages(
     d                    new    10.0    0.300
     e               prospect     NaN      NaN
     """
-    kind = check_choice(kind, "kind", ("auto", "transactions", "summary"))
-    df = check_dataframe(data, "data")
-    if kind == "auto":
-        kind = (
-            "transactions" if customer_col in df.columns and date_col in df.columns else "summary"
-        )
-    k_risk = check_scalar(at_risk_after, "at_risk_after", low=0.0, low_inclusive=False)
-    k_lapse = check_scalar(lapsed_after, "lapsed_after", low=0.0, low_inclusive=False)
-    if k_lapse <= k_risk:
-        raise InputValueError(
-            f"`lapsed_after` ({lapsed_after!r}) must be larger than `at_risk_after` "
-            f"({at_risk_after!r})."
-        )
-    a_risk = check_scalar(alive_at_risk, "alive_at_risk", low=0.0, high=1.0)
-    a_lapse = check_scalar(alive_lapsed, "alive_lapsed", low=0.0, high=1.0)
-    if a_lapse > a_risk:
-        raise InputValueError(
-            f"`alive_lapsed` ({alive_lapsed!r}) must not exceed `alive_at_risk` "
-            f"({alive_at_risk!r})."
-        )
-    gap_abs = (
-        None
-        if reactivation_gap is None
-        else check_scalar(reactivation_gap, "reactivation_gap", low=0.0, low_inclusive=False)
+    return _lifecycle.lifecycle_stages(
+        data,
+        kind=kind,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        returns=returns,
+        freq=freq,
+        observation_end=observation_end,
+        customers=customers,
+        model=model,
+        at_risk_after=at_risk_after,
+        lapsed_after=lapsed_after,
+        new_periods=new_periods,
+        default_rhythm=default_rhythm,
+        reactivation_gap=reactivation_gap,
+        alive_at_risk=alive_at_risk,
+        alive_lapsed=alive_lapsed,
     )
-    if model is not None and not isinstance(model, SupportsProbabilityAlive):
-        raise InputTypeError(
-            f"`model` must have a probability_alive(frequency, recency, T) method, got "
-            f"{type(model).__name__}."
-        )
-
-    last_gap: FloatArray | None
-    rhythm_before: FloatArray | None
-    if kind == "transactions":
-        ids, frequency, recency, T, last_gap, rhythm_before = _history(
-            df, customer_col, date_col, freq, observation_end
-        )
-    else:
-        ids, frequency, recency, T = _summary_columns(df)
-        last_gap = None
-        rhythm_before = None
-
-    repeat = frequency >= 1
-    own = np.full(frequency.size, np.nan)
-    own[repeat] = recency[repeat] / frequency[repeat]
-    if default_rhythm is not None:
-        fallback = check_scalar(default_rhythm, "default_rhythm", low=0.0, low_inclusive=False)
-    elif repeat.any():
-        fallback = float(np.median(own[repeat]))
-    else:
-        raise InputValueError(
-            "no customer has more than one purchase period, so there is no rhythm to judge "
-            "against; pass `default_rhythm` (typical periods between purchases)."
-        )
-    window = fallback if new_periods is None else check_scalar(new_periods, "new_periods", low=0.0)
-    rhythm = np.where(repeat, own, fallback)
-    inactivity = T - recency
-    silence = inactivity / rhythm
-    severity = np.where(silence > k_lapse, 2, np.where(silence > k_risk, 1, 0))
-    p_alive = None
-    if model is not None:
-        p_alive = _p_alive(model, frequency, recency, T)
-        model_sev = np.where(p_alive < a_lapse, 2, np.where(p_alive < a_risk, 1, 0))
-        severity = np.maximum(severity, model_sev)
-    codes = np.full(frequency.size, _STAGES.index("active"), dtype=np.int8)
-    if last_gap is not None and rhythm_before is not None:
-        before = np.where(np.isnan(rhythm_before), fallback, rhythm_before)
-        back = (frequency >= 1) & (last_gap > k_lapse * before)
-        if gap_abs is not None:
-            back |= (frequency >= 1) & (last_gap > gap_abs)
-        codes[back] = _STAGES.index("reactivated")
-    codes[severity == 1] = _STAGES.index("at risk")
-    codes[severity == 2] = _STAGES.index("lapsed")
-    codes[T < window] = _STAGES.index("new")
-
-    columns: dict[str, Any] = {
-        "frequency": frequency,
-        "recency": recency,
-        "T": T,
-        "inactivity": inactivity,
-        "rhythm": rhythm,
-        "silence": silence,
-    }
-    if last_gap is not None:
-        columns["last_gap"] = last_gap
-    if p_alive is not None:
-        columns["p_alive"] = p_alive
-    out = pd.DataFrame(columns, index=ids)
-    stage = codes
-    if customers is not None:
-        known = set(ids)
-        extra = [c for c in dict.fromkeys(customers) if c not in known]
-        if extra:
-            out = pd.concat([out, pd.DataFrame(index=pd.Index(extra, name=ids.name))])
-            stage = np.concatenate(
-                [codes, np.full(len(extra), _STAGES.index("prospect"), dtype=np.int8)]
-            )
-    out.insert(0, "stage", _from_codes(stage, _STAGES))
-    return out
-
-
-def _history(
-    df: pd.DataFrame, customer_col: str, date_col: str, freq: str, observation_end: object
-) -> tuple[pd.Index, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    log = read_transactions(df, customer_col, date_col, None, freq)
-    end = (
-        float(log.periods.max())
-        if observation_end is None
-        else period_of(observation_end, "observation_end", log, freq)
-    )
-    codes, ids, periods = log.codes, log.ids, log.periods
-    keep = periods <= end
-    if not keep.all():
-        if not keep.any():
-            raise InputValueError(
-                "`observation_end` is before every transaction; pass a later date "
-                "(or None for the latest transaction)."
-            )
-        present = np.zeros(len(ids), dtype=np.bool_)
-        present[codes[keep]] = True
-        remap = np.cumsum(present) - 1
-        codes = np.ascontiguousarray(remap[codes[keep]])
-        ids = ids[present]
-        periods = np.ascontiguousarray(periods[keep])
-    first, last, second, distinct = purchase_history(codes, periods, len(ids))
-    frequency = (distinct - 1).astype(np.float64)
-    recency = last - first
-    T = end - first
-    last_gap = last - second
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rhythm_before = np.where(distinct >= 3, (second - first) / (distinct - 2), np.nan)
-    order = sorting_order(ids)
-    return (
-        ids[order],
-        frequency[order],
-        recency[order],
-        T[order],
-        last_gap[order],
-        rhythm_before[order],
-    )
-
-
-def _summary_columns(df: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArray, FloatArray]:
-    missing = [c for c in ("frequency", "recency", "T") if c not in df.columns]
-    if missing:
-        present = ", ".join(repr(c) for c in list(df.columns)[:20])
-        raise MissingColumnError(
-            f"`data` is neither a transaction log (columns 'customer_id' and 'date', or the "
-            f"names given by `customer_col` / `date_col`) nor an RFM summary: it has no column "
-            f"{missing[0]!r} (columns present: {present}); pass rfm_summary(...) output or "
-            f"the transactions."
-        )
-    frequency = as_float_array(
-        df["frequency"], "column 'frequency'", nonnegative=True, integer=True
-    )
-    recency = as_float_array(df["recency"], "column 'recency'", nonnegative=True)
-    T = as_float_array(df["T"], "column 'T'", nonnegative=True)
-    if (bad := recency > T).any():
-        raise InputValueError(
-            f"column 'recency' exceeds column 'T' in {first_bad(bad, df['T'])}; recency is "
-            f"measured from the first purchase, so it cannot exceed the customer's age T."
-        )
-    if (bad := (frequency >= 1) & (recency <= 0)).any():
-        raise InputValueError(
-            f"column 'recency' is 0 for repeat customers (frequency >= 1) in "
-            f"{first_bad(bad, df['recency'])}; repeat purchases need recency > 0."
-        )
-    return df.index, frequency, recency, T
-
-
-def _p_alive(
-    model: SupportsProbabilityAlive, frequency: FloatArray, recency: FloatArray, T: FloatArray
-) -> FloatArray:
-    raw = model.probability_alive(frequency, recency, T)
-    try:
-        p = np.asarray(raw, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise InputTypeError(
-            f"`model.probability_alive` must return numbers, got {type(raw).__name__}."
-        ) from None
-    if p.size != frequency.size:
-        raise InputValueError(
-            f"`model.probability_alive` returned {p.size} value(s) for {frequency.size} "
-            f"customers; it must return one probability per customer."
-        )
-    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
-        raise InputValueError(
-            "`model.probability_alive` returned values outside [0, 1] or NaN; is the model fitted?"
-        )
-    return p

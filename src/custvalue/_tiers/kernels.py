@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.sorting import counting_order, group_rows
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -21,65 +22,6 @@ PANEL_NAMES = (
     "profit_change_rel",
 )
 PANEL_COLUMNS = 7
-
-_RADIX_BITS = 11
-_RADIX_SIZE = 1 << _RADIX_BITS
-_RADIX_PASSES = 6  # 6 * 11 = 66 >= 64 bits
-
-
-@jit
-def sort_descending(values: FloatArray) -> FloatArray:
-    """Return a copy of ``values`` sorted from largest to smallest.
-
-    LSD radix sort on the IEEE-754 bit patterns (11-bit digits, passes whose
-    digit is the same for every value are skipped).  ``values`` must be
-    finite; ``-0.0`` is returned as ``0.0``.
-    """
-    n = values.shape[0]
-    keys = np.empty(n, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    allbits = ~np.uint64(0)
-    bits = (values + 0.0).view(np.uint64)
-    for i in range(n):
-        b = bits[i]
-        # Ascending key order of the floats, inverted for a descending sort.
-        key = (b ^ allbits) if (b & sign) else (b ^ sign)
-        keys[i] = ~key
-    counts = np.zeros((_RADIX_PASSES, _RADIX_SIZE), dtype=np.int64)
-    mask = np.uint64(_RADIX_SIZE - 1)
-    for i in range(n):
-        k = keys[i]
-        for p in range(_RADIX_PASSES):
-            counts[p, np.int64((k >> np.uint64(p * _RADIX_BITS)) & mask)] += 1
-    buf = np.empty(n, dtype=np.uint64)
-    src = keys
-    dst = buf
-    offsets = np.empty(_RADIX_SIZE, dtype=np.int64)
-    for p in range(_RADIX_PASSES):
-        skip = False
-        for d in range(_RADIX_SIZE):
-            if counts[p, d] == n:
-                skip = True
-                break
-        if skip:
-            continue
-        running = np.int64(0)
-        for d in range(_RADIX_SIZE):
-            offsets[d] = running
-            running += counts[p, d]
-        shift = np.uint64(p * _RADIX_BITS)
-        for i in range(n):
-            k = src[i]
-            digit = np.int64((k >> shift) & mask)
-            dst[offsets[digit]] = k
-            offsets[digit] += 1
-        src, dst = dst, src
-    out = np.empty(n)
-    outbits = out.view(np.uint64)
-    for i in range(n):
-        key = ~src[i]
-        outbits[i] = (key ^ sign) if (key & sign) else (key ^ allbits)
-    return out
 
 
 @jit
@@ -142,24 +84,6 @@ def classify_by_bounds(values: FloatArray, bounds: FloatArray) -> Int8Array:
 
 
 @jit
-def _counting_order(keys: IntArray, n_keys: int, order_in: IntArray) -> IntArray:
-    """Stable counting sort of the positions ``order_in`` by ``keys[order_in]``."""
-    n = order_in.shape[0]
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in range(n):
-        start[keys[order_in[i]] + 1] += 1
-    for c in range(n_keys):
-        start[c + 1] += start[c]
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        pos = order_in[i]
-        c = keys[pos]
-        out[start[c]] = pos
-        start[c] += 1
-    return out
-
-
-@jit
 def period_panel(
     groups: IntArray,
     periods: IntArray,
@@ -186,8 +110,8 @@ def period_panel(
     """
     n = groups.shape[0]
     order = np.arange(n)
-    order = _counting_order(periods, n_periods, order)
-    order = _counting_order(groups, n_groups, order)
+    order = counting_order(periods, n_periods, order)
+    order = counting_order(groups, n_groups, order)
 
     # First pass: count output rows.
     n_out = 0
@@ -263,18 +187,9 @@ def purchase_history(
         t = periods[i]
         if t < last[c] and t > second[c]:
             second[c] = t
-    # Distinct periods: counting sort by customer, then sort each customer's run.
-    start = np.zeros(n_customers + 1, dtype=np.int64)
-    for i in range(n):
-        start[codes[i] + 1] += 1
-    for c in range(n_customers):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    t_sorted = np.empty(n)
-    for i in range(n):
-        c = codes[i]
-        t_sorted[fill[c]] = periods[i]
-        fill[c] += 1
+    # Distinct periods: group the lines by customer, then sort each customer's run.
+    start, rows = group_rows(codes, n_customers)
+    t_sorted = periods[rows]
     distinct = np.ones(n_customers, dtype=np.int64)
     for c in range(n_customers):
         lo = start[c]

@@ -1,0 +1,339 @@
+"""Lifecycle stages: new, active, at risk, lapsed, reactivated and prospect."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custvalue._core.ids import sorting_order
+from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
+from custvalue._core.summary import history_arrays
+from custvalue._core.transactions import (
+    TransactionLog,
+    filter_window,
+    period_of,
+    read_transactions,
+)
+from custvalue._core.validation import (
+    as_float_array,
+    check_choice,
+    check_dataframe,
+    check_scalar,
+)
+from custvalue._tiers.common import (
+    RETURNS,
+    check_column_name,
+    check_no_missing,
+    from_codes,
+    returns_mask,
+)
+from custvalue._tiers.kernels import purchase_history
+from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+STAGES = ("prospect", "new", "active", "reactivated", "at risk", "lapsed")
+
+
+@runtime_checkable
+class SupportsProbabilityAlive(Protocol):
+    """Any fitted model with ``probability_alive(frequency, recency, T)`` (e.g. BG/NBD)."""
+
+    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """Probability that each customer is still alive."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Thresholds:
+    """Validated stage thresholds (internal)."""
+
+    risk: float
+    lapse: float
+    alive_risk: float
+    alive_lapse: float
+    gap: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Histories:
+    """Per-customer history arrays, sorted by customer id (internal)."""
+
+    ids: pd.Index
+    frequency: FloatArray
+    recency: FloatArray
+    T: FloatArray
+    last_gap: FloatArray | None  # transactions only
+    rhythm_before: FloatArray | None  # transactions only
+
+
+def _thresholds(
+    at_risk_after: float,
+    lapsed_after: float,
+    alive_at_risk: float,
+    alive_lapsed: float,
+    reactivation_gap: float | None,
+) -> _Thresholds:
+    k_risk = check_scalar(at_risk_after, "at_risk_after", low=0.0, low_inclusive=False)
+    k_lapse = check_scalar(lapsed_after, "lapsed_after", low=0.0, low_inclusive=False)
+    if k_lapse <= k_risk:
+        raise InputValueError(
+            f"`lapsed_after` ({lapsed_after!r}) must be larger than `at_risk_after` "
+            f"({at_risk_after!r})."
+        )
+    a_risk = check_scalar(alive_at_risk, "alive_at_risk", low=0.0, high=1.0)
+    a_lapse = check_scalar(alive_lapsed, "alive_lapsed", low=0.0, high=1.0)
+    if a_lapse > a_risk:
+        raise InputValueError(
+            f"`alive_lapsed` ({alive_lapsed!r}) must not exceed `alive_at_risk` "
+            f"({alive_at_risk!r})."
+        )
+    gap = (
+        None
+        if reactivation_gap is None
+        else check_scalar(reactivation_gap, "reactivation_gap", low=0.0, low_inclusive=False)
+    )
+    return _Thresholds(k_risk, k_lapse, a_risk, a_lapse, gap)
+
+
+def _check_single_freq(freq: object) -> None:
+    """Refuse period multiples such as ``"7D"`` or ``"2W"`` (time is counted in single periods)."""
+    if not isinstance(freq, str):
+        return  # read_transactions names the wrong type
+    try:
+        n = pd.Period("2000-01-01", freq=freq).freq.n
+    except (ValueError, TypeError):
+        return  # read_transactions names the bad alias
+    if n != 1:
+        raise InputValueError(
+            f"`freq` {freq!r} is a multiple of a period ({n}); lifecycle stages count time "
+            f"in single periods; fix by passing the base alias (e.g. 'W' instead of '2W') "
+            f"and expressing the thresholds in those periods."
+        )
+
+
+def _occasions(
+    log: TransactionLog, end: float, amounts: FloatArray | None
+) -> tuple[IntArray, pd.Index, FloatArray]:
+    """Codes, ids and periods of the purchase occasions up to ``end``.
+
+    With ``amounts`` (``returns="net"``) the lines of a customer and period are
+    summed, and a period whose net is not positive is not a purchase occasion.
+    """
+    if amounts is None:
+        codes, ids, periods, _ = filter_window(log, end)
+        return codes, ids, periods
+    keep = log.periods <= end
+    if not keep.any():
+        filter_window(log, end)  # raises the error naming `observation_end`
+    codes, periods, net, ids = log.codes[keep], log.periods[keep], amounts[keep], log.ids
+    order = np.lexsort((periods, codes))
+    c, p = codes[order], periods[order]
+    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (p[1:] != p[:-1])])
+    totals = np.add.reduceat(net[order], starts)
+    buying = totals > 0
+    if not buying.any():
+        raise InputValueError(
+            'with returns="net" no customer and period has a positive net amount up to '
+            "`observation_end`, so there is no purchase occasion; check `amount_col`."
+        )
+    c, p = c[starts[buying]], p[starts[buying]]
+    present = np.zeros(len(ids), dtype=np.bool_)
+    present[c] = True
+    remap = np.cumsum(present) - 1
+    return np.ascontiguousarray(remap[c]), ids[present], np.ascontiguousarray(p)
+
+
+def _history(
+    df: pd.DataFrame,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    returns: str,
+    freq: str,
+    observation_end: object,
+) -> _Histories:
+    _check_single_freq(freq)
+    check_dataframe(df, "data", [customer_col, date_col])
+    check_no_missing(df[customer_col], "customer_col")
+    amounts = None
+    if amount_col is not None:
+        check_dataframe(df, "data", [amount_col])
+        amounts = as_float_array(df[amount_col], f"column {amount_col!r}")
+        keep = returns_mask(amounts, returns, amount_col)
+        if keep is not None:
+            if not keep.any():
+                raise InputValueError(
+                    f"every line of column {amount_col!r} is a return (negative), so "
+                    f'returns="drop" leaves no purchase; pass a log with purchases.'
+                )
+            df = df.loc[keep]
+            amounts = amounts[keep]
+        if returns != "net":
+            amounts = None
+    log = read_transactions(df, customer_col, date_col, None, freq, name="data")
+    end = (
+        float(log.periods.max())
+        if observation_end is None
+        else period_of(observation_end, "observation_end", log, freq)
+    )
+    codes, ids, periods = _occasions(log, end, amounts)
+    first, last, second, distinct = purchase_history(codes, periods, len(ids))
+    frequency = (distinct - 1).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rhythm_before = np.where(distinct >= 3, (second - first) / (distinct - 2), np.nan)
+    order = sorting_order(ids)
+    return _Histories(
+        ids=ids[order],
+        frequency=frequency[order],
+        recency=(last - first)[order],
+        T=(end - first)[order],
+        last_gap=(last - second)[order],
+        rhythm_before=rhythm_before[order],
+    )
+
+
+def _summary(df: pd.DataFrame) -> _Histories:
+    missing = [c for c in ("frequency", "recency", "T") if c not in df.columns]
+    if missing:
+        present = ", ".join(repr(c) for c in list(df.columns)[:20])
+        raise MissingColumnError(
+            f"`data` is neither a transaction log (columns 'customer_id' and 'date', or the "
+            f"names given by `customer_col` / `date_col`) nor an RFM summary: it has no column "
+            f"{missing[0]!r} (columns present: {present}); pass rfm_summary(...) output or "
+            f"the transactions."
+        )
+    frequency, recency, T = history_arrays(
+        df["frequency"],
+        df["recency"],
+        df["T"],
+        df.index,
+        names=("column 'frequency'", "column 'recency'", "column 'T'"),
+    )
+    return _Histories(df.index, frequency, recency, T, None, None)
+
+
+def _p_alive(
+    model: SupportsProbabilityAlive, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    raw = model.probability_alive(frequency, recency, T)
+    try:
+        p = np.asarray(raw, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputTypeError(
+            f"`model.probability_alive` must return numbers, got {type(raw).__name__}."
+        ) from None
+    if p.size != frequency.size:
+        raise InputValueError(
+            f"`model.probability_alive` returned {p.size} value(s) for {frequency.size} "
+            f"customers; it must return one probability per customer."
+        )
+    if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
+        raise InputValueError(
+            "`model.probability_alive` returned values outside [0, 1] or NaN; is the model fitted?"
+        )
+    return p
+
+
+def _with_prospects(
+    out: pd.DataFrame, codes: npt.NDArray[np.int8], customers: Iterable[Hashable] | None
+) -> pd.DataFrame:
+    """Append the customers without purchases as prospects and insert the stage column."""
+    stage = codes
+    if customers is not None:
+        if isinstance(customers, str | bytes) or not isinstance(customers, Iterable):
+            raise InputTypeError(
+                f"`customers` must be an iterable of customer ids, got {customers!r}."
+            )
+        known = set(out.index)
+        extra = [c for c in dict.fromkeys(customers) if c not in known]
+        if extra:
+            out = pd.concat([out, pd.DataFrame(index=pd.Index(extra, name=out.index.name))])
+            stage = np.concatenate(
+                [codes, np.full(len(extra), STAGES.index("prospect"), dtype=np.int8)]
+            )
+    out.insert(0, "stage", from_codes(stage, STAGES))
+    return out
+
+
+def lifecycle_stages(
+    data: pd.DataFrame,
+    *,
+    kind: Literal["auto", "transactions", "summary"] = "auto",
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = None,
+    returns: Literal["error", "net", "drop"] = "error",
+    freq: str = "D",
+    observation_end: object = None,
+    customers: Iterable[Hashable] | None = None,
+    model: SupportsProbabilityAlive | None = None,
+    at_risk_after: float = 1.5,
+    lapsed_after: float = 3.0,
+    new_periods: float | None = None,
+    default_rhythm: float | None = None,
+    reactivation_gap: float | None = None,
+    alive_at_risk: float = 0.5,
+    alive_lapsed: float = 0.2,
+) -> pd.DataFrame:
+    """Compute :func:`custvalue.tiers.lifecycle_stages` (validated here, documented there)."""
+    kind = check_choice(kind, "kind", ("auto", "transactions", "summary"))
+    check_column_name(customer_col, "customer_col")
+    check_column_name(date_col, "date_col")
+    check_column_name(amount_col, "amount_col", optional=True)
+    returns = check_choice(returns, "returns", RETURNS)
+    df = check_dataframe(data, "data")
+    if kind == "auto":
+        kind = (
+            "transactions" if customer_col in df.columns and date_col in df.columns else "summary"
+        )
+    th = _thresholds(at_risk_after, lapsed_after, alive_at_risk, alive_lapsed, reactivation_gap)
+    if model is not None and not isinstance(model, SupportsProbabilityAlive):
+        raise InputTypeError(
+            f"`model` must have a probability_alive(frequency, recency, T) method, got "
+            f"{type(model).__name__}."
+        )
+    h = (
+        _history(df, customer_col, date_col, amount_col, returns, freq, observation_end)
+        if kind == "transactions"
+        else _summary(df)
+    )
+    fallback = fallback_rhythm(h.frequency, h.recency, default_rhythm=default_rhythm)
+    window = fallback if new_periods is None else check_scalar(new_periods, "new_periods", low=0.0)
+    rhythm = purchase_rhythm(h.frequency, h.recency, default_rhythm=fallback)
+    silence = overdue_ratio(h.recency, h.T, rhythm)
+    severity = np.where(silence > th.lapse, 2, np.where(silence > th.risk, 1, 0))
+    p_alive = None
+    if model is not None:
+        p_alive = _p_alive(model, h.frequency, h.recency, h.T)
+        model_sev = np.where(p_alive < th.alive_lapse, 2, np.where(p_alive < th.alive_risk, 1, 0))
+        severity = np.maximum(severity, model_sev)
+    codes = np.full(h.frequency.size, STAGES.index("active"), dtype=np.int8)
+    if h.last_gap is not None and h.rhythm_before is not None:
+        before = np.where(np.isnan(h.rhythm_before), fallback, h.rhythm_before)
+        back = (h.frequency >= 1) & (h.last_gap > th.lapse * before)
+        if th.gap is not None:
+            back |= (h.frequency >= 1) & (h.last_gap > th.gap)
+        codes[back] = STAGES.index("reactivated")
+    codes[severity == 1] = STAGES.index("at risk")
+    codes[severity == 2] = STAGES.index("lapsed")
+    codes[h.T < window] = STAGES.index("new")
+    columns: dict[str, Any] = {
+        "frequency": h.frequency,
+        "recency": h.recency,
+        "T": h.T,
+        "inactivity": h.T - h.recency,
+        "rhythm": rhythm,
+        "silence": silence,
+    }
+    if h.last_gap is not None:
+        columns["last_gap"] = h.last_gap
+    if p_alive is not None:
+        columns["p_alive"] = p_alive
+    return _with_prospects(pd.DataFrame(columns, index=h.ids), codes, customers)

@@ -1,0 +1,375 @@
+"""Profit contribution per customer (and product) and calendar period, and grades from it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
+from custvalue._core.transactions import first_bad, time_column
+from custvalue._core.validation import (
+    as_float_array,
+    check_choice,
+    check_dataframe,
+    check_scalar,
+)
+from custvalue._tiers.abc import (
+    NEGATIVE,
+    VALUE_CUTOFFS,
+    abc_codes,
+    check_abc_options,
+    check_labels,
+)
+from custvalue._tiers.common import (
+    RETURNS,
+    check_column_name,
+    check_finite_sum,
+    check_no_missing,
+    from_codes,
+    returns_mask,
+)
+from custvalue._tiers.kernels import (
+    PANEL_NAMES,
+    classify_by_bounds,
+    month_ordinals,
+    period_panel,
+    period_panel_dense,
+)
+from custvalue.errors import InputTypeError, InputValueError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+FREQS = ("Y", "Q", "M")
+_MONTHS = {"Y": 12, "Q": 3, "M": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """Validated transaction lines for the profit functions (internal)."""
+
+    customers: IntArray  # sorted rank of each line's customer
+    ids: pd.Index  # customer ids, sorted ascending
+    months: IntArray  # calendar month ordinal of each line
+    revenue: FloatArray
+    profit: FloatArray
+    tz: Any
+    by_codes: IntArray | None  # sorted rank of each line's ``by`` value
+    by_ids: pd.Index | None
+
+
+def check_freq(freq: object) -> Literal["Y", "Q", "M"]:
+    """Check a calendar period alias: ``"Y"``, ``"Q"`` or ``"M"`` (multiples refused)."""
+    if not isinstance(freq, str):
+        raise InputTypeError(
+            f"`freq` must be a pandas period alias 'Y', 'Q' or 'M', got {freq!r}."
+        )
+    if freq in FREQS:
+        return cast(Literal["Y", "Q", "M"], freq)
+    try:
+        parsed = pd.Period("2000-01-01", freq=freq).freq
+    except (ValueError, TypeError):
+        parsed = None
+    if parsed is not None and parsed.n != 1:
+        raise InputValueError(
+            f"`freq` {freq!r} is a multiple of a period ({parsed.n}); profit periods are "
+            f"single calendar years, quarters or months; fix by passing 'Y', 'Q' or 'M'."
+        )
+    raise InputValueError(
+        f"`freq` must be one of 'Y', 'Q', 'M' (calendar years, quarters, months), got "
+        f"{freq!r}; fix by passing one of them."
+    )
+
+
+def _sorted_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
+    """Codes of a key column in ascending order of its values, and the sorted values."""
+    check_no_missing(column, name)
+    codes, ids = factorize_ids(column)
+    if (missing := codes < 0).any():
+        raise InputValueError(
+            f"column {column.name!r} (argument `{name}`) has missing values in "
+            f"{first_bad(missing, column)}; drop those rows or fill them."
+        )
+    try:
+        order = sorting_order(ids)
+    except InputTypeError:
+        raise InputTypeError(
+            f"column {column.name!r} (argument `{name}`) mixes types that cannot be ordered; "
+            f"convert it to one type, e.g. .astype(str)."
+        ) from None
+    if ids.is_monotonic_increasing:
+        return np.ascontiguousarray(codes), ids.rename(column.name)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids), dtype=np.int64)
+    return np.ascontiguousarray(rank[codes]), ids[order].rename(column.name)
+
+
+def read_lines(
+    transactions: object,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+    cost_col: str | None,
+    profit_col: str | None,
+    returns: str,
+    by: str | None = None,
+) -> _Lines:
+    """Validate sales lines once: coded customers, month ordinals, revenue and profit."""
+    for value, name in ((customer_col, "customer_col"), (date_col, "date_col")):
+        check_column_name(value, name)
+    check_column_name(amount_col, "amount_col")
+    check_column_name(cost_col, "cost_col", optional=True)
+    check_column_name(profit_col, "profit_col", optional=True)
+    check_column_name(by, "by", optional=True)
+    returns = check_choice(returns, "returns", RETURNS)
+    if (cost_col is None) == (profit_col is None):
+        raise InputValueError(
+            "pass exactly one of `cost_col` (profit = amount - cost) and `profit_col` "
+            f"(profit per line); got cost_col={cost_col!r}, profit_col={profit_col!r}."
+        )
+    third = cast(str, cost_col if cost_col is not None else profit_col)
+    extra = [by] if by is not None else []
+    df = check_dataframe(
+        transactions, "transactions", [customer_col, date_col, amount_col, third, *extra]
+    )
+    revenue = as_float_array(df[amount_col], f"column {amount_col!r}")
+    keep = returns_mask(revenue, returns, amount_col)
+    if keep is not None:
+        if not keep.any():
+            raise InputValueError(
+                f"every line of column {amount_col!r} is a return (negative), so "
+                f'returns="drop" leaves no line; pass returns="net" or a log with sales.'
+            )
+        df = df.loc[keep]
+        revenue = np.ascontiguousarray(revenue[keep])
+    customers, ids = _sorted_codes(df[customer_col], "customer_col")
+    months, tz = _month_column(df, date_col)
+    other = as_float_array(df[third], f"column {third!r}")
+    profit = np.ascontiguousarray(revenue - other if cost_col is not None else other)
+    check_finite_sum(revenue, f"column {amount_col!r} (argument `amount_col`)")
+    arg = "cost_col" if cost_col is not None else "profit_col"
+    check_finite_sum(profit, f"the profit from column {third!r} (argument `{arg}`)")
+    by_codes, by_ids = _sorted_codes(df[by], "by") if by is not None else (None, None)
+    return _Lines(customers, ids, months, revenue, profit, tz, by_codes, by_ids)
+
+
+def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
+    """Calendar month ordinals of a datetime column (wall-clock time) and its time zone."""
+    col = df[date_col]
+    dtype = col.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        tz = getattr(dtype, "tz", None)
+        naive = col.dt.tz_localize(None) if tz is not None else col
+        values = naive.to_numpy(dtype="datetime64[ns]")
+        nat = np.isnat(values)
+        if nat.any():
+            raise InputValueError(
+                f"column {date_col!r} has missing dates (NaT) in {first_bad(nat, col)}; "
+                f"drop or fill those rows first."
+            )
+        return month_ordinals(values.view(np.int64)), tz
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        raise InputTypeError(
+            f"column {date_col!r} (argument `date_col`) must hold datetimes to form calendar "
+            f"periods, got numeric dtype {dtype}; convert it with pandas.to_datetime(...)."
+        )
+    time_column(df, date_col, "M")  # raises the detailed error for other dtypes
+    raise InputTypeError(f"column {date_col!r} (argument `date_col`) must hold datetimes.")
+
+
+def _to_period(months: IntArray, freq: str) -> IntArray:
+    if freq == "M":
+        return months
+    return np.floor_divide(months, _MONTHS[freq])
+
+
+def _month_of(value: object, tz: Any) -> int:
+    """Calendar month ordinal of ``observation_end`` (wall-clock time of the log's zone)."""
+    if isinstance(value, pd.Period):
+        value = value.start_time
+    if isinstance(value, bool) or not isinstance(
+        value, str | _dt.date | np.datetime64 | pd.Timestamp
+    ):
+        raise InputTypeError(
+            "`observation_end` must be a date (str, datetime, numpy.datetime64, "
+            f"pandas.Timestamp or pandas.Period), got {value!r}."
+        )
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputValueError(
+            f"`observation_end` could not be read as a date: {value!r}; pass e.g. '2024-12-31'."
+        ) from None
+    if pd.isna(ts):
+        raise InputValueError("`observation_end` must be a date, got NaT.")
+    if ts.tzinfo is not None:
+        if tz is None:
+            raise InputValueError(
+                f"`observation_end` ({value!r}) has a time zone but the date column has none; "
+                f"pass a time-zone-naive `observation_end`."
+            )
+        ts = ts.tz_convert(tz).tz_localize(None)
+    return (ts.year - 1970) * 12 + ts.month - 1
+
+
+def _dense_codes(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys."""
+    if size <= 4 * key.size + 1024:
+        return offset_codes(key, 0, size)
+    kept, inverse = np.unique(key, return_inverse=True)
+    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
+
+
+def profit_contribution(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    cost_col: str | None = None,
+    profit_col: str | None = None,
+    freq: Literal["Y", "Q", "M"] = "Y",
+    by: str | None = None,
+    returns: Literal["error", "net", "drop"] = "error",
+) -> pd.DataFrame:
+    """Compute :func:`custvalue.tiers.profit_contribution` (validated here, documented there)."""
+    freq = check_freq(freq)
+    lines = read_lines(
+        transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns, by
+    )
+    ords = _to_period(lines.months, freq)
+    pmin, pmax = int(ords.min()), int(ords.max())
+    n_periods = pmax - pmin + 1
+    pidx = np.ascontiguousarray(ords - pmin)
+    n_cust = len(lines.ids)
+    if lines.by_codes is None or lines.by_ids is None:
+        groups = lines.customers
+        n_groups = n_cust
+    else:
+        n_by = len(lines.by_ids)
+        groups, kept = _dense_codes(lines.customers * n_by + lines.by_codes, n_cust * n_by)
+        n_groups = kept.size
+    dense = n_groups * n_periods <= 2 * groups.size + (1 << 20)
+    panel = period_panel_dense if dense else period_panel
+    g, p, block = panel(groups, pidx, lines.revenue, lines.profit, n_groups, n_periods)
+    periods = pd.period_range(
+        start=pd.Period(ordinal=pmin, freq=freq), periods=n_periods, freq=freq, name="period"
+    )
+    if lines.by_ids is None:
+        levels = [lines.ids, periods]
+        codes = [g, p]
+        names: list[Any] = [customer_col, "period"]
+    else:
+        levels = [lines.ids, lines.by_ids, periods]
+        codes = [kept[g] // n_by, kept[g] % n_by, p]
+        names = [customer_col, by, "period"]
+    index = pd.MultiIndex(
+        levels=cast(Any, levels), codes=cast(Any, codes), names=names, verify_integrity=False
+    )
+    # One float block, handed to pandas without a copy.
+    return pd.DataFrame(block.T, index=index, columns=list(PANEL_NAMES), copy=False)
+
+
+def _graded_period(lines: _Lines, freq: str, observation_end: object) -> tuple[IntArray, int]:
+    """Period ordinal of every line and the ordinal of the period to grade."""
+    ords = _to_period(lines.months, freq)
+    pmin, pmax = int(ords.min()), int(ords.max())
+    if observation_end is None:
+        return ords, pmax
+    month = _month_of(observation_end, lines.tz)
+    target = int(_to_period(np.array([month], dtype=np.int64), freq)[0])
+    if not pmin <= target <= pmax:
+        first = pd.Period(ordinal=pmin, freq=freq)
+        last = pd.Period(ordinal=pmax, freq=freq)
+        raise InputValueError(
+            f"`observation_end` ({observation_end!r}) falls in period "
+            f"{pd.Period(ordinal=target, freq=freq)}, outside the log's periods "
+            f"{first} .. {last}; pass a date inside them."
+        )
+    return ords, target
+
+
+def _sum_by(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """Sum of ``weights`` per code ``0 .. size-1`` (float64)."""
+    return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
+
+
+def _threshold_codes(
+    profit: FloatArray, thresholds: Sequence[float] | None, labels: object
+) -> tuple[npt.NDArray[np.int8], tuple[str, ...]]:
+    if thresholds is None:
+        raise InputValueError(
+            "`thresholds` is required with method='thresholds', e.g. [10000.0, 1000.0]."
+        )
+    th = np.array(
+        [check_scalar(v, f"thresholds[{i}]") for i, v in enumerate(thresholds)],
+        dtype=np.float64,
+    )
+    if th.size == 0 or (np.diff(th) >= 0).any():
+        raise InputValueError(
+            f"`thresholds` must be a non-empty, strictly decreasing sequence of profit "
+            f"lower bounds, got {list(thresholds)!r}."
+        )
+    labs = check_labels(labels, th.size + 1, "labels", "one more than thresholds")
+    return classify_by_bounds(profit, th), labs
+
+
+def grade_by_profit(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    cost_col: str | None = None,
+    profit_col: str | None = None,
+    freq: Literal["Y", "Q", "M"] = "Y",
+    observation_end: object = None,
+    method: Literal["abc", "thresholds"] = "abc",
+    cutoffs: Sequence[float] | None = None,
+    thresholds: Sequence[float] | None = None,
+    labels: Sequence[str] = ("A", "B", "C"),
+    negative: Literal["error", "separate"] = "error",
+    negative_label: str = "D",
+    returns: Literal["error", "net", "drop"] = "error",
+) -> pd.DataFrame:
+    """Compute :func:`custvalue.tiers.grade_by_profit` (validated here, documented there)."""
+    freq = check_freq(freq)
+    method = check_choice(method, "method", ("abc", "thresholds"))
+    check_choice(negative, "negative", NEGATIVE)
+    if method == "abc":
+        cuts, _, cats, _ = check_abc_options(
+            VALUE_CUTOFFS if cutoffs is None else cutoffs,
+            labels,
+            "value",
+            negative,
+            negative_label,
+        )
+    lines = read_lines(
+        transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns
+    )
+    ords, target = _graded_period(lines, freq, observation_end)
+    n = len(lines.ids)
+    inside = ords == target
+    profit = _sum_by(lines.customers[inside], lines.profit[inside], n)
+    revenue = _sum_by(lines.customers[inside], lines.revenue[inside], n)
+    if method == "abc":
+        codes = abc_codes(
+            profit, cuts, False, negative, "profit in the graded period", negative_label
+        )
+    else:
+        codes, cats = _threshold_codes(profit, thresholds, labels)
+    return pd.DataFrame(
+        {
+            "period": pd.Period(ordinal=target, freq=freq),
+            "revenue": revenue,
+            "profit": profit,
+            "grade": from_codes(codes, cats),
+        },
+        index=lines.ids,
+    )
