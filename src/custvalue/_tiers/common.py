@@ -64,11 +64,12 @@ def check_no_missing(column: pd.Series, name: str) -> None:
 
 def check_finite_sum(values: FloatArray, what: str) -> None:
     """Refuse values whose sums (and differences of sums) would leave float64 range."""
-    if values.size and not np.isfinite(4.0 * np.abs(values).sum()):
+    with np.errstate(over="ignore"):
+        total = 4.0 * float(np.abs(values).sum())
+    if not np.isfinite(total):
         raise InputValueError(
-            f"{what} holds amounts so large that their sums leave the float64 range "
-            f"(sum of absolute values {np.abs(values).sum()!r}); fix by expressing them in "
-            f"a larger unit (e.g. thousands)."
+            f"{what} holds amounts so large that their sums leave the float64 range; "
+            f"fix by expressing them in a larger unit (e.g. thousands)."
         )
 
 

@@ -75,7 +75,7 @@ def _weights(
 
 
 def _rank(values: FloatArray, higher_is_better: bool) -> FloatArray:
-    """The shared percentile rank, kept inside ``[0, 100]`` despite rounding of its scale."""
+    """Return the shared percentile rank, clipped to ``[0, 100]`` (rounding of its scale)."""
     return np.clip(percentile_rank(values, higher_is_better), 0.0, 100.0)
 
 
