@@ -307,7 +307,7 @@ def base_log() -> pd.DataFrame:
         (lambda d: d.assign(date=d["date"].astype(str)), InputTypeError, "pandas.to_datetime"),
         (lambda d: d.assign(date=d["date"].where(d.index != 1)), InputValueError, "NaT"),
         (lambda d: d.assign(amount=[1.0, np.nan, 2.0]), InputValueError, "'amount'"),
-        (lambda d: d.assign(amount=[1.0, -2.0, 2.0]), InputValueError, ">= 0"),
+        (lambda d: d.assign(amount=[1.0, -2.0, 2.0]), InputValueError, "`returns`"),
         (lambda d: d.assign(amount=[1.0, np.inf, 2.0]), InputValueError, "non-finite"),
         (lambda d: d.assign(amount=["1", "2", "x"]), InputTypeError, "'amount'"),
         (lambda d: d.assign(customer_id=[1, None, 2]), InputValueError, "customer_col"),

@@ -41,10 +41,14 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     """Codes ``0..k-1`` for the customer ids and the ids themselves (``-1`` for missing).
 
     Integer ids spanning a range not much wider than the log are coded by
-    offset, which needs no hashing and yields the ids already sorted.
+    offset, which needs no hashing and yields the ids already sorted.  Missing
+    ids of every dtype (NaN, None, ``pd.NA`` in nullable ``Int64`` or
+    ``string[pyarrow]`` columns, NaT) get code ``-1``.
     """
-    if ids.dtype.kind in "iu" and len(ids):
-        values = ids.to_numpy()
+    plain = isinstance(ids.dtype, np.dtype)
+    if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
+        # numpy integers, or nullable/Arrow integers without missing values.
+        values = ids.to_numpy() if plain else ids.to_numpy(dtype=ids.dtype.numpy_dtype)  # type: ignore[union-attr]
         low, high = int(values.min()), int(values.max())
         if high - low < 4 * len(values) + 1024:
             codes, kept = offset_codes(

@@ -10,7 +10,7 @@ it*.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 __all__ = [
     "as_float_array",
     "check_choice",
+    "check_column_name",
     "check_consistent_length",
     "check_dataframe",
     "check_scalar",
@@ -33,6 +34,55 @@ FloatArray = npt.NDArray[np.float64]
 
 # pandas.api.types.infer_dtype results accepted in an object column of numbers.
 _NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+
+
+# Frame types of other libraries, recognised by the module that defines them (never
+# imported here): module prefix -> (library name, how to get a pandas DataFrame).
+_FOREIGN_FRAMES = {
+    "polars": (
+        "polars",
+        "convert it with `.to_pandas()` (or `.collect().to_pandas()` for a LazyFrame)",
+    ),
+    "pyarrow": ("pyarrow", "convert it with `.to_pandas()`"),
+    "dask": (
+        "Dask",
+        "compute it first with `.compute()` (custvalue reads pandas frames; a Dask path "
+        "is planned)",
+    ),
+    "pyspark": ("Spark", "convert it with `.toPandas()`"),
+    "duckdb": ("DuckDB", "convert it with `.df()`"),
+}
+
+
+def check_column_name(value: object, name: str) -> Any:
+    """Check that a ``*_col`` argument is one column label (not a list, tuple or set).
+
+    Raises
+    ------
+    InputTypeError
+        If ``value`` is a list, tuple, set, dict or another unhashable object.
+
+    Examples
+    --------
+    >>> from custvalue._core.validation import check_column_name
+    >>> check_column_name("date", "date_col")
+    'date'
+    """
+    if isinstance(
+        value, list | tuple | set | frozenset | dict | pd.Index | pd.Series | np.ndarray
+    ):
+        raise InputTypeError(
+            f"`{name}` must be one column name (a string), got {type(value).__name__} "
+            f"{value!r}; pass a single name, e.g. {name}='...'."
+        )
+    try:
+        hash(value)
+    except TypeError:
+        raise InputTypeError(
+            f"`{name}` must be one column name (a string), got unhashable "
+            f"{type(value).__name__}; pass a single name."
+        ) from None
+    return value
 
 
 def check_dataframe(
@@ -48,17 +98,33 @@ def check_dataframe(
     Raises
     ------
     InputTypeError
-        If ``data`` is not a :class:`pandas.DataFrame`.
+        If ``data`` is not a :class:`pandas.DataFrame`.  For a polars
+        DataFrame/LazyFrame, pyarrow Table, Dask, Spark or DuckDB frame the
+        message names the type and the conversion to use.
     MissingColumnError
         If a required column is absent (the message lists the columns present).
     InputValueError
         If ``data`` has no rows and ``allow_empty`` is false.
     """
     if not isinstance(data, pd.DataFrame):
+        module = type(data).__module__.split(".")[0]
+        if module in _FOREIGN_FRAMES:
+            library, fix = _FOREIGN_FRAMES[module]
+            raise InputTypeError(
+                f"`{name}` must be a pandas DataFrame, got a {library} "
+                f"{type(data).__name__}; {fix}."
+            )
         raise InputTypeError(
             f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
             f"build one with pandas.DataFrame(...)."
         )
+    columns = list(columns)
+    for c in columns:
+        if isinstance(c, list | tuple | set | dict) or not isinstance(c, Hashable):
+            raise InputTypeError(
+                f"column names of `{name}` must be single labels, got {type(c).__name__} "
+                f"{c!r}; pass one name per *_col argument."
+            )
     missing = [c for c in columns if c not in data.columns]
     if missing:
         present = ", ".join(repr(c) for c in list(data.columns)[:20])
