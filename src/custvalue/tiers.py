@@ -815,12 +815,14 @@ def lifecycle_stages(
     returns : {"error", "net", "drop"}, default "error"
         With ``amount_col``, the policy for negative amounts (returns):
         ``"error"`` refuses them, ``"drop"`` removes those lines, ``"net"``
-        sums the amounts per customer and period, and a period whose net is
-        not positive is not a purchase occasion.
+        sums the amounts per customer and period (of ``freq``), and a period
+        whose net is not positive is not a purchase occasion.
     freq : str, default "D"
         For transactions: the period in which time is counted, a pandas
-        period alias of a single period (``"D"``, ``"W"``, ``"M"`` ...);
-        multiples such as ``"7D"`` or ``"2W"`` are refused.
+        period alias (``"D"``, ``"W"``, ``"M"`` ...).  Multiples are
+        honoured: ``"7D"`` counts in 7-day periods, ``"2M"`` in two-month
+        periods (January–February, March–April, ...), anchored on pandas'
+        period 0 (1970-01-01 for days, January 1970 for months).
     customers : iterable, optional
         All known customer ids; those without purchases are ``"prospect"``.
     model : object with ``probability_alive(frequency, recency, T)``, optional
@@ -863,8 +865,14 @@ def lifecycle_stages(
     InputValueError
         For invalid values or thresholds (``lapsed_after`` must exceed
         ``at_risk_after``, ``alive_lapsed`` must not exceed ``alive_at_risk``),
-        when no customer repeats and ``default_rhythm`` is not given, or a
-        model returning something other than one probability per customer.
+        when no customer repeats and ``default_rhythm`` is not given, a
+        model returning something other than one probability per customer,
+        missing customer ids (also ``pd.NA``), negative amounts under
+        ``returns="error"``, or a summary row that is not a possible history
+        (``recency > T``; ``recency > 0`` without repeats, or ``recency == 0``
+        with them).
+    InputTypeError
+        For a column argument that is not one column name (e.g. a list).
 
     Notes
     -----

@@ -9,13 +9,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.transactions import first_bad
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputValueError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-RETURNS = ("error", "net", "drop")
 
 
 def categorical(
@@ -39,27 +36,6 @@ def series_name(values: object, default: str) -> str:
     """Name of ``values`` when it is a named Series, else ``default``."""
     name = getattr(values, "name", None) if isinstance(values, pd.Series) else None
     return str(name) if name is not None else default
-
-
-def check_column_name(value: object, name: str, *, optional: bool = False) -> None:
-    """Refuse a column name that is not a string (a list, a number ...), naming ``name``."""
-    if value is None and optional:
-        return
-    if not isinstance(value, str):
-        raise InputTypeError(
-            f"`{name}` must be a column name (str), got {type(value).__name__} {value!r}; "
-            f"fix by passing one column name such as {name}='amount'."
-        )
-
-
-def check_no_missing(column: pd.Series, name: str) -> None:
-    """Refuse missing values (``NaN``, ``None``, ``pd.NA``) in a key column, naming it."""
-    missing = column.isna().to_numpy(dtype=np.bool_)
-    if missing.any():
-        raise InputValueError(
-            f"column {column.name!r} (argument `{name}`) has missing values in "
-            f"{first_bad(missing, column)}; drop those rows or fill them."
-        )
 
 
 def check_finite_sum(values: FloatArray, what: str) -> None:

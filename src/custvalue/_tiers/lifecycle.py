@@ -14,24 +14,18 @@ from custvalue._core.ids import sorting_order
 from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
 from custvalue._core.summary import history_arrays
 from custvalue._core.transactions import (
-    TransactionLog,
+    check_returns,
     filter_window,
     period_of,
     read_transactions,
 )
 from custvalue._core.validation import (
-    as_float_array,
     check_choice,
+    check_column_name,
     check_dataframe,
     check_scalar,
 )
-from custvalue._tiers.common import (
-    RETURNS,
-    check_column_name,
-    check_no_missing,
-    from_codes,
-    returns_mask,
-)
+from custvalue._tiers.common import from_codes
 from custvalue._tiers.kernels import purchase_history
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
@@ -102,88 +96,24 @@ def _thresholds(
     return _Thresholds(k_risk, k_lapse, a_risk, a_lapse, gap)
 
 
-def _check_single_freq(freq: object) -> None:
-    """Refuse period multiples such as ``"7D"`` or ``"2W"`` (time is counted in single periods)."""
-    if not isinstance(freq, str):
-        return  # read_transactions names the wrong type
-    try:
-        n = pd.Period("2000-01-01", freq=freq).freq.n
-    except (ValueError, TypeError):
-        return  # read_transactions names the bad alias
-    if n != 1:
-        raise InputValueError(
-            f"`freq` {freq!r} is a multiple of a period ({n}); lifecycle stages count time "
-            f"in single periods; fix by passing the base alias (e.g. 'W' instead of '2W') "
-            f"and expressing the thresholds in those periods."
-        )
-
-
-def _occasions(
-    log: TransactionLog, end: float, amounts: FloatArray | None
-) -> tuple[IntArray, pd.Index, FloatArray]:
-    """Codes, ids and periods of the purchase occasions up to ``end``.
-
-    With ``amounts`` (``returns="net"``) the lines of a customer and period are
-    summed, and a period whose net is not positive is not a purchase occasion.
-    """
-    if amounts is None:
-        codes, ids, periods, _ = filter_window(log, end)
-        return codes, ids, periods
-    keep = log.periods <= end
-    if not keep.any():
-        filter_window(log, end)  # raises the error naming `observation_end`
-    codes, periods, net, ids = log.codes[keep], log.periods[keep], amounts[keep], log.ids
-    order = np.lexsort((periods, codes))
-    c, p = codes[order], periods[order]
-    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (p[1:] != p[:-1])])
-    totals = np.add.reduceat(net[order], starts)
-    buying = totals > 0
-    if not buying.any():
-        raise InputValueError(
-            'with returns="net" no customer and period has a positive net amount up to '
-            "`observation_end`, so there is no purchase occasion; check `amount_col`."
-        )
-    c, p = c[starts[buying]], p[starts[buying]]
-    present = np.zeros(len(ids), dtype=np.bool_)
-    present[c] = True
-    remap = np.cumsum(present) - 1
-    return np.ascontiguousarray(remap[c]), ids[present], np.ascontiguousarray(p)
-
-
 def _history(
     df: pd.DataFrame,
     customer_col: str,
     date_col: str,
     amount_col: str | None,
     returns: str,
-    freq: str,
+    freq: object,
     observation_end: object,
 ) -> _Histories:
-    _check_single_freq(freq)
-    check_dataframe(df, "data", [customer_col, date_col])
-    check_no_missing(df[customer_col], "customer_col")
-    amounts = None
-    if amount_col is not None:
-        check_dataframe(df, "data", [amount_col])
-        amounts = as_float_array(df[amount_col], f"column {amount_col!r}")
-        keep = returns_mask(amounts, returns, amount_col)
-        if keep is not None:
-            if not keep.any():
-                raise InputValueError(
-                    f"every line of column {amount_col!r} is a return (negative), so "
-                    f'returns="drop" leaves no purchase; pass a log with purchases.'
-                )
-            df = df.loc[keep]
-            amounts = amounts[keep]
-        if returns != "net":
-            amounts = None
-    log = read_transactions(df, customer_col, date_col, None, freq, name="data")
+    log = read_transactions(
+        df, customer_col, date_col, amount_col, freq, returns=returns, name="data"
+    )
     end = (
         float(log.periods.max())
         if observation_end is None
         else period_of(observation_end, "observation_end", log, freq)
     )
-    codes, ids, periods = _occasions(log, end, amounts)
+    codes, ids, periods, _ = filter_window(log, end)
     first, last, second, distinct = purchase_history(codes, periods, len(ids))
     frequency = (distinct - 1).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -284,10 +214,11 @@ def lifecycle_stages(
 ) -> pd.DataFrame:
     """Compute :func:`custvalue.tiers.lifecycle_stages` (validated here, documented there)."""
     kind = check_choice(kind, "kind", ("auto", "transactions", "summary"))
-    check_column_name(customer_col, "customer_col")
-    check_column_name(date_col, "date_col")
-    check_column_name(amount_col, "amount_col", optional=True)
-    returns = check_choice(returns, "returns", RETURNS)
+    customer_col = check_column_name(customer_col, "customer_col")
+    date_col = check_column_name(date_col, "date_col")
+    if amount_col is not None:
+        amount_col = check_column_name(amount_col, "amount_col")
+    policy = check_returns(returns)
     df = check_dataframe(data, "data")
     if kind == "auto":
         kind = (
@@ -300,7 +231,7 @@ def lifecycle_stages(
             f"{type(model).__name__}."
         )
     h = (
-        _history(df, customer_col, date_col, amount_col, returns, freq, observation_end)
+        _history(df, customer_col, date_col, amount_col, policy, freq, observation_end)
         if kind == "transactions"
         else _summary(df)
     )

@@ -12,10 +12,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
-from custvalue._core.transactions import first_bad, time_column
+from custvalue._core.transactions import check_returns, first_bad, read_datetimes, read_ids
 from custvalue._core.validation import (
     as_float_array,
     check_choice,
+    check_column_name,
     check_dataframe,
     check_scalar,
 )
@@ -26,14 +27,7 @@ from custvalue._tiers.abc import (
     check_abc_options,
     check_labels,
 )
-from custvalue._tiers.common import (
-    RETURNS,
-    check_column_name,
-    check_finite_sum,
-    check_no_missing,
-    from_codes,
-    returns_mask,
-)
+from custvalue._tiers.common import check_finite_sum, from_codes, returns_mask
 from custvalue._tiers.kernels import (
     PANEL_NAMES,
     classify_by_bounds,
@@ -89,13 +83,15 @@ def check_freq(freq: object) -> Literal["Y", "Q", "M"]:
 
 def _sorted_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
     """Codes of a key column in ascending order of its values, and the sorted values."""
-    check_no_missing(column, name)
-    codes, ids = factorize_ids(column)
-    if (missing := codes < 0).any():
-        raise InputValueError(
-            f"column {column.name!r} (argument `{name}`) has missing values in "
-            f"{first_bad(missing, column)}; drop those rows or fill them."
-        )
+    if name == "customer_col":
+        codes, ids = read_ids(column, str(column.name))
+    else:
+        codes, ids = factorize_ids(column)
+        if (missing := codes < 0).any():
+            raise InputValueError(
+                f"column {column.name!r} (argument `{name}`) has missing values in "
+                f"{first_bad(missing, column)}; drop those rows or fill them."
+            )
     try:
         order = sorting_order(ids)
     except InputTypeError:
@@ -121,13 +117,13 @@ def read_lines(
     by: str | None = None,
 ) -> _Lines:
     """Validate sales lines once: coded customers, month ordinals, revenue and profit."""
-    for value, name in ((customer_col, "customer_col"), (date_col, "date_col")):
-        check_column_name(value, name)
-    check_column_name(amount_col, "amount_col")
-    check_column_name(cost_col, "cost_col", optional=True)
-    check_column_name(profit_col, "profit_col", optional=True)
-    check_column_name(by, "by", optional=True)
-    returns = check_choice(returns, "returns", RETURNS)
+    customer_col = check_column_name(customer_col, "customer_col")
+    date_col = check_column_name(date_col, "date_col")
+    amount_col = check_column_name(amount_col, "amount_col")
+    for value, name in ((cost_col, "cost_col"), (profit_col, "profit_col"), (by, "by")):
+        if value is not None:
+            check_column_name(value, name)
+    returns = check_returns(returns)
     if (cost_col is None) == (profit_col is None):
         raise InputValueError(
             "pass exactly one of `cost_col` (profit = amount - cost) and `profit_col` "
@@ -161,26 +157,15 @@ def read_lines(
 
 def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
     """Calendar month ordinals of a datetime column (wall-clock time) and its time zone."""
-    col = df[date_col]
-    dtype = col.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        tz = getattr(dtype, "tz", None)
-        naive = col.dt.tz_localize(None) if tz is not None else col
-        values = naive.to_numpy(dtype="datetime64[ns]")
-        nat = np.isnat(values)
-        if nat.any():
-            raise InputValueError(
-                f"column {date_col!r} has missing dates (NaT) in {first_bad(nat, col)}; "
-                f"drop or fill those rows first."
-            )
-        return month_ordinals(values.view(np.int64)), tz
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+    read = read_datetimes(df[date_col], date_col)
+    if read is None:
         raise InputTypeError(
             f"column {date_col!r} (argument `date_col`) must hold datetimes to form calendar "
-            f"periods, got numeric dtype {dtype}; convert it with pandas.to_datetime(...)."
+            f"periods, got numeric dtype {df[date_col].dtype}; convert it with "
+            f"pandas.to_datetime(...)."
         )
-    time_column(df, date_col, "M")  # raises the detailed error for other dtypes
-    raise InputTypeError(f"column {date_col!r} (argument `date_col`) must hold datetimes.")
+    values, tz = read
+    return month_ordinals(values.view(np.int64)), tz
 
 
 def _to_period(months: IntArray, freq: str) -> IntArray:
@@ -192,7 +177,7 @@ def _to_period(months: IntArray, freq: str) -> IntArray:
 def _month_of(value: object, tz: Any) -> int:
     """Calendar month ordinal of ``observation_end`` (wall-clock time of the log's zone)."""
     if isinstance(value, pd.Period):
-        value = value.start_time
+        value = value.end_time  # a Period stands for its whole span, as in the core reader
     if isinstance(value, bool) or not isinstance(
         value, str | _dt.date | np.datetime64 | pd.Timestamp
     ):
