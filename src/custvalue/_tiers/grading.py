@@ -86,7 +86,72 @@ def weighted_score(
     lower_is_better: Iterable[str] = (),
     rescore: bool = True,
 ) -> pd.Series:
-    """Compute :func:`custvalue.tiers.weighted_score` (validated here, documented there)."""
+    """Percentile score from several weighted factors (tie-safe).
+
+    Parameters
+    ----------
+    factors : pandas.DataFrame
+        One row per customer, one numeric column per factor (e.g. industry
+        influence, position in the industry, public profile, as numbers).
+    weights : mapping or sequence of float
+        Nonnegative weight per factor with a positive sum: a mapping
+        ``column -> weight`` (only those columns are used) or one weight per
+        column of ``factors``, in order.
+    lower_is_better : iterable of str, default ()
+        Columns where a smaller value is better (e.g. a rank "1 = leader").
+    rescore : bool, default True
+        Turn the weighted mean of the factor percentiles into a percentile
+        rank again, so that the score is spread evenly over 0..100 (score 80
+        means "better than about 80 % of customers").  With ``False`` the
+        weighted mean itself is returned.
+
+    Returns
+    -------
+    pandas.Series
+        Score in ``[0, 100]`` per customer, on ``factors``' index, named
+        ``"score"``.
+
+    Raises
+    ------
+    MissingColumnError
+        If a weighted or ``lower_is_better`` column is absent.
+    InputTypeError
+        For non-numeric factors or weights.
+    InputValueError
+        For NaN/inf factors, negative weights, a zero weight sum, a wrong
+        number of weights or an empty frame.
+
+    Notes
+    -----
+    Each factor becomes custvalue's one percentile rank
+    ``100 * (worse + (equal - 1) / 2) / (n - 1)``, with ``worse`` the number
+    of customers with a worse value and ``equal`` the number with the same
+    value (the customer included): the share of the *other* customers beaten,
+    ties counted half.  The worst value gets 0, the best 100, and a single
+    customer or all-equal values 50.  For ``lower_is_better`` columns a
+    smaller value is the better one.  Equal values get equal percentiles, so
+    the score never depends on row order.  The score is the weighted mean of
+    the factor percentiles, rounded to 9 decimals so that mathematically equal
+    combinations tie exactly, and, with ``rescore``, its percentile rank.
+    Only the ratios of the weights matter (any finite weights work, however
+    large), and integer factors are ranked exactly, also beyond 2**53.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.tiers import weighted_score
+    >>> factors = pd.DataFrame(
+    ...     {"industry": [3, 1, 2, 2], "position": [1, 3, 2, 2], "profile": [10, 0, 5, 5]},
+    ...     index=["a", "b", "c", "d"],
+    ... )
+    >>> weighted_score(factors, {"industry": 0.5, "position": 0.3, "profile": 0.2},
+    ...                lower_is_better=["position"])
+    a    100.0
+    b      0.0
+    c     50.0
+    d     50.0
+    Name: score, dtype: float64
+    """
     df = check_dataframe(factors, "factors")
     columns, w = _weights(df, weights)
     if isinstance(lower_is_better, str | bytes) or not isinstance(lower_is_better, Iterable):
@@ -159,7 +224,71 @@ def value_grid(
     grid: Sequence[Sequence[str]],
     overrides: Sequence[Override] = (),
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.tiers.value_grid` (validated here, documented there)."""
+    """Grade each customer from a two-dimensional matrix, after override rules.
+
+    Parameters
+    ----------
+    x, y : array-like or pandas.Series
+        Two finite values per customer, e.g. sales percentile and influence
+        percentile (see :func:`weighted_score`).
+    x_edges, y_edges : sequence of float
+        Strictly increasing bin edges (``-inf``/``inf`` allowed).  Bin ``j``
+        holds ``edges[j] <= value < edges[j + 1]``: lower edge inclusive,
+        upper edge exclusive, also for the last bin.
+    grid : sequence of sequences of str
+        The grade matrix: ``grid[i][j]`` is the grade of y-bin ``i`` and
+        x-bin ``j`` (rows follow ``y_edges`` from low to high, columns follow
+        ``x_edges`` from low to high), shape
+        ``(len(y_edges) - 1, len(x_edges) - 1)``.
+    overrides : sequence of Override, default ()
+        Rules evaluated first, in order; the first whose condition holds
+        decides the grade.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``grade`` and ``rule`` (categoricals): the grade and the name
+        of the override that decided it, or ``"grid"``.  Indexed like ``x``
+        when it is a Series, else by position.
+
+    Raises
+    ------
+    InputTypeError
+        For non-numeric values, non-string grades or non-boolean conditions.
+    InputValueError
+        For NaN/inf values, bad edges, a grid of the wrong shape or with empty
+        cells, duplicate override names, or a customer not decided by an
+        override whose ``x`` or ``y`` falls outside the edges (the matrix does
+        not cover it).
+
+    Notes
+    -----
+    Overrides come first so that hard business rules ("annual sales ≥
+    10,000,000 → A") win over the matrix; a customer decided by an override
+    need not lie inside the grid.  Everyone else must: a value outside
+    ``[edges[0], edges[-1])`` is an error rather than a silent default grade;
+    use ``-inf``/``inf`` as outer edges for a grid that covers everything.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.tiers import Override, value_grid
+    >>> sales_pct = np.array([90.0, 55.0, 10.0, 30.0])
+    >>> influence_pct = np.array([20.0, 75.0, 95.0, 30.0])
+    >>> annual_sales = np.array([2e6, 3e6, 12e6, 1e5])
+    >>> value_grid(
+    ...     sales_pct, influence_pct,
+    ...     x_edges=[0, 50, 100.0001], y_edges=[0, 50, 100.0001],
+    ...     grid=[["C", "B"],      # low influence: low sales, high sales
+    ...           ["B", "A"]],     # high influence
+    ...     overrides=[Override("annual sales >= 10M", annual_sales >= 10e6, "A")],
+    ... )
+      grade                 rule
+    0     B                 grid
+    1     A                 grid
+    2     A  annual sales >= 10M
+    3     C                 grid
+    """
     xs = as_float_array(x, "x")
     ys = as_float_array(y, "y")
     n = check_consistent_length(x=xs, y=ys)
@@ -272,7 +401,80 @@ def relationship_classes(
     max_cost_ratio: float = 0.5,
     min_share_of_wallet: float = 0.5,
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.tiers.relationship_classes` (validated here, documented there)."""
+    """Transaction versus relationship customers, and the three kinds of relationship.
+
+    Parameters
+    ----------
+    profit : array-like or pandas.Series
+        Gross profit per customer *before* the cost to serve (finite, any sign).
+    share_of_wallet : array-like, pandas.Series or None
+        The customer's share of wallet in ``[0, 1]``: our revenue over their
+        total spending in the category.  Pass ``None`` together with ``spend``
+        and ``wallet`` to estimate it.
+    cost_to_serve : array-like or pandas.Series
+        Marketing, sales and service cost per customer (finite, ``>= 0``).
+    spend, wallet : array-like, optional
+        Our revenue with the customer and an estimate of their total category
+        spending (``> 0``); used when ``share_of_wallet`` is ``None``: share =
+        ``min(spend / wallet, 1)``.
+    profit_threshold : float, optional
+        Gross profit below which a customer is a transaction customer.
+        Default: the ``profit_quantile`` quantile of ``profit``.
+    profit_quantile : float, default 0.5
+        Quantile (linear interpolation) giving the default threshold: by
+        default the lower half of customers by gross profit are transaction
+        customers.
+    max_cost_ratio : float, default 0.5
+        A relationship customer whose cost to serve is at least this share of
+        the gross profit is high-cost-to-serve.
+    min_share_of_wallet : float, default 0.5
+        A (not high-cost) relationship customer below this share of wallet is
+        quasi-cash-flow, at or above it cash-flow.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``relationship`` (categorical: ``"cash-flow"``,
+        ``"quasi-cash-flow"``, ``"high-cost-to-serve"``, ``"transaction"``),
+        ``net_profit`` (profit − cost to serve), ``cost_ratio`` (cost to
+        serve / profit, NaN when profit ≤ 0) and ``share_of_wallet``.  Indexed
+        like the Series inputs, else by position.
+
+    Raises
+    ------
+    InputTypeError
+        For non-numeric input.
+    InputValueError
+        For NaN/inf, negative cost to serve, shares outside ``[0, 1]``,
+        nonpositive wallets, different lengths or thresholds out of range.
+
+    Notes
+    -----
+    Rules, in order (the first that applies decides):
+
+    1. **transaction**: gross profit ``< profit_threshold`` or ``<= 0`` —
+       price-driven customers that leave little profit;
+    2. **high-cost-to-serve**: ``cost_to_serve >= max_cost_ratio * profit`` —
+       profitable, but marketing and service eat the profit;
+    3. **quasi-cash-flow**: ``share_of_wallet < min_share_of_wallet`` — good
+       profit from a small part of their spending: grow the share;
+    4. **cash-flow**: everyone else — high profit and high share: keep them.
+
+    Examples
+    --------
+    >>> from custvalue.tiers import relationship_classes
+    >>> relationship_classes(
+    ...     profit=[1000.0, 800.0, 900.0, 50.0],
+    ...     share_of_wallet=[0.8, 0.2, 0.9, 0.9],
+    ...     cost_to_serve=[100.0, 100.0, 600.0, 10.0],
+    ...     profit_threshold=100.0,
+    ... )
+             relationship  net_profit  cost_ratio  share_of_wallet
+    0           cash-flow       900.0    0.100000              0.8
+    1     quasi-cash-flow       700.0    0.125000              0.2
+    2  high-cost-to-serve       300.0    0.666667              0.9
+    3         transaction        40.0    0.200000              0.9
+    """
     p = as_float_array(profit, "profit")
     cost = as_float_array(cost_to_serve, "cost_to_serve", nonnegative=True)
     if share_of_wallet is None:

@@ -212,7 +212,133 @@ def lifecycle_stages(
     alive_at_risk: float = 0.5,
     alive_lapsed: float = 0.2,
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.tiers.lifecycle_stages` (validated here, documented there)."""
+    """Lifecycle stage of every customer, judged against their own purchase rhythm.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Either a transaction log (columns ``customer_col`` and ``date_col``)
+        or an RFM summary as returned by :func:`custvalue.rfm.rfm_summary`
+        (columns ``frequency``, ``recency`` and ``T``, indexed by customer).
+    kind : {"auto", "transactions", "summary"}, default "auto"
+        What ``data`` is; ``"auto"`` picks transactions when both
+        ``customer_col`` and ``date_col`` are columns, else a summary.
+    customer_col, date_col, observation_end
+        For transactions, as in :func:`custvalue.rfm.rfm_summary`.
+    amount_col : str, optional
+        For transactions: the sale value of each line.  Without it every line
+        is a purchase and returns cannot be told apart (a return line counts
+        as a purchase); pass it when the log holds returns.
+    returns : {"error", "net", "drop"}, default "error"
+        With ``amount_col``, the policy for negative amounts (returns):
+        ``"error"`` refuses them, ``"drop"`` removes those lines, ``"net"``
+        sums the amounts per customer and period (of ``freq``), and a period
+        whose net is not positive is not a purchase occasion.
+    freq : str, default "D"
+        For transactions: the period in which time is counted, a pandas
+        period alias (``"D"``, ``"W"``, ``"M"`` ...).  Multiples are
+        honoured: ``"7D"`` counts in 7-day periods, ``"2M"`` in two-month
+        periods (January–February, March–April, ...), anchored on pandas'
+        period 0 (1970-01-01 for days, January 1970 for months).
+    customers : iterable, optional
+        All known customer ids; those without purchases are ``"prospect"``.
+    model : object with ``probability_alive(frequency, recency, T)``, optional
+        A fitted CLV model (e.g. BG/NBD); its P(alive) adds a second verdict.
+    at_risk_after : float, default 1.5
+        A customer silent for more than this many own inter-purchase times is
+        at risk.
+    lapsed_after : float, default 3.0
+        ... and for more than this many, lapsed.
+    new_periods : float, optional
+        Customers whose first purchase is fewer than this many periods before
+        the observation end are new.  Default: the fallback rhythm (below).
+    default_rhythm : float, optional
+        Inter-purchase time used for customers without a rhythm of their own
+        (one purchase period only).  Default: the median own rhythm of the
+        repeat customers.
+    reactivation_gap : float, optional
+        An absolute gap (periods) before the latest purchase that also counts
+        as a reactivation, in addition to the rhythm rule.
+    alive_at_risk, alive_lapsed : float, default 0.5 and 0.2
+        With ``model``: P(alive) below ``alive_at_risk`` means at risk, below
+        ``alive_lapsed`` lapsed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted; prospects appended in the order
+        given), with columns ``stage`` (categorical, categories
+        ``prospect, new, active, reactivated, at risk, lapsed``),
+        ``frequency``, ``recency``, ``T``, ``inactivity``, ``rhythm`` (the
+        inter-purchase time used), ``silence`` (``inactivity / rhythm``),
+        ``last_gap`` (periods between the last two purchase periods;
+        transactions only) and ``p_alive`` (with ``model``).  Prospects have
+        NaN numbers.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``data`` has neither the transaction nor the summary columns.
+    InputValueError
+        For invalid values or thresholds (``lapsed_after`` must exceed
+        ``at_risk_after``, ``alive_lapsed`` must not exceed ``alive_at_risk``),
+        when no customer repeats and ``default_rhythm`` is not given, a
+        model returning something other than one probability per customer,
+        missing customer ids (also ``pd.NA``), negative amounts under
+        ``returns="error"``, or a summary row that is not a possible history
+        (``recency > T``; ``recency > 0`` without repeats, or ``recency == 0``
+        with them).
+    InputTypeError
+        For a column argument that is not one column name (e.g. a list).
+
+    Notes
+    -----
+    Time is counted in periods (``freq``).  A customer's own rhythm is the
+    mean inter-purchase time ``recency / frequency`` (``frequency >= 1``);
+    customers with one purchase period use ``default_rhythm``.  ``silence =
+    inactivity / rhythm`` (``inactivity = T - recency``, periods since the
+    last purchase).  The stage is the first that applies:
+
+    1. **prospect**: in ``customers`` but without purchases;
+    2. **new**: ``T < new_periods`` (first purchase within the new window);
+    3. **lapsed**: ``silence > lapsed_after``, or P(alive) ``< alive_lapsed``;
+    4. **at risk**: ``silence > at_risk_after``, or P(alive) ``< alive_at_risk``;
+    5. **reactivated** (transactions only): the gap between the last two
+       purchase periods exceeded ``lapsed_after`` times the rhythm the
+       customer had *before* that gap (``default_rhythm`` for customers with
+       only two purchase periods), or exceeded ``reactivation_gap``: the
+       customer had lapsed by the rules above and came back;
+    6. **active**: everyone else.
+
+    With a model, the more severe of the rhythm verdict and the P(alive)
+    verdict wins.  From a summary alone the history before the last purchase
+    is unknown, so only prospect, new, active, at risk and lapsed can be told
+    apart; "reactivated" needs the transactions.  A reactivated customer
+    becomes active again with their next purchase at a normal gap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.tiers import lifecycle_stages
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b", "b", "c", "c", "c", "d"],
+    ...     "date": pd.to_datetime([
+    ...         "2024-01-01", "2024-01-11", "2024-01-21",   # a: every 10 days
+    ...         "2024-01-01", "2024-01-11",                 # b: then silent
+    ...         "2024-01-01", "2024-01-11", "2024-03-25",   # c: long gap, back
+    ...         "2024-03-28",                               # d: first purchase
+    ...     ]),
+    ... })
+    >>> out = lifecycle_stages(log, observation_end="2024-03-31", customers=list("abcde"))
+    >>> out[["stage", "rhythm", "silence"]].round(3)
+                       stage  rhythm  silence
+    customer_id
+    a                 lapsed    10.0    7.000
+    b                 lapsed    10.0    8.000
+    c            reactivated    42.0    0.143
+    d                    new    10.0    0.300
+    e               prospect     NaN      NaN
+    """
     kind = check_choice(kind, "kind", ("auto", "transactions", "summary"))
     customer_col = check_column_name(customer_col, "customer_col")
     date_col = check_column_name(date_col, "date_col")

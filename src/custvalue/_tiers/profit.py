@@ -223,7 +223,95 @@ def profit_contribution(
     by: str | None = None,
     returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.tiers.profit_contribution` (validated here, documented there)."""
+    """Revenue, profit and their change per customer (and product) and calendar period.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per line (any order).  Not modified.
+    customer_col : str, default "customer_id"
+        Customer id column (missing ids are an error).
+    date_col : str, default "date"
+        Datetime column (naive or time-zone aware; bucketed by wall-clock time).
+    amount_col : str, default "amount"
+        Sale value (revenue) of each line, finite; returns are negative lines
+        (see ``returns``).
+    cost_col : str, optional
+        Cost of each line; profit = amount − cost.
+    profit_col : str, optional
+        Profit of each line, instead of ``cost_col`` (exactly one is needed).
+    freq : {"Y", "Q", "M"}, default "Y"
+        Calendar years, quarters or months (pandas period aliases; multiples
+        such as ``"2M"`` are refused).
+    by : str, optional
+        A second grouping column, e.g. a product or product group.
+    returns : {"error", "net", "drop"}, default "error"
+        Policy for lines with a negative amount (returns): ``"error"`` refuses
+        them, ``"drop"`` removes those lines (their cost or profit too),
+        ``"net"`` keeps them, so they are summed into their customer's (and
+        ``by`` value's) period like any line.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (customer, [``by``,] ``period``), sorted by customer id,
+        ``by`` value and period; ``period`` holds pandas Periods.  Columns:
+
+        - ``revenue``, ``profit``: sums over the lines;
+        - ``margin``: ``profit / revenue`` (NaN when revenue is 0);
+        - ``profit_share``: ``profit`` over the total profit of all rows of the
+          period (NaN when that total is not positive);
+        - ``previous_profit``: the same customer's (and ``by`` value's)
+          profit in the previous calendar period, 0 if there were no lines;
+        - ``profit_change``: ``profit - previous_profit``;
+        - ``profit_change_rel``: ``profit_change / |previous_profit|``
+          (NaN when ``previous_profit`` is 0).
+
+    Raises
+    ------
+    MissingColumnError
+        If a named column is absent.
+    InputTypeError
+        If the date column is not datetime64, or values are not numeric.
+    InputValueError
+        For an empty log, missing ids or dates, NaN/inf amounts, amounts whose
+        sums leave the float64 range, negative amounts under
+        ``returns="error"``, a period multiple in ``freq``, or not exactly one
+        of ``cost_col`` / ``profit_col``.
+
+    Notes
+    -----
+    There is a row for every period in which a customer (and ``by`` value)
+    has lines.  So that a customer who stops buying shows the drop, there is
+    also a row for the period right after each active period when it has no
+    lines (revenue and profit 0, ``profit_change = -previous_profit``), as
+    long as that period is not later than the last period of the log.  Longer
+    silent stretches add no rows.  The change is always measured against the
+    previous *calendar* period, not against the customer's previous active
+    period.  The relative change divides by the absolute previous profit, so
+    that a loss shrinking from −100 to −50 reads +0.5.  Shares of the period's
+    profit sum to 1 within every period with a positive total.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.tiers import profit_contribution
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2, 1],
+    ...     "date": pd.to_datetime(["2023-03-01", "2023-07-01", "2023-05-01",
+    ...                             "2024-02-01", "2024-06-01"]),
+    ...     "amount": [100.0, 50.0, 200.0, 300.0, 80.0],
+    ...     "cost": [60.0, 30.0, 150.0, 200.0, 40.0],
+    ... })
+    >>> out = profit_contribution(lines, cost_col="cost", freq="Y")
+    >>> out[["revenue", "profit", "margin", "profit_share", "profit_change"]]
+                        revenue  profit    margin  profit_share  profit_change
+    customer_id period
+    1           2023      150.0    60.0  0.400000      0.545455           60.0
+                2024       80.0    40.0  0.500000      0.285714          -20.0
+    2           2023      200.0    50.0  0.250000      0.454545           50.0
+                2024      300.0   100.0  0.333333      0.714286           50.0
+    """
     freq = check_freq(freq)
     lines = read_lines(
         transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns, by
@@ -323,7 +411,80 @@ def grade_by_profit(
     negative_label: str = "D",
     returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.tiers.grade_by_profit` (validated here, documented there)."""
+    """Grade every customer by the profit contributed in one calendar period.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per line; see :func:`profit_contribution`.
+    customer_col, date_col, amount_col, cost_col, profit_col, freq, returns
+        As in :func:`profit_contribution`.
+    observation_end : str, datetime, numpy.datetime64, pandas.Timestamp or pandas.Period, optional
+        A date inside the period to grade.  Default: the last period of the
+        log.  Pass e.g. the end of the last *complete* year when the log ends
+        mid-year.
+    method : {"abc", "thresholds"}, default "abc"
+        ``"abc"``: :func:`abc_classes` on the period's profit (``rule="value"``);
+        ``"thresholds"``: business thresholds on the profit itself.
+    cutoffs : sequence of float, optional
+        ABC cutoffs (default ``(0.8, 0.95)``), for ``method="abc"``.
+    thresholds : sequence of float, optional
+        Strictly decreasing lower bounds of profit, for
+        ``method="thresholds"``: profit ``>= thresholds[0]`` gets
+        ``labels[0]``, else ``>= thresholds[1]`` gets ``labels[1]`` ..., and
+        the rest the last label.
+    labels : sequence of str, default ("A", "B", "C")
+        Grades from best to worst.
+    negative : {"error", "separate"}, default "error"
+        ABC policy for loss-making customers (see :func:`abc_classes`):
+        ``"error"`` refuses a period with losses, ``"separate"`` gives them
+        their own grade ``negative_label``.
+    negative_label : str, default "D"
+        Grade of loss-making customers under ``negative="separate"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer of the whole log (sorted by id), with columns
+        ``period`` (the graded period), ``revenue`` and ``profit`` in that
+        period (0 without lines) and ``grade`` (categorical).
+
+    Raises
+    ------
+    InputValueError
+        As in :func:`profit_contribution`; also when ``at`` lies outside the
+        log's periods, when no customer made a profit in the period
+        (``method="abc"``), or for invalid thresholds/labels.
+
+    Notes
+    -----
+    Every customer of the log is graded, including those without lines in
+    the graded period: their profit there is 0, which puts them in the last
+    ABC class (or below the last threshold).  Thresholds are inclusive lower
+    bounds.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.tiers import grade_by_profit
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c", "d", "a"],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01",
+    ...                             "2024-03-02", "2023-06-01"]),
+    ...     "amount": [900.0, 300.0, 100.0, 50.0, 10.0],
+    ...     "profit": [400.0, 80.0, 20.0, -5.0, 2.0],
+    ... })
+    >>> grade_by_profit(lines, profit_col="profit", negative="separate")
+                period  revenue  profit grade
+    customer_id
+    a             2024    900.0   400.0     A
+    b             2024    300.0    80.0     B
+    c             2024    100.0    20.0     C
+    d             2024     50.0    -5.0     D
+    >>> grade_by_profit(lines, profit_col="profit", method="thresholds",
+    ...                 thresholds=[100.0, 50.0])["grade"].tolist()
+    ['A', 'B', 'C', 'C']
+    """
     freq = check_freq(freq)
     method = check_choice(method, "method", ("abc", "thresholds"))
     check_choice(negative, "negative", NEGATIVE)
