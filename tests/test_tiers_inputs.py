@@ -228,9 +228,21 @@ def test_lifecycle_honours_period_multiples(freq):
     pd.testing.assert_frame_equal(got, ref)
 
 
-@pytest.mark.parametrize("freq", ["2M", "2Q", "6M", "W", "D"])
-def test_profit_refuses_other_periods_and_multiples(freq):
-    with pytest.raises(InputValueError, match="`freq`"):
+def test_profit_honours_period_multiples():
+    df = lines(date=pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-10", "2024-03-01"]))
+    out = profit_contribution(df, cost_col="cost", freq="2M")
+    # January-February is one period, March-April the next
+    assert [str(p) for _, p in out.index] == ["2024-01", "2024-03", "2024-03"]
+    assert out["revenue"].tolist() == [150.0, 0.0, 100.0]
+    assert out["previous_profit"].tolist() == [0.0, 60.0, 0.0]
+    grades = grade_by_profit(df, cost_col="cost", freq="2M", observation_end="2024-02-29")
+    assert grades["profit"].tolist() == [60.0, 0.0]
+
+
+@pytest.mark.parametrize("freq", ["W", "D", "Y-JUN", "2W", 5])
+def test_profit_refuses_periods_other_than_calendar_months(freq):
+    err = InputTypeError if not isinstance(freq, str) else InputValueError
+    with pytest.raises(err, match="`freq`"):
         profit_contribution(lines(), cost_col="cost", freq=freq)
-    with pytest.raises(InputValueError, match="`freq`"):
+    with pytest.raises(err, match="`freq`"):
         grade_by_profit(lines(), cost_col="cost", freq=freq)

@@ -14,8 +14,10 @@ from custvalue.tiers import abc_classes, grade_by_profit, profit_contribution
 
 
 def period_ordinal(ts: pd.Timestamp, period: str) -> int:
+    """Calendar period number; ``"kX"`` groups ``k`` periods ``X`` counted from 1970."""
+    k = int(period[:-1]) if len(period) > 1 else 1
     month = (ts.year - 1970) * 12 + ts.month - 1
-    return {"M": month, "Q": month // 3, "Y": month // 12}[period]
+    return {"M": month, "Q": month // 3, "Y": month // 12}[period[-1]] // k
 
 
 def ref_profit(df, period, by=None, cost=True):
@@ -71,8 +73,11 @@ def assert_matches(got: pd.DataFrame, ref: list, period: str, by=None):
     n_keys = 1 + (by is not None)
     keys = [tuple(t[:n_keys]) for t in got.index]
     assert keys == [r["key"] for r in ref]
-    assert [p.ordinal for p in got.index.get_level_values("period")] == [r["period"] for r in ref]
-    assert all(p.freqstr.startswith(period) for p in got.index.get_level_values("period")[:1])
+    k = int(period[:-1]) if len(period) > 1 else 1
+    periods = got.index.get_level_values("period")
+    assert [p.ordinal // k for p in periods] == [r["period"] for r in ref]
+    assert all(p.ordinal % k == 0 for p in periods)
+    assert all(p.freqstr.startswith(period) for p in periods[:1])
     for col in COLUMNS:
         np.testing.assert_allclose(
             got[col].to_numpy(), [r[col] for r in ref], rtol=1e-12, atol=1e-9, err_msg=col
@@ -182,7 +187,7 @@ def test_time_zone_aware_dates_use_wall_clock():
 
 
 @settings(max_examples=60, deadline=None)
-@given(df=logs(), period=st.sampled_from(["Y", "Q", "M"]))
+@given(df=logs(), period=st.sampled_from(["Y", "Q", "M", "2M", "6M", "2Q", "2Y"]))
 def test_profit_matches_reference(df, period):
     got = profit_contribution(df, cost_col="cost", freq=period, returns="net")
     assert_matches(got, ref_profit(df, period), period)
@@ -347,7 +352,7 @@ def test_grade_quarter_with_cost_and_period_object():
 
 
 @settings(max_examples=40, deadline=None)
-@given(df=logs(), period=st.sampled_from(["Y", "Q", "M"]))
+@given(df=logs(), period=st.sampled_from(["Y", "Q", "M", "2M", "2Y"]))
 def test_grade_matches_reference(df, period):
     last = max(period_ordinal(t, period) for t in df["date"])
     profit = {c: 0.0 for c in df["customer_id"]}

@@ -226,6 +226,42 @@ def _accumulate_bucket(
 
 
 @jit
+def _bucket_rows(
+    cells: IntArray,
+    rev_b: FloatArray,
+    prof_b: FloatArray,
+    start: IntArray,
+    per_bucket: int,
+    n_groups: int,
+    n_periods: int,
+    acc: FloatArray,
+    out_group: IntArray,
+    out_period: IntArray,
+    block: FloatArray,
+    write: bool,
+) -> int:
+    """Sum every bucket into ``acc`` and count (``write``: also fill) the panel rows."""
+    r = 0
+    n_buckets = start.shape[0] - 1
+    for b in range(n_buckets):
+        g0 = b * per_bucket
+        g1 = min(n_groups, g0 + per_bucket)
+        acc[:] = 0.0
+        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
+        for k in range((g1 - g0) * n_periods):
+            p = k % n_periods
+            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
+                if write:
+                    out_group[r] = g0 + k // n_periods
+                    out_period[r] = p
+                    block[0, r] = acc[k, 0]
+                    block[1, r] = acc[k, 1]
+                    block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
+                r += 1
+    return r
+
+
+@jit
 def period_panel_dense(
     groups: IntArray,
     periods: IntArray,
@@ -263,36 +299,15 @@ def period_panel_dense(
         prof_b[j] = profit[i]
         fill[b] = j + 1
     acc = np.zeros((per_bucket * n_periods, 3))
-    # Pass 1: count output rows.
-    n_out = 0
-    for b in range(n_buckets):
-        g0 = b * per_bucket
-        g1 = min(n_groups, g0 + per_bucket)
-        acc[:] = 0.0
-        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
-        for k in range((g1 - g0) * n_periods):
-            p = k % n_periods
-            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
-                n_out += 1
+    # Pass 1 counts the output rows, pass 2 sums again and writes them.
+    none_i = np.empty(0, dtype=np.int64)
+    n_out = _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
+                         none_i, none_i, np.empty((PANEL_COLUMNS, 0)), False)  # fmt: skip
     out_group = np.empty(n_out, dtype=np.int64)
     out_period = np.empty(n_out, dtype=np.int64)
     block = np.empty((PANEL_COLUMNS, n_out))
-    # Pass 2: sum again and write the rows.
-    r = 0
-    for b in range(n_buckets):
-        g0 = b * per_bucket
-        g1 = min(n_groups, g0 + per_bucket)
-        acc[:] = 0.0
-        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
-        for k in range((g1 - g0) * n_periods):
-            p = k % n_periods
-            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
-                out_group[r] = g0 + k // n_periods
-                out_period[r] = p
-                block[0, r] = acc[k, 0]
-                block[1, r] = acc[k, 1]
-                block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
-                r += 1
+    _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
+                 out_group, out_period, block, True)  # fmt: skip
     finish_panel(out_period, block, n_periods)
     return out_group, out_period, block
 

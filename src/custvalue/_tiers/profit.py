@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.calendar import Freq, parse_freq, period_at
 from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
 from custvalue._core.transactions import check_returns, first_bad, read_datetimes, read_ids
 from custvalue._core.validation import (
@@ -40,8 +41,7 @@ from custvalue.errors import InputTypeError, InputValueError
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-FREQS = ("Y", "Q", "M")
-_MONTHS = {"Y": 12, "Q": 3, "M": 1}
+_MONTHS = {"Y-DEC": 12, "Q-DEC": 3, "M": 1}  # months per base period
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,27 +58,15 @@ class _Lines:
     by_ids: pd.Index | None
 
 
-def check_freq(freq: object) -> Literal["Y", "Q", "M"]:
-    """Check a calendar period alias: ``"Y"``, ``"Q"`` or ``"M"`` (multiples refused)."""
-    if not isinstance(freq, str):
-        raise InputTypeError(
-            f"`freq` must be a pandas period alias 'Y', 'Q' or 'M', got {freq!r}."
-        )
-    if freq in FREQS:
-        return cast(Literal["Y", "Q", "M"], freq)
-    try:
-        parsed = pd.Period("2000-01-01", freq=freq).freq
-    except (ValueError, TypeError):
-        parsed = None
-    if parsed is not None and parsed.n != 1:
+def check_freq(freq: object) -> Freq:
+    """Check a calendar period: years, quarters or months, multiples honoured (``"2M"``)."""
+    f = parse_freq(freq)
+    if f.base not in _MONTHS:
         raise InputValueError(
-            f"`freq` {freq!r} is a multiple of a period ({parsed.n}); profit periods are "
-            f"single calendar years, quarters or months; fix by passing 'Y', 'Q' or 'M'."
+            f"`freq` must be calendar years, quarters or months ('Y', 'Q', 'M', or a "
+            f"multiple such as '2M' or '6M'), got {freq!r}; fix by passing one of them."
         )
-    raise InputValueError(
-        f"`freq` must be one of 'Y', 'Q', 'M' (calendar years, quarters, months), got "
-        f"{freq!r}; fix by passing one of them."
-    )
+    return f
 
 
 def _sorted_codes(column: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
@@ -168,10 +156,11 @@ def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
     return month_ordinals(values.view(np.int64)), tz
 
 
-def _to_period(months: IntArray, freq: str) -> IntArray:
-    if freq == "M":
+def _to_period(months: IntArray, freq: Freq) -> IntArray:
+    """Period ordinal of ``freq`` of each month: ``k`` base periods from January 1970."""
+    if freq.base == "M" and freq.n == 1:
         return months
-    return np.floor_divide(months, _MONTHS[freq])
+    return np.floor_divide(months, _MONTHS[freq.base] * freq.n)
 
 
 def _month_of(value: object, tz: Any) -> int:
@@ -219,7 +208,7 @@ def profit_contribution(
     amount_col: str = "amount",
     cost_col: str | None = None,
     profit_col: str | None = None,
-    freq: Literal["Y", "Q", "M"] = "Y",
+    freq: str = "Y",
     by: str | None = None,
     returns: Literal["error", "net", "drop"] = "error",
 ) -> pd.DataFrame:
@@ -240,9 +229,12 @@ def profit_contribution(
         Cost of each line; profit = amount − cost.
     profit_col : str, optional
         Profit of each line, instead of ``cost_col`` (exactly one is needed).
-    freq : {"Y", "Q", "M"}, default "Y"
-        Calendar years, quarters or months (pandas period aliases; multiples
-        such as ``"2M"`` are refused).
+    freq : str, default "Y"
+        Calendar years, quarters or months: the pandas period aliases ``"Y"``,
+        ``"Q"``, ``"M"``, multiples honoured (``"2M"``: January–February,
+        March–April ...; ``"6M"`` and ``"2Q"``: half-years; ``"2Y"``: 1970–71,
+        1972–73 ...), counted from January 1970.  Other aliases (weeks, days,
+        fiscal years such as ``"Y-JUN"``) are refused.
     by : str, optional
         A second grouping column, e.g. a product or product group.
     returns : {"error", "net", "drop"}, default "error"
@@ -276,7 +268,7 @@ def profit_contribution(
     InputValueError
         For an empty log, missing ids or dates, NaN/inf amounts, amounts whose
         sums leave the float64 range, negative amounts under
-        ``returns="error"``, a period multiple in ``freq``, or not exactly one
+        ``returns="error"``, a ``freq`` that is not years, quarters or months, or not exactly one
         of ``cost_col`` / ``profit_col``.
 
     Notes
@@ -312,11 +304,11 @@ def profit_contribution(
     2           2023      200.0    50.0  0.250000      0.454545           50.0
                 2024      300.0   100.0  0.333333      0.714286           50.0
     """
-    freq = check_freq(freq)
+    f = check_freq(freq)
     lines = read_lines(
         transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns, by
     )
-    ords = _to_period(lines.months, freq)
+    ords = _to_period(lines.months, f)
     pmin, pmax = int(ords.min()), int(ords.max())
     n_periods = pmax - pmin + 1
     pidx = np.ascontiguousarray(ords - pmin)
@@ -332,7 +324,7 @@ def profit_contribution(
     panel = period_panel_dense if dense else period_panel
     g, p, block = panel(groups, pidx, lines.revenue, lines.profit, n_groups, n_periods)
     periods = pd.period_range(
-        start=pd.Period(ordinal=pmin, freq=freq), periods=n_periods, freq=freq, name="period"
+        start=period_at(pmin, f), periods=n_periods, freq=f.alias, name="period"
     )
     if lines.by_ids is None:
         levels = [lines.ids, periods]
@@ -349,7 +341,7 @@ def profit_contribution(
     return pd.DataFrame(block.T, index=index, columns=list(PANEL_NAMES), copy=False)
 
 
-def _graded_period(lines: _Lines, freq: str, observation_end: object) -> tuple[IntArray, int]:
+def _graded_period(lines: _Lines, freq: Freq, observation_end: object) -> tuple[IntArray, int]:
     """Period ordinal of every line and the ordinal of the period to grade."""
     ords = _to_period(lines.months, freq)
     pmin, pmax = int(ords.min()), int(ords.max())
@@ -358,11 +350,11 @@ def _graded_period(lines: _Lines, freq: str, observation_end: object) -> tuple[I
     month = _month_of(observation_end, lines.tz)
     target = int(_to_period(np.array([month], dtype=np.int64), freq)[0])
     if not pmin <= target <= pmax:
-        first = pd.Period(ordinal=pmin, freq=freq)
-        last = pd.Period(ordinal=pmax, freq=freq)
+        first = period_at(pmin, freq)
+        last = period_at(pmax, freq)
         raise InputValueError(
             f"`observation_end` ({observation_end!r}) falls in period "
-            f"{pd.Period(ordinal=target, freq=freq)}, outside the log's periods "
+            f"{period_at(target, freq)}, outside the log's periods "
             f"{first} .. {last}; pass a date inside them."
         )
     return ords, target
@@ -401,7 +393,7 @@ def grade_by_profit(
     amount_col: str = "amount",
     cost_col: str | None = None,
     profit_col: str | None = None,
-    freq: Literal["Y", "Q", "M"] = "Y",
+    freq: str = "Y",
     observation_end: object = None,
     method: Literal["abc", "thresholds"] = "abc",
     cutoffs: Sequence[float] | None = None,
@@ -485,7 +477,7 @@ def grade_by_profit(
     ...                 thresholds=[100.0, 50.0])["grade"].tolist()
     ['A', 'B', 'C', 'C']
     """
-    freq = check_freq(freq)
+    f = check_freq(freq)
     method = check_choice(method, "method", ("abc", "thresholds"))
     check_choice(negative, "negative", NEGATIVE)
     if method == "abc":
@@ -499,7 +491,7 @@ def grade_by_profit(
     lines = read_lines(
         transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns
     )
-    ords, target = _graded_period(lines, freq, observation_end)
+    ords, target = _graded_period(lines, f, observation_end)
     n = len(lines.ids)
     inside = ords == target
     profit = _sum_by(lines.customers[inside], lines.profit[inside], n)
@@ -512,7 +504,7 @@ def grade_by_profit(
         codes, cats = _threshold_codes(profit, thresholds, labels)
     return pd.DataFrame(
         {
-            "period": pd.Period(ordinal=target, freq=freq),
+            "period": period_at(target, f),
             "revenue": revenue,
             "profit": profit,
             "grade": from_codes(codes, cats),
