@@ -246,3 +246,65 @@ def test_profit_refuses_periods_other_than_calendar_months(freq):
         profit_contribution(lines(), cost_col="cost", freq=freq)
     with pytest.raises(err, match="`freq`"):
         grade_by_profit(lines(), cost_col="cost", freq=freq)
+
+
+# ---------------------------------------------------------------------------
+# A battery of wrong keyword values: custvalue errors only, never a builtin one
+
+
+BAD_VALUES = [None, "x", ["a"], 1.5, np.nan, [1, 2], {"a": 1}, object(), True, -1, 10**30, np.inf]
+
+
+def _calls():
+    log = lines()
+    factors = pd.DataFrame({"a": [1, 2], "b": [2, 1]})
+    return {
+        "abc_classes": (
+            lambda **k: abc_classes([3.0, 2.0, 1.0], **k),
+            ["cutoffs", "labels", "rule", "negative", "negative_label"],
+        ),
+        "profit_contribution": (
+            lambda **k: profit_contribution(log, **({"cost_col": "cost"} | k)),
+            ["customer_col", "date_col", "amount_col", "cost_col", "profit_col", "freq", "by"],
+        ),
+        "grade_by_profit": (
+            lambda **k: grade_by_profit(log, **({"cost_col": "cost"} | k)),
+            ["freq", "observation_end", "method", "cutoffs", "thresholds", "labels", "returns"],
+        ),
+        "weighted_score": (
+            lambda **k: weighted_score(factors, **({"weights": [1, 1]} | k)),
+            ["weights", "lower_is_better", "rescore"],
+        ),
+        "lifecycle_stages": (
+            lambda **k: lifecycle_stages(log, **k),
+            [
+                "customer_col",
+                "date_col",
+                "amount_col",
+                "freq",
+                "observation_end",
+                "customers",
+                "model",
+                "at_risk_after",
+                "lapsed_after",
+                "new_periods",
+                "default_rhythm",
+                "reactivation_gap",
+                "alive_at_risk",
+                "alive_lapsed",
+            ],
+        ),
+    }
+
+
+@pytest.mark.parametrize("function", list(_calls()))
+def test_wrong_keyword_values_give_custvalue_errors(function):
+    from custvalue.errors import CustvalueError
+
+    call, arguments = _calls()[function]
+    for argument in arguments:
+        for value in BAD_VALUES:
+            try:
+                call(**{argument: value})
+            except CustvalueError:
+                pass

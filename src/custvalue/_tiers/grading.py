@@ -154,6 +154,8 @@ def weighted_score(
     """
     df = check_dataframe(factors, "factors")
     columns, w = _weights(df, weights)
+    if not isinstance(rescore, bool | np.bool_):
+        raise InputTypeError(f"`rescore` must be True or False, got {rescore!r}.")
     if isinstance(lower_is_better, str | bytes) or not isinstance(lower_is_better, Iterable):
         raise InputTypeError(
             f"`lower_is_better` must be a list of column names, got {lower_is_better!r}; "
