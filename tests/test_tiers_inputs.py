@@ -308,3 +308,20 @@ def test_wrong_keyword_values_give_custvalue_errors(function):
                 call(**{argument: value})
             except CustvalueError:
                 pass
+
+
+def test_date_format_parses_integer_and_string_dates():
+    as_int = lines(date=[20240105, 20240205, 20240110, 20240301])
+    ref = profit_contribution(lines(), cost_col="cost", freq="M")
+    got = profit_contribution(as_int, cost_col="cost", freq="M", date_format="%Y%m%d")
+    pd.testing.assert_frame_equal(got, ref)
+    with pytest.raises(InputTypeError, match="`date_format`"):
+        profit_contribution(as_int, cost_col="cost")
+    grades = grade_by_profit(as_int, cost_col="cost", date_format="%Y%m%d")
+    pd.testing.assert_frame_equal(grades, grade_by_profit(lines(), cost_col="cost"))
+    as_str = life_log().assign(date=life_log()["date"].dt.strftime("%d/%m/%Y"))
+    got = lifecycle_stages(as_str, date_format="%d/%m/%Y", default_rhythm=5.0)
+    pd.testing.assert_frame_equal(got, lifecycle_stages(life_log(), default_rhythm=5.0))
+    yyyymmdd = life_log().assign(date=life_log()["date"].dt.strftime("%Y%m%d").astype(int))
+    with pytest.raises(InputValueError, match="date_format"):
+        lifecycle_stages(yyyymmdd, default_rhythm=5.0)

@@ -104,9 +104,21 @@ def _history(
     returns: str,
     freq: object,
     observation_end: object,
+    date_format: str | None,
 ) -> _Histories:
+    if date_format is not None and not isinstance(date_format, str):
+        raise InputTypeError(
+            f"`date_format` must be a strftime format such as '%Y%m%d', got {date_format!r}."
+        )
     log = read_transactions(
-        df, customer_col, date_col, amount_col, freq, returns=returns, name="data"
+        df,
+        customer_col,
+        date_col,
+        amount_col,
+        freq,
+        returns=returns,
+        date_format=date_format,
+        name="data",
     )
     end = (
         float(log.periods.max())
@@ -200,6 +212,7 @@ def lifecycle_stages(
     date_col: str = "date",
     amount_col: str | None = None,
     returns: Literal["error", "net", "drop"] = "error",
+    date_format: str | None = None,
     freq: str = "D",
     observation_end: object = None,
     customers: Iterable[Hashable] | None = None,
@@ -229,6 +242,11 @@ def lifecycle_stages(
         For transactions: the sale value of each line.  Without it every line
         is a purchase and returns cannot be told apart (a return line counts
         as a purchase); pass it when the log holds returns.
+    date_format : str, optional
+        For transactions: strftime format parsing a time column of strings or
+        integers (e.g. ``"%Y%m%d"`` for ``20240131``).  Integers that look
+        like yyyymmdd dates are refused without it rather than read as
+        numeric time.
     returns : {"error", "net", "drop"}, default "error"
         With ``amount_col``, the policy for negative amounts (returns):
         ``"error"`` refuses them, ``"drop"`` removes those lines, ``"net"``
@@ -357,7 +375,9 @@ def lifecycle_stages(
             f"{type(model).__name__}."
         )
     h = (
-        _history(df, customer_col, date_col, amount_col, policy, freq, observation_end)
+        _history(
+            df, customer_col, date_col, amount_col, policy, freq, observation_end, date_format
+        )
         if kind == "transactions"
         else _summary(df)
     )

@@ -103,6 +103,7 @@ def read_lines(
     profit_col: str | None,
     returns: str,
     by: str | None = None,
+    date_format: str | None = None,
 ) -> _Lines:
     """Validate sales lines once: coded customers, month ordinals, revenue and profit."""
     customer_col = check_column_name(customer_col, "customer_col")
@@ -133,7 +134,7 @@ def read_lines(
         df = df.loc[keep]
         revenue = np.ascontiguousarray(revenue[keep])
     customers, ids = _sorted_codes(df[customer_col], "customer_col")
-    months, tz = _month_column(df, date_col)
+    months, tz = _month_column(df, date_col, date_format)
     other = as_float_array(df[third], f"column {third!r}")
     profit = np.ascontiguousarray(revenue - other if cost_col is not None else other)
     check_finite_sum(revenue, f"column {amount_col!r} (argument `amount_col`)")
@@ -143,14 +144,20 @@ def read_lines(
     return _Lines(customers, ids, months, revenue, profit, tz, by_codes, by_ids)
 
 
-def _month_column(df: pd.DataFrame, date_col: str) -> tuple[IntArray, Any]:
+def _month_column(
+    df: pd.DataFrame, date_col: str, date_format: str | None
+) -> tuple[IntArray, Any]:
     """Calendar month ordinals of a datetime column (wall-clock time) and its time zone."""
-    read = read_datetimes(df[date_col], date_col)
+    if date_format is not None and not isinstance(date_format, str):
+        raise InputTypeError(
+            f"`date_format` must be a strftime format such as '%Y%m%d', got {date_format!r}."
+        )
+    read = read_datetimes(df[date_col], date_col, date_format=date_format)
     if read is None:
         raise InputTypeError(
             f"column {date_col!r} (argument `date_col`) must hold datetimes to form calendar "
             f"periods, got numeric dtype {df[date_col].dtype}; convert it with "
-            f"pandas.to_datetime(...)."
+            f"pandas.to_datetime(...), or pass `date_format` (e.g. '%Y%m%d') to parse it."
         )
     values, tz = read
     return month_ordinals(values.view(np.int64)), tz
@@ -211,6 +218,7 @@ def profit_contribution(
     freq: str = "Y",
     by: str | None = None,
     returns: Literal["error", "net", "drop"] = "error",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Revenue, profit and their change per customer (and product) and calendar period.
 
@@ -221,7 +229,11 @@ def profit_contribution(
     customer_col : str, default "customer_id"
         Customer id column (missing ids are an error).
     date_col : str, default "date"
-        Datetime column (naive or time-zone aware; bucketed by wall-clock time).
+        Datetime column (naive or time-zone aware, or Arrow timestamps;
+        bucketed by wall-clock time).
+    date_format : str, optional
+        strftime format parsing a column of strings or integers, e.g.
+        ``"%Y%m%d"`` for ``20240131``.  Without it such a column is refused.
     amount_col : str, default "amount"
         Sale value (revenue) of each line, finite; returns are negative lines
         (see ``returns``).
@@ -306,7 +318,15 @@ def profit_contribution(
     """
     f = check_freq(freq)
     lines = read_lines(
-        transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns, by
+        transactions,
+        customer_col,
+        date_col,
+        amount_col,
+        cost_col,
+        profit_col,
+        returns,
+        by,
+        date_format,
     )
     ords = _to_period(lines.months, f)
     pmin, pmax = int(ords.min()), int(ords.max())
@@ -402,6 +422,7 @@ def grade_by_profit(
     negative: Literal["error", "separate"] = "error",
     negative_label: str = "D",
     returns: Literal["error", "net", "drop"] = "error",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Grade every customer by the profit contributed in one calendar period.
 
@@ -409,7 +430,7 @@ def grade_by_profit(
     ----------
     transactions : pandas.DataFrame
         One row per line; see :func:`profit_contribution`.
-    customer_col, date_col, amount_col, cost_col, profit_col, freq, returns
+    customer_col, date_col, amount_col, cost_col, profit_col, freq, returns, date_format
         As in :func:`profit_contribution`.
     observation_end : str, datetime, numpy.datetime64, pandas.Timestamp or pandas.Period, optional
         A date inside the period to grade.  Default: the last period of the
@@ -489,7 +510,14 @@ def grade_by_profit(
             negative_label,
         )
     lines = read_lines(
-        transactions, customer_col, date_col, amount_col, cost_col, profit_col, returns
+        transactions,
+        customer_col,
+        date_col,
+        amount_col,
+        cost_col,
+        profit_col,
+        returns,
+        date_format=date_format,
     )
     ords, target = _graded_period(lines, f, observation_end)
     n = len(lines.ids)
