@@ -102,7 +102,7 @@ def _abc_case(n: int) -> Case:
 def custvalue_profit(df: pd.DataFrame) -> pd.DataFrame:
     from custvalue.tiers import profit_contribution
 
-    return profit_contribution(df, revenue_col="revenue", cost_col="cost", period="Q")
+    return profit_contribution(df, amount_col="revenue", cost_col="cost", freq="Q")
 
 
 def pandas_profit(df: pd.DataFrame) -> pd.DataFrame:

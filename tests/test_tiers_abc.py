@@ -224,7 +224,7 @@ def test_a_share_reaches_the_cutoff_when_b_exists(values):
         (["a", "b"], {}, InputTypeError, "`values`"),
         ([True, False], {}, InputTypeError, "`values`"),
         ([0.0, 0.0], {}, InputValueError, "total is zero"),
-        ([1.0, -2.0], {}, InputValueError, "negative='separate'"),
+        ([1.0, -2.0], {}, InputValueError, 'negative="separate"'),
         ([-1.0, -2.0], {"negative": "separate"}, InputValueError, "total is zero"),
         ([1.0], {"cutoffs": (0.95, 0.8)}, InputValueError, "`cutoffs` must be strictly"),
         ([1.0], {"cutoffs": (0.0, 0.8)}, InputValueError, "`cutoffs[0]`"),

@@ -14,9 +14,12 @@ from custvalue.tiers import Override, relationship_classes, value_grid, weighted
 
 
 def ref_percentile(values):
+    """The documented rank: 100 * (worse + (equal - 1) / 2) / (n - 1), 50 for n == 1."""
     n = len(values)
+    if n == 1:
+        return [50.0]
     return [
-        100.0 * (sum(u < v for u in values) + 0.5 * sum(u == v for u in values)) / n
+        100.0 * (sum(u < v for u in values) + 0.5 * (sum(u == v for u in values) - 1)) / (n - 1)
         for v in values
     ]
 
@@ -40,12 +43,14 @@ def test_weighted_score_by_hand():
     factors = pd.DataFrame(
         {"industry": [5, 1, 3, 3], "profile": [0, 10, 0, 10]}, index=list("abcd")
     )
-    # industry percentiles: 87.5, 12.5, 50, 50; profile: 25, 75, 25, 75
-    # weights 3:1 -> a 71.875, b 28.125, c 43.75, d 56.25
+    # industry percentiles: 100, 0, 50, 50; profile: 50/3, 250/3, 50/3, 250/3
+    # weights 3:1 -> a 950/12, b 250/12, c 500/12, d 700/12
     raw = weighted_score(factors, {"industry": 3, "profile": 1}, rescore=False)
-    assert raw.tolist() == [71.875, 28.125, 43.75, 56.25]
-    # rescored: ranks b < c < d < a -> 12.5, 37.5, 62.5, 87.5
-    assert weighted_score(factors, [3, 1]).tolist() == [87.5, 12.5, 37.5, 62.5]
+    np.testing.assert_allclose(raw, np.array([950, 250, 500, 700]) / 12, atol=1e-9)
+    # rescored: ranks b < c < d < a -> 0, 100/3, 200/3, 100
+    np.testing.assert_allclose(
+        weighted_score(factors, [3, 1]), [100.0, 0.0, 100 / 3, 200 / 3], atol=1e-12
+    )
     assert weighted_score(factors, [3, 1]).index.tolist() == list("abcd")
 
 

@@ -290,10 +290,13 @@ def test_lifecycle_needs_a_rhythm():
 
 def test_summary_errors():
     good = pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [6.0]})
-    with pytest.raises(InputValueError, match="column 'recency' exceeds"):
+    with pytest.raises(InputValueError, match="`recency` must be <= `T`"):
         lifecycle_stages(good.assign(T=[4.0]))
-    with pytest.raises(InputValueError, match="repeat purchases need recency > 0"):
+    with pytest.raises(InputValueError, match="`recency` must be > 0 when `frequency` > 0"):
         lifecycle_stages(good.assign(recency=[0.0]))
+    # the one rule of custvalue._core.summary: no repeat purchase means recency 0
+    with pytest.raises(InputValueError, match="`recency` must be 0 when `frequency` is 0"):
+        lifecycle_stages(good.assign(frequency=[0]))
     with pytest.raises(InputValueError, match="column 'frequency'"):
         lifecycle_stages(good.assign(frequency=[1.5]))
     with pytest.raises(MissingColumnError, match="neither a transaction log"):

@@ -14,8 +14,10 @@ from custvalue.tiers import abc_classes, grade_by_profit, profit_contribution
 
 
 def period_ordinal(ts: pd.Timestamp, period: str) -> int:
+    """Calendar period number; ``"kX"`` groups ``k`` periods ``X`` counted from 1970."""
+    k = int(period[:-1]) if len(period) > 1 else 1
     month = (ts.year - 1970) * 12 + ts.month - 1
-    return {"M": month, "Q": month // 3, "Y": month // 12}[period]
+    return {"M": month, "Q": month // 3, "Y": month // 12}[period[-1]] // k
 
 
 def ref_profit(df, period, by=None, cost=True):
@@ -23,9 +25,9 @@ def ref_profit(df, period, by=None, cost=True):
     for row in df.itertuples(index=False):
         key = (row.customer_id,) + ((getattr(row, by),) if by else ())
         p = period_ordinal(row.date, period)
-        profit = row.revenue - row.cost if cost else row.profit
+        profit = row.amount - row.cost if cost else row.profit
         rev, prof = sums.get((key, p), (0.0, 0.0))
-        sums[(key, p)] = (rev + row.revenue, prof + profit)
+        sums[(key, p)] = (rev + row.amount, prof + profit)
     last = max(p for _, p in sums)
     rows = {}
     for (key, p), (rev, prof) in sums.items():
@@ -71,8 +73,11 @@ def assert_matches(got: pd.DataFrame, ref: list, period: str, by=None):
     n_keys = 1 + (by is not None)
     keys = [tuple(t[:n_keys]) for t in got.index]
     assert keys == [r["key"] for r in ref]
-    assert [p.ordinal for p in got.index.get_level_values("period")] == [r["period"] for r in ref]
-    assert all(p.freqstr.startswith(period) for p in got.index.get_level_values("period")[:1])
+    k = int(period[:-1]) if len(period) > 1 else 1
+    periods = got.index.get_level_values("period")
+    assert [p.ordinal // k for p in periods] == [r["period"] for r in ref]
+    assert all(p.ordinal % k == 0 for p in periods)
+    assert all(p.freqstr.startswith(period) for p in periods[:1])
     for col in COLUMNS:
         np.testing.assert_allclose(
             got[col].to_numpy(), [r[col] for r in ref], rtol=1e-12, atol=1e-9, err_msg=col
@@ -97,7 +102,7 @@ def logs(draw, with_by=False, str_ids=False):
         {
             "customer_id": cust,
             "date": pd.Timestamp("2021-11-15") + pd.to_timedelta(days, unit="D"),
-            "revenue": np.array(revenue, dtype=float),
+            "amount": np.array(revenue, dtype=float),
             "cost": np.array(cost, dtype=float),
         }
     )
@@ -115,11 +120,11 @@ def test_profit_by_hand_with_drop_row():
         {
             "customer_id": ["b", "a", "a", "b"],
             "date": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-03-05", "2024-01-11"]),
-            "revenue": [100.0, 50.0, 40.0, 0.0],
+            "amount": [100.0, 50.0, 40.0, 0.0],
             "profit": [30.0, 10.0, -4.0, -10.0],
         }
     )
-    out = profit_contribution(lines, profit_col="profit", period="M")
+    out = profit_contribution(lines, profit_col="profit", freq="M")
     # a: Jan 10, Feb dropped to 0 (row added), Mar -4; b: Jan 20, Feb drop row.
     assert [(c, str(p)) for c, p in out.index] == [
         ("a", "2024-01"),
@@ -143,7 +148,7 @@ def test_relative_change_uses_absolute_previous():
         {
             "customer_id": [1, 1],
             "date": pd.to_datetime(["2023-06-01", "2024-06-01"]),
-            "revenue": [10.0, 10.0],
+            "amount": [10.0, 10.0],
             "cost": [110.0, 60.0],
         }
     )
@@ -158,11 +163,11 @@ def test_by_product_and_quarters():
             "customer_id": [7, 7, 7],
             "sku": ["tea", "coffee", "tea"],
             "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-30"]),
-            "revenue": [10.0, 20.0, 5.0],
+            "amount": [10.0, 20.0, 5.0],
             "cost": [4.0, 5.0, 1.0],
         }
     )
-    out = profit_contribution(lines, cost_col="cost", period="Q", by="sku")
+    out = profit_contribution(lines, cost_col="cost", freq="Q", by="sku")
     assert out.index.names == ["customer_id", "sku", "period"]
     assert [(c, s, str(p)) for c, s, p in out.index] == [
         (7, "coffee", "2024Q1"),
@@ -175,30 +180,30 @@ def test_by_product_and_quarters():
 def test_time_zone_aware_dates_use_wall_clock():
     dates = pd.to_datetime(["2023-12-31 23:30", "2024-01-01 00:30"]).tz_localize("Europe/Berlin")
     lines = pd.DataFrame(
-        {"customer_id": [1, 1], "date": dates, "revenue": [1.0, 2.0], "cost": [0.0, 0.0]}
+        {"customer_id": [1, 1], "date": dates, "amount": [1.0, 2.0], "cost": [0.0, 0.0]}
     )
-    out = profit_contribution(lines, cost_col="cost", period="Y")
+    out = profit_contribution(lines, cost_col="cost", freq="Y")
     assert [str(p) for _, p in out.index] == ["2023", "2024"]
 
 
 @settings(max_examples=60, deadline=None)
-@given(df=logs(), period=st.sampled_from(["Y", "Q", "M"]))
+@given(df=logs(), period=st.sampled_from(["Y", "Q", "M", "2M", "6M", "2Q", "2Y"]))
 def test_profit_matches_reference(df, period):
-    got = profit_contribution(df, cost_col="cost", period=period)
+    got = profit_contribution(df, cost_col="cost", freq=period, returns="net")
     assert_matches(got, ref_profit(df, period), period)
 
 
 @settings(max_examples=40, deadline=None)
 @given(df=logs(with_by=True, str_ids=True), period=st.sampled_from(["Y", "M"]))
 def test_profit_by_matches_reference(df, period):
-    got = profit_contribution(df, cost_col="cost", period=period, by="product")
+    got = profit_contribution(df, cost_col="cost", freq=period, by="product", returns="net")
     assert_matches(got, ref_profit(df, period, by="product"), period, by="product")
 
 
 @settings(max_examples=40, deadline=None)
 @given(df=logs(), period=st.sampled_from(["Y", "Q", "M"]))
 def test_profit_shares_sum_to_one(df, period):
-    out = profit_contribution(df, cost_col="cost", period=period)
+    out = profit_contribution(df, cost_col="cost", freq=period, returns="net")
     sums = out.groupby(level="period")["profit"].sum()
     shares = out.groupby(level="period")["profit_share"].sum(min_count=1)
     for p, total in sums.items():
@@ -207,7 +212,7 @@ def test_profit_shares_sum_to_one(df, period):
         else:
             assert np.isnan(shares[p])
     # totals are preserved
-    assert out["revenue"].sum() == pytest.approx(df["revenue"].sum())
+    assert out["revenue"].sum() == pytest.approx(df["amount"].sum())
 
 
 def test_profit_input_not_modified():
@@ -215,7 +220,7 @@ def test_profit_input_not_modified():
         {
             "customer_id": [2, 1],
             "date": pd.to_datetime(["2024-01-01"] * 2),
-            "revenue": [1.0, 2.0],
+            "amount": [1.0, 2.0],
             "cost": [0.5, 0.5],
         }
     )
@@ -229,7 +234,7 @@ def base_lines():
         {
             "customer_id": [1, 2],
             "date": pd.to_datetime(["2024-01-01"] * 2),
-            "revenue": [1.0, 2.0],
+            "amount": [1.0, 2.0],
             "cost": [0.5, 0.5],
         }
     )
@@ -241,9 +246,9 @@ def base_lines():
         (None, {}, InputValueError, "exactly one of `cost_col`"),
         (None, {"cost_col": "cost", "profit_col": "cost"}, InputValueError, "exactly one"),
         (None, {"cost_col": "price"}, MissingColumnError, "'price'"),
-        (None, {"cost_col": "cost", "period": "W"}, InputValueError, "`period`"),
+        (None, {"cost_col": "cost", "freq": "W"}, InputValueError, "`freq`"),
         (None, {"cost_col": "cost", "by": "sku"}, MissingColumnError, "'sku'"),
-        ("nan_revenue", {"cost_col": "cost"}, InputValueError, "column 'revenue'"),
+        ("nan_revenue", {"cost_col": "cost"}, InputValueError, "column 'amount'"),
         ("str_cost", {"cost_col": "cost"}, InputTypeError, "column 'cost'"),
         ("num_date", {"cost_col": "cost"}, InputTypeError, "column 'date'"),
         ("str_date", {"cost_col": "cost"}, InputTypeError, "column 'date'"),
@@ -254,7 +259,7 @@ def base_lines():
 def test_profit_errors(change, kwargs, err, fragment):
     df = base_lines()
     if change == "nan_revenue":
-        df.loc[0, "revenue"] = np.nan
+        df.loc[0, "amount"] = np.nan
     elif change == "str_cost":
         df["cost"] = ["a", "b"]
     elif change == "num_date":
@@ -299,14 +304,14 @@ def grade_lines():
                     "2023-02-01",
                 ]
             ),
-            "revenue": [900.0, 300.0, 100.0, 50.0, 10.0, 500.0],
+            "amount": [900.0, 300.0, 100.0, 50.0, 10.0, 500.0],
             "profit": [400.0, 80.0, 20.0, -5.0, 2.0, 300.0],
         }
     )
 
 
 def test_grade_by_hand():
-    out = grade_by_profit(grade_lines(), profit_col="profit")
+    out = grade_by_profit(grade_lines(), profit_col="profit", negative="separate")
     # 2024 profits a 400, b 80, c 20, d -5, e 0 (no lines): total of the positives 500:
     # a A (0 above), b B (80 % above), c C (96 % above), e C (100 %), d loss -> D
     assert out.index.tolist() == ["a", "b", "c", "d", "e"]
@@ -320,7 +325,7 @@ def test_grade_at_earlier_period_and_thresholds():
     out = grade_by_profit(
         grade_lines(),
         profit_col="profit",
-        at="2023-12-31",
+        observation_end="2023-12-31",
         method="thresholds",
         thresholds=[100.0, 1.0],
         labels=("gold", "silver", "none"),
@@ -335,26 +340,32 @@ def test_grade_at_earlier_period_and_thresholds():
 
 
 def test_grade_quarter_with_cost_and_period_object():
-    df = grade_lines().assign(cost=lambda d: d["revenue"] - d["profit"])
-    out = grade_by_profit(df, cost_col="cost", period="Q", at=pd.Period("2024Q1", "Q"))
+    df = grade_lines().assign(cost=lambda d: d["amount"] - d["profit"])
+    out = grade_by_profit(
+        df,
+        cost_col="cost",
+        freq="Q",
+        observation_end=pd.Period("2024Q1", "Q"),
+        negative="separate",
+    )
     assert out["profit"].tolist() == [400.0, 80.0, 20.0, -5.0, 0.0]
 
 
 @settings(max_examples=40, deadline=None)
-@given(df=logs(), period=st.sampled_from(["Y", "Q", "M"]))
+@given(df=logs(), period=st.sampled_from(["Y", "Q", "M", "2M", "2Y"]))
 def test_grade_matches_reference(df, period):
     last = max(period_ordinal(t, period) for t in df["date"])
     profit = {c: 0.0 for c in df["customer_id"]}
     for row in df.itertuples(index=False):
         if period_ordinal(row.date, period) == last:
-            profit[row.customer_id] += row.revenue - row.cost
+            profit[row.customer_id] += row.amount - row.cost
     ids = sorted(profit)
     values = [profit[c] for c in ids]
     if not any(v > 0 for v in values):
         with pytest.raises(InputValueError, match="total is zero"):
-            grade_by_profit(df, cost_col="cost", period=period)
+            grade_by_profit(df, cost_col="cost", freq=period, negative="separate", returns="net")
         return
-    out = grade_by_profit(df, cost_col="cost", period=period)
+    out = grade_by_profit(df, cost_col="cost", freq=period, negative="separate", returns="net")
     assert out.index.tolist() == ids
     np.testing.assert_allclose(out["profit"], values, atol=1e-9)
     expected = list(abc_classes(values, negative="separate"))
@@ -364,14 +375,15 @@ def test_grade_matches_reference(df, period):
 @pytest.mark.parametrize(
     ("kwargs", "err", "fragment"),
     [
-        ({"at": "2020-01-01"}, InputValueError, "`at`"),
-        ({"at": 5}, InputTypeError, "`at`"),
+        ({"observation_end": "2020-01-01"}, InputValueError, "`observation_end`"),
+        ({"observation_end": 5}, InputTypeError, "`observation_end`"),
         ({"method": "thresholds"}, InputValueError, "`thresholds` is required"),
         ({"method": "thresholds", "thresholds": [1.0, 5.0]}, InputValueError, "decreasing"),
         ({"method": "thresholds", "thresholds": [5.0]}, InputValueError, "`labels`"),
         ({"method": "pareto"}, InputValueError, "`method`"),
-        ({"negative": "error"}, InputValueError, "negative='separate'"),
-        ({"negative_label": "A"}, InputValueError, "`negative_label`"),
+        ({"negative": "error"}, InputValueError, 'negative="separate"'),
+        ({}, InputValueError, 'negative="separate"'),
+        ({"negative": "separate", "negative_label": "A"}, InputValueError, "`negative_label`"),
     ],
 )
 def test_grade_errors(kwargs, err, fragment):

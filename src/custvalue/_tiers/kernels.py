@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.sorting import counting_order, group_rows
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -21,65 +22,6 @@ PANEL_NAMES = (
     "profit_change_rel",
 )
 PANEL_COLUMNS = 7
-
-_RADIX_BITS = 11
-_RADIX_SIZE = 1 << _RADIX_BITS
-_RADIX_PASSES = 6  # 6 * 11 = 66 >= 64 bits
-
-
-@jit
-def sort_descending(values: FloatArray) -> FloatArray:
-    """Return a copy of ``values`` sorted from largest to smallest.
-
-    LSD radix sort on the IEEE-754 bit patterns (11-bit digits, passes whose
-    digit is the same for every value are skipped).  ``values`` must be
-    finite; ``-0.0`` is returned as ``0.0``.
-    """
-    n = values.shape[0]
-    keys = np.empty(n, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    allbits = ~np.uint64(0)
-    bits = (values + 0.0).view(np.uint64)
-    for i in range(n):
-        b = bits[i]
-        # Ascending key order of the floats, inverted for a descending sort.
-        key = (b ^ allbits) if (b & sign) else (b ^ sign)
-        keys[i] = ~key
-    counts = np.zeros((_RADIX_PASSES, _RADIX_SIZE), dtype=np.int64)
-    mask = np.uint64(_RADIX_SIZE - 1)
-    for i in range(n):
-        k = keys[i]
-        for p in range(_RADIX_PASSES):
-            counts[p, np.int64((k >> np.uint64(p * _RADIX_BITS)) & mask)] += 1
-    buf = np.empty(n, dtype=np.uint64)
-    src = keys
-    dst = buf
-    offsets = np.empty(_RADIX_SIZE, dtype=np.int64)
-    for p in range(_RADIX_PASSES):
-        skip = False
-        for d in range(_RADIX_SIZE):
-            if counts[p, d] == n:
-                skip = True
-                break
-        if skip:
-            continue
-        running = np.int64(0)
-        for d in range(_RADIX_SIZE):
-            offsets[d] = running
-            running += counts[p, d]
-        shift = np.uint64(p * _RADIX_BITS)
-        for i in range(n):
-            k = src[i]
-            digit = np.int64((k >> shift) & mask)
-            dst[offsets[digit]] = k
-            offsets[digit] += 1
-        src, dst = dst, src
-    out = np.empty(n)
-    outbits = out.view(np.uint64)
-    for i in range(n):
-        key = ~src[i]
-        outbits[i] = (key ^ sign) if (key & sign) else (key ^ allbits)
-    return out
 
 
 @jit
@@ -142,24 +84,6 @@ def classify_by_bounds(values: FloatArray, bounds: FloatArray) -> Int8Array:
 
 
 @jit
-def _counting_order(keys: IntArray, n_keys: int, order_in: IntArray) -> IntArray:
-    """Stable counting sort of the positions ``order_in`` by ``keys[order_in]``."""
-    n = order_in.shape[0]
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in range(n):
-        start[keys[order_in[i]] + 1] += 1
-    for c in range(n_keys):
-        start[c + 1] += start[c]
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        pos = order_in[i]
-        c = keys[pos]
-        out[start[c]] = pos
-        start[c] += 1
-    return out
-
-
-@jit
 def period_panel(
     groups: IntArray,
     periods: IntArray,
@@ -186,8 +110,8 @@ def period_panel(
     """
     n = groups.shape[0]
     order = np.arange(n)
-    order = _counting_order(periods, n_periods, order)
-    order = _counting_order(groups, n_groups, order)
+    order = counting_order(periods, n_periods, order)
+    order = counting_order(groups, n_groups, order)
 
     # First pass: count output rows.
     n_out = 0
@@ -263,18 +187,9 @@ def purchase_history(
         t = periods[i]
         if t < last[c] and t > second[c]:
             second[c] = t
-    # Distinct periods: counting sort by customer, then sort each customer's run.
-    start = np.zeros(n_customers + 1, dtype=np.int64)
-    for i in range(n):
-        start[codes[i] + 1] += 1
-    for c in range(n_customers):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    t_sorted = np.empty(n)
-    for i in range(n):
-        c = codes[i]
-        t_sorted[fill[c]] = periods[i]
-        fill[c] += 1
+    # Distinct periods: group the lines by customer, then sort each customer's run.
+    start, rows = group_rows(codes, n_customers)
+    t_sorted = periods[rows]
     distinct = np.ones(n_customers, dtype=np.int64)
     for c in range(n_customers):
         lo = start[c]
@@ -308,6 +223,42 @@ def _accumulate_bucket(
         acc[c, 0] += revenue[j]
         acc[c, 1] += profit[j]
         acc[c, 2] += 1.0
+
+
+@jit
+def _bucket_rows(
+    cells: IntArray,
+    rev_b: FloatArray,
+    prof_b: FloatArray,
+    start: IntArray,
+    per_bucket: int,
+    n_groups: int,
+    n_periods: int,
+    acc: FloatArray,
+    out_group: IntArray,
+    out_period: IntArray,
+    block: FloatArray,
+    write: bool,
+) -> int:
+    """Sum every bucket into ``acc`` and count (``write``: also fill) the panel rows."""
+    r = 0
+    n_buckets = start.shape[0] - 1
+    for b in range(n_buckets):
+        g0 = b * per_bucket
+        g1 = min(n_groups, g0 + per_bucket)
+        acc[:] = 0.0
+        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
+        for k in range((g1 - g0) * n_periods):
+            p = k % n_periods
+            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
+                if write:
+                    out_group[r] = g0 + k // n_periods
+                    out_period[r] = p
+                    block[0, r] = acc[k, 0]
+                    block[1, r] = acc[k, 1]
+                    block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
+                r += 1
+    return r
 
 
 @jit
@@ -348,36 +299,15 @@ def period_panel_dense(
         prof_b[j] = profit[i]
         fill[b] = j + 1
     acc = np.zeros((per_bucket * n_periods, 3))
-    # Pass 1: count output rows.
-    n_out = 0
-    for b in range(n_buckets):
-        g0 = b * per_bucket
-        g1 = min(n_groups, g0 + per_bucket)
-        acc[:] = 0.0
-        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
-        for k in range((g1 - g0) * n_periods):
-            p = k % n_periods
-            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
-                n_out += 1
+    # Pass 1 counts the output rows, pass 2 sums again and writes them.
+    none_i = np.empty(0, dtype=np.int64)
+    n_out = _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
+                         none_i, none_i, np.empty((PANEL_COLUMNS, 0)), False)  # fmt: skip
     out_group = np.empty(n_out, dtype=np.int64)
     out_period = np.empty(n_out, dtype=np.int64)
     block = np.empty((PANEL_COLUMNS, n_out))
-    # Pass 2: sum again and write the rows.
-    r = 0
-    for b in range(n_buckets):
-        g0 = b * per_bucket
-        g1 = min(n_groups, g0 + per_bucket)
-        acc[:] = 0.0
-        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
-        for k in range((g1 - g0) * n_periods):
-            p = k % n_periods
-            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
-                out_group[r] = g0 + k // n_periods
-                out_period[r] = p
-                block[0, r] = acc[k, 0]
-                block[1, r] = acc[k, 1]
-                block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
-                r += 1
+    _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
+                 out_group, out_period, block, True)  # fmt: skip
     finish_panel(out_period, block, n_periods)
     return out_group, out_period, block
 
