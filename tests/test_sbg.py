@@ -97,8 +97,10 @@ def test_loglik_and_gradient_match_recursion(p: ShiftedBetaGeoParams, drops: lis
         up, down = theta.copy(), theta.copy()
         up[j] += step
         down[j] -= step
-        fd = (ref_loglik(ShiftedBetaGeoParams(*up), alive)
-              - ref_loglik(ShiftedBetaGeoParams(*down), alive)) / (2 * step)
+        fd = (
+            ref_loglik(ShiftedBetaGeoParams(*up), alive)
+            - ref_loglik(ShiftedBetaGeoParams(*down), alive)
+        ) / (2 * step)
         assert -grad[j] == pytest.approx(fd, rel=1e-4, abs=1e-4)
 
 
@@ -136,8 +138,10 @@ def test_derl_matches_truncated_sum_and_scipy(
     ref = float(np.sum(s_cond / (1 + d) ** (t - n)))
     got = model.discounted_expected_residual_lifetime(renewals, d)
     assert got == pytest.approx(ref, rel=1e-9)
-    scipy_ref = (p.beta + n - 1) / (p.alpha + p.beta + n - 1) * hyp2f1(
-        1, p.beta + n, p.alpha + p.beta + n, 1 / (1 + d)
+    scipy_ref = (
+        (p.beta + n - 1)
+        / (p.alpha + p.beta + n - 1)
+        * hyp2f1(1, p.beta + n, p.alpha + p.beta + n, 1 / (1 + d))
     )
     assert got == pytest.approx(scipy_ref, rel=1e-7)
     # DEL relation: DERL after 0 renewals = (DEL - 1) (1 + d)
@@ -162,10 +166,11 @@ def test_derl_homogeneous_limit() -> None:
 def test_simulation_recovers_parameters() -> None:
     truth = ShiftedBetaGeoParams(0.7, 1.2)
     gen = ShiftedBetaGeoModel.from_params(truth)
-    alive = gen.simulate(200_000, 10, seed=3)
-    np.testing.assert_array_equal(alive, gen.simulate(200_000, 10, seed=3))
+    sim = gen.simulate(200_000, 10, seed=3)
+    pd.testing.assert_frame_equal(sim, gen.simulate(200_000, 10, seed=3))
+    alive = sim["alive"].to_numpy()
     assert alive[0] == 200_000 and np.all(np.diff(alive) <= 0)
-    fitted = ShiftedBetaGeoModel().fit(alive)
+    fitted = ShiftedBetaGeoModel().fit(sim)
     for name in ("alpha", "beta"):
         est, se = getattr(fitted.params_, name), getattr(fitted.standard_errors_, name)
         assert abs(est - getattr(truth, name)) < 4 * se, name

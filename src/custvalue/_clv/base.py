@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import optimize
 
 from custvalue._core.jit import jit
+from custvalue._core.shape import Resolved, column_name, resolve
 from custvalue._core.summary import check_histories
 from custvalue._core.validation import (
     as_float_array,
@@ -48,6 +49,7 @@ __all__ = [
     "check_params",
     "compress_weighted",
     "compress_with_inverse",
+    "history_inputs",
     "is_scalar",
     "maximize_likelihood",
     "prediction_arrays",
@@ -75,9 +77,10 @@ def resolve_inputs(
 
     An explicitly passed array wins; a string names a column of ``data``
     (``fit(data, n_periods="periods")``); ``None`` takes the column of that
-    name from ``data``.  Every array is checked to be finite and non-negative
-    (``positive`` names must be > 0, ``integer`` names whole numbers) and all
-    must have the same length.
+    name from ``data``, or ``name + "_cal"`` when that is absent (the output of
+    :func:`custvalue.rfm.calibration_holdout_summary` fits directly).  Every
+    array is checked to be finite and non-negative (``positive`` names must be
+    > 0, ``integer`` names whole numbers) and all must have the same length.
     """
     if data is not None:
         check_dataframe(data, "data")
@@ -97,8 +100,7 @@ def resolve_inputs(
                     f"`{name}` is missing: pass `data` (e.g. the output of "
                     f"custvalue.rfm.rfm_summary) or the `{name}` array itself."
                 )
-            check_dataframe(data, "data", [name])
-            value = data[name]
+            value = data[column_name(data, name)]
         out[name] = as_float_array(
             value, name, nonnegative=True, positive=name in positive, integer=name in integer
         )
@@ -331,6 +333,33 @@ def rfm_arrays(
     )
     check_histories(x, tx, t_obs, index)
     return x, tx, t_obs, index
+
+
+def history_inputs(
+    frequency: object,
+    recency: object,
+    T: object,
+    data: pd.DataFrame | None,
+    extra: Mapping[str, object] | None = None,
+    *,
+    T_name: str = "T",
+    integer: Sequence[str] = (),
+) -> tuple[Resolved, FloatArray, FloatArray, FloatArray]:
+    """Resolve a prediction's inputs (:func:`custvalue._core.shape.resolve`) and check histories.
+
+    Returns the resolved inputs and the contiguous ``frequency``, ``recency``
+    and ``T`` arrays (each row checked to be a possible history).  ``extra``
+    holds further inputs (a horizon ``t`` ...) that broadcast with them.
+    """
+    res = resolve(
+        {"frequency": frequency, "recency": recency, T_name: T, **(extra or {})},
+        data=data,
+        integer=("frequency", *integer),
+    )
+    x, tx, t_obs = (np.ascontiguousarray(res.arrays[k]) for k in ("frequency", "recency", T_name))
+    if T_name == "T":
+        check_histories(x, tx, t_obs, res.index)
+    return res, x, tx, t_obs
 
 
 def as_horizon(t: object, n: int, name: str = "t") -> FloatArray:

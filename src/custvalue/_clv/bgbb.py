@@ -22,14 +22,14 @@ from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     compress_weighted,
-    is_scalar,
+    history_inputs,
     maximize_likelihood,
-    prediction_arrays,
     resolve_inputs,
     resolve_weights,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import check_scalar, wrap_like
+from custvalue._core.shape import Resolved, resolve, shape_output
+from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["BetaGeoBetaBinomModel", "BetaGeoBetaBinomParams"]
@@ -464,56 +464,60 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         self._set_fit(result)
         return self
 
-    def log_likelihood(
+    def individual_log_likelihood(
         self,
-        data: pd.DataFrame | None = None,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
         *,
-        frequency: object | None = None,
-        recency: object | None = None,
-        n_periods: object | None = None,
-        weights: object | None = None,
-    ) -> float:
-        r"""Total log-likelihood (weights applied) of the given histories at ``params_``.
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-likelihood :math:`\log L_i` of each history at ``params_``.
 
-        Arguments as in :meth:`fit`.
+        The summands of ``log_likelihood_`` (without weights).  Inputs and
+        output follow the shape convention (scalars → float, arrays broadcast,
+        Series → Series, ``data=`` → Series on ``data.index``).
 
         Returns
         -------
-        float
-            :math:`\sum_i w_i \log L_i`.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per history.
         """
-        params = self._fitted_params()
-        cols = resolve_inputs(
-            data,
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods},
-            integer=("frequency", "recency", "n_periods"),
-        )
-        x, tx, n = cols["frequency"], cols["recency"], cols["n_periods"]
-        _check_histories(x, tx, n)
-        w = resolve_weights(data, weights, x.shape[0])
-        a, b, g, d = dataclasses.astuple(params)
+        a, b, g, d = dataclasses.astuple(self._fitted_params())
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        return float(w @ ll)
+        return shape_output(ll, res, "log_likelihood")
 
     # --- predictions --------------------------------------------------------------
 
     def _histories(
-        self, frequency: object, recency: object, n_periods: object, extra: dict[str, object]
-    ) -> tuple[list[FloatArray], pd.Index | None]:
-        arrays, index = prediction_arrays(
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods, **extra},
-            integer=("frequency", "recency", "n_periods", *extra),
-        )
-        _check_histories(arrays[0], arrays[1], arrays[2])
-        return arrays, index
-
-    def probability_alive(
         self,
         frequency: object,
         recency: object,
         n_periods: object,
+        data: pd.DataFrame | None,
+        extra: dict[str, object],
+    ) -> tuple[Resolved, FloatArray, FloatArray, FloatArray]:
+        res, x, tx, n = history_inputs(
+            frequency,
+            recency,
+            n_periods,
+            data,
+            extra,
+            T_name="n_periods",
+            integer=("recency", "n_periods", *extra),
+        )
+        _check_histories(x, tx, n)
+        return res, x, tx, n
+
+    def probability_alive(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
         *,
         periods_ahead: int = 1,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Probability that a customer is alive at opportunity :math:`n + m` (FHS 2010 eq. 11).
 
@@ -542,13 +546,19 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
         m = int(check_scalar(periods_ahead, "periods_ahead", integer=True, low=0))
-        (x, tx, n), index = self._histories(frequency, recency, n_periods, {})
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
         log_p = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + m) - betaln(g, d) - ll
-        return wrap_like(np.minimum(np.exp(log_p), 1.0), index, "probability_alive")
+        return shape_output(np.minimum(np.exp(log_p), 1.0), res, "probability_alive")
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, n_periods: object
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
+        *,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Return the expected transactions in the next :math:`n^*` opportunities (eq. 13).
 
@@ -584,12 +594,15 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             For infeasible histories or a negative / non-integer ``t``.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (x, tx, n, tt), index = self._histories(frequency, recency, n_periods, {"t": t})
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {"t": t})
+        tt = np.ascontiguousarray(res.arrays["t"])
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
         log_e = betaln(a + x + 1.0, b + n - x) - betaln(a, b) - ll + _log_alive_sum(g, d, n, tt)
-        return wrap_like(np.exp(log_e), index, "expected_purchases")
+        return shape_output(np.exp(log_e), res, "expected_purchases")
 
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         r"""Return the expected transactions of a new customer in :math:`n` opportunities (eq. 8).
 
         .. math::
@@ -617,13 +630,14 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             If ``t`` is negative or not a whole number.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (tt,), index = prediction_arrays({"t": t}, integer=("t",))
+        res = resolve({"t": t}, data=data, integer=("t",))
+        tt = np.ascontiguousarray(res.arrays["t"])
         out = a / (a + b) * np.exp(_log_alive_sum(g, d, np.zeros_like(tt), tt))
-        if is_scalar(t):
-            return float(out[0])
-        return wrap_like(out, index, "expected_purchases")
+        return shape_output(out, res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         r"""Return the probability of :math:`x` transactions in :math:`n` opportunities (eq. 7).
 
         .. math::
@@ -651,11 +665,10 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             For negative or non-integer arguments.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (xx, tt), index = prediction_arrays({"n": n, "t": t}, integer=("n", "t"))
+        res = resolve({"n": n, "t": t}, data=data, integer=("n", "t"))
+        xx, tt = (np.ascontiguousarray(res.arrays[k]) for k in ("n", "t"))
         out = np.exp(_log_pmf(a, b, g, d, xx, tt))
-        if is_scalar(n) and is_scalar(t):
-            return float(out[0])
-        return wrap_like(out, index, "probability")
+        return shape_output(out, res, "probability")
 
     def simulate(
         self, n_customers: int, n_periods: int, *, seed: int | None = None

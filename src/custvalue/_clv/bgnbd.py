@@ -29,7 +29,7 @@ from custvalue._clv.base import (
     as_horizon,
     compress_weighted,
     compress_with_inverse,
-    is_scalar,
+    history_inputs,
     maximize_likelihood,
     resolve_weights,
     rfm_arrays,
@@ -40,11 +40,8 @@ from custvalue._clv.kernels import (
     nb_geometric_mean,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import (
-    as_float_array,
-    check_scalar,
-    wrap_like,
-)
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = [
@@ -294,73 +291,104 @@ class _BetaGeoBase(FittedModel[Any]):
         self._set_fit(result)
         return self
 
-    def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
+    def _rows(
+        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
+        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
+        r, alpha, a, b = self._p()
+        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
+        n = cols[0].size
+        rows = np.empty(n)
+        alive = np.empty(n)
+        _loglik_kernel(
+            r,
+            alpha,
+            a,
+            b,
+            self._m,
+            cols[0],
+            cols[1],
+            cols[2],
+            np.ones(n),
+            rows,
+            alive,
+            np.empty(4),
+            True,
+        )
+        return rows, alive, inv, cols
+
+    def individual_log_likelihood(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Log-likelihood of each customer's history (the summands of ``log_likelihood_``).
 
-        Returns a Series when a Series comes in, else an array.
+        Inputs and output follow the shape convention of the class docstring.
         """
-        r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        return wrap_like(rows[inv], index, "log_likelihood")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(rows[inv], res, "log_likelihood")
 
     # -- predictions -----------------------------------------------------------------
-    def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
+    def probability_alive(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Probability that a customer with the given history is still alive at ``T``.
 
-        See the class docstring for the formula.  Returns a Series when a Series
-        comes in, else an array.
+        See the class docstring for the formula and the shape convention.
         """
-        r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        return wrap_like(alive[inv], index, "probability_alive")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(alive[inv], res, "probability_alive")
 
-    def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
+    def expected_purchases(
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
 
-        ``t`` is a non-negative scalar or one value per customer.  Returns a
-        Series when a Series comes in, else an array.
+        ``t`` broadcasts with the histories (one horizon for everybody, one per
+        customer, or a grid); see the class docstring for the shape convention.
         """
         r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        if is_scalar(t):
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-            uh = as_horizon(t, ux.size)
+            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
+            uh = np.full(ux.size, res.arrays["t"][0])
         else:
-            horizon = as_horizon(t, x.size)
-            (ux, utx, ut, uh), inv = compress_with_inverse([x, tx, t_obs, horizon])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
+            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
         cond = np.empty(ux.size)
         _conditional_kernel(r, alpha, a, b, self._m, ux, ut, uh, cond)
         bad = np.isnan(cond)
         if bad.any():
             cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, ux[bad], ut[bad], uh[bad])
-        return wrap_like((alive * cond)[inv], index, "expected_purchases")
+        return shape_output((alive * cond)[inv], res, "expected_purchases")
 
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
 
-        ``t`` is a scalar (returns a float), an array or a Series (returns the same kind).
+        ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
         r, alpha, a, b = self._p()
-        scalar = is_scalar(t)
-        horizon = as_float_array(t, "t", nonnegative=True)
+        res = resolve({"t": t}, data=data)
+        horizon = np.ascontiguousarray(res.arrays["t"])
         zeros = np.zeros(horizon.size)
         m = self._m
         # BG: E[min(N, K)], P(K >= j) = E[(1-p)^(j-1)];  MBG: P(K >= j) = E[(1-p)^j].
@@ -374,33 +402,19 @@ class _BetaGeoBase(FittedModel[Any]):
                 r, alpha, a, b, m, zeros[bad], zeros[bad], horizon[bad]
             )
         out *= scale
-        if scalar:
-            return float(out[0])
-        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return shape_output(out, res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return ``P(X(t) = n)``, the probability of ``n`` repeat purchases within ``t``.
 
         ``n`` (whole numbers) and ``t`` broadcast against each other; a scalar
         pair returns a float.
         """
         r, alpha, a, b = self._p()
-        scalar = is_scalar(n) and is_scalar(t)
-        nn = as_float_array(
-            np.ravel(np.asarray(n)) if not isinstance(n, pd.Series) else n,
-            "n",
-            nonnegative=True,
-            integer=True,
-        )
-        tt = as_float_array(
-            np.ravel(np.asarray(t)) if not isinstance(t, pd.Series) else t, "t", nonnegative=True
-        )
-        try:
-            nn, tt = np.broadcast_arrays(nn, tt)
-        except ValueError:
-            raise InputValueError(
-                f"`n` and `t` must broadcast together, got lengths {nn.size} and {tt.size}."
-            ) from None
+        res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        nn, tt = res.arrays["n"], res.arrays["t"]
         m = self._m
         z = tt / (alpha + tt)
         log_nb = (
@@ -416,15 +430,8 @@ class _BetaGeoBase(FittedModel[Any]):
         coef[has2] = np.exp(special.betaln(a + 1.0, b + nn[has2] + m - 1.0) - special.betaln(a, b))
         # P(N(t) >= n) for the negative binomial count, without cancellation
         tail = np.where(nn > 0, special.betainc(np.maximum(nn, 1.0), r, z), 1.0)
-        out = first + coef * tail
-        if scalar:
-            return float(out[0])
-        index = (
-            n.index
-            if isinstance(n, pd.Series)
-            else (t.index if isinstance(t, pd.Series) else None)
-        )
-        return wrap_like(np.asarray(out, dtype=np.float64), index, "probability")
+        out = np.asarray(first + coef * tail, dtype=np.float64)
+        return shape_output(out, res, "probability")
 
     # -- simulation ------------------------------------------------------------------
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:

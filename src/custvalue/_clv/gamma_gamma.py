@@ -15,12 +15,11 @@ from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
     maximize_likelihood,
-    prediction_arrays,
     resolve_inputs,
     resolve_weights,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import wrap_like
+from custvalue._core.shape import resolve, shape_output
 from custvalue.errors import ConvergenceError, InputValueError
 
 __all__ = ["GammaGammaModel", "GammaGammaParams"]
@@ -240,7 +239,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
     >>> model.expected_spend([1, 1, 10], [10.0, 90.0, 90.0]).round(2)
     array([17.69, 73.3 , 87.7 ])
     >>> sim = model.simulate([1, 2, 3, 4, 5] * 2000, seed=0)
-    >>> fitted = GammaGammaModel().fit(frequency=[1, 2, 3, 4, 5] * 2000, monetary_value=sim)
+    >>> fitted = GammaGammaModel().fit(sim)
     >>> fitted.converged_
     True
     """
@@ -363,26 +362,44 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         self._set_fit(result)
         return self
 
-    def log_likelihood(
+    def individual_log_likelihood(
         self,
-        data: pd.DataFrame | None = None,
+        frequency: object = None,
+        monetary_value: object = None,
         *,
-        frequency: object | None = None,
-        monetary_value: object | None = None,
-        weights: object | None = None,
-    ) -> float:
-        r"""Total log-likelihood (weights applied) of the given customers at ``params_``.
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-density :math:`\log f(\bar z_i \mid p, q, v; x_i)` of each customer at ``params_``.
 
-        Arguments as in :meth:`fit`.
+        The summands of ``log_likelihood_`` (without weights).  ``frequency``
+        must be >= 1 and ``monetary_value`` > 0 as in :meth:`fit`; inputs and
+        output follow the shape convention (scalars → float, arrays broadcast,
+        Series → Series, ``data=`` → Series on ``data.index``).
 
         Returns
         -------
-        float
-            :math:`\sum_i w_i \log f(\bar z_i \mid p, q, v; x_i)`.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per customer.
         """
-        params = self._fitted_params()
-        d = self._fit_data(data, frequency, monetary_value, weights)
-        return -d.neg_ll(np.array(dataclasses.astuple(params)))[0]
+        p, q, v = dataclasses.astuple(self._fitted_params())
+        res = resolve(
+            {"frequency": frequency, "monetary_value": monetary_value},
+            data=data,
+            integer=("frequency",),
+            positive=("frequency", "monetary_value"),
+        )
+        x, m = res.arrays["frequency"], res.arrays["monetary_value"]
+        px = p * x
+        ll = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(v)
+            + (px - 1.0) * np.log(m)
+            + px * np.log(x)
+            - (px + q) * np.log(v + x * m)
+        )
+        return shape_output(np.asarray(ll, dtype=np.float64), res, "log_likelihood")
 
     def population_mean_spend(self) -> float:
         r"""Return the mean spend per transaction across customers, :math:`E[Z] = pv/(q-1)`.
@@ -405,7 +422,13 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             )
         return float(p * v / (q - 1.0))
 
-    def expected_spend(self, frequency: object, monetary_value: object) -> Any:
+    def expected_spend(
+        self,
+        frequency: object = None,
+        monetary_value: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         r"""Return the conditional expected spend per transaction (Fader & Hardie 2013, eq. 5).
 
         .. math::
@@ -438,19 +461,28 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             (the posterior mean is then infinite).
         """
         p, q, v = dataclasses.astuple(self._fitted_params())
-        (x, m), index = prediction_arrays(
-            {"frequency": frequency, "monetary_value": monetary_value}, integer=("frequency",)
+        res = resolve(
+            {"frequency": frequency, "monetary_value": monetary_value},
+            data=data,
+            integer=("frequency",),
         )
-        m = np.where(x > 0, m, 0.0)
+        x = res.arrays["frequency"]
+        m = np.where(x > 0, res.arrays["monetary_value"], 0.0)
         denom = p * x + q - 1.0
         if (bad := denom <= 0).any():
             raise InputValueError(
                 f"expected spend is infinite for {int(bad.sum())} customer(s) because "
                 f"p * frequency + q <= 1 (q = {q:g}); the fitted spend distribution has no mean."
             )
-        return wrap_like(p * (v + x * m) / denom, index, "expected_spend")
+        return shape_output(p * (v + x * m) / denom, res, "expected_spend")
 
-    def simulate(self, frequency: object, *, seed: int | None = None) -> Any:
+    def simulate(
+        self,
+        frequency: object = None,
+        *,
+        seed: int | None = None,
+        data: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         r"""Draw each customer's mean transaction value given its number of transactions.
 
         For each customer :math:`\nu \sim \mathrm{Gamma}(q, v)` and the sum of
@@ -458,21 +490,34 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
 
         Parameters
         ----------
-        frequency : array-like
-            Number of transactions per customer (whole numbers ``>= 1``).
+        frequency : array-like, optional
+            Number of transactions per customer (whole numbers ``>= 1``), or
+            the ``frequency`` column of ``data``.
         seed : int, optional
             Seed of :func:`numpy.random.default_rng`.
+        data : pandas.DataFrame, optional
+            Frame holding ``frequency``; the result is on its index.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            Simulated mean spend :math:`\bar z` per customer.
+        pandas.DataFrame
+            Columns ``frequency`` (int64) and ``monetary_value`` (the simulated
+            mean spend :math:`\bar z`), one row per customer, on the index of
+            the Series or ``data`` passed (else a RangeIndex) — a frame
+            :meth:`fit` takes as it is.
         """
         p, q, v = dataclasses.astuple(self._fitted_params())
-        (x,), index = prediction_arrays(
-            {"frequency": frequency}, integer=("frequency",), positive=("frequency",)
+        res = resolve(
+            {"frequency": frequency},
+            data=data,
+            integer=("frequency",),
+            positive=("frequency",),
         )
+        x = np.ascontiguousarray(res.arrays["frequency"])
         rng = np.random.default_rng(seed)
         nu = rng.gamma(q, 1.0 / v, x.shape[0])
         z = rng.gamma(p * x, 1.0 / nu) / x
-        return wrap_like(z, index, "monetary_value")
+        return pd.DataFrame(
+            {"frequency": x.astype(np.int64), "monetary_value": z},
+            index=res.index if res.index is not None else pd.RangeIndex(x.shape[0]),
+        )

@@ -29,7 +29,7 @@ from custvalue._clv.base import (
     as_horizon,
     compress_weighted,
     compress_with_inverse,
-    is_scalar,
+    history_inputs,
     maximize_likelihood,
     resolve_weights,
     rfm_arrays,
@@ -39,11 +39,8 @@ from custvalue._clv.kernels import (
     log_concave_integral,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import (
-    as_float_array,
-    check_scalar,
-    wrap_like,
-)
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["ParetoNBDModel", "ParetoNBDParams"]
@@ -383,100 +380,117 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         return self
 
     def _rows(
-        self, frequency: object, recency: object, T: object
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], pd.Index | None, list[FloatArray]]:
+        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
+        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
         r, alpha, s, beta = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
+        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
+        n = cols[0].size
+        rows = np.empty(n)
+        alive = np.empty(n)
         _loglik_kernel(
-            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
+            r,
+            alpha,
+            s,
+            beta,
+            cols[0],
+            cols[1],
+            cols[2],
+            np.ones(n),
+            rows,
+            alive,
+            np.empty(4),
+            True,
         )
-        return rows, alive, inv, index, [ux, utx, ut]
+        return rows, alive, inv, cols
 
-    def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
+    def individual_log_likelihood(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Log-likelihood of each customer's history (the summands of ``log_likelihood_``)."""
-        rows, _, inv, index, _ = self._rows(frequency, recency, T)
-        return wrap_like(rows[inv], index, "log_likelihood")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(rows[inv], res, "log_likelihood")
 
-    def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
+    def probability_alive(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Probability that each customer is still alive at ``T``; see the class docstring."""
-        _, alive, inv, index, _ = self._rows(frequency, recency, T)
-        return wrap_like(alive[inv], index, "probability_alive")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(alive[inv], res, "probability_alive")
 
-    def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
+    def expected_purchases(
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
 
-        ``t`` is a non-negative scalar or one value per customer.
+        ``t`` broadcasts with the histories (a scalar, one per customer, a grid).
         """
         r, alpha, s, beta = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        if is_scalar(t):
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-            uh = as_horizon(t, ux.size)
+            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
+            uh = np.full(ux.size, res.arrays["t"][0])
         else:
-            horizon = as_horizon(t, x.size)
-            (ux, utx, ut, uh), inv = compress_with_inverse([x, tx, t_obs, horizon])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
+            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
         out = alive * (r + ux) / (alpha + ut) * _residual_lifetime_factor(s, beta + ut, uh)
-        return wrap_like(out[inv], index, "expected_purchases")
+        return shape_output(out[inv], res, "expected_purchases")
 
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
 
-        ``t`` is a scalar (returns a float), an array or a Series (same kind back).
+        ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
         r, alpha, s, beta = self._p()
-        scalar = is_scalar(t)
-        horizon = as_float_array(t, "t", nonnegative=True)
+        res = resolve({"t": t}, data=data)
+        horizon = res.arrays["t"]
         out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
-        if scalar:
-            return float(out[0])
-        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return shape_output(np.asarray(out, dtype=np.float64), res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Probability ``P(X(t) = n)`` of exactly ``n`` repeat purchases within ``t``.
 
         ``n`` (whole numbers) and ``t`` broadcast together; a scalar pair returns a float.
         """
         r, alpha, s, beta = self._p()
-        scalar = is_scalar(n) and is_scalar(t)
-        nn = as_float_array(
-            n if isinstance(n, pd.Series) else np.ravel(np.asarray(n)),
-            "n",
-            nonnegative=True,
-            integer=True,
+        res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        (un, ut), inv = compress_with_inverse(
+            [np.ascontiguousarray(res.arrays["n"]), np.ascontiguousarray(res.arrays["t"])]
         )
-        tt = as_float_array(
-            t if isinstance(t, pd.Series) else np.ravel(np.asarray(t)), "t", nonnegative=True
-        )
-        try:
-            nb, tb = np.broadcast_arrays(nn, tt)
-        except ValueError:
-            raise InputValueError(
-                f"`n` and `t` must broadcast together, got lengths {nn.size} and {tt.size}."
-            ) from None
-        (un, ut), inv = compress_with_inverse([np.ascontiguousarray(nb), np.ascontiguousarray(tb)])
         out = np.empty(un.size)
         _pmf_kernel(r, alpha, s, beta, un, ut, out)
-        res = out[inv]
-        if scalar:
-            return float(res[0])
-        index = (
-            n.index
-            if isinstance(n, pd.Series)
-            else (t.index if isinstance(t, pd.Series) else None)
-        )
-        return wrap_like(res, index, "probability")
+        return shape_output(out[inv], res, "probability")
 
     def discounted_expected_residual_transactions(
-        self, frequency: object, recency: object, T: object, discount_rate: float
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        discount_rate: float,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Present value of all future transactions (DERT), continuous discounting.
 
@@ -486,16 +500,13 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         """
         r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
-        _, alive, inv, index, (ux, _, ut) = self._rows(frequency, recency, T)
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
-        out = alive * (r + ux) / (alpha + ut) * residual
-        return wrap_like(
-            np.asarray(out, dtype=np.float64)[inv],
-            index,
-            "discounted_expected_residual_transactions",
-        )
+        out = np.asarray(alive * (r + ux) / (alpha + ut) * residual, dtype=np.float64)
+        return shape_output(out[inv], res, "discounted_expected_residual_transactions")
 
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
         """Draw customers from the model: ``frequency``, ``recency``, ``T``, ``alive``.

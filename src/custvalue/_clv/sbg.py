@@ -8,17 +8,17 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.special import betaln, psi
 
 from custvalue._clv.base import (
     FittedModel,
     PositiveParams,
-    is_scalar,
     maximize_likelihood,
-    prediction_arrays,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import as_float_array, check_scalar, wrap_like
+from custvalue._core.shape import Resolved, column_name, resolve, shape_output
+from custvalue._core.validation import as_float_array, check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["ShiftedBetaGeoModel", "ShiftedBetaGeoParams"]
@@ -68,6 +68,8 @@ def _derl_rows(a: float, b: float, renewals: FloatArray, z: float) -> FloatArray
 
 
 def _check_alive(alive: object) -> FloatArray:
+    if isinstance(alive, pd.DataFrame):
+        alive = alive[column_name(alive, "alive", "alive")]
     counts = as_float_array(alive, "alive", nonnegative=True, integer=True)
     if counts.shape[0] < 2:
         raise InputValueError(
@@ -227,18 +229,16 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         counts = _check_alive(alive)
         return -_neg_ll(np.array(dataclasses.astuple(params)), -np.diff(counts), counts[-1])[0]
 
-    def _periods(self, t: object, low: int) -> tuple[FloatArray, Any]:
-        (tt,), index = prediction_arrays({"t": t}, integer=("t",))
+    def _periods(
+        self, t: object, low: int, data: pd.DataFrame | None, name: str = "t"
+    ) -> tuple[FloatArray, Resolved]:
+        res = resolve({name: t}, data=data, integer=(name,))
+        tt = res.arrays[name]
         if (bad := tt < low).any():
-            raise InputValueError(f"`t` must be >= {low}, got {tt[bad][0]:g}.")
-        return tt, index
+            raise InputValueError(f"`{name}` must be >= {low}, got {tt[bad][0]:g}.")
+        return tt, res
 
-    def _out(self, t: object, values: FloatArray, index: Any, name: str) -> Any:
-        if is_scalar(t):
-            return float(values[0])
-        return wrap_like(values, index, name)
-
-    def survival(self, t: object) -> Any:
+    def survival(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the share of the cohort still active after :math:`t` periods.
 
         .. math::
@@ -256,10 +256,10 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             :math:`S(t)`; a float for a scalar ``t``.
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 0)
-        return self._out(t, np.exp(betaln(a, b + tt) - betaln(a, b)), index, "survival")
+        tt, res = self._periods(t, 0, data)
+        return shape_output(np.exp(betaln(a, b + tt) - betaln(a, b)), res, "survival")
 
-    def retention_rate(self, t: object) -> Any:
+    def retention_rate(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the retention rate of period :math:`t`.
 
         .. math::
@@ -279,10 +279,10 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             :math:`r(t)`.
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 1)
-        return self._out(t, (b + tt - 1.0) / (a + b + tt - 1.0), index, "retention_rate")
+        tt, res = self._periods(t, 1, data)
+        return shape_output((b + tt - 1.0) / (a + b + tt - 1.0), res, "retention_rate")
 
-    def churn_probability(self, t: object) -> Any:
+    def churn_probability(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the probability that a new customer cancels in period :math:`t`, :math:`P(T=t)`.
 
         Parameters
@@ -296,11 +296,17 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             :math:`B(\alpha+1,\beta+t-1)/B(\alpha,\beta)`.
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 1)
+        tt, res = self._periods(t, 1, data)
         values = np.exp(betaln(a + 1.0, b + tt - 1.0) - betaln(a, b))
-        return self._out(t, values, index, "churn_probability")
+        return shape_output(values, res, "churn_probability")
 
-    def discounted_expected_residual_lifetime(self, renewals: object, discount_rate: float) -> Any:
+    def discounted_expected_residual_lifetime(
+        self,
+        renewals: object = None,
+        discount_rate: float | None = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         r"""Return the discounted expected residual lifetime (DERL) after ``renewals`` renewals.
 
         With :math:`n - 1` renewals made (the customer is at the end of
@@ -344,9 +350,9 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         """
         a, b = dataclasses.astuple(self._fitted_params())
         d = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
-        (r,), index = prediction_arrays({"renewals": renewals}, integer=("renewals",))
-        values = _derl_rows(a, b, r, 1.0 / (1.0 + d))
-        return self._out(renewals, values, index, "derl")
+        r, res = self._periods(renewals, 0, data, "renewals")
+        values = _derl_rows(a, b, np.ascontiguousarray(r), 1.0 / (1.0 + d))
+        return shape_output(values, res, "derl")
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         r"""Return the discounted expected lifetime (DEL) of a customer just acquired.
@@ -373,7 +379,9 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         d = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         return float(_hyp2f1_one(b, a + b, 1.0 / (1.0 + d)))
 
-    def simulate(self, n_customers: int, n_periods: int, *, seed: int | None = None) -> FloatArray:
+    def simulate(
+        self, n_customers: int, n_periods: int, *, seed: int | None = None
+    ) -> pd.DataFrame:
         r"""Draw a cohort's alive counts at the start of periods 0..``n_periods``.
 
         Each customer draws :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)`
@@ -390,8 +398,10 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
         Returns
         -------
-        numpy.ndarray
-            ``n_periods + 1`` non-increasing counts (int64), the first being ``n_customers``.
+        pandas.DataFrame
+            One column ``alive``: ``n_periods + 1`` non-increasing counts
+            (int64) on an index named ``period`` (0, 1, ...), the first being
+            ``n_customers``; :meth:`fit` takes the frame as it is.
         """
         a, b = dataclasses.astuple(self._fitted_params())
         size = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
@@ -401,4 +411,5 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         theta = np.clip(theta, math.ulp(0.0), 1.0)
         churn = rng.geometric(theta)
         t = np.arange(periods + 1)
-        return np.asarray((churn[None, :] > t[:, None]).sum(axis=1), dtype=np.int64)
+        counts = np.asarray((churn[None, :] > t[:, None]).sum(axis=1), dtype=np.int64)
+        return pd.DataFrame({"alive": counts}, index=pd.RangeIndex(periods + 1, name="period"))
