@@ -20,10 +20,10 @@ from scipy.special import betaln
 
 from custvalue._clv.base import (
     FittedModel,
+    NegLogLik,
     PositiveParams,
     compress_weighted,
     history_inputs,
-    maximize_likelihood,
     resolve_inputs,
     resolve_weights,
 )
@@ -404,6 +404,8 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         n_periods: object | None = None,
         weights: object | None = None,
         initial_params: BetaGeoBetaBinomParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
     ) -> Self:
         """Estimate the parameters by maximum likelihood.
 
@@ -423,6 +425,11 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Number of customers with each history (non-negative); default 1.
         initial_params : BetaGeoBetaBinomParams, optional
             Starting point of the search (default all ones).
+        max_iter : int, default 2000
+            Iteration limit of the search.
+        tol : float, default 1e-9
+            Tolerance on the gradient of the log-likelihood per customer with
+            respect to the log-parameters.
 
         Returns
         -------
@@ -436,8 +443,13 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             message names the argument).
         MissingColumnError
             If ``data`` lacks a needed column.
+        InputTypeError
+            If ``initial_params`` is not a :class:`BetaGeoBetaBinomParams`.
         ConvergenceError
-            If the optimizer fails (the message carries its report).
+            If the search finds no finite optimum (the message carries its
+            report); a search stopped on ``max_iter`` keeps its last iterate,
+            sets ``converged_`` to False and warns
+            (:class:`~custvalue.errors.ConvergenceWarning`).
         """
         cols = resolve_inputs(
             data,
@@ -448,21 +460,20 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         _check_histories(x, tx, n)
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
-        (x, tx, n), w = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
+        prepared = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
+        return self._fit(prepared, initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[1].sum())
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        (x, tx, n), w = prepared
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
             ll, grad = _loglik_rows(theta[0], theta[1], theta[2], theta[3], x, tx, n)
             return -float(w @ ll), -(w @ grad)
 
-        start = initial_params or BetaGeoBetaBinomParams(1.0, 1.0, 1.0, 1.0)
-        result = maximize_likelihood(
-            neg_ll,
-            np.array(dataclasses.astuple(start), dtype=np.float64),
-            total_weight=float(w.sum()),
-            names=("alpha", "beta", "gamma", "delta"),
-        )
-        self._set_fit(result)
-        return self
+        return neg_ll
 
     def individual_log_likelihood(
         self,

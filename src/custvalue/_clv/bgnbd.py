@@ -16,24 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv.base import (
-    FittedModel,
-    PositiveParams,
-    as_horizon,
-    compress_weighted,
-    compress_with_inverse,
-    history_inputs,
-    maximize_likelihood,
-    resolve_weights,
-    rfm_arrays,
-)
+from custvalue._clv.base import HistoryModel, PositiveParams, as_horizon
 from custvalue._clv.kernels import (
     betaln,
     digamma,
@@ -42,7 +33,6 @@ from custvalue._clv.kernels import (
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve, shape_output
 from custvalue._core.validation import check_scalar
-from custvalue.errors import InputValueError
 
 __all__ = [
     "BetaGeoModel",
@@ -233,151 +223,44 @@ def _conditional_fallback(
 # ----------------------------------------------------------------------------------------
 # shared model class
 # ----------------------------------------------------------------------------------------
-class _BetaGeoBase(FittedModel[Any]):
+class _BetaGeoBase(HistoryModel[Any]):
     """Fit, predictions and simulation shared by BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``)."""
 
     _m: ClassVar[float]
 
-    def _p(self) -> tuple[float, float, float, float]:
-        p = self._fitted_params()
-        return float(p.r), float(p.alpha), float(p.a), float(p.b)
+    # -- hooks of the fit template and of the history predictions --------------------
+    def _start_values(self, prepared: Any) -> FloatArray:
+        (ux, _, ut), uw = prepared
+        mean_t = float(np.average(ut, weights=uw))
+        mean_x = float(np.average(ux, weights=uw))
+        return np.array([1.0, max(mean_t, 1e-3) / (mean_x + 1.0), 1.0, 1.0])
 
-    # -- fitting ---------------------------------------------------------------------
-    def fit(
+    def _loglik(
         self,
-        data: pd.DataFrame | None = None,
-        *,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        weights: object = None,
-        initial_params: Any = None,
-        max_iter: int = 2000,
-    ) -> Self:
-        """Estimate the parameters by maximum likelihood; see the class docstring."""
-        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
-        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
-        total_weight = float(uw.sum())
-        if initial_params is None:
-            mean_t = float(np.average(ut, weights=uw))
-            mean_x = float(np.average(ux, weights=uw))
-            x0 = np.array([1.0, max(mean_t, 1e-3) / (mean_x + 1.0), 1.0, 1.0])
-        else:
-            if not isinstance(initial_params, self.params_type):
-                raise InputValueError(
-                    f"`initial_params` must be a {self.params_type.__name__}, "
-                    f"got {type(initial_params).__name__}."
-                )
-            p0 = initial_params
-            x0 = np.array([p0.r, p0.alpha, p0.a, p0.b], dtype=np.float64)
-        m = self._m
-        rows = np.empty(0)
-        grad = np.empty(4)
-
-        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = (float(v) for v in theta)
-            ll = _loglik_kernel(r, alpha, a, b, m, ux, utx, ut, uw, rows, rows, grad, False)
-            return -ll, -grad.copy()
-
-        max_iter = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
-        result = maximize_likelihood(
-            neg_ll,
-            x0,
-            total_weight=total_weight,
-            names=("r", "alpha", "a", "b"),
-            max_iter=max_iter,
+        p: tuple[float, ...],
+        cols: Sequence[FloatArray],
+        w: FloatArray,
+        rows: FloatArray,
+        alive: FloatArray,
+        grad: FloatArray,
+        want_rows: bool,
+    ) -> float:
+        r, alpha, a, b = p
+        x, tx, t_obs = cols
+        return float(
+            _loglik_kernel(r, alpha, a, b, self._m, x, tx, t_obs, w, rows, alive, grad, want_rows)
         )
-        self._set_fit(result)
-        return self
 
-    def _rows(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
-        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
-        r, alpha, a, b = self._p()
-        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
-        n = cols[0].size
-        rows = np.empty(n)
-        alive = np.empty(n)
-        _loglik_kernel(
-            r,
-            alpha,
-            a,
-            b,
-            self._m,
-            cols[0],
-            cols[1],
-            cols[2],
-            np.ones(n),
-            rows,
-            alive,
-            np.empty(4),
-            True,
-        )
-        return rows, alive, inv, cols
-
-    def individual_log_likelihood(
-        self,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``).
-
-        Inputs and output follow the shape convention of the class docstring.
-        """
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(rows[inv], res, "log_likelihood")
-
-    # -- predictions -----------------------------------------------------------------
-    def probability_alive(
-        self,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Probability that a customer with the given history is still alive at ``T``.
-
-        See the class docstring for the formula and the shape convention.
-        """
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(alive[inv], res, "probability_alive")
-
-    def expected_purchases(
-        self,
-        t: object = None,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        ``t`` broadcasts with the histories (one horizon for everybody, one per
-        customer, or a grid); see the class docstring for the shape convention.
-        """
-        r, alpha, a, b = self._p()
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        if "t" in res.scalars:
-            # one horizon for everybody: compress the histories only
-            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
-            uh = np.full(ux.size, res.arrays["t"][0])
-        else:
-            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        cond = np.empty(ux.size)
-        _conditional_kernel(r, alpha, a, b, self._m, ux, ut, uh, cond)
+    def _conditional(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        r, alpha, a, b = p
+        cond = np.empty(x.size)
+        _conditional_kernel(r, alpha, a, b, self._m, x, t_obs, t, cond)
         bad = np.isnan(cond)
         if bad.any():
-            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, ux[bad], ut[bad], uh[bad])
-        return shape_output((alive * cond)[inv], res, "expected_purchases")
+            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, x[bad], t_obs[bad], t[bad])
+        return cond
 
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,7 @@ from scipy.special import gammaln, polygamma, psi
 from custvalue._clv.base import (
     FitResult,
     FittedModel,
+    NegLogLik,
     PositiveParams,
     maximize_likelihood,
     resolve_inputs,
@@ -98,6 +99,8 @@ class _GGData:
         self.sum_w_logm = float(w @ log_m)
         self.sum_wx_logm = float((w * x) @ log_m)
         self.sum_wx_logx = float((w * x) @ np.log(x))
+        #: set when the start comes from a subsample's optimum (then Newton finishes)
+        self.warm_started = False
 
     def neg_ll(self, theta: FloatArray) -> tuple[float, FloatArray]:
         nll, grad, _ = self.neg_ll_hess(theta)
@@ -286,6 +289,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         monetary_value: object | None = None,
         weights: object | None = None,
         initial_params: GammaGammaParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
     ) -> Self:
         r"""Estimate ``p``, ``q`` and ``v`` by maximum likelihood.
 
@@ -310,6 +315,11 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             per step) finishes on the full data from that optimum; if Newton
             fails, L-BFGS-B takes over.  Either way the result is the
             full-data optimum.
+        max_iter : int, default 2000
+            Iteration limit of the search.
+        tol : float, default 1e-9
+            Tolerance on the gradient of the log-likelihood per customer with
+            respect to the log-parameters.
 
         Returns
         -------
@@ -328,39 +338,38 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             If the optimizer fails (the message carries its report).
         """
         d = self._fit_data(data, frequency, monetary_value, weights)
-        polish = False
-        if initial_params is None:
-            initial_params = GammaGammaParams(1.0, 2.0, float(d.w @ d.m) / d.total)
-            n = d.x.shape[0]
-            if n > 4 * _WARM_START_ROWS:
-                # Start from the optimum of an evenly spaced subsample: the full-data
-                # search then needs a few evaluations instead of dozens.
-                sub = slice(None, None, n // _WARM_START_ROWS)
-                d_sub = _GGData(d.x[sub], d.m[sub], d.w[sub])
-                try:
-                    warm = maximize_likelihood(
-                        d_sub.neg_ll,
-                        np.array(dataclasses.astuple(initial_params), dtype=np.float64),
-                        total_weight=d_sub.total,
-                        names=("p", "q", "v"),
-                    )
-                    initial_params = GammaGammaParams(*map(float, warm.x))
-                    polish = True
-                except ConvergenceError:
-                    pass
-        start = np.array(dataclasses.astuple(initial_params), dtype=np.float64)
-        polished = _newton_polish(d, start) if polish else None
+        return self._fit(d, initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared.total)
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        return cast(NegLogLik, prepared.neg_ll)
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        d: _GGData = prepared
+        start = np.array([1.0, 2.0, float(d.w @ d.m) / d.total])
+        n = d.x.shape[0]
+        if n > 4 * _WARM_START_ROWS:
+            # Start from the optimum of an evenly spaced subsample: the full-data
+            # search then needs a few evaluations instead of dozens.
+            sub = slice(None, None, n // _WARM_START_ROWS)
+            d_sub = _GGData(d.x[sub], d.m[sub], d.w[sub])
+            try:
+                warm = maximize_likelihood(
+                    d_sub.neg_ll, start, total_weight=d_sub.total, names=("p", "q", "v")
+                )
+            except ConvergenceError:
+                return start
+            d.warm_started = True
+            return warm.x
+        return start
+
+    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
+        polished = _newton_polish(prepared, x0) if prepared.warm_started else None
         if polished is not None:
-            self._set_fit(polished)
-            return self
-        result = maximize_likelihood(
-            d.neg_ll,
-            np.array(dataclasses.astuple(initial_params), dtype=np.float64),
-            total_weight=d.total,
-            names=("p", "q", "v"),
-        )
-        self._set_fit(result)
-        return self
+            return polished
+        return super()._maximize(prepared, x0, max_iter, tol)
 
     def individual_log_likelihood(
         self,

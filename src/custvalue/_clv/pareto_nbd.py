@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,15 +25,11 @@ import pandas as pd
 from scipy import special
 
 from custvalue._clv.base import (
-    FittedModel,
+    HistoryModel,
     PositiveParams,
     as_horizon,
-    compress_weighted,
     compress_with_inverse,
     history_inputs,
-    maximize_likelihood,
-    resolve_weights,
-    rfm_arrays,
 )
 from custvalue._clv.kernels import (
     digamma,
@@ -41,7 +38,6 @@ from custvalue._clv.kernels import (
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve, shape_output
 from custvalue._core.validation import check_scalar
-from custvalue.errors import InputValueError
 
 __all__ = ["ParetoNBDModel", "ParetoNBDParams"]
 
@@ -186,7 +182,7 @@ def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> Fl
     return np.asarray(beta_t * -np.expm1(-e * log_ratio) / e, dtype=np.float64)
 
 
-class ParetoNBDModel(FittedModel[ParetoNBDParams]):
+class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     r"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     While alive, a customer makes repeat purchases as a Poisson process with
@@ -328,131 +324,37 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
     params_: ParetoNBDParams
     standard_errors_: ParetoNBDParams
 
-    def _p(self) -> tuple[float, float, float, float]:
-        p = self._fitted_params()
-        return float(p.r), float(p.alpha), float(p.s), float(p.beta)
+    # -- hooks of the fit template and of the history predictions --------------------
+    def _start_values(self, prepared: Any) -> FloatArray:
+        (ux, _, ut), uw = prepared
+        mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
+        mean_x = float(np.average(ux, weights=uw))
+        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
-    def fit(
+    def _loglik(
         self,
-        data: pd.DataFrame | None = None,
-        *,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        weights: object = None,
-        initial_params: ParetoNBDParams | None = None,
-        max_iter: int = 2000,
-    ) -> Self:
-        """Estimate the parameters by maximum likelihood; see the class docstring."""
-        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
-        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
-        total_weight = float(uw.sum())
-        if initial_params is None:
-            mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
-            mean_x = float(np.average(ux, weights=uw))
-            x0 = np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
-        else:
-            if not isinstance(initial_params, self.params_type):
-                raise InputValueError(
-                    f"`initial_params` must be a {self.params_type.__name__}, "
-                    f"got {type(initial_params).__name__}."
-                )
-            p0 = initial_params
-            x0 = np.array([p0.r, p0.alpha, p0.s, p0.beta], dtype=np.float64)
-        rows = np.empty(0)
-        grad = np.empty(4)
-
-        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, s, beta = (float(v) for v in theta)
-            ll = _loglik_kernel(r, alpha, s, beta, ux, utx, ut, uw, rows, rows, grad, False)
-            return -ll, -grad.copy()
-
-        max_iter = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
-        result = maximize_likelihood(
-            neg_ll,
-            x0,
-            total_weight=total_weight,
-            names=("r", "alpha", "s", "beta"),
-            max_iter=max_iter,
+        p: tuple[float, ...],
+        cols: Sequence[FloatArray],
+        w: FloatArray,
+        rows: FloatArray,
+        alive: FloatArray,
+        grad: FloatArray,
+        want_rows: bool,
+    ) -> float:
+        r, alpha, s, beta = p
+        x, tx, t_obs = cols
+        return float(
+            _loglik_kernel(r, alpha, s, beta, x, tx, t_obs, w, rows, alive, grad, want_rows)
         )
-        self._set_fit(result)
-        return self
 
-    def _rows(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
-        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
-        r, alpha, s, beta = self._p()
-        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
-        n = cols[0].size
-        rows = np.empty(n)
-        alive = np.empty(n)
-        _loglik_kernel(
-            r,
-            alpha,
-            s,
-            beta,
-            cols[0],
-            cols[1],
-            cols[2],
-            np.ones(n),
-            rows,
-            alive,
-            np.empty(4),
-            True,
+    def _conditional(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        r, alpha, s, beta = p
+        return np.asarray(
+            (r + x) / (alpha + t_obs) * _residual_lifetime_factor(s, beta + t_obs, t),
+            dtype=np.float64,
         )
-        return rows, alive, inv, cols
-
-    def individual_log_likelihood(
-        self,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``)."""
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(rows[inv], res, "log_likelihood")
-
-    def probability_alive(
-        self,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Probability that each customer is still alive at ``T``; see the class docstring."""
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(alive[inv], res, "probability_alive")
-
-    def expected_purchases(
-        self,
-        t: object = None,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-    ) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        ``t`` broadcasts with the histories (a scalar, one per customer, a grid).
-        """
-        r, alpha, s, beta = self._p()
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        if "t" in res.scalars:
-            # one horizon for everybody: compress the histories only
-            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
-            uh = np.full(ux.size, res.arrays["t"][0])
-        else:
-            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        out = alive * (r + ux) / (alpha + ut) * _residual_lifetime_factor(s, beta + ut, uh)
-        return shape_output(out[inv], res, "expected_purchases")
 
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None

@@ -13,8 +13,8 @@ from scipy.special import betaln, psi
 
 from custvalue._clv.base import (
     FittedModel,
+    NegLogLik,
     PositiveParams,
-    maximize_likelihood,
 )
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved, column_name, resolve, shape_output
@@ -174,7 +174,14 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
     params_type: ClassVar[type[Any]] = ShiftedBetaGeoParams
 
-    def fit(self, alive: object, *, initial_params: ShiftedBetaGeoParams | None = None) -> Self:
+    def fit(
+        self,
+        alive: object,
+        *,
+        initial_params: ShiftedBetaGeoParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+    ) -> Self:
         """Estimate ``alpha`` and ``beta`` from one cohort's alive counts.
 
         Parameters
@@ -185,6 +192,11 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             ``[1000, 631, 468, 382]``.
         initial_params : ShiftedBetaGeoParams, optional
             Starting point (default ``alpha = beta = 1``).
+        max_iter : int, default 2000
+            Iteration limit of the search.
+        tol : float, default 1e-9
+            Tolerance on the gradient of the log-likelihood per customer with
+            respect to the log-parameters.
 
         Returns
         -------
@@ -200,17 +212,15 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             If the optimizer fails, e.g. when nobody or everybody churns.
         """
         counts = _check_alive(alive)
-        lost = -np.diff(counts)
-        survivors = float(counts[-1])
-        start = initial_params or ShiftedBetaGeoParams(1.0, 1.0)
-        result = maximize_likelihood(
-            lambda th: _neg_ll(th, lost, survivors),
-            np.array(dataclasses.astuple(start), dtype=np.float64),
-            total_weight=float(counts[0]),
-            names=("alpha", "beta"),
-        )
-        self._set_fit(result)
-        return self
+        return self._fit(counts, initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[0])
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        lost = -np.diff(prepared)
+        survivors = float(prepared[-1])
+        return lambda theta: _neg_ll(theta, lost, survivors)
 
     def log_likelihood(self, alive: object) -> float:
         """Log-likelihood of a cohort's alive counts at ``params_`` (FH 2007 eq. B3).
