@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 from scipy import integrate, special
 
 from custvalue._clv.bgnbd import _loglik_kernel
-from custvalue._clv.kernels import digamma, nb_geometric_mean
+from custvalue._clv.kernels import nb_geometric_mean
+from custvalue._core.special import digamma
 from custvalue.clv import (
     BetaGeoModel,
     BetaGeoParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
 )
-from custvalue.errors import ConvergenceError, ConvergenceWarning, InputValueError, NotFittedError
+from custvalue.errors import ConvergenceWarning, InputValueError, NotFittedError
 
 mp = pytest.importorskip("mpmath")
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._clv.pareto_nbd import _loglik_kernel
 from custvalue.clv import ParetoNBDModel, ParetoNBDParams
-from custvalue.errors import ConvergenceError, ConvergenceWarning, InputValueError
+from custvalue.errors import ConvergenceWarning, InputValueError
 
 mp = pytest.importorskip("mpmath")
 

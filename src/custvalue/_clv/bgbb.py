@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import betaln
+from scipy import special as sps
 
 from custvalue._clv.base import (
     FittedModel,
@@ -29,6 +29,7 @@ from custvalue._clv.base import (
 )
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved, resolve, shape_output
+from custvalue._core.special import betaln, digamma
 from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
@@ -63,34 +64,6 @@ class BetaGeoBetaBinomParams(PositiveParams):
 
 
 @jit
-def _digamma(x: float) -> float:
-    """Digamma for x > 0: upward recurrence to x >= 10, then the asymptotic series."""
-    result = 0.0
-    while x < 10.0:
-        result -= 1.0 / x
-        x += 1.0
-    f = 1.0 / (x * x)
-    series = f * (
-        -1.0 / 12.0
-        + f
-        * (
-            1.0 / 120.0
-            + f
-            * (
-                -1.0 / 252.0
-                + f * (1.0 / 240.0 + f * (-1.0 / 132.0 + f * (691.0 / 32760.0 - f / 12.0)))
-            )
-        )
-    )
-    return result + math.log(x) - 0.5 / x + series
-
-
-@jit
-def _lbeta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-@jit
 def _loglik_rows(
     a: float, b: float, g: float, d: float, x: FloatArray, tx: FloatArray, n: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -103,27 +76,27 @@ def _loglik_rows(
     rows = x.shape[0]
     ll = np.empty(rows)
     grad = np.empty((rows, 4))
-    lbab = _lbeta(a, b)
-    lbgd = _lbeta(g, d)
-    psi_a = _digamma(a)
-    psi_b = _digamma(b)
-    psi_ab = _digamma(a + b)
-    psi_d = _digamma(d)
-    psi_gd = _digamma(g + d)
+    lbab = betaln(a, b)
+    lbgd = betaln(g, d)
+    psi_a = digamma(a)
+    psi_b = digamma(b)
+    psi_ab = digamma(a + b)
+    psi_d = digamma(d)
+    psi_gd = digamma(g + d)
     lg_g1 = math.lgamma(g + 1.0)
     for k in range(rows):
         xi = x[k]
         ti = tx[k]
         ni = n[k]
-        psi_ax = _digamma(a + xi)
+        psi_ax = digamma(a + xi)
         # alive through all n opportunities
-        la = _lbeta(a + xi, b + ni - xi) - lbab + _lbeta(g, d + ni) - lbgd
-        psi_abn = _digamma(a + b + ni)
-        psi_gdn = _digamma(g + d + ni)
+        la = betaln(a + xi, b + ni - xi) - lbab + betaln(g, d + ni) - lbgd
+        psi_abn = digamma(a + b + ni)
+        psi_gdn = digamma(g + d + ni)
         da0 = psi_ax - psi_abn - psi_a + psi_ab
-        da1 = _digamma(b + ni - xi) - psi_abn - psi_b + psi_ab
+        da1 = digamma(b + ni - xi) - psi_abn - psi_b + psi_ab
         da2 = psi_gd - psi_gdn
-        da3 = _digamma(d + ni) - psi_gdn - psi_d + psi_gd
+        da3 = digamma(d + ni) - psi_gdn - psi_d + psi_gd
         count = int(ni - ti)
         if count <= 0:
             ll[k] = la
@@ -147,10 +120,10 @@ def _loglik_rows(
             - lbab
             - lbgd
         )
-        psi_u = _digamma(u)
-        psi_w = _digamma(w)
-        psi_v = _digamma(v)
-        psi_z = _digamma(z)
+        psi_u = digamma(u)
+        psi_w = digamma(w)
+        psi_v = digamma(v)
+        psi_z = digamma(z)
         top = la if la > lt else lt
         ea = math.exp(la - top)
         s = ea
@@ -225,7 +198,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
     """
     rows = n.shape[0]
     out = np.empty(rows)
-    lbgd = _lbeta(g, d)
+    lbgd = betaln(g, d)
     for k in range(rows):
         nk = n[k]
         tk = t[k]
@@ -234,7 +207,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
             continue
         if tk <= _DIRECT_SUM_LIMIT:
             # term j: log B(g, d + j) - log B(g, d); decreasing in j
-            lt = _lbeta(g, d + nk + 1.0) - lbgd
+            lt = betaln(g, d + nk + 1.0) - lbgd
             top = lt
             s = 0.0
             count = int(tk)
@@ -251,9 +224,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
             out[k] = top + math.log(s)
         else:
             if abs(g - 1.0) < 1e-10:
-                out[k] = math.log(d) + math.log(
-                    _digamma(d + nk + tk + 1.0) - _digamma(d + nk + 1.0)
-                )
+                out[k] = math.log(d) + math.log(digamma(d + nk + tk + 1.0) - digamma(d + nk + 1.0))
                 continue
             eps = g - 1.0
             a1 = 1.0 + d + nk
@@ -272,8 +243,8 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
     """Log P(X(n) = x) (FHS 2010 eq. 7), per row, by log-space summation."""
     rows = x.shape[0]
     out = np.empty(rows)
-    lbab = _lbeta(a, b)
-    lbgd = _lbeta(g, d)
+    lbab = betaln(a, b)
+    lbgd = betaln(g, d)
     for k in range(rows):
         xk = x[k]
         nk = n[k]
@@ -284,9 +255,9 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
             math.lgamma(nk + 1.0)
             - math.lgamma(xk + 1.0)
             - math.lgamma(nk - xk + 1.0)
-            + _lbeta(a + xk, b + nk - xk)
+            + betaln(a + xk, b + nk - xk)
             - lbab
-            + _lbeta(g, d + nk)
+            + betaln(g, d + nk)
             - lbgd
         )
         s = 1.0
@@ -296,9 +267,9 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
                 math.lgamma(i + 1.0)
                 - math.lgamma(xk + 1.0)
                 - math.lgamma(i - xk + 1.0)
-                + _lbeta(a + xk, b + i - xk)
+                + betaln(a + xk, b + i - xk)
                 - lbab
-                + _lbeta(g + 1.0, d + i)
+                + betaln(g + 1.0, d + i)
                 - lbgd
             )
             if lt > top:
@@ -559,7 +530,13 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         m = int(check_scalar(periods_ahead, "periods_ahead", integer=True, low=0))
         res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        log_p = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + m) - betaln(g, d) - ll
+        log_p = (
+            sps.betaln(a + x, b + n - x)
+            - sps.betaln(a, b)
+            + sps.betaln(g, d + n + m)
+            - sps.betaln(g, d)
+            - ll
+        )
         return shape_output(np.minimum(np.exp(log_p), 1.0), res, "probability_alive")
 
     def expected_purchases(
@@ -608,7 +585,12 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         res, x, tx, n = self._histories(frequency, recency, n_periods, data, {"t": t})
         tt = np.ascontiguousarray(res.arrays["t"])
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        log_e = betaln(a + x + 1.0, b + n - x) - betaln(a, b) - ll + _log_alive_sum(g, d, n, tt)
+        log_e = (
+            sps.betaln(a + x + 1.0, b + n - x)
+            - sps.betaln(a, b)
+            - ll
+            + _log_alive_sum(g, d, n, tt)
+        )
         return shape_output(np.exp(log_e), res, "expected_purchases")
 
     def expected_purchases_new_customer(

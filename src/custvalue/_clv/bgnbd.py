@@ -25,13 +25,10 @@ import pandas as pd
 from scipy import special
 
 from custvalue._clv.base import HistoryModel, PositiveParams, as_horizon
-from custvalue._clv.kernels import (
-    betaln,
-    digamma,
-    nb_geometric_mean,
-)
+from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve, shape_output
+from custvalue._core.special import betaln, digamma
 from custvalue._core.validation import check_scalar
 
 __all__ = [

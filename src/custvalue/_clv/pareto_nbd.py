@@ -31,12 +31,10 @@ from custvalue._clv.base import (
     compress_with_inverse,
     history_inputs,
 )
-from custvalue._clv.kernels import (
-    digamma,
-    log_concave_integral,
-)
+from custvalue._clv.kernels import log_concave_integral
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve, shape_output
+from custvalue._core.special import digamma
 from custvalue._core.validation import check_scalar
 
 __all__ = ["ParetoNBDModel", "ParetoNBDParams"]
