@@ -659,16 +659,33 @@ def prediction_arrays(
 class HistoryModel(FittedModel[P]):
     """Fit and history-based predictions shared by BG/NBD, MBG/NBD and Pareto/NBD.
 
-    The models differ in two hooks: :meth:`_loglik` (the numba kernel giving
+    The models differ in their hooks: :attr:`_kernel` (the numba kernel giving
     the weighted log-likelihood, its gradient and, per row, the log-likelihood
-    and P(alive)) and :meth:`_conditional` (expected purchases in
-    ``(T, T + t]`` of a customer alive at ``T``).  Identical histories are
+    and P(alive)), :meth:`_start_from_means` and :meth:`_conditional`
+    (expected purchases in ``(T, T + t]`` of a customer alive at ``T``).  Identical histories are
     folded into weights before every computation.
     """
 
     def _p(self) -> tuple[float, ...]:
         params: Any = self._fitted_params()
         return tuple(float(v) for v in dataclasses.astuple(params))
+
+    #: the model's numba likelihood kernel, called as
+    #: ``kernel(*kernel_params, x, t_x, T, w, rows, alive, grad, want_rows)``
+    _kernel: ClassVar[Callable[..., float]]
+
+    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
+        """Return the leading scalar arguments of :attr:`_kernel` (hook; the parameters)."""
+        return p
+
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        """Return the default start of the search from the mean frequency and age (hook)."""
+        raise NotImplementedError
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        (ux, _, ut), uw = prepared
+        mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
+        return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
     def _loglik(
         self,
@@ -680,8 +697,9 @@ class HistoryModel(FittedModel[P]):
         grad: FloatArray,
         want_rows: bool,
     ) -> float:
-        """Run the likelihood kernel over distinct rows ``cols = (x, t_x, T)`` (hook)."""
-        raise NotImplementedError
+        x, tx, t_obs = cols
+        args = self._kernel_params(p)
+        return float(self._kernel(*args, x, tx, t_obs, w, rows, alive, grad, want_rows))
 
     def _conditional(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
@@ -717,11 +735,8 @@ class HistoryModel(FittedModel[P]):
             Number of customers with each history (non-negative); default 1.
         initial_params : the model's parameter dataclass, optional
             Start of the search (default: a start derived from the data).
-        max_iter : int, default 2000
-            Iteration limit of the search.
-        tol : float, default 1e-9
-            Tolerance on the gradient of the log-likelihood per customer with
-            respect to the log-parameters.
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------

@@ -396,11 +396,8 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Number of customers with each history (non-negative); default 1.
         initial_params : BetaGeoBetaBinomParams, optional
             Starting point of the search (default all ones).
-        max_iter : int, default 2000
-            Iteration limit of the search.
-        tol : float, default 1e-9
-            Tolerance on the gradient of the log-likelihood per customer with
-            respect to the log-parameters.
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -226,27 +225,13 @@ class _BetaGeoBase(HistoryModel[Any]):
     _m: ClassVar[float]
 
     # -- hooks of the fit template and of the history predictions --------------------
-    def _start_values(self, prepared: Any) -> FloatArray:
-        (ux, _, ut), uw = prepared
-        mean_t = float(np.average(ut, weights=uw))
-        mean_x = float(np.average(ux, weights=uw))
-        return np.array([1.0, max(mean_t, 1e-3) / (mean_x + 1.0), 1.0, 1.0])
+    _kernel = staticmethod(_loglik_kernel)
 
-    def _loglik(
-        self,
-        p: tuple[float, ...],
-        cols: Sequence[FloatArray],
-        w: FloatArray,
-        rows: FloatArray,
-        alive: FloatArray,
-        grad: FloatArray,
-        want_rows: bool,
-    ) -> float:
-        r, alpha, a, b = p
-        x, tx, t_obs = cols
-        return float(
-            _loglik_kernel(r, alpha, a, b, self._m, x, tx, t_obs, w, rows, alive, grad, want_rows)
-        )
+    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
+        return (*p, self._m)
+
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
 
     def _conditional(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray

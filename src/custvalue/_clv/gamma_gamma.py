@@ -315,11 +315,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             per step) finishes on the full data from that optimum; if Newton
             fails, L-BFGS-B takes over.  Either way the result is the
             full-data optimum.
-        max_iter : int, default 2000
-            Iteration limit of the search.
-        tol : float, default 1e-9
-            Tolerance on the gradient of the log-likelihood per customer with
-            respect to the log-parameters.
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------

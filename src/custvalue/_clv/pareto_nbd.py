@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -323,27 +322,10 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     standard_errors_: ParetoNBDParams
 
     # -- hooks of the fit template and of the history predictions --------------------
-    def _start_values(self, prepared: Any) -> FloatArray:
-        (ux, _, ut), uw = prepared
-        mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
-        mean_x = float(np.average(ux, weights=uw))
-        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
+    _kernel = staticmethod(_loglik_kernel)
 
-    def _loglik(
-        self,
-        p: tuple[float, ...],
-        cols: Sequence[FloatArray],
-        w: FloatArray,
-        rows: FloatArray,
-        alive: FloatArray,
-        grad: FloatArray,
-        want_rows: bool,
-    ) -> float:
-        r, alpha, s, beta = p
-        x, tx, t_obs = cols
-        return float(
-            _loglik_kernel(r, alpha, s, beta, x, tx, t_obs, w, rows, alive, grad, want_rows)
-        )
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
     def _conditional(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray

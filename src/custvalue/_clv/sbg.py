@@ -192,11 +192,8 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             ``[1000, 631, 468, 382]``.
         initial_params : ShiftedBetaGeoParams, optional
             Starting point (default ``alpha = beta = 1``).
-        max_iter : int, default 2000
-            Iteration limit of the search.
-        tol : float, default 1e-9
-            Tolerance on the gradient of the log-likelihood per customer with
-            respect to the log-parameters.
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------
