@@ -358,6 +358,15 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
     array([0.108, 0.439, 0.93 ])
     >>> model.expected_purchases(5, [0, 3, 6], [0, 4, 6], [6, 6, 6]).round(3)
     array([0.073, 1.034, 3.752])
+    >>> round(model.expected_purchases(5, 3, 4, 6), 3)
+    1.034
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [0, 3], "recency": [0, 4], "n_periods": [6, 6]},
+    ...                   index=["ann", "bob"])
+    >>> model.probability_alive(data=df).round(3)
+    ann    0.108
+    bob    0.439
+    Name: probability_alive, dtype: float64
     >>> sim = model.simulate(20_000, 6, seed=1)
     >>> fitted = BetaGeoBetaBinomModel().fit(sim)
     >>> fitted.converged_

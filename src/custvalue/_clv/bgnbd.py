@@ -338,7 +338,8 @@ class BetaGeoModel(_BetaGeoBase):
 
     Methods
     -------
-    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None)
+    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
+    max_iter=2000, tol=1e-9)
         Maximum likelihood.  ``data`` may be the output of
         :func:`custvalue.rfm.rfm_summary` (columns ``frequency``, ``recency``,
         ``T``); arrays passed explicitly win over its columns.  ``weights`` counts
@@ -347,15 +348,15 @@ class BetaGeoModel(_BetaGeoBase):
         Returns ``self`` with ``params_`` (:class:`BetaGeoParams`),
         ``log_likelihood_`` (the full log-likelihood :math:`\sum_i w_i \log L_i`,
         comparable with the paper), ``standard_errors_``, ``converged_``.
-    individual_log_likelihood(frequency, recency, T)
+    individual_log_likelihood(frequency, recency, T, *, data=None)
         :math:`\log L_i` per customer.
-    probability_alive(frequency, recency, T)
+    probability_alive(frequency, recency, T, *, data=None)
         :math:`P(\text{alive at } T \mid x, t_x, T)`, eq. (13).
-    expected_purchases(t, frequency, recency, T)
+    expected_purchases(t, frequency, recency, T, *, data=None)
         :math:`E[Y(t) \mid x, t_x, T]`, purchases in :math:`(T, T+t]`, eq. (10).
-    expected_purchases_new_customer(t)
+    expected_purchases_new_customer(t, *, data=None)
         :math:`E[X(t)]`, eq. (9).
-    probability_of_purchases(n, t)
+    probability_of_purchases(n, t, *, data=None)
         :math:`P(X(t) = n)`, eq. (8).
     simulate(n_customers, T, *, seed=None)
         A DataFrame of synthetic customers (``frequency``, ``recency``, ``T``,
@@ -437,8 +438,29 @@ class BetaGeoModel(_BetaGeoBase):
     ...                             T=[38.86, 38.86, 38.86])
     >>> np.round(p, 3)
     array([1.   , 0.727, 0.124])
-    >>> round(float(model.expected_purchases(39.0, [2], [30.43], [38.86])[0]), 3)
+
+    Every prediction takes scalars (a float comes back), array-likes
+    (broadcast by numpy's rules), Series (a Series on their index) or
+    ``data=`` (a frame with ``frequency``, ``recency``, ``T`` — or their
+    ``_cal`` names — giving a Series on its index):
+
+    >>> round(model.expected_purchases(39.0, 2, 30.43, 38.86), 3)
     1.226
+    >>> model.expected_purchases([13.0, 26.0, 39.0], 2, 30.43, 38.86).round(3)
+    array([0.457, 0.862, 1.226])
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]},
+    ...                   index=pd.Index(["ann", "bob"], name="customer"))
+    >>> model.probability_alive(df["frequency"], df["recency"], df["T"]).round(3)
+    customer
+    ann    0.727
+    bob    1.000
+    Name: probability_alive, dtype: float64
+    >>> model.expected_purchases(39.0, data=df).round(3)
+    customer
+    ann    1.226
+    bob    0.195
+    Name: expected_purchases, dtype: float64
     >>> sim = model.simulate(3000, T=39.0, seed=1)
     >>> fitted = BetaGeoModel().fit(sim)
     >>> fitted.converged_
@@ -501,7 +523,7 @@ class ModifiedBetaGeoModel(_BetaGeoBase):
     >>> from custvalue.clv import ModifiedBetaGeoModel, ModifiedBetaGeoParams
     >>> model = ModifiedBetaGeoModel.from_params(
     ...     ModifiedBetaGeoParams(r=0.525, alpha=6.183, a=0.891, b=1.614))
-    >>> round(float(model.probability_alive([0], [0.0], [38.86])[0]), 3)
+    >>> round(model.probability_alive(0, 0.0, 38.86), 3)
     0.39
     >>> round(model.probability_of_purchases(0, 39.0), 3)
     0.582

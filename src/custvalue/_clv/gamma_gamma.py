@@ -239,8 +239,17 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
     >>> model = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.44))
     >>> round(model.population_mean_spend(), 2)
     35.22
+    >>> round(model.expected_spend(1, 10.0), 2)
+    17.69
     >>> model.expected_spend([1, 1, 10], [10.0, 90.0, 90.0]).round(2)
     array([17.69, 73.3 , 87.7 ])
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [1, 10], "monetary_value": [10.0, 90.0]},
+    ...                   index=["ann", "bob"])
+    >>> model.expected_spend(data=df).round(2)
+    ann    17.69
+    bob    87.70
+    Name: expected_spend, dtype: float64
     >>> sim = model.simulate([1, 2, 3, 4, 5] * 2000, seed=0)
     >>> fitted = GammaGammaModel().fit(sim)
     >>> fitted.converged_

@@ -207,7 +207,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         :math:`E[X(t)]`.
     probability_of_purchases(n, t)
         :math:`P(X(t) = n)`.
-    discounted_expected_residual_transactions(frequency, recency, T, discount_rate)
+    discounted_expected_residual_transactions(frequency, recency, T, *, discount_rate, data=None)
         DERT of Fader, Hardie & Lee (2005b): the present value of all future
         transactions, continuously discounted.
     simulate(n_customers, T, *, seed=None)
@@ -312,9 +312,16 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     >>> round(model.expected_purchases_new_customer(39.0), 3)
     1.213
     >>> dert = model.discounted_expected_residual_transactions(
-    ...     [2], [30.43], [38.86], discount_rate=np.log(1.15) / 52)
-    >>> round(float(dert[0]), 2)
+    ...     2, 30.43, 38.86, discount_rate=np.log(1.15) / 52)
+    >>> round(dert, 2)
     6.5
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency_cal": [2, 0], "recency_cal": [30.43, 0.0],
+    ...                    "T_cal": [38.86, 38.86]}, index=["ann", "bob"])
+    >>> model.expected_purchases(39.0, data=df).round(3)
+    ann    1.455
+    bob    0.107
+    Name: expected_purchases, dtype: float64
     """
 
     params_type: ClassVar[type[Any]] = ParetoNBDParams
