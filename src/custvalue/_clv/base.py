@@ -24,7 +24,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +72,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 P = TypeVar("P")
+
+#: Array-like input of a prediction that is not a Series (gives an ndarray).
+ArrayInput = Sequence[float] | npt.NDArray[Any]
 
 #: ``f(params) -> (negative log-likelihood, gradient w.r.t. params)``, params in natural scale.
 NegLogLik = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -659,7 +662,7 @@ def prediction_arrays(
 class HistoryModel(FittedModel[P]):
     """Fit and history-based predictions shared by BG/NBD, MBG/NBD and Pareto/NBD.
 
-    The models differ in their hooks: :attr:`_kernel` (the numba kernel giving
+    The models differ in their hooks: ``_kernel`` (the numba kernel giving
     the weighted log-likelihood, its gradient and, per row, the log-likelihood
     and P(alive)), :meth:`_start_from_means` and :meth:`_conditional`
     (expected purchases in ``(T, T + t]`` of a customer alive at ``T``).  Identical histories are
@@ -686,20 +689,6 @@ class HistoryModel(FittedModel[P]):
         (ux, _, ut), uw = prepared
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
-
-    def _loglik(
-        self,
-        p: tuple[float, ...],
-        cols: Sequence[FloatArray],
-        w: FloatArray,
-        rows: FloatArray,
-        alive: FloatArray,
-        grad: FloatArray,
-        want_rows: bool,
-    ) -> float:
-        x, tx, t_obs = cols
-        args = self._kernel_params(p)
-        return float(self._kernel(*args, x, tx, t_obs, w, rows, alive, grad, want_rows))
 
     def _conditional(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
@@ -768,8 +757,8 @@ class HistoryModel(FittedModel[P]):
         grad = np.empty(len(self._param_names()))
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            p = tuple(float(v) for v in theta)
-            ll = self._loglik(p, cols, w, rows, rows, grad, False)
+            args = self._kernel_params(tuple(float(v) for v in theta))
+            ll = self._kernel(*args, *cols, w, rows, rows, grad, False)
             return -ll, -grad.copy()
 
         return neg_ll
@@ -783,7 +772,9 @@ class HistoryModel(FittedModel[P]):
         rows = np.empty(n)
         alive = np.empty(n)
         grad = np.empty(len(self._param_names()))
-        self._loglik(self._p(), cols[:3], np.ones(n), rows, alive, grad, True)
+        self._kernel(
+            *self._kernel_params(self._p()), *cols[:3], np.ones(n), rows, alive, grad, True
+        )
         return rows, alive, inv, cols
 
     def individual_log_likelihood(
@@ -802,6 +793,51 @@ class HistoryModel(FittedModel[P]):
         rows, _, inv, _ = self._rows(x, tx, t_obs, [])
         return shape_output(rows[inv], res, "log_likelihood")
 
+    @overload
+    def probability_alive(
+        self, frequency: float, recency: float, T: float, *, data: None = None
+    ) -> float: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
+
     def probability_alive(
         self,
         frequency: object = None,
@@ -817,6 +853,55 @@ class HistoryModel(FittedModel[P]):
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
         _, alive, inv, _ = self._rows(x, tx, t_obs, [])
         return shape_output(alive[inv], res, "probability_alive")
+
+    @overload
+    def expected_purchases(
+        self, t: float, frequency: float, recency: float, T: float, *, data: None = None
+    ) -> float: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: float | ArrayInput,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
 
     def expected_purchases(
         self,

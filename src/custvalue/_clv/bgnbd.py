@@ -41,7 +41,15 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BetaGeoParams(PositiveParams):
+class _BetaGeoFields(PositiveParams):
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BetaGeoParams(_BetaGeoFields):
     r"""Parameters of the BG/NBD model, named as in Fader, Hardie & Lee (2005).
 
     Attributes
@@ -53,14 +61,9 @@ class BetaGeoParams(PositiveParams):
         Beta distribution of the dropout probability :math:`p`.
     """
 
-    r: float
-    alpha: float
-    a: float
-    b: float
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ModifiedBetaGeoParams(PositiveParams):
+class ModifiedBetaGeoParams(_BetaGeoFields):
     r"""Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
     Attributes
@@ -70,11 +73,6 @@ class ModifiedBetaGeoParams(PositiveParams):
     a, b : float
         Beta distribution of the dropout probability :math:`p`.
     """
-
-    r: float
-    alpha: float
-    a: float
-    b: float
 
 
 # ----------------------------------------------------------------------------------------

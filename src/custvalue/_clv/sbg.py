@@ -273,17 +273,10 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
             r(t) = \frac{\beta+t-1}{\alpha+\beta+t-1}
 
-        The share of customers active in period :math:`t-1` who renew for period :math:`t`.
-
-        Parameters
-        ----------
-        t : int or array-like
-            Periods (whole numbers ``>= 1``).
-
-        Returns
-        -------
-        float or pandas.Series or numpy.ndarray
-            :math:`r(t)`.
+        The share of customers active in period :math:`t-1` who renew for
+        period :math:`t`, for whole periods ``t >= 1`` (a scalar, an
+        array-like, a Series, or the ``t`` column of ``data``); the output
+        follows the shape convention (float, array, Series).
         """
         a, b = dataclasses.astuple(self._fitted_params())
         tt, res = self._periods(t, 1, data)
@@ -292,15 +285,8 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
     def churn_probability(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the probability that a new customer cancels in period :math:`t`, :math:`P(T=t)`.
 
-        Parameters
-        ----------
-        t : int or array-like
-            Periods (whole numbers ``>= 1``).
-
-        Returns
-        -------
-        float or pandas.Series or numpy.ndarray
-            :math:`B(\alpha+1,\beta+t-1)/B(\alpha,\beta)`.
+        :math:`P(T=t) = B(\alpha+1,\beta+t-1)/B(\alpha,\beta)` for whole
+        periods ``t >= 1`` given as for :meth:`retention_rate`.
         """
         a, b = dataclasses.astuple(self._fitted_params())
         tt, res = self._periods(t, 1, data)
