@@ -24,7 +24,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -61,9 +61,7 @@ __all__ = [
     "compress_weighted",
     "compress_with_inverse",
     "history_inputs",
-    "is_scalar",
     "maximize_likelihood",
-    "prediction_arrays",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
@@ -613,11 +611,6 @@ def unchecked_params(params_type: type[Any], values: FloatArray) -> Any:
     return obj
 
 
-def is_scalar(value: object) -> bool:
-    """Return True for a plain number (not a Series, list or array)."""
-    return not isinstance(value, pd.Series) and np.ndim(cast(Any, value)) == 0
-
-
 def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -> FloatArray:
     """Return validated non-negative row weights (ones when ``weights`` is None)."""
     if weights is None:
@@ -631,32 +624,6 @@ def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -
     if not w.sum() > 0:
         raise InputValueError("`weights` sum to zero; at least one row needs a positive weight.")
     return w
-
-
-def prediction_arrays(
-    names_values: Mapping[str, object],
-    *,
-    integer: Sequence[str] = (),
-    positive: Sequence[str] = (),
-) -> tuple[list[FloatArray], pd.Index | None]:
-    """Validate per-customer prediction inputs; return the arrays and the common Series index.
-
-    A scalar input is broadcast to the length of the others.
-    """
-    index = common_index(*names_values.values())
-    arrays = [
-        as_float_array(v, k, nonnegative=True, positive=k in positive, integer=k in integer)
-        for k, v in names_values.items()
-    ]
-    n = max(a.shape[0] for a in arrays)
-    out = [np.full(n, a[0]) if a.shape[0] == 1 and n > 1 else a for a in arrays]
-    check_consistent_length(**dict(zip(names_values, out, strict=True)))
-    if index is not None and len(index) != n:
-        raise InputValueError(
-            f"inputs have {n} values but the Series index has {len(index)} entries; "
-            f"pass inputs of the same length."
-        )
-    return out, index
 
 
 class HistoryModel(FittedModel[P]):
