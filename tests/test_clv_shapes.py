@@ -120,6 +120,12 @@ CASES += [
         True,
     ),
     ("sbg.survival", _method(SBG, "survival"), {"t": [0, 3, 12]}, True),
+    (
+        "sbg.individual_log_likelihood",
+        _method(SBG, "individual_log_likelihood"),
+        {"t": [1, 3, 12], "churned": [1, 0, 1]},
+        True,
+    ),
     ("sbg.retention_rate", _method(SBG, "retention_rate"), {"t": [1, 3, 12]}, True),
     ("sbg.churn_probability", _method(SBG, "churn_probability"), {"t": [1, 3, 12]}, True),
     (
@@ -227,13 +233,8 @@ def test_every_public_prediction_is_covered() -> None:
                 continue
             params = inspect.signature(member).parameters
             if "data" not in params:
-                # scalar summaries of the parameters, and the sBG's cohort total (it is
-                # fitted on one cohort's counts: there are no per-customer rows)
-                assert name in {
-                    "population_mean_spend",
-                    "discounted_expected_lifetime",
-                    "log_likelihood",
-                }, name
+                # only scalar summaries of the parameters have no per-row inputs
+                assert name in {"population_mean_spend", "discounted_expected_lifetime"}, name
                 continue
             short = {
                 "discounted_expected_residual_transactions": "dert",

@@ -219,22 +219,61 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         survivors = float(prepared[-1])
         return lambda theta: _neg_ll(theta, lost, survivors)
 
-    def log_likelihood(self, alive: object) -> float:
-        """Log-likelihood of a cohort's alive counts at ``params_`` (FH 2007 eq. B3).
+    def individual_log_likelihood(
+        self,
+        t: object = None,
+        churned: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-likelihood of each customer's observed lifetime at ``params_`` (FH 2007 eq. B3).
+
+        A customer who cancelled in period :math:`t` contributes
+        :math:`\log P(T = t) = \log B(\alpha+1, \beta+t-1) - \log B(\alpha, \beta)`;
+        one still active after :math:`t` periods contributes
+        :math:`\log S(t) = \log B(\alpha, \beta+t) - \log B(\alpha, \beta)`.
+        Summed over a cohort (each customer lost in period :math:`t` once, each
+        survivor of the :math:`k` observed periods with :math:`t = k`) this is
+        ``log_likelihood_``.
 
         Parameters
         ----------
-        alive : array-like
-            As in :meth:`fit`.
+        t : int or array-like, optional
+            Periods observed (whole numbers; ``>= 1`` for a churned customer).
+        churned : int or array-like, optional
+            1 if the customer cancelled in period ``t``, 0 if still active.
+        data : pandas.DataFrame, optional
+            Frame with columns ``t`` and ``churned``; the result is on its index.
 
         Returns
         -------
-        float
-            The log-likelihood.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per customer (shape convention as for every prediction).
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeoModel
+        >>> model = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326])
+        >>> lost = [369, 163, 86, 56]  # customers lost in periods 1..4
+        >>> ll = sum(n * model.individual_log_likelihood(t, 1) for t, n in enumerate(lost, 1))
+        >>> ll += 326 * model.individual_log_likelihood(4, 0)
+        >>> round(ll - model.log_likelihood_, 9)
+        0.0
         """
-        params = self._fitted_params()
-        counts = _check_alive(alive)
-        return -_neg_ll(np.array(dataclasses.astuple(params)), -np.diff(counts), counts[-1])[0]
+        a, b = dataclasses.astuple(self._fitted_params())
+        res = resolve({"t": t, "churned": churned}, data=data, integer=("t", "churned"))
+        tt, c = res.arrays["t"], res.arrays["churned"]
+        if (bad := c > 1).any():
+            raise InputValueError(f"`churned` must be 0 or 1, got {c[bad][0]:g}.")
+        if (bad := (c == 1) & (tt < 1)).any():
+            raise InputValueError(
+                "`t` must be >= 1 for a churned customer (customers cancel at the end of a "
+                "period), got 0."
+            )
+        churn = betaln(a + 1.0, b + tt - 1.0)
+        alive = betaln(a, b + tt)
+        ll = np.where(c == 1, churn, alive) - betaln(a, b)
+        return shape_output(np.asarray(ll, dtype=np.float64), res, "log_likelihood")
 
     def _periods(
         self, t: object, low: int, data: pd.DataFrame | None, name: str = "t"

@@ -17,6 +17,26 @@ contiguous float64 arrays of one common length, so kernels see one layout
 whatever the caller passed.  Reading ``data`` takes a column ``name`` or, when
 that is absent, ``name + "_cal"`` (the calibration columns of a
 calibration/holdout split).
+
+Typing: :func:`shape_output` is overloaded (a float ``like`` gives ``float``,
+a Series gives ``Series``, a sequence or array gives an ndarray, a
+:class:`Resolved` the union).  The public prediction methods of the
+continuous-time CLV models carry the same overloads on their own signatures
+(all-float histories → ``float``; ``data=`` or a Series first → ``Series``;
+sequences or arrays → ndarray; anything else ``Any``).  With a
+``Series[Any]`` argument (e.g. ``df["frequency"]``) mypy cannot choose and
+falls back to ``Any``.
+
+Examples
+--------
+>>> import numpy as np
+>>> res = resolve({"t": 2.0, "x": [1.0, 2.0, 3.0]})
+>>> res.shape, sorted(res.scalars)
+((3,), ['t'])
+>>> shape_output(res.arrays["t"] * res.arrays["x"], res, "y")
+array([2., 4., 6.])
+>>> shape_output(np.array([5.0]), resolve({"t": 2.0}), "y")
+5.0
 """
 
 from __future__ import annotations
