@@ -91,8 +91,16 @@ def test_constant_rate_gives_the_discounted_annuity(
     freq = np.array([0.0, 2.0, 5.0])
     mv = np.array([0.0, 20.0, 7.5])
     got = customer_lifetime_value(
-        PoissonToy(lam), FlatSpend(), horizon=horizon, discount_rate=d, margin=margin,
-        step=step, frequency=freq, recency=freq, T=freq + 1, monetary_value=mv,
+        PoissonToy(lam),
+        FlatSpend(),
+        horizon=horizon,
+        discount_rate=d,
+        margin=margin,
+        step=step,
+        frequency=freq,
+        recency=freq,
+        T=freq + 1,
+        monetary_value=mv,
     )
     annuity = sum((1 + d) ** -i for i in range(1, horizon + 1))
     expected = lam * (1 + freq) * step * (mv + 1) * margin * annuity
@@ -102,8 +110,13 @@ def test_constant_rate_gives_the_discounted_annuity(
     )
     assert acq == pytest.approx(lam * step * 10.0 * margin * annuity, rel=1e-10, abs=1e-12)
     with_first = acquisition_value(
-        PoissonToy(lam), FlatSpend(), horizon=horizon, discount_rate=d, margin=margin,
-        step=step, include_first_purchase=True,
+        PoissonToy(lam),
+        FlatSpend(),
+        horizon=horizon,
+        discount_rate=d,
+        margin=margin,
+        step=step,
+        include_first_purchase=True,
     )
     assert with_first == pytest.approx(acq + 10.0 * margin, rel=1e-10, abs=1e-12)
 
@@ -128,8 +141,14 @@ def test_matches_lifetimes_customer_lifetime_value(freq: str, step: float) -> No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = ggf.customer_lifetime_value(
-            model, df["frequency"], df["recency"], df["T"], df["monetary_value"],
-            time=12, discount_rate=0.01, freq=freq,
+            model,
+            df["frequency"],
+            df["recency"],
+            df["T"],
+            df["monetary_value"],
+            time=12,
+            discount_rate=0.01,
+            freq=freq,
         )
     spend = GammaGammaModel.from_params(GammaGammaParams(*ggf.params_.to_numpy()))
     got = customer_lifetime_value(model, spend, df, horizon=12, discount_rate=0.01, step=step)
@@ -147,8 +166,14 @@ def test_matches_lifetimes_with_custvalue_bgnbd_when_available() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = ggf.customer_lifetime_value(
-            bgf, df["frequency"], df["recency"], df["T"], df["monetary_value"],
-            time=6, discount_rate=0.02, freq="W",
+            bgf,
+            df["frequency"],
+            df["recency"],
+            df["T"],
+            df["monetary_value"],
+            time=6,
+            discount_rate=0.02,
+            freq="W",
         )
     spend = GammaGammaModel.from_params(GammaGammaParams(*ggf.params_.to_numpy()))
     got = customer_lifetime_value(ours, spend, df, horizon=6, discount_rate=0.02, step=4.345)
@@ -158,8 +183,12 @@ def test_matches_lifetimes_with_custvalue_bgnbd_when_available() -> None:
 def test_bgbb_lifetime_value_sums_discounted_increments() -> None:
     bgbb = BetaGeoBetaBinomModel.from_params(BetaGeoBetaBinomParams(1.2, 0.75, 0.66, 2.78))
     rfm = pd.DataFrame(
-        {"frequency": [0, 3, 6], "recency": [0, 4, 6], "n_periods": [6, 6, 6],
-         "monetary_value": [0.0, 30.0, 45.0]},
+        {
+            "frequency": [0, 3, 6],
+            "recency": [0, 4, 6],
+            "n_periods": [6, 6, 6],
+            "monetary_value": [0.0, 30.0, 45.0],
+        },
         index=pd.Index(["a", "b", "c"], name="donor"),
     )
     got = customer_lifetime_value(bgbb, GG, rfm, horizon=5, discount_rate=0.1, margin=0.5)
@@ -181,8 +210,14 @@ def test_bgbb_lifetime_value_sums_discounted_increments() -> None:
 
 def test_arrays_in_array_out() -> None:
     out = customer_lifetime_value(
-        PoissonToy(0.1), GG, horizon=3, discount_rate=0.0,
-        frequency=[1, 2], recency=[3, 4], T=[5, 5], monetary_value=[10.0, 20.0],
+        PoissonToy(0.1),
+        GG,
+        horizon=3,
+        discount_rate=0.0,
+        frequency=[1, 2],
+        recency=[3, 4],
+        T=[5, 5],
+        monetary_value=[10.0, 20.0],
     )
     assert isinstance(out, np.ndarray) and out.shape == (2,)
 

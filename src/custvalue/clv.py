@@ -14,10 +14,25 @@ Spend and retention models:
 - :class:`ShiftedBetaGeoModel` — sBG contractual cohort retention
   (Fader & Hardie 2007).
 
-Every model follows one pattern: ``Model().fit(...)`` returns the model with
-``params_`` (a frozen dataclass named as in the paper), ``log_likelihood_``,
-``standard_errors_``, ``converged_`` and ``summary()``; predictions are
-vectorised over customers and return a Series when Series come in.
+Every model follows one pattern: ``Model().fit(...)`` (with ``max_iter`` and
+``tol``; the ``_cal`` columns of a calibration split are understood) returns
+the model with ``params_`` (a frozen dataclass named as in the paper),
+``log_likelihood_``, ``standard_errors_``, ``converged_`` (False, with a
+:class:`~custvalue.errors.ConvergenceWarning`, when the search stopped on
+``max_iter``) and ``summary()``; ``individual_log_likelihood`` gives the
+per-customer summands and ``simulate`` a DataFrame that ``fit`` takes.
+
+Every prediction follows one convention: scalar inputs give a float;
+array-likes broadcast by numpy's rules and give an array; Series give a Series
+on their index; ``data=`` (a frame with the model's columns) gives a Series on
+``data.index``.
+
+Examples
+--------
+>>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+>>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+>>> round(model.probability_alive(2, 30.43, 38.86), 3)
+0.727
 """
 
 from __future__ import annotations

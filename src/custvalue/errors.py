@@ -24,11 +24,14 @@ from __future__ import annotations
 
 __all__ = [
     "ConvergenceError",
+    "ConvergenceWarning",
     "CustvalueError",
+    "CustvalueWarning",
     "InputTypeError",
     "InputValueError",
     "MissingColumnError",
     "NotFittedError",
+    "StandardErrorWarning",
 ]
 
 
@@ -58,3 +61,23 @@ class NotFittedError(CustvalueError, AttributeError):
 
 class ConvergenceError(CustvalueError, RuntimeError):
     """An optimizer failed to converge; the message carries the optimizer's own report."""
+
+
+class CustvalueWarning(UserWarning):
+    """Base class of every warning issued by custvalue."""
+
+
+class ConvergenceWarning(CustvalueWarning):
+    """An optimizer stopped (e.g. on its iteration limit) before meeting its tolerance.
+
+    The model keeps the parameters of the last iterate and sets ``converged_``
+    to False; fit again with a larger ``max_iter`` or other initial parameters.
+    """
+
+
+class StandardErrorWarning(CustvalueWarning):
+    """Some standard errors of a fitted model are not available (NaN).
+
+    The parameters are not identified by the data at the optimum (the observed
+    information matrix is singular or not positive definite there).
+    """

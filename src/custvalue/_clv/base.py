@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -31,26 +32,36 @@ import pandas as pd
 from scipy import optimize
 
 from custvalue._core.jit import jit
+from custvalue._core.shape import Resolved, column_name, resolve, shape_output
 from custvalue._core.summary import check_histories
 from custvalue._core.validation import (
     as_float_array,
     check_consistent_length,
     check_dataframe,
+    check_scalar,
     common_index,
 )
-from custvalue.errors import ConvergenceError, InputTypeError, InputValueError, NotFittedError
+from custvalue.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    InputTypeError,
+    InputValueError,
+    NotFittedError,
+    StandardErrorWarning,
+)
 
 __all__ = [
     "FitResult",
     "FittedModel",
+    "HistoryModel",
+    "NegLogLik",
     "PositiveParams",
     "as_horizon",
     "check_params",
     "compress_weighted",
     "compress_with_inverse",
-    "is_scalar",
+    "history_inputs",
     "maximize_likelihood",
-    "prediction_arrays",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
@@ -59,6 +70,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 P = TypeVar("P")
+
+#: Array-like input of a prediction that is not a Series (gives an ndarray).
+ArrayInput = Sequence[float] | npt.NDArray[Any]
 
 #: ``f(params) -> (negative log-likelihood, gradient w.r.t. params)``, params in natural scale.
 NegLogLik = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -75,9 +89,10 @@ def resolve_inputs(
 
     An explicitly passed array wins; a string names a column of ``data``
     (``fit(data, n_periods="periods")``); ``None`` takes the column of that
-    name from ``data``.  Every array is checked to be finite and non-negative
-    (``positive`` names must be > 0, ``integer`` names whole numbers) and all
-    must have the same length.
+    name from ``data``, or ``name + "_cal"`` when that is absent (the output of
+    :func:`custvalue.rfm.calibration_holdout_summary` fits directly).  Every
+    array is checked to be finite and non-negative (``positive`` names must be
+    > 0, ``integer`` names whole numbers) and all must have the same length.
     """
     if data is not None:
         check_dataframe(data, "data")
@@ -97,8 +112,7 @@ def resolve_inputs(
                     f"`{name}` is missing: pass `data` (e.g. the output of "
                     f"custvalue.rfm.rfm_summary) or the `{name}` array itself."
                 )
-            check_dataframe(data, "data", [name])
-            value = data[name]
+            value = data[column_name(data, name)]
         out[name] = as_float_array(
             value, name, nonnegative=True, positive=name in positive, integer=name in integer
         )
@@ -160,12 +174,16 @@ def maximize_likelihood(
     total_weight: float,
     names: Sequence[str],
     max_iter: int = 2000,
+    tol: float = 1e-9,
 ) -> FitResult:
     """Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
 
     The search runs on ``log(params)`` (so positivity needs no bounds) with the
     objective divided by ``total_weight`` (so tolerances do not depend on the
-    number of customers).  A failed search raises
+    number of customers); ``tol`` is the tolerance on that scaled gradient.
+    A search that ends at a finite point without meeting ``tol`` (e.g. on the
+    iteration limit) returns it with ``converged=False``; one that finds no
+    finite optimum, or runs to the edge of the parameter space, raises
     :class:`~custvalue.errors.ConvergenceError` carrying scipy's message.
     """
     scale = 1.0 / max(total_weight, 1.0)
@@ -184,12 +202,12 @@ def maximize_likelihood(
         jac=True,
         method="L-BFGS-B",
         bounds=[(-30.0, 30.0)] * len(names),
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 30},
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol, "maxcor": 30},
     )
     x = np.exp(res.x)
     value, grad = neg_log_lik(x)
     at_bound = np.abs(res.x) >= 30.0 - 1e-9
-    if not np.isfinite(value) or not (res.success or _gradient_small(grad, x, scale)):
+    if not np.isfinite(value) or not np.all(np.isfinite(grad)):
         raise ConvergenceError(
             f"maximum-likelihood search did not converge: {res.message} "
             f"(iterations: {res.nit}, parameters {dict(zip(names, x, strict=True))}); "
@@ -207,16 +225,16 @@ def maximize_likelihood(
         x=x,
         log_likelihood=-float(value),
         standard_errors=se,
-        converged=True,
+        converged=bool(res.success or _gradient_small(grad, x, scale, tol)),
         message=str(res.message),
         n_iterations=int(res.nit),
     )
 
 
-def _gradient_small(grad: FloatArray, x: FloatArray, scale: float) -> bool:
+def _gradient_small(grad: FloatArray, x: FloatArray, scale: float, tol: float) -> bool:
     # L-BFGS-B may stop on "ABNORMAL" line searches at an optimum that is only limited by
     # floating-point precision; accept it when the scaled log-parameter gradient is tiny.
-    return bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad * x * scale)) < 1e-5)
+    return bool(np.max(np.abs(grad * x * scale)) < max(tol, 1e-5))
 
 
 class FittedModel(Generic[P]):
@@ -255,6 +273,70 @@ class FittedModel(Generic[P]):
         model.params_ = params
         return model
 
+    # -- the one fit template ----------------------------------------------------------
+    def _fit(self, prepared: Any, initial_params: object, max_iter: object, tol: object) -> Self:
+        """Fit template: controls → start values → maximize → store (→ warn).
+
+        ``prepared`` is what the model's ``fit`` made of its inputs (validated,
+        compressed rows); the hooks :meth:`_start_values`, :meth:`_neg_log_lik`,
+        :meth:`_total_weight` (and, for special searches, :meth:`_maximize`)
+        interpret it.
+        """
+        iters = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
+        tolerance = check_scalar(tol, "tol", low=0.0, low_inclusive=False)
+        if initial_params is None:
+            x0 = self._start_values(prepared)
+        else:
+            x0 = self._initial_vector(initial_params)
+        result = self._maximize(prepared, x0, iters, tolerance)
+        self._set_fit(result)
+        if not result.converged:
+            warnings.warn(
+                ConvergenceWarning(
+                    f"{type(self).__name__}.fit stopped before meeting tol={tolerance:g} "
+                    f"({result.message}; {result.n_iterations} iterations): the parameters of "
+                    f"the last iterate are kept and converged_ is False; fit again with a "
+                    f"larger max_iter (now {iters}) or other initial_params."
+                ),
+                stacklevel=3,
+            )
+        return self
+
+    def _initial_vector(self, initial_params: object) -> FloatArray:
+        name = self.params_type.__name__
+        if not isinstance(initial_params, self.params_type):
+            raise InputTypeError(
+                f"`initial_params` must be a {name}, got {type(initial_params).__name__}; "
+                f"build one with {name}(...)."
+            )
+        return np.array(dataclasses.astuple(initial_params), dtype=np.float64)
+
+    def _param_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.params_type))
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        """Return the default start of the search (hook)."""
+        return np.ones(len(self._param_names()))
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        """Return the negative log-likelihood and its gradient over the rows (hook)."""
+        raise NotImplementedError
+
+    def _total_weight(self, prepared: Any) -> float:
+        """Return the number of customers behind the prepared rows (hook)."""
+        raise NotImplementedError
+
+    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
+        """Run the search, L-BFGS-B by default (hook)."""
+        return maximize_likelihood(
+            self._neg_log_lik(prepared),
+            x0,
+            total_weight=self._total_weight(prepared),
+            names=self._param_names(),
+            max_iter=max_iter,
+            tol=tol,
+        )
+
     def _set_fit(self, result: FitResult) -> None:
         self.params_ = self.params_type(*map(float, result.x))
         # Standard errors of parameters the data do not identify are NaN: no validation.
@@ -272,25 +354,45 @@ class FittedModel(Generic[P]):
             ) from None
 
     def summary(self) -> pd.DataFrame:
-        """Table of the fitted parameters: estimate, standard error and 95 % Wald interval."""
+        """Table of the fitted parameters: estimate, standard error and 95 % Wald interval.
+
+        Standard errors are never missing silently: a parameter without one
+        (built with ``from_params``, or not identified by the data at the
+        optimum — the observed information is singular there) has NaN in
+        ``std_error``, ``lower_95`` and ``upper_95``, the reason in the
+        ``note`` column (empty otherwise), and the call issues a
+        :class:`~custvalue.errors.StandardErrorWarning`.
+        """
         params = self._fitted_params()
         names = [f.name for f in dataclasses.fields(params)]  # type: ignore[arg-type]
         est = np.array([getattr(params, n) for n in names])
         se_obj = getattr(self, "standard_errors_", None)
-        se = (
-            np.array([getattr(se_obj, n) for n in names])
-            if se_obj is not None
-            else np.full(len(names), np.nan)
-        )
+        if se_obj is None:
+            se = np.full(len(names), np.nan)
+            reason = "no standard error: parameters given with from_params"
+        else:
+            se = np.array([getattr(se_obj, n) for n in names])
+            reason = "no standard error: not identified by the data (singular information)"
+        missing = ~np.isfinite(se)
         table = pd.DataFrame(
             {
                 "estimate": est,
                 "std_error": se,
                 "lower_95": est - 1.959963984540054 * se,
                 "upper_95": est + 1.959963984540054 * se,
+                "note": np.where(missing, reason, ""),
             },
             index=pd.Index(names, name="parameter"),
         )
+        if missing.any():
+            listed = ", ".join(n for n, m in zip(names, missing, strict=True) if m)
+            warnings.warn(
+                StandardErrorWarning(
+                    f"{type(self).__name__}.summary(): {reason} for {listed}; see the "
+                    f"'note' column."
+                ),
+                stacklevel=2,
+            )
         return table
 
     def __repr__(self) -> str:
@@ -323,14 +425,38 @@ def rfm_arrays(
         data, {"frequency": frequency, "recency": recency, "T": T}, integer=["frequency"]
     )
     x, tx, t_obs = cols["frequency"], cols["recency"], cols["T"]
-    index = common_index(
-        *(
-            v if v is not None else (data[n] if data is not None else None)
-            for n, v in (("frequency", frequency), ("recency", recency), ("T", T))
-        )
-    )
+    index = common_index(frequency, recency, T)
+    if index is None and data is not None:
+        index = data.index
     check_histories(x, tx, t_obs, index)
     return x, tx, t_obs, index
+
+
+def history_inputs(
+    frequency: object,
+    recency: object,
+    T: object,
+    data: pd.DataFrame | None,
+    extra: Mapping[str, object] | None = None,
+    *,
+    T_name: str = "T",
+    integer: Sequence[str] = (),
+) -> tuple[Resolved, FloatArray, FloatArray, FloatArray]:
+    """Resolve a prediction's inputs (:func:`custvalue._core.shape.resolve`) and check histories.
+
+    Returns the resolved inputs and the contiguous ``frequency``, ``recency``
+    and ``T`` arrays (each row checked to be a possible history).  ``extra``
+    holds further inputs (a horizon ``t`` ...) that broadcast with them.
+    """
+    res = resolve(
+        {"frequency": frequency, "recency": recency, T_name: T, **(extra or {})},
+        data=data,
+        integer=("frequency", *integer),
+    )
+    x, tx, t_obs = (np.ascontiguousarray(res.arrays[k]) for k in ("frequency", "recency", T_name))
+    if T_name == "T":
+        check_histories(x, tx, t_obs, res.index)
+    return res, x, tx, t_obs
 
 
 def as_horizon(t: object, n: int, name: str = "t") -> FloatArray:
@@ -485,11 +611,6 @@ def unchecked_params(params_type: type[Any], values: FloatArray) -> Any:
     return obj
 
 
-def is_scalar(value: object) -> bool:
-    """Return True for a plain number (not a Series, list or array)."""
-    return not isinstance(value, pd.Series) and np.ndim(cast(Any, value)) == 0
-
-
 def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -> FloatArray:
     """Return validated non-negative row weights (ones when ``weights`` is None)."""
     if weights is None:
@@ -505,27 +626,270 @@ def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -
     return w
 
 
-def prediction_arrays(
-    names_values: Mapping[str, object],
-    *,
-    integer: Sequence[str] = (),
-    positive: Sequence[str] = (),
-) -> tuple[list[FloatArray], pd.Index | None]:
-    """Validate per-customer prediction inputs; return the arrays and the common Series index.
+class HistoryModel(FittedModel[P]):
+    """Fit and history-based predictions shared by BG/NBD, MBG/NBD and Pareto/NBD.
 
-    A scalar input is broadcast to the length of the others.
+    The models differ in their hooks: ``_kernel`` (the numba kernel giving
+    the weighted log-likelihood, its gradient and, per row, the log-likelihood
+    and P(alive)), :meth:`_start_from_means` and :meth:`_conditional`
+    (expected purchases in ``(T, T + t]`` of a customer alive at ``T``).  Identical histories are
+    folded into weights before every computation.
     """
-    index = common_index(*names_values.values())
-    arrays = [
-        as_float_array(v, k, nonnegative=True, positive=k in positive, integer=k in integer)
-        for k, v in names_values.items()
-    ]
-    n = max(a.shape[0] for a in arrays)
-    out = [np.full(n, a[0]) if a.shape[0] == 1 and n > 1 else a for a in arrays]
-    check_consistent_length(**dict(zip(names_values, out, strict=True)))
-    if index is not None and len(index) != n:
-        raise InputValueError(
-            f"inputs have {n} values but the Series index has {len(index)} entries; "
-            f"pass inputs of the same length."
+
+    def _p(self) -> tuple[float, ...]:
+        params: Any = self._fitted_params()
+        return tuple(float(v) for v in dataclasses.astuple(params))
+
+    #: the model's numba likelihood kernel, called as
+    #: ``kernel(*kernel_params, x, t_x, T, w, rows, alive, grad, want_rows)``
+    _kernel: ClassVar[Callable[..., float]]
+
+    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
+        """Return the leading scalar arguments of :attr:`_kernel` (hook; the parameters)."""
+        return p
+
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        """Return the default start of the search from the mean frequency and age (hook)."""
+        raise NotImplementedError
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        (ux, _, ut), uw = prepared
+        mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
+        return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
+
+    def _conditional(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook)."""
+        raise NotImplementedError
+
+    def fit(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        weights: object = None,
+        initial_params: object = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+    ) -> Self:
+        """Estimate the parameters by maximum likelihood.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            One row per customer (or per distinct history, with ``weights``)
+            with columns ``frequency``, ``recency`` and ``T`` — or
+            ``frequency_cal``, ``recency_cal`` and ``T_cal`` (the output of
+            :func:`custvalue.rfm.calibration_holdout_summary`).
+        frequency, recency, T : array-like or str, optional
+            The history columns; a string names a column of ``data``; arrays
+            passed explicitly win over the columns of ``data``.
+        weights : array-like or str, optional
+            Number of customers with each history (non-negative); default 1.
+        initial_params : the model's parameter dataclass, optional
+            Start of the search (default: a start derived from the data).
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+
+        Returns
+        -------
+        self
+            With ``params_``, ``log_likelihood_``, ``standard_errors_`` and
+            ``converged_`` (False, with a
+            :class:`~custvalue.errors.ConvergenceWarning`, when the search
+            stopped on ``max_iter`` before meeting ``tol``).
+
+        Raises
+        ------
+        InputValueError
+            For impossible histories or bad weights (the message names the argument).
+        InputTypeError
+            If ``initial_params`` is not the model's parameter dataclass.
+        ConvergenceError
+            When the search finds no finite optimum.
+        """
+        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
+        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
+        return self._fit(compress_weighted([x, tx, t_obs], w), initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[1].sum())
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        cols, w = prepared
+        rows = np.empty(0)
+        grad = np.empty(len(self._param_names()))
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+            args = self._kernel_params(tuple(float(v) for v in theta))
+            ll = self._kernel(*args, *cols, w, rows, rows, grad, False)
+            return -ll, -grad.copy()
+
+        return neg_ll
+
+    def _rows(
+        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
+        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
+        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
+        n = cols[0].size
+        rows = np.empty(n)
+        alive = np.empty(n)
+        grad = np.empty(len(self._param_names()))
+        self._kernel(
+            *self._kernel_params(self._p()), *cols[:3], np.ones(n), rows, alive, grad, True
         )
-    return out, index
+        return rows, alive, inv, cols
+
+    def individual_log_likelihood(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``).
+
+        Inputs and output follow the shape convention of the class docstring.
+        """
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(rows[inv], res, "log_likelihood")
+
+    @overload
+    def probability_alive(
+        self, frequency: float, recency: float, T: float, *, data: None = None
+    ) -> float: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def probability_alive(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        """Probability that a customer with the given history is still alive at ``T``.
+
+        See the class docstring for the formula and the shape convention.
+        """
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+        return shape_output(alive[inv], res, "probability_alive")
+
+    @overload
+    def expected_purchases(
+        self, t: float, frequency: float, recency: float, T: float, *, data: None = None
+    ) -> float: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: float | ArrayInput,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def expected_purchases(
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        """Return the expected number of purchases in ``(T, T + t]`` given each history.
+
+        ``t`` broadcasts with the histories (one horizon for everybody, one per
+        customer, or a grid); see the class docstring for the shape convention.
+        """
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        if "t" in res.scalars:
+            # one horizon for everybody: compress the histories only
+            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
+            uh = np.full(ux.size, res.arrays["t"][0])
+        else:
+            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional(self._p(), ux, ut, uh)
+        return shape_output((alive * cond)[inv], res, "expected_purchases")

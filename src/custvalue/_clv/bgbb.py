@@ -16,20 +16,21 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import betaln
+from scipy import special as sps
 
 from custvalue._clv.base import (
     FittedModel,
+    NegLogLik,
     PositiveParams,
     compress_weighted,
-    is_scalar,
-    maximize_likelihood,
-    prediction_arrays,
+    history_inputs,
     resolve_inputs,
     resolve_weights,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import check_scalar, wrap_like
+from custvalue._core.shape import Resolved, resolve, shape_output
+from custvalue._core.special import betaln, digamma
+from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["BetaGeoBetaBinomModel", "BetaGeoBetaBinomParams"]
@@ -63,34 +64,6 @@ class BetaGeoBetaBinomParams(PositiveParams):
 
 
 @jit
-def _digamma(x: float) -> float:
-    """Digamma for x > 0: upward recurrence to x >= 10, then the asymptotic series."""
-    result = 0.0
-    while x < 10.0:
-        result -= 1.0 / x
-        x += 1.0
-    f = 1.0 / (x * x)
-    series = f * (
-        -1.0 / 12.0
-        + f
-        * (
-            1.0 / 120.0
-            + f
-            * (
-                -1.0 / 252.0
-                + f * (1.0 / 240.0 + f * (-1.0 / 132.0 + f * (691.0 / 32760.0 - f / 12.0)))
-            )
-        )
-    )
-    return result + math.log(x) - 0.5 / x + series
-
-
-@jit
-def _lbeta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-@jit
 def _loglik_rows(
     a: float, b: float, g: float, d: float, x: FloatArray, tx: FloatArray, n: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -103,27 +76,27 @@ def _loglik_rows(
     rows = x.shape[0]
     ll = np.empty(rows)
     grad = np.empty((rows, 4))
-    lbab = _lbeta(a, b)
-    lbgd = _lbeta(g, d)
-    psi_a = _digamma(a)
-    psi_b = _digamma(b)
-    psi_ab = _digamma(a + b)
-    psi_d = _digamma(d)
-    psi_gd = _digamma(g + d)
+    lbab = betaln(a, b)
+    lbgd = betaln(g, d)
+    psi_a = digamma(a)
+    psi_b = digamma(b)
+    psi_ab = digamma(a + b)
+    psi_d = digamma(d)
+    psi_gd = digamma(g + d)
     lg_g1 = math.lgamma(g + 1.0)
     for k in range(rows):
         xi = x[k]
         ti = tx[k]
         ni = n[k]
-        psi_ax = _digamma(a + xi)
+        psi_ax = digamma(a + xi)
         # alive through all n opportunities
-        la = _lbeta(a + xi, b + ni - xi) - lbab + _lbeta(g, d + ni) - lbgd
-        psi_abn = _digamma(a + b + ni)
-        psi_gdn = _digamma(g + d + ni)
+        la = betaln(a + xi, b + ni - xi) - lbab + betaln(g, d + ni) - lbgd
+        psi_abn = digamma(a + b + ni)
+        psi_gdn = digamma(g + d + ni)
         da0 = psi_ax - psi_abn - psi_a + psi_ab
-        da1 = _digamma(b + ni - xi) - psi_abn - psi_b + psi_ab
+        da1 = digamma(b + ni - xi) - psi_abn - psi_b + psi_ab
         da2 = psi_gd - psi_gdn
-        da3 = _digamma(d + ni) - psi_gdn - psi_d + psi_gd
+        da3 = digamma(d + ni) - psi_gdn - psi_d + psi_gd
         count = int(ni - ti)
         if count <= 0:
             ll[k] = la
@@ -147,10 +120,10 @@ def _loglik_rows(
             - lbab
             - lbgd
         )
-        psi_u = _digamma(u)
-        psi_w = _digamma(w)
-        psi_v = _digamma(v)
-        psi_z = _digamma(z)
+        psi_u = digamma(u)
+        psi_w = digamma(w)
+        psi_v = digamma(v)
+        psi_z = digamma(z)
         top = la if la > lt else lt
         ea = math.exp(la - top)
         s = ea
@@ -225,7 +198,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
     """
     rows = n.shape[0]
     out = np.empty(rows)
-    lbgd = _lbeta(g, d)
+    lbgd = betaln(g, d)
     for k in range(rows):
         nk = n[k]
         tk = t[k]
@@ -234,7 +207,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
             continue
         if tk <= _DIRECT_SUM_LIMIT:
             # term j: log B(g, d + j) - log B(g, d); decreasing in j
-            lt = _lbeta(g, d + nk + 1.0) - lbgd
+            lt = betaln(g, d + nk + 1.0) - lbgd
             top = lt
             s = 0.0
             count = int(tk)
@@ -251,9 +224,7 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
             out[k] = top + math.log(s)
         else:
             if abs(g - 1.0) < 1e-10:
-                out[k] = math.log(d) + math.log(
-                    _digamma(d + nk + tk + 1.0) - _digamma(d + nk + 1.0)
-                )
+                out[k] = math.log(d) + math.log(digamma(d + nk + tk + 1.0) - digamma(d + nk + 1.0))
                 continue
             eps = g - 1.0
             a1 = 1.0 + d + nk
@@ -272,8 +243,8 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
     """Log P(X(n) = x) (FHS 2010 eq. 7), per row, by log-space summation."""
     rows = x.shape[0]
     out = np.empty(rows)
-    lbab = _lbeta(a, b)
-    lbgd = _lbeta(g, d)
+    lbab = betaln(a, b)
+    lbgd = betaln(g, d)
     for k in range(rows):
         xk = x[k]
         nk = n[k]
@@ -284,9 +255,9 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
             math.lgamma(nk + 1.0)
             - math.lgamma(xk + 1.0)
             - math.lgamma(nk - xk + 1.0)
-            + _lbeta(a + xk, b + nk - xk)
+            + betaln(a + xk, b + nk - xk)
             - lbab
-            + _lbeta(g, d + nk)
+            + betaln(g, d + nk)
             - lbgd
         )
         s = 1.0
@@ -296,9 +267,9 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
                 math.lgamma(i + 1.0)
                 - math.lgamma(xk + 1.0)
                 - math.lgamma(i - xk + 1.0)
-                + _lbeta(a + xk, b + i - xk)
+                + betaln(a + xk, b + i - xk)
                 - lbab
-                + _lbeta(g + 1.0, d + i)
+                + betaln(g + 1.0, d + i)
                 - lbgd
             )
             if lt > top:
@@ -387,6 +358,15 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
     array([0.108, 0.439, 0.93 ])
     >>> model.expected_purchases(5, [0, 3, 6], [0, 4, 6], [6, 6, 6]).round(3)
     array([0.073, 1.034, 3.752])
+    >>> round(model.expected_purchases(5, 3, 4, 6), 3)
+    1.034
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [0, 3], "recency": [0, 4], "n_periods": [6, 6]},
+    ...                   index=["ann", "bob"])
+    >>> model.probability_alive(data=df).round(3)
+    ann    0.108
+    bob    0.439
+    Name: probability_alive, dtype: float64
     >>> sim = model.simulate(20_000, 6, seed=1)
     >>> fitted = BetaGeoBetaBinomModel().fit(sim)
     >>> fitted.converged_
@@ -404,6 +384,8 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         n_periods: object | None = None,
         weights: object | None = None,
         initial_params: BetaGeoBetaBinomParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
     ) -> Self:
         """Estimate the parameters by maximum likelihood.
 
@@ -423,6 +405,8 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Number of customers with each history (non-negative); default 1.
         initial_params : BetaGeoBetaBinomParams, optional
             Starting point of the search (default all ones).
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------
@@ -436,8 +420,13 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             message names the argument).
         MissingColumnError
             If ``data`` lacks a needed column.
+        InputTypeError
+            If ``initial_params`` is not a :class:`BetaGeoBetaBinomParams`.
         ConvergenceError
-            If the optimizer fails (the message carries its report).
+            If the search finds no finite optimum (the message carries its
+            report); a search stopped on ``max_iter`` keeps its last iterate,
+            sets ``converged_`` to False and warns
+            (:class:`~custvalue.errors.ConvergenceWarning`).
         """
         cols = resolve_inputs(
             data,
@@ -448,72 +437,75 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         _check_histories(x, tx, n)
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
-        (x, tx, n), w = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
+        prepared = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
+        return self._fit(prepared, initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[1].sum())
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        (x, tx, n), w = prepared
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
             ll, grad = _loglik_rows(theta[0], theta[1], theta[2], theta[3], x, tx, n)
             return -float(w @ ll), -(w @ grad)
 
-        start = initial_params or BetaGeoBetaBinomParams(1.0, 1.0, 1.0, 1.0)
-        result = maximize_likelihood(
-            neg_ll,
-            np.array(dataclasses.astuple(start), dtype=np.float64),
-            total_weight=float(w.sum()),
-            names=("alpha", "beta", "gamma", "delta"),
-        )
-        self._set_fit(result)
-        return self
+        return neg_ll
 
-    def log_likelihood(
+    def individual_log_likelihood(
         self,
-        data: pd.DataFrame | None = None,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
         *,
-        frequency: object | None = None,
-        recency: object | None = None,
-        n_periods: object | None = None,
-        weights: object | None = None,
-    ) -> float:
-        r"""Total log-likelihood (weights applied) of the given histories at ``params_``.
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-likelihood :math:`\log L_i` of each history at ``params_``.
 
-        Arguments as in :meth:`fit`.
+        The summands of ``log_likelihood_`` (without weights).  Inputs and
+        output follow the shape convention (scalars → float, arrays broadcast,
+        Series → Series, ``data=`` → Series on ``data.index``).
 
         Returns
         -------
-        float
-            :math:`\sum_i w_i \log L_i`.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per history.
         """
-        params = self._fitted_params()
-        cols = resolve_inputs(
-            data,
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods},
-            integer=("frequency", "recency", "n_periods"),
-        )
-        x, tx, n = cols["frequency"], cols["recency"], cols["n_periods"]
-        _check_histories(x, tx, n)
-        w = resolve_weights(data, weights, x.shape[0])
-        a, b, g, d = dataclasses.astuple(params)
+        a, b, g, d = dataclasses.astuple(self._fitted_params())
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        return float(w @ ll)
+        return shape_output(ll, res, "log_likelihood")
 
     # --- predictions --------------------------------------------------------------
 
     def _histories(
-        self, frequency: object, recency: object, n_periods: object, extra: dict[str, object]
-    ) -> tuple[list[FloatArray], pd.Index | None]:
-        arrays, index = prediction_arrays(
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods, **extra},
-            integer=("frequency", "recency", "n_periods", *extra),
-        )
-        _check_histories(arrays[0], arrays[1], arrays[2])
-        return arrays, index
-
-    def probability_alive(
         self,
         frequency: object,
         recency: object,
         n_periods: object,
+        data: pd.DataFrame | None,
+        extra: dict[str, object],
+    ) -> tuple[Resolved, FloatArray, FloatArray, FloatArray]:
+        res, x, tx, n = history_inputs(
+            frequency,
+            recency,
+            n_periods,
+            data,
+            extra,
+            T_name="n_periods",
+            integer=("recency", "n_periods", *extra),
+        )
+        _check_histories(x, tx, n)
+        return res, x, tx, n
+
+    def probability_alive(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
         *,
         periods_ahead: int = 1,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Probability that a customer is alive at opportunity :math:`n + m` (FHS 2010 eq. 11).
 
@@ -542,13 +534,25 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
         m = int(check_scalar(periods_ahead, "periods_ahead", integer=True, low=0))
-        (x, tx, n), index = self._histories(frequency, recency, n_periods, {})
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        log_p = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + m) - betaln(g, d) - ll
-        return wrap_like(np.minimum(np.exp(log_p), 1.0), index, "probability_alive")
+        log_p = (
+            sps.betaln(a + x, b + n - x)
+            - sps.betaln(a, b)
+            + sps.betaln(g, d + n + m)
+            - sps.betaln(g, d)
+            - ll
+        )
+        return shape_output(np.minimum(np.exp(log_p), 1.0), res, "probability_alive")
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, n_periods: object
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        n_periods: object = None,
+        *,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Return the expected transactions in the next :math:`n^*` opportunities (eq. 13).
 
@@ -584,12 +588,20 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             For infeasible histories or a negative / non-integer ``t``.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (x, tx, n, tt), index = self._histories(frequency, recency, n_periods, {"t": t})
+        res, x, tx, n = self._histories(frequency, recency, n_periods, data, {"t": t})
+        tt = np.ascontiguousarray(res.arrays["t"])
         ll, _ = _loglik_rows(a, b, g, d, x, tx, n)
-        log_e = betaln(a + x + 1.0, b + n - x) - betaln(a, b) - ll + _log_alive_sum(g, d, n, tt)
-        return wrap_like(np.exp(log_e), index, "expected_purchases")
+        log_e = (
+            sps.betaln(a + x + 1.0, b + n - x)
+            - sps.betaln(a, b)
+            - ll
+            + _log_alive_sum(g, d, n, tt)
+        )
+        return shape_output(np.exp(log_e), res, "expected_purchases")
 
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         r"""Return the expected transactions of a new customer in :math:`n` opportunities (eq. 8).
 
         .. math::
@@ -617,13 +629,14 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             If ``t`` is negative or not a whole number.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (tt,), index = prediction_arrays({"t": t}, integer=("t",))
+        res = resolve({"t": t}, data=data, integer=("t",))
+        tt = np.ascontiguousarray(res.arrays["t"])
         out = a / (a + b) * np.exp(_log_alive_sum(g, d, np.zeros_like(tt), tt))
-        if is_scalar(t):
-            return float(out[0])
-        return wrap_like(out, index, "expected_purchases")
+        return shape_output(out, res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         r"""Return the probability of :math:`x` transactions in :math:`n` opportunities (eq. 7).
 
         .. math::
@@ -651,11 +664,10 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             For negative or non-integer arguments.
         """
         a, b, g, d = dataclasses.astuple(self._fitted_params())
-        (xx, tt), index = prediction_arrays({"n": n, "t": t}, integer=("n", "t"))
+        res = resolve({"n": n, "t": t}, data=data, integer=("n", "t"))
+        xx, tt = (np.ascontiguousarray(res.arrays[k]) for k in ("n", "t"))
         out = np.exp(_log_pmf(a, b, g, d, xx, tt))
-        if is_scalar(n) and is_scalar(t):
-            return float(out[0])
-        return wrap_like(out, index, "probability")
+        return shape_output(out, res, "probability")
 
     def simulate(
         self, n_customers: int, n_periods: int, *, seed: int | None = None

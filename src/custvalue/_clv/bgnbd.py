@@ -16,36 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv.base import (
-    FittedModel,
-    PositiveParams,
-    as_horizon,
-    compress_weighted,
-    compress_with_inverse,
-    is_scalar,
-    maximize_likelihood,
-    resolve_weights,
-    rfm_arrays,
-)
-from custvalue._clv.kernels import (
-    betaln,
-    digamma,
-    nb_geometric_mean,
-)
+from custvalue._clv.base import HistoryModel, PositiveParams, as_horizon
+from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._core.jit import jit
-from custvalue._core.validation import (
-    as_float_array,
-    check_scalar,
-    wrap_like,
-)
-from custvalue.errors import InputValueError
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.special import betaln, digamma
+from custvalue._core.validation import check_scalar
 
 __all__ = [
     "BetaGeoModel",
@@ -58,7 +41,15 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class BetaGeoParams(PositiveParams):
+class _BetaGeoFields(PositiveParams):
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BetaGeoParams(_BetaGeoFields):
     r"""Parameters of the BG/NBD model, named as in Fader, Hardie & Lee (2005).
 
     Attributes
@@ -70,14 +61,9 @@ class BetaGeoParams(PositiveParams):
         Beta distribution of the dropout probability :math:`p`.
     """
 
-    r: float
-    alpha: float
-    a: float
-    b: float
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ModifiedBetaGeoParams(PositiveParams):
+class ModifiedBetaGeoParams(_BetaGeoFields):
     r"""Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
     Attributes
@@ -87,11 +73,6 @@ class ModifiedBetaGeoParams(PositiveParams):
     a, b : float
         Beta distribution of the dropout probability :math:`p`.
     """
-
-    r: float
-    alpha: float
-    a: float
-    b: float
 
 
 # ----------------------------------------------------------------------------------------
@@ -236,131 +217,41 @@ def _conditional_fallback(
 # ----------------------------------------------------------------------------------------
 # shared model class
 # ----------------------------------------------------------------------------------------
-class _BetaGeoBase(FittedModel[Any]):
+class _BetaGeoBase(HistoryModel[Any]):
     """Fit, predictions and simulation shared by BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``)."""
 
     _m: ClassVar[float]
 
-    def _p(self) -> tuple[float, float, float, float]:
-        p = self._fitted_params()
-        return float(p.r), float(p.alpha), float(p.a), float(p.b)
+    # -- hooks of the fit template and of the history predictions --------------------
+    _kernel = staticmethod(_loglik_kernel)
 
-    # -- fitting ---------------------------------------------------------------------
-    def fit(
-        self,
-        data: pd.DataFrame | None = None,
-        *,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        weights: object = None,
-        initial_params: Any = None,
-        max_iter: int = 2000,
-    ) -> Self:
-        """Estimate the parameters by maximum likelihood; see the class docstring."""
-        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
-        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
-        total_weight = float(uw.sum())
-        if initial_params is None:
-            mean_t = float(np.average(ut, weights=uw))
-            mean_x = float(np.average(ux, weights=uw))
-            x0 = np.array([1.0, max(mean_t, 1e-3) / (mean_x + 1.0), 1.0, 1.0])
-        else:
-            if not isinstance(initial_params, self.params_type):
-                raise InputValueError(
-                    f"`initial_params` must be a {self.params_type.__name__}, "
-                    f"got {type(initial_params).__name__}."
-                )
-            p0 = initial_params
-            x0 = np.array([p0.r, p0.alpha, p0.a, p0.b], dtype=np.float64)
-        m = self._m
-        rows = np.empty(0)
-        grad = np.empty(4)
+    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
+        return (*p, self._m)
 
-        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = (float(v) for v in theta)
-            ll = _loglik_kernel(r, alpha, a, b, m, ux, utx, ut, uw, rows, rows, grad, False)
-            return -ll, -grad.copy()
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
 
-        max_iter = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
-        result = maximize_likelihood(
-            neg_ll,
-            x0,
-            total_weight=total_weight,
-            names=("r", "alpha", "a", "b"),
-            max_iter=max_iter,
-        )
-        self._set_fit(result)
-        return self
-
-    def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
-        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``).
-
-        Returns a Series when a Series comes in, else an array.
-        """
-        r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        return wrap_like(rows[inv], index, "log_likelihood")
-
-    # -- predictions -----------------------------------------------------------------
-    def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
-        """Probability that a customer with the given history is still alive at ``T``.
-
-        See the class docstring for the formula.  Returns a Series when a Series
-        comes in, else an array.
-        """
-        r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        return wrap_like(alive[inv], index, "probability_alive")
-
-    def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        ``t`` is a non-negative scalar or one value per customer.  Returns a
-        Series when a Series comes in, else an array.
-        """
-        r, alpha, a, b = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        if is_scalar(t):
-            # one horizon for everybody: compress the histories only
-            (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-            uh = as_horizon(t, ux.size)
-        else:
-            horizon = as_horizon(t, x.size)
-            (ux, utx, ut, uh), inv = compress_with_inverse([x, tx, t_obs, horizon])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, a, b, self._m, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        cond = np.empty(ux.size)
-        _conditional_kernel(r, alpha, a, b, self._m, ux, ut, uh, cond)
+    def _conditional(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        r, alpha, a, b = p
+        cond = np.empty(x.size)
+        _conditional_kernel(r, alpha, a, b, self._m, x, t_obs, t, cond)
         bad = np.isnan(cond)
         if bad.any():
-            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, ux[bad], ut[bad], uh[bad])
-        return wrap_like((alive * cond)[inv], index, "expected_purchases")
+            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, x[bad], t_obs[bad], t[bad])
+        return cond
 
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
 
-        ``t`` is a scalar (returns a float), an array or a Series (returns the same kind).
+        ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
         r, alpha, a, b = self._p()
-        scalar = is_scalar(t)
-        horizon = as_float_array(t, "t", nonnegative=True)
+        res = resolve({"t": t}, data=data)
+        horizon = np.ascontiguousarray(res.arrays["t"])
         zeros = np.zeros(horizon.size)
         m = self._m
         # BG: E[min(N, K)], P(K >= j) = E[(1-p)^(j-1)];  MBG: P(K >= j) = E[(1-p)^j].
@@ -374,33 +265,19 @@ class _BetaGeoBase(FittedModel[Any]):
                 r, alpha, a, b, m, zeros[bad], zeros[bad], horizon[bad]
             )
         out *= scale
-        if scalar:
-            return float(out[0])
-        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return shape_output(out, res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return ``P(X(t) = n)``, the probability of ``n`` repeat purchases within ``t``.
 
         ``n`` (whole numbers) and ``t`` broadcast against each other; a scalar
         pair returns a float.
         """
         r, alpha, a, b = self._p()
-        scalar = is_scalar(n) and is_scalar(t)
-        nn = as_float_array(
-            np.ravel(np.asarray(n)) if not isinstance(n, pd.Series) else n,
-            "n",
-            nonnegative=True,
-            integer=True,
-        )
-        tt = as_float_array(
-            np.ravel(np.asarray(t)) if not isinstance(t, pd.Series) else t, "t", nonnegative=True
-        )
-        try:
-            nn, tt = np.broadcast_arrays(nn, tt)
-        except ValueError:
-            raise InputValueError(
-                f"`n` and `t` must broadcast together, got lengths {nn.size} and {tt.size}."
-            ) from None
+        res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        nn, tt = res.arrays["n"], res.arrays["t"]
         m = self._m
         z = tt / (alpha + tt)
         log_nb = (
@@ -416,15 +293,8 @@ class _BetaGeoBase(FittedModel[Any]):
         coef[has2] = np.exp(special.betaln(a + 1.0, b + nn[has2] + m - 1.0) - special.betaln(a, b))
         # P(N(t) >= n) for the negative binomial count, without cancellation
         tail = np.where(nn > 0, special.betainc(np.maximum(nn, 1.0), r, z), 1.0)
-        out = first + coef * tail
-        if scalar:
-            return float(out[0])
-        index = (
-            n.index
-            if isinstance(n, pd.Series)
-            else (t.index if isinstance(t, pd.Series) else None)
-        )
-        return wrap_like(np.asarray(out, dtype=np.float64), index, "probability")
+        out = np.asarray(first + coef * tail, dtype=np.float64)
+        return shape_output(out, res, "probability")
 
     # -- simulation ------------------------------------------------------------------
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
@@ -466,7 +336,8 @@ class BetaGeoModel(_BetaGeoBase):
 
     Methods
     -------
-    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None)
+    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
+    max_iter=2000, tol=1e-9)
         Maximum likelihood.  ``data`` may be the output of
         :func:`custvalue.rfm.rfm_summary` (columns ``frequency``, ``recency``,
         ``T``); arrays passed explicitly win over its columns.  ``weights`` counts
@@ -475,15 +346,15 @@ class BetaGeoModel(_BetaGeoBase):
         Returns ``self`` with ``params_`` (:class:`BetaGeoParams`),
         ``log_likelihood_`` (the full log-likelihood :math:`\sum_i w_i \log L_i`,
         comparable with the paper), ``standard_errors_``, ``converged_``.
-    individual_log_likelihood(frequency, recency, T)
+    individual_log_likelihood(frequency, recency, T, *, data=None)
         :math:`\log L_i` per customer.
-    probability_alive(frequency, recency, T)
+    probability_alive(frequency, recency, T, *, data=None)
         :math:`P(\text{alive at } T \mid x, t_x, T)`, eq. (13).
-    expected_purchases(t, frequency, recency, T)
+    expected_purchases(t, frequency, recency, T, *, data=None)
         :math:`E[Y(t) \mid x, t_x, T]`, purchases in :math:`(T, T+t]`, eq. (10).
-    expected_purchases_new_customer(t)
+    expected_purchases_new_customer(t, *, data=None)
         :math:`E[X(t)]`, eq. (9).
-    probability_of_purchases(n, t)
+    probability_of_purchases(n, t, *, data=None)
         :math:`P(X(t) = n)`, eq. (8).
     simulate(n_customers, T, *, seed=None)
         A DataFrame of synthetic customers (``frequency``, ``recency``, ``T``,
@@ -565,8 +436,29 @@ class BetaGeoModel(_BetaGeoBase):
     ...                             T=[38.86, 38.86, 38.86])
     >>> np.round(p, 3)
     array([1.   , 0.727, 0.124])
-    >>> round(float(model.expected_purchases(39.0, [2], [30.43], [38.86])[0]), 3)
+
+    Every prediction takes scalars (a float comes back), array-likes
+    (broadcast by numpy's rules), Series (a Series on their index) or
+    ``data=`` (a frame with ``frequency``, ``recency``, ``T`` — or their
+    ``_cal`` names — giving a Series on its index):
+
+    >>> round(model.expected_purchases(39.0, 2, 30.43, 38.86), 3)
     1.226
+    >>> model.expected_purchases([13.0, 26.0, 39.0], 2, 30.43, 38.86).round(3)
+    array([0.457, 0.862, 1.226])
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]},
+    ...                   index=pd.Index(["ann", "bob"], name="customer"))
+    >>> model.probability_alive(df["frequency"], df["recency"], df["T"]).round(3)
+    customer
+    ann    0.727
+    bob    1.000
+    Name: probability_alive, dtype: float64
+    >>> model.expected_purchases(39.0, data=df).round(3)
+    customer
+    ann    1.226
+    bob    0.195
+    Name: expected_purchases, dtype: float64
     >>> sim = model.simulate(3000, T=39.0, seed=1)
     >>> fitted = BetaGeoModel().fit(sim)
     >>> fitted.converged_
@@ -629,7 +521,7 @@ class ModifiedBetaGeoModel(_BetaGeoBase):
     >>> from custvalue.clv import ModifiedBetaGeoModel, ModifiedBetaGeoParams
     >>> model = ModifiedBetaGeoModel.from_params(
     ...     ModifiedBetaGeoParams(r=0.525, alpha=6.183, a=0.891, b=1.614))
-    >>> round(float(model.probability_alive([0], [0.0], [38.86])[0]), 3)
+    >>> round(model.probability_alive(0, 0.0, 38.86), 3)
     0.39
     >>> round(model.probability_of_purchases(0, 39.0), 3)
     0.582

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -13,14 +13,14 @@ from scipy.special import gammaln, polygamma, psi
 from custvalue._clv.base import (
     FitResult,
     FittedModel,
+    NegLogLik,
     PositiveParams,
     maximize_likelihood,
-    prediction_arrays,
     resolve_inputs,
     resolve_weights,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import wrap_like
+from custvalue._core.shape import resolve, shape_output
 from custvalue.errors import ConvergenceError, InputValueError
 
 __all__ = ["GammaGammaModel", "GammaGammaParams"]
@@ -99,6 +99,8 @@ class _GGData:
         self.sum_w_logm = float(w @ log_m)
         self.sum_wx_logm = float((w * x) @ log_m)
         self.sum_wx_logx = float((w * x) @ np.log(x))
+        #: set when the start comes from a subsample's optimum (then Newton finishes)
+        self.warm_started = False
 
     def neg_ll(self, theta: FloatArray) -> tuple[float, FloatArray]:
         nll, grad, _ = self.neg_ll_hess(theta)
@@ -237,10 +239,19 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
     >>> model = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.44))
     >>> round(model.population_mean_spend(), 2)
     35.22
+    >>> round(model.expected_spend(1, 10.0), 2)
+    17.69
     >>> model.expected_spend([1, 1, 10], [10.0, 90.0, 90.0]).round(2)
     array([17.69, 73.3 , 87.7 ])
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency": [1, 10], "monetary_value": [10.0, 90.0]},
+    ...                   index=["ann", "bob"])
+    >>> model.expected_spend(data=df).round(2)
+    ann    17.69
+    bob    87.70
+    Name: expected_spend, dtype: float64
     >>> sim = model.simulate([1, 2, 3, 4, 5] * 2000, seed=0)
-    >>> fitted = GammaGammaModel().fit(frequency=[1, 2, 3, 4, 5] * 2000, monetary_value=sim)
+    >>> fitted = GammaGammaModel().fit(sim)
     >>> fitted.converged_
     True
     """
@@ -287,6 +298,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         monetary_value: object | None = None,
         weights: object | None = None,
         initial_params: GammaGammaParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
     ) -> Self:
         r"""Estimate ``p``, ``q`` and ``v`` by maximum likelihood.
 
@@ -311,6 +324,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             per step) finishes on the full data from that optimum; if Newton
             fails, L-BFGS-B takes over.  Either way the result is the
             full-data optimum.
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------
@@ -329,60 +344,77 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             If the optimizer fails (the message carries its report).
         """
         d = self._fit_data(data, frequency, monetary_value, weights)
-        polish = False
-        if initial_params is None:
-            initial_params = GammaGammaParams(1.0, 2.0, float(d.w @ d.m) / d.total)
-            n = d.x.shape[0]
-            if n > 4 * _WARM_START_ROWS:
-                # Start from the optimum of an evenly spaced subsample: the full-data
-                # search then needs a few evaluations instead of dozens.
-                sub = slice(None, None, n // _WARM_START_ROWS)
-                d_sub = _GGData(d.x[sub], d.m[sub], d.w[sub])
-                try:
-                    warm = maximize_likelihood(
-                        d_sub.neg_ll,
-                        np.array(dataclasses.astuple(initial_params), dtype=np.float64),
-                        total_weight=d_sub.total,
-                        names=("p", "q", "v"),
-                    )
-                    initial_params = GammaGammaParams(*map(float, warm.x))
-                    polish = True
-                except ConvergenceError:
-                    pass
-        start = np.array(dataclasses.astuple(initial_params), dtype=np.float64)
-        polished = _newton_polish(d, start) if polish else None
+        return self._fit(d, initial_params, max_iter, tol)
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared.total)
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        return cast(NegLogLik, prepared.neg_ll)
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        d: _GGData = prepared
+        start = np.array([1.0, 2.0, float(d.w @ d.m) / d.total])
+        n = d.x.shape[0]
+        if n > 4 * _WARM_START_ROWS:
+            # Start from the optimum of an evenly spaced subsample: the full-data
+            # search then needs a few evaluations instead of dozens.
+            sub = slice(None, None, n // _WARM_START_ROWS)
+            d_sub = _GGData(d.x[sub], d.m[sub], d.w[sub])
+            try:
+                warm = maximize_likelihood(
+                    d_sub.neg_ll, start, total_weight=d_sub.total, names=("p", "q", "v")
+                )
+            except ConvergenceError:
+                return start
+            d.warm_started = True
+            return warm.x
+        return start
+
+    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
+        polished = _newton_polish(prepared, x0) if prepared.warm_started else None
         if polished is not None:
-            self._set_fit(polished)
-            return self
-        result = maximize_likelihood(
-            d.neg_ll,
-            np.array(dataclasses.astuple(initial_params), dtype=np.float64),
-            total_weight=d.total,
-            names=("p", "q", "v"),
-        )
-        self._set_fit(result)
-        return self
+            return polished
+        return super()._maximize(prepared, x0, max_iter, tol)
 
-    def log_likelihood(
+    def individual_log_likelihood(
         self,
-        data: pd.DataFrame | None = None,
+        frequency: object = None,
+        monetary_value: object = None,
         *,
-        frequency: object | None = None,
-        monetary_value: object | None = None,
-        weights: object | None = None,
-    ) -> float:
-        r"""Total log-likelihood (weights applied) of the given customers at ``params_``.
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-density :math:`\log f(\bar z_i \mid p, q, v; x_i)` of each customer at ``params_``.
 
-        Arguments as in :meth:`fit`.
+        The summands of ``log_likelihood_`` (without weights).  ``frequency``
+        must be >= 1 and ``monetary_value`` > 0 as in :meth:`fit`; inputs and
+        output follow the shape convention (scalars → float, arrays broadcast,
+        Series → Series, ``data=`` → Series on ``data.index``).
 
         Returns
         -------
-        float
-            :math:`\sum_i w_i \log f(\bar z_i \mid p, q, v; x_i)`.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per customer.
         """
-        params = self._fitted_params()
-        d = self._fit_data(data, frequency, monetary_value, weights)
-        return -d.neg_ll(np.array(dataclasses.astuple(params)))[0]
+        p, q, v = dataclasses.astuple(self._fitted_params())
+        res = resolve(
+            {"frequency": frequency, "monetary_value": monetary_value},
+            data=data,
+            integer=("frequency",),
+            positive=("frequency", "monetary_value"),
+        )
+        x, m = res.arrays["frequency"], res.arrays["monetary_value"]
+        px = p * x
+        ll = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(v)
+            + (px - 1.0) * np.log(m)
+            + px * np.log(x)
+            - (px + q) * np.log(v + x * m)
+        )
+        return shape_output(np.asarray(ll, dtype=np.float64), res, "log_likelihood")
 
     def population_mean_spend(self) -> float:
         r"""Return the mean spend per transaction across customers, :math:`E[Z] = pv/(q-1)`.
@@ -405,7 +437,13 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             )
         return float(p * v / (q - 1.0))
 
-    def expected_spend(self, frequency: object, monetary_value: object) -> Any:
+    def expected_spend(
+        self,
+        frequency: object = None,
+        monetary_value: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         r"""Return the conditional expected spend per transaction (Fader & Hardie 2013, eq. 5).
 
         .. math::
@@ -438,19 +476,28 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             (the posterior mean is then infinite).
         """
         p, q, v = dataclasses.astuple(self._fitted_params())
-        (x, m), index = prediction_arrays(
-            {"frequency": frequency, "monetary_value": monetary_value}, integer=("frequency",)
+        res = resolve(
+            {"frequency": frequency, "monetary_value": monetary_value},
+            data=data,
+            integer=("frequency",),
         )
-        m = np.where(x > 0, m, 0.0)
+        x = res.arrays["frequency"]
+        m = np.where(x > 0, res.arrays["monetary_value"], 0.0)
         denom = p * x + q - 1.0
         if (bad := denom <= 0).any():
             raise InputValueError(
                 f"expected spend is infinite for {int(bad.sum())} customer(s) because "
                 f"p * frequency + q <= 1 (q = {q:g}); the fitted spend distribution has no mean."
             )
-        return wrap_like(p * (v + x * m) / denom, index, "expected_spend")
+        return shape_output(p * (v + x * m) / denom, res, "expected_spend")
 
-    def simulate(self, frequency: object, *, seed: int | None = None) -> Any:
+    def simulate(
+        self,
+        frequency: object = None,
+        *,
+        seed: int | None = None,
+        data: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         r"""Draw each customer's mean transaction value given its number of transactions.
 
         For each customer :math:`\nu \sim \mathrm{Gamma}(q, v)` and the sum of
@@ -458,21 +505,34 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
 
         Parameters
         ----------
-        frequency : array-like
-            Number of transactions per customer (whole numbers ``>= 1``).
+        frequency : array-like, optional
+            Number of transactions per customer (whole numbers ``>= 1``), or
+            the ``frequency`` column of ``data``.
         seed : int, optional
             Seed of :func:`numpy.random.default_rng`.
+        data : pandas.DataFrame, optional
+            Frame holding ``frequency``; the result is on its index.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            Simulated mean spend :math:`\bar z` per customer.
+        pandas.DataFrame
+            Columns ``frequency`` (int64) and ``monetary_value`` (the simulated
+            mean spend :math:`\bar z`), one row per customer, on the index of
+            the Series or ``data`` passed (else a RangeIndex) — a frame
+            :meth:`fit` takes as it is.
         """
         p, q, v = dataclasses.astuple(self._fitted_params())
-        (x,), index = prediction_arrays(
-            {"frequency": frequency}, integer=("frequency",), positive=("frequency",)
+        res = resolve(
+            {"frequency": frequency},
+            data=data,
+            integer=("frequency",),
+            positive=("frequency",),
         )
+        x = np.ascontiguousarray(res.arrays["frequency"])
         rng = np.random.default_rng(seed)
         nu = rng.gamma(q, 1.0 / v, x.shape[0])
         z = rng.gamma(p * x, 1.0 / nu) / x
-        return wrap_like(z, index, "monetary_value")
+        return pd.DataFrame(
+            {"frequency": x.astype(np.int64), "monetary_value": z},
+            index=res.index if res.index is not None else pd.RangeIndex(x.shape[0]),
+        )

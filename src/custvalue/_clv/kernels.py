@@ -2,8 +2,6 @@
 
 Contents:
 
-- :func:`digamma`, :func:`betaln` — scalar special functions for numba code
-  (numba has no ``scipy.special``);
 - :func:`log_concave_integral` — ``log ∫ exp(ψ(y)) dy`` for the concave
   exponent ``ψ(y) = k·y − p·log(a + e^y) − q·log(b + e^y)`` together with the
   integrand-weighted means of ``log(a + e^y)``, ``log(b + e^y)``,
@@ -12,11 +10,9 @@ Contents:
 - :func:`nb_geometric_mean` — ``E[min(N, K)]`` for a negative binomial ``N``
   and a beta-geometric stopping count ``K``: the BG/NBD and MBG/NBD
   expectations as a series of positive terms (no hypergeometric function, no
-  cancellation, no singularity at ``a = 1``);
-- :func:`rfm_arrays` and :func:`compress_with_inverse` — validation of
-  ``(frequency, recency, T)`` with feasibility checks, and O(n) row
-  compression that also returns the inverse index (predictions are evaluated
-  once per distinct row and expanded back).
+  cancellation, no singularity at ``a = 1``).
+
+The scalar special functions they use live in :mod:`custvalue._core.special`.
 """
 
 from __future__ import annotations
@@ -29,8 +25,6 @@ import numpy.typing as npt
 from custvalue._core.jit import jit
 
 __all__ = [
-    "betaln",
-    "digamma",
     "log_concave_integral",
     "nb_geometric_mean",
 ]
@@ -51,38 +45,6 @@ _PANEL_BEND = 2.0
 _PANEL_WIDTH = 2.0
 #: ψ below its maximum by more than this contributes < e^-46 relative: truncated.
 _TRUNCATE = 46.0
-
-
-# ----------------------------------------------------------------------------------------
-# scalar special functions
-# ----------------------------------------------------------------------------------------
-@jit
-def digamma(x: float) -> float:
-    """Digamma function for ``x > 0`` (recurrence to ``x ≥ 10`` + asymptotic series)."""
-    result = 0.0
-    while x < 10.0:
-        result -= 1.0 / x
-        x += 1.0
-    f = 1.0 / (x * x)
-    series = f * (
-        1.0 / 12.0
-        - f
-        * (
-            1.0 / 120.0
-            - f
-            * (
-                1.0 / 252.0
-                - f * (1.0 / 240.0 - f * (1.0 / 132.0 - f * (691.0 / 32760.0 - f / 12.0)))
-            )
-        )
-    )
-    return result + math.log(x) - 0.5 / x - series
-
-
-@jit
-def betaln(a: float, b: float) -> float:
-    """``log B(a, b)`` from ``math.lgamma``."""
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
 # ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,27 +24,17 @@ import pandas as pd
 from scipy import special
 
 from custvalue._clv.base import (
-    FittedModel,
+    HistoryModel,
     PositiveParams,
     as_horizon,
-    compress_weighted,
     compress_with_inverse,
-    is_scalar,
-    maximize_likelihood,
-    resolve_weights,
-    rfm_arrays,
+    history_inputs,
 )
-from custvalue._clv.kernels import (
-    digamma,
-    log_concave_integral,
-)
+from custvalue._clv.kernels import log_concave_integral
 from custvalue._core.jit import jit
-from custvalue._core.validation import (
-    as_float_array,
-    check_scalar,
-    wrap_like,
-)
-from custvalue.errors import InputValueError
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.special import digamma
+from custvalue._core.validation import check_scalar
 
 __all__ = ["ParetoNBDModel", "ParetoNBDParams"]
 
@@ -189,7 +179,7 @@ def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> Fl
     return np.asarray(beta_t * -np.expm1(-e * log_ratio) / e, dtype=np.float64)
 
 
-class ParetoNBDModel(FittedModel[ParetoNBDParams]):
+class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     r"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     While alive, a customer makes repeat purchases as a Poisson process with
@@ -217,7 +207,7 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         :math:`E[X(t)]`.
     probability_of_purchases(n, t)
         :math:`P(X(t) = n)`.
-    discounted_expected_residual_transactions(frequency, recency, T, discount_rate)
+    discounted_expected_residual_transactions(frequency, recency, T, *, discount_rate, data=None)
         DERT of Fader, Hardie & Lee (2005b): the present value of all future
         transactions, continuously discounted.
     simulate(n_customers, T, *, seed=None)
@@ -322,161 +312,74 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
     >>> round(model.expected_purchases_new_customer(39.0), 3)
     1.213
     >>> dert = model.discounted_expected_residual_transactions(
-    ...     [2], [30.43], [38.86], discount_rate=np.log(1.15) / 52)
-    >>> round(float(dert[0]), 2)
+    ...     2, 30.43, 38.86, discount_rate=np.log(1.15) / 52)
+    >>> round(dert, 2)
     6.5
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"frequency_cal": [2, 0], "recency_cal": [30.43, 0.0],
+    ...                    "T_cal": [38.86, 38.86]}, index=["ann", "bob"])
+    >>> model.expected_purchases(39.0, data=df).round(3)
+    ann    1.455
+    bob    0.107
+    Name: expected_purchases, dtype: float64
     """
 
     params_type: ClassVar[type[Any]] = ParetoNBDParams
     params_: ParetoNBDParams
     standard_errors_: ParetoNBDParams
 
-    def _p(self) -> tuple[float, float, float, float]:
-        p = self._fitted_params()
-        return float(p.r), float(p.alpha), float(p.s), float(p.beta)
+    # -- hooks of the fit template and of the history predictions --------------------
+    _kernel = staticmethod(_loglik_kernel)
 
-    def fit(
-        self,
-        data: pd.DataFrame | None = None,
-        *,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        weights: object = None,
-        initial_params: ParetoNBDParams | None = None,
-        max_iter: int = 2000,
-    ) -> Self:
-        """Estimate the parameters by maximum likelihood; see the class docstring."""
-        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
-        w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        (ux, utx, ut), uw = compress_weighted([x, tx, t_obs], w)
-        total_weight = float(uw.sum())
-        if initial_params is None:
-            mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
-            mean_x = float(np.average(ux, weights=uw))
-            x0 = np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
-        else:
-            if not isinstance(initial_params, self.params_type):
-                raise InputValueError(
-                    f"`initial_params` must be a {self.params_type.__name__}, "
-                    f"got {type(initial_params).__name__}."
-                )
-            p0 = initial_params
-            x0 = np.array([p0.r, p0.alpha, p0.s, p0.beta], dtype=np.float64)
-        rows = np.empty(0)
-        grad = np.empty(4)
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
-        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, s, beta = (float(v) for v in theta)
-            ll = _loglik_kernel(r, alpha, s, beta, ux, utx, ut, uw, rows, rows, grad, False)
-            return -ll, -grad.copy()
-
-        max_iter = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
-        result = maximize_likelihood(
-            neg_ll,
-            x0,
-            total_weight=total_weight,
-            names=("r", "alpha", "s", "beta"),
-            max_iter=max_iter,
+    def _conditional(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        r, alpha, s, beta = p
+        return np.asarray(
+            (r + x) / (alpha + t_obs) * _residual_lifetime_factor(s, beta + t_obs, t),
+            dtype=np.float64,
         )
-        self._set_fit(result)
-        return self
 
-    def _rows(
-        self, frequency: object, recency: object, T: object
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], pd.Index | None, list[FloatArray]]:
-        r, alpha, s, beta = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        return rows, alive, inv, index, [ux, utx, ut]
-
-    def individual_log_likelihood(self, frequency: object, recency: object, T: object) -> Any:
-        """Log-likelihood of each customer's history (the summands of ``log_likelihood_``)."""
-        rows, _, inv, index, _ = self._rows(frequency, recency, T)
-        return wrap_like(rows[inv], index, "log_likelihood")
-
-    def probability_alive(self, frequency: object, recency: object, T: object) -> Any:
-        """Probability that each customer is still alive at ``T``; see the class docstring."""
-        _, alive, inv, index, _ = self._rows(frequency, recency, T)
-        return wrap_like(alive[inv], index, "probability_alive")
-
-    def expected_purchases(self, t: object, frequency: object, recency: object, T: object) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        ``t`` is a non-negative scalar or one value per customer.
-        """
-        r, alpha, s, beta = self._p()
-        x, tx, t_obs, index = rfm_arrays(None, frequency, recency, T)
-        if is_scalar(t):
-            # one horizon for everybody: compress the histories only
-            (ux, utx, ut), inv = compress_with_inverse([x, tx, t_obs])
-            uh = as_horizon(t, ux.size)
-        else:
-            horizon = as_horizon(t, x.size)
-            (ux, utx, ut, uh), inv = compress_with_inverse([x, tx, t_obs, horizon])
-        rows = np.empty(ux.size)
-        alive = np.empty(ux.size)
-        _loglik_kernel(
-            r, alpha, s, beta, ux, utx, ut, np.ones(ux.size), rows, alive, np.empty(4), True
-        )
-        out = alive * (r + ux) / (alpha + ut) * _residual_lifetime_factor(s, beta + ut, uh)
-        return wrap_like(out[inv], index, "expected_purchases")
-
-    def expected_purchases_new_customer(self, t: object) -> Any:
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer.
 
-        ``t`` is a scalar (returns a float), an array or a Series (same kind back).
+        ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
         r, alpha, s, beta = self._p()
-        scalar = is_scalar(t)
-        horizon = as_float_array(t, "t", nonnegative=True)
+        res = resolve({"t": t}, data=data)
+        horizon = res.arrays["t"]
         out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
-        if scalar:
-            return float(out[0])
-        return wrap_like(out, t.index if isinstance(t, pd.Series) else None, "expected_purchases")
+        return shape_output(np.asarray(out, dtype=np.float64), res, "expected_purchases")
 
-    def probability_of_purchases(self, n: object, t: object) -> Any:
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
         """Probability ``P(X(t) = n)`` of exactly ``n`` repeat purchases within ``t``.
 
         ``n`` (whole numbers) and ``t`` broadcast together; a scalar pair returns a float.
         """
         r, alpha, s, beta = self._p()
-        scalar = is_scalar(n) and is_scalar(t)
-        nn = as_float_array(
-            n if isinstance(n, pd.Series) else np.ravel(np.asarray(n)),
-            "n",
-            nonnegative=True,
-            integer=True,
+        res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        (un, ut), inv = compress_with_inverse(
+            [np.ascontiguousarray(res.arrays["n"]), np.ascontiguousarray(res.arrays["t"])]
         )
-        tt = as_float_array(
-            t if isinstance(t, pd.Series) else np.ravel(np.asarray(t)), "t", nonnegative=True
-        )
-        try:
-            nb, tb = np.broadcast_arrays(nn, tt)
-        except ValueError:
-            raise InputValueError(
-                f"`n` and `t` must broadcast together, got lengths {nn.size} and {tt.size}."
-            ) from None
-        (un, ut), inv = compress_with_inverse([np.ascontiguousarray(nb), np.ascontiguousarray(tb)])
         out = np.empty(un.size)
         _pmf_kernel(r, alpha, s, beta, un, ut, out)
-        res = out[inv]
-        if scalar:
-            return float(res[0])
-        index = (
-            n.index
-            if isinstance(n, pd.Series)
-            else (t.index if isinstance(t, pd.Series) else None)
-        )
-        return wrap_like(res, index, "probability")
+        return shape_output(out[inv], res, "probability")
 
     def discounted_expected_residual_transactions(
-        self, frequency: object, recency: object, T: object, discount_rate: float
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        discount_rate: float,
+        data: pd.DataFrame | None = None,
     ) -> Any:
         r"""Present value of all future transactions (DERT), continuous discounting.
 
@@ -486,16 +389,13 @@ class ParetoNBDModel(FittedModel[ParetoNBDParams]):
         """
         r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
-        _, alive, inv, index, (ux, _, ut) = self._rows(frequency, recency, T)
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+        _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
-        out = alive * (r + ux) / (alpha + ut) * residual
-        return wrap_like(
-            np.asarray(out, dtype=np.float64)[inv],
-            index,
-            "discounted_expected_residual_transactions",
-        )
+        out = np.asarray(alive * (r + ux) / (alpha + ut) * residual, dtype=np.float64)
+        return shape_output(out[inv], res, "discounted_expected_residual_transactions")
 
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
         """Draw customers from the model: ``frequency``, ``recency``, ``T``, ``alive``.

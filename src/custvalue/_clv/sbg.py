@@ -8,17 +8,17 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.special import betaln, psi
 
 from custvalue._clv.base import (
     FittedModel,
+    NegLogLik,
     PositiveParams,
-    is_scalar,
-    maximize_likelihood,
-    prediction_arrays,
 )
 from custvalue._core.jit import jit
-from custvalue._core.validation import as_float_array, check_scalar, wrap_like
+from custvalue._core.shape import Resolved, column_name, resolve, shape_output
+from custvalue._core.validation import as_float_array, check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["ShiftedBetaGeoModel", "ShiftedBetaGeoParams"]
@@ -68,6 +68,8 @@ def _derl_rows(a: float, b: float, renewals: FloatArray, z: float) -> FloatArray
 
 
 def _check_alive(alive: object) -> FloatArray:
+    if isinstance(alive, pd.DataFrame):
+        alive = alive[column_name(alive, "alive", "alive")]
     counts = as_float_array(alive, "alive", nonnegative=True, integer=True)
     if counts.shape[0] < 2:
         raise InputValueError(
@@ -172,7 +174,14 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
     params_type: ClassVar[type[Any]] = ShiftedBetaGeoParams
 
-    def fit(self, alive: object, *, initial_params: ShiftedBetaGeoParams | None = None) -> Self:
+    def fit(
+        self,
+        alive: object,
+        *,
+        initial_params: ShiftedBetaGeoParams | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+    ) -> Self:
         """Estimate ``alpha`` and ``beta`` from one cohort's alive counts.
 
         Parameters
@@ -183,6 +192,8 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             ``[1000, 631, 468, 382]``.
         initial_params : ShiftedBetaGeoParams, optional
             Starting point (default ``alpha = beta = 1``).
+        max_iter, tol : int, float
+            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
 
         Returns
         -------
@@ -198,47 +209,82 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             If the optimizer fails, e.g. when nobody or everybody churns.
         """
         counts = _check_alive(alive)
-        lost = -np.diff(counts)
-        survivors = float(counts[-1])
-        start = initial_params or ShiftedBetaGeoParams(1.0, 1.0)
-        result = maximize_likelihood(
-            lambda th: _neg_ll(th, lost, survivors),
-            np.array(dataclasses.astuple(start), dtype=np.float64),
-            total_weight=float(counts[0]),
-            names=("alpha", "beta"),
-        )
-        self._set_fit(result)
-        return self
+        return self._fit(counts, initial_params, max_iter, tol)
 
-    def log_likelihood(self, alive: object) -> float:
-        """Log-likelihood of a cohort's alive counts at ``params_`` (FH 2007 eq. B3).
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[0])
+
+    def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        lost = -np.diff(prepared)
+        survivors = float(prepared[-1])
+        return lambda theta: _neg_ll(theta, lost, survivors)
+
+    def individual_log_likelihood(
+        self,
+        t: object = None,
+        churned: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Log-likelihood of each customer's observed lifetime at ``params_`` (FH 2007 eq. B3).
+
+        A customer who cancelled in period :math:`t` contributes
+        :math:`\log P(T = t) = \log B(\alpha+1, \beta+t-1) - \log B(\alpha, \beta)`;
+        one still active after :math:`t` periods contributes
+        :math:`\log S(t) = \log B(\alpha, \beta+t) - \log B(\alpha, \beta)`.
+        Summed over a cohort (each customer lost in period :math:`t` once, each
+        survivor of the :math:`k` observed periods with :math:`t = k`) this is
+        ``log_likelihood_``.
 
         Parameters
         ----------
-        alive : array-like
-            As in :meth:`fit`.
+        t : int or array-like, optional
+            Periods observed (whole numbers; ``>= 1`` for a churned customer).
+        churned : int or array-like, optional
+            1 if the customer cancelled in period ``t``, 0 if still active.
+        data : pandas.DataFrame, optional
+            Frame with columns ``t`` and ``churned``; the result is on its index.
 
         Returns
         -------
-        float
-            The log-likelihood.
+        float or pandas.Series or numpy.ndarray
+            Log-likelihood per customer (shape convention as for every prediction).
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeoModel
+        >>> model = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326])
+        >>> lost = [369, 163, 86, 56]  # customers lost in periods 1..4
+        >>> ll = sum(n * model.individual_log_likelihood(t, 1) for t, n in enumerate(lost, 1))
+        >>> ll += 326 * model.individual_log_likelihood(4, 0)
+        >>> round(ll - model.log_likelihood_, 9)
+        0.0
         """
-        params = self._fitted_params()
-        counts = _check_alive(alive)
-        return -_neg_ll(np.array(dataclasses.astuple(params)), -np.diff(counts), counts[-1])[0]
+        a, b = dataclasses.astuple(self._fitted_params())
+        res = resolve({"t": t, "churned": churned}, data=data, integer=("t", "churned"))
+        tt, c = res.arrays["t"], res.arrays["churned"]
+        if (bad := c > 1).any():
+            raise InputValueError(f"`churned` must be 0 or 1, got {c[bad][0]:g}.")
+        if (bad := (c == 1) & (tt < 1)).any():
+            raise InputValueError(
+                "`t` must be >= 1 for a churned customer (customers cancel at the end of a "
+                "period), got 0."
+            )
+        churn = betaln(a + 1.0, b + tt - 1.0)
+        alive = betaln(a, b + tt)
+        ll = np.where(c == 1, churn, alive) - betaln(a, b)
+        return shape_output(np.asarray(ll, dtype=np.float64), res, "log_likelihood")
 
-    def _periods(self, t: object, low: int) -> tuple[FloatArray, Any]:
-        (tt,), index = prediction_arrays({"t": t}, integer=("t",))
+    def _periods(
+        self, t: object, low: int, data: pd.DataFrame | None, name: str = "t"
+    ) -> tuple[FloatArray, Resolved]:
+        res = resolve({name: t}, data=data, integer=(name,))
+        tt = res.arrays[name]
         if (bad := tt < low).any():
-            raise InputValueError(f"`t` must be >= {low}, got {tt[bad][0]:g}.")
-        return tt, index
+            raise InputValueError(f"`{name}` must be >= {low}, got {tt[bad][0]:g}.")
+        return tt, res
 
-    def _out(self, t: object, values: FloatArray, index: Any, name: str) -> Any:
-        if is_scalar(t):
-            return float(values[0])
-        return wrap_like(values, index, name)
-
-    def survival(self, t: object) -> Any:
+    def survival(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the share of the cohort still active after :math:`t` periods.
 
         .. math::
@@ -256,51 +302,43 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             :math:`S(t)`; a float for a scalar ``t``.
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 0)
-        return self._out(t, np.exp(betaln(a, b + tt) - betaln(a, b)), index, "survival")
+        tt, res = self._periods(t, 0, data)
+        return shape_output(np.exp(betaln(a, b + tt) - betaln(a, b)), res, "survival")
 
-    def retention_rate(self, t: object) -> Any:
+    def retention_rate(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the retention rate of period :math:`t`.
 
         .. math::
 
             r(t) = \frac{\beta+t-1}{\alpha+\beta+t-1}
 
-        The share of customers active in period :math:`t-1` who renew for period :math:`t`.
-
-        Parameters
-        ----------
-        t : int or array-like
-            Periods (whole numbers ``>= 1``).
-
-        Returns
-        -------
-        float or pandas.Series or numpy.ndarray
-            :math:`r(t)`.
+        The share of customers active in period :math:`t-1` who renew for
+        period :math:`t`, for whole periods ``t >= 1`` (a scalar, an
+        array-like, a Series, or the ``t`` column of ``data``); the output
+        follows the shape convention (float, array, Series).
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 1)
-        return self._out(t, (b + tt - 1.0) / (a + b + tt - 1.0), index, "retention_rate")
+        tt, res = self._periods(t, 1, data)
+        return shape_output((b + tt - 1.0) / (a + b + tt - 1.0), res, "retention_rate")
 
-    def churn_probability(self, t: object) -> Any:
+    def churn_probability(self, t: object = None, *, data: pd.DataFrame | None = None) -> Any:
         r"""Return the probability that a new customer cancels in period :math:`t`, :math:`P(T=t)`.
 
-        Parameters
-        ----------
-        t : int or array-like
-            Periods (whole numbers ``>= 1``).
-
-        Returns
-        -------
-        float or pandas.Series or numpy.ndarray
-            :math:`B(\alpha+1,\beta+t-1)/B(\alpha,\beta)`.
+        :math:`P(T=t) = B(\alpha+1,\beta+t-1)/B(\alpha,\beta)` for whole
+        periods ``t >= 1`` given as for :meth:`retention_rate`.
         """
         a, b = dataclasses.astuple(self._fitted_params())
-        tt, index = self._periods(t, 1)
+        tt, res = self._periods(t, 1, data)
         values = np.exp(betaln(a + 1.0, b + tt - 1.0) - betaln(a, b))
-        return self._out(t, values, index, "churn_probability")
+        return shape_output(values, res, "churn_probability")
 
-    def discounted_expected_residual_lifetime(self, renewals: object, discount_rate: float) -> Any:
+    def discounted_expected_residual_lifetime(
+        self,
+        renewals: object = None,
+        discount_rate: float | None = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
         r"""Return the discounted expected residual lifetime (DERL) after ``renewals`` renewals.
 
         With :math:`n - 1` renewals made (the customer is at the end of
@@ -344,9 +382,9 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         """
         a, b = dataclasses.astuple(self._fitted_params())
         d = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
-        (r,), index = prediction_arrays({"renewals": renewals}, integer=("renewals",))
-        values = _derl_rows(a, b, r, 1.0 / (1.0 + d))
-        return self._out(renewals, values, index, "derl")
+        r, res = self._periods(renewals, 0, data, "renewals")
+        values = _derl_rows(a, b, np.ascontiguousarray(r), 1.0 / (1.0 + d))
+        return shape_output(values, res, "derl")
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         r"""Return the discounted expected lifetime (DEL) of a customer just acquired.
@@ -373,7 +411,9 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         d = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         return float(_hyp2f1_one(b, a + b, 1.0 / (1.0 + d)))
 
-    def simulate(self, n_customers: int, n_periods: int, *, seed: int | None = None) -> FloatArray:
+    def simulate(
+        self, n_customers: int, n_periods: int, *, seed: int | None = None
+    ) -> pd.DataFrame:
         r"""Draw a cohort's alive counts at the start of periods 0..``n_periods``.
 
         Each customer draws :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)`
@@ -390,8 +430,10 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
         Returns
         -------
-        numpy.ndarray
-            ``n_periods + 1`` non-increasing counts (int64), the first being ``n_customers``.
+        pandas.DataFrame
+            One column ``alive``: ``n_periods + 1`` non-increasing counts
+            (int64) on an index named ``period`` (0, 1, ...), the first being
+            ``n_customers``; :meth:`fit` takes the frame as it is.
         """
         a, b = dataclasses.astuple(self._fitted_params())
         size = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
@@ -401,4 +443,5 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         theta = np.clip(theta, math.ulp(0.0), 1.0)
         churn = rng.geometric(theta)
         t = np.arange(periods + 1)
-        return np.asarray((churn[None, :] > t[:, None]).sum(axis=1), dtype=np.int64)
+        counts = np.asarray((churn[None, :] > t[:, None]).sum(axis=1), dtype=np.int64)
+        return pd.DataFrame({"alive": counts}, index=pd.RangeIndex(periods + 1, name="period"))

@@ -18,13 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._clv.base import resolve_inputs
-from custvalue._core.validation import (
-    check_dataframe,
-    check_scalar,
-    common_index,
-    wrap_like,
-)
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.validation import check_dataframe, check_scalar
 from custvalue.errors import InputTypeError, InputValueError
 
 __all__ = [
@@ -201,25 +196,24 @@ def customer_lifetime_value(
                 f"`{name}` must offer {', '.join(methods)}(...); got {type(model).__name__}."
             )
     h, d, m, s = _check_grid(horizon, discount_rate, margin, step)
-    age = T
     age_name = "T"
-    if age is None and data is not None:
+    if T is None and data is not None:
         check_dataframe(data, "data")
-        if "T" not in data.columns and "n_periods" in data.columns:
+        if not {"T", "T_cal"} & set(data.columns) and "n_periods" in data.columns:
             age_name = "n_periods"
-    if age is None and age_name == "n_periods":
-        age = "n_periods"
-    cols = resolve_inputs(
-        data,
+    res = resolve(
         {
             "frequency": frequency,
             "recency": recency,
-            age_name: age,
+            age_name: T,
             "monetary_value": monetary_value,
         },
+        data=data,
     )
-    x, r, t_age, mv = cols["frequency"], cols["recency"], cols[age_name], cols["monetary_value"]
-    index = data.index if data is not None else common_index(frequency, recency, T, monetary_value)
+    x, r, t_age, mv = (
+        np.ascontiguousarray(res.arrays[k])
+        for k in ("frequency", "recency", age_name, "monetary_value")
+    )
     spend = np.asarray(spend_model.expected_spend(x, mv), dtype=np.float64).reshape(-1)
     if spend.shape[0] != x.shape[0] or not np.all(np.isfinite(spend)):
         raise InputValueError("the spend model returned non-finite or misshaped expected spend.")
@@ -235,7 +229,7 @@ def customer_lifetime_value(
             )
         value += (cumulative - previous) / (1.0 + d) ** i
         previous = cumulative
-    return wrap_like(value * spend * m, index, "clv")
+    return shape_output(value * spend * m, res, "clv")
 
 
 def acquisition_value(
