@@ -154,9 +154,10 @@ def test_tracking_curve_does_not_mutate_and_refuses_bad_input(master_log):
         expected_cumulative_transactions(model, small.assign(date="x"), 30)
     with pytest.raises(InputValueError, match="`t`"):
         expected_cumulative_transactions(model, small, 0)
-    with pytest.raises(InputValueError, match="multiples"):
-        expected_cumulative_transactions(model, small, 30, freq="2D")
-    with pytest.raises(InputValueError, match="alias"):
+    # period multiples are honoured: periods of two days, counted from the first one
+    two_days = expected_cumulative_transactions(model, small, 30, freq="2D")["period"]
+    assert (two_days.iloc[1].start_time - two_days.iloc[0].start_time) == pd.Timedelta(days=2)
+    with pytest.raises(InputValueError, match="`freq` 'bogus' is not a pandas period"):
         expected_cumulative_transactions(model, small, 30, freq="bogus")
     with pytest.raises(InputTypeError, match="expected_purchases_new_customer"):
         expected_cumulative_transactions(object(), small, 3)

@@ -222,14 +222,11 @@ def test_profit_contribution():
             "date": pd.to_datetime(
                 ["2023-03-01", "2023-07-01", "2023-05-01", "2024-02-01", "2024-06-01"]
             ),
-            "revenue": [100.0, 50.0, 200.0, 300.0, 80.0],
+            "amount": [100.0, 50.0, 200.0, 300.0, 80.0],
             "cost": [60.0, 30.0, 150.0, 200.0, 40.0],
         }
     )
-    try:
-        frame = profit_contribution(lines, cost_col="cost", period="Y")
-    except TypeError:  # the period argument is being renamed to freq
-        frame = profit_contribution(lines, cost_col="cost", freq="Y")
+    frame = profit_contribution(lines, cost_col="cost", freq="Y")
     ax = plotting.plot_profit_contribution(frame)
     assert _heights(ax.containers[0]) == [350.0, 380.0]
     assert _heights(ax.containers[1]) == [110.0, 140.0]

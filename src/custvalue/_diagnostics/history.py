@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custvalue._core.validation import check_column_name
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
-from custvalue._diagnostics.tracking import period_offsets, read_periods
+from custvalue._diagnostics.tracking import read_log
 from custvalue.errors import InputValueError
 
 
@@ -18,6 +19,9 @@ def probability_alive_history(
     customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
+    amount_col: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Return one customer's probability of being alive, period by period.
 
@@ -37,6 +41,12 @@ def probability_alive_history(
         Purchase date column (``datetime64``).
     freq : str, default "D"
         Pandas period alias of the time unit.
+    amount_col : str, optional
+        Amount column; with it, ``returns`` decides what a negative line means.
+    returns : {"error", "net", "drop"}, default "error"
+        The library's policy for returns (see the Conventions page).
+    date_format : str, optional
+        ``strftime`` format parsing string or integer dates (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -57,19 +67,28 @@ def probability_alive_history(
     [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
     """
     check_frame(transactions, "transactions", [date_col])
-    if customer_col is not None and customer_col in transactions.columns:
-        ids = transactions[customer_col].unique()
-        if len(ids) > 1:
-            raise InputValueError(
-                f"`transactions` must hold one customer's purchases, got {len(ids)} ids in "
-                f"column {customer_col!r}; fix by filtering the log to one customer first."
-            )
+    if customer_col is not None:
+        customer_col = check_column_name(customer_col, "customer_col")
+    if customer_col is not None and customer_col not in transactions.columns:
+        customer_col = None  # a frame of one customer's dates
     t = positive_int(t, "t")
     alive = model_method(model, "probability_alive")
-    periods = read_periods(transactions, date_col, freq)
-    if len(periods) == 0:
+    codes, all_offsets, start = read_log(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        freq=freq,
+        amount_col=amount_col,
+        returns=returns,
+        date_format=date_format,
+    )
+    if codes.size == 0:
         raise InputValueError("`transactions` has no purchase; pass one customer's purchases.")
-    start, all_offsets = period_offsets(periods)
+    if codes.max() > 0:
+        raise InputValueError(
+            f"`transactions` must hold one customer's purchases, got {int(codes.max()) + 1} ids "
+            f"in column {customer_col!r}; fix by filtering the log to one customer first."
+        )
     offset = np.unique(all_offsets)
     offset = offset[offset <= t]
     purchase = np.zeros(t + 1, dtype=np.int64)

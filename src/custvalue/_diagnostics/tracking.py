@@ -6,44 +6,52 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.calendar import period_at
+from custvalue._core.transactions import read_transactions
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
 
 
-def read_periods(transactions: pd.DataFrame, date_col: str, freq: str) -> pd.PeriodIndex:
-    dates = transactions[date_col]
-    if not pd.api.types.is_datetime64_any_dtype(dates):
+def read_log(
+    transactions: object,
+    *,
+    customer_col: str | None,
+    date_col: str,
+    freq: object,
+    amount_col: str | None,
+    returns: object,
+    date_format: object,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], pd.Period]:
+    """Read a log through the library's one reader: customer codes, period offsets, start.
+
+    ``customer_col=None`` reads the log as one customer's purchases.  Offsets count
+    periods of ``freq`` (multiples honoured) from the first period of the log.
+    """
+    frame = check_frame(transactions, "transactions", [date_col])
+    if customer_col is None:
+        columns = {"customer": np.zeros(len(frame), dtype=np.int64), date_col: frame[date_col]}
+        if amount_col is not None:
+            check_frame(frame, "transactions", [amount_col])
+            columns[amount_col] = frame[amount_col]
+        frame, customer_col = pd.DataFrame(columns, index=frame.index), "customer"
+    log = read_transactions(
+        frame,
+        customer_col,
+        date_col,
+        amount_col,
+        "D" if freq is None else freq,
+        returns=returns,
+        date_format=date_format,
+        freq_on_numeric="error",
+    )
+    if log.numeric_time or log.freq is None:
         raise InputTypeError(
-            f"column {date_col!r} of `transactions` must hold datetime64 dates, got dtype "
-            f"{dates.dtype}; fix by converting it with pandas.to_datetime(..., format=...)."
+            f"column {date_col!r} of `transactions` must hold dates, got numbers; fix by "
+            f"converting it with pandas.to_datetime(...) or passing `date_format`."
         )
-    if dates.isna().any():
-        raise InputValueError(
-            f"column {date_col!r} of `transactions` has missing dates; fix by dropping them."
-        )
-    if not isinstance(freq, str):
-        raise InputTypeError(f"`freq` must be a pandas period alias (str), got {freq!r}.")
-    values = pd.DatetimeIndex(dates)
-    if values.tz is not None:
-        values = values.tz_localize(None)
-    try:
-        periods = values.to_period(freq)
-    except (ValueError, TypeError):
-        raise InputValueError(
-            f"`freq` must be a pandas period alias such as 'D' or 'W', got {freq!r}."
-        ) from None
-    if periods.freq is None or periods.freq.n != 1:
-        raise InputValueError(
-            f"`freq` must be a single period such as 'D', 'W' or 'M', got {freq!r}; "
-            "multiples are not supported here: use the base period and a model in that unit."
-        )
-    return periods
-
-
-def period_offsets(periods: pd.PeriodIndex) -> tuple[pd.Period, npt.NDArray[np.int64]]:
-    """Return the first period and every period's distance from it, in periods."""
-    start = periods.min()
-    return start, np.asarray(periods.asi8 - start.ordinal, dtype=np.int64)
+    first = float(log.periods.min())
+    offsets = np.asarray(log.periods - first, dtype=np.int64)
+    return log.codes, offsets, period_at(first, log.freq)
 
 
 def expected_cumulative_transactions(
@@ -54,6 +62,9 @@ def expected_cumulative_transactions(
     customer_col: str = "customer_id",
     date_col: str = "date",
     freq: str = "D",
+    amount_col: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Return the cohort tracking curve: actual and expected repeat transactions per period.
 
@@ -75,6 +86,12 @@ def expected_cumulative_transactions(
         Customer id and purchase date (``datetime64``) columns.
     freq : str, default "D"
         Pandas period alias of the time unit (``"D"``, ``"W"``, ...).
+    amount_col : str, optional
+        Amount column; with it, ``returns`` decides what a negative line means.
+    returns : {"error", "net", "drop"}, default "error"
+        The library's policy for returns (see the Conventions page).
+    date_format : str, optional
+        ``strftime`` format parsing string or integer dates (e.g. ``"%Y%m%d"``).
 
     Returns
     -------
@@ -103,17 +120,18 @@ def expected_cumulative_transactions(
     >>> curve["actual"].tolist()
     [0, 0, 1, 2]
     """
-    check_frame(transactions, "transactions", [customer_col, date_col])
     t = positive_int(t, "t")
     new_customer = model_method(model, "expected_purchases_new_customer")
-    periods = read_periods(transactions, date_col, freq)
-    start, offset = period_offsets(periods)
-    ids = transactions[customer_col]
-    if ids.isna().any():
-        raise InputValueError(
-            f"column {customer_col!r} of `transactions` has missing ids; fix by dropping them."
-        )
-    lines = pd.DataFrame({"id": ids.to_numpy(), "k": offset})
+    codes, offset, start = read_log(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        freq=freq,
+        amount_col=amount_col,
+        returns=returns,
+        date_format=date_format,
+    )
+    lines = pd.DataFrame({"id": codes, "k": offset})
     lines = lines[lines["k"] <= t].drop_duplicates()
     first = lines.groupby("id", sort=False)["k"].transform("min").to_numpy()
     is_first = lines["k"].to_numpy() == first

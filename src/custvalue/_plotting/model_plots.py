@@ -103,9 +103,16 @@ def _tracking(
     calibration_end: int | None,
     ax: Any,
     incremental: bool,
+    **log_options: Any,
 ) -> Any:
     curve = diagnostics.expected_cumulative_transactions(
-        model, transactions, t, customer_col=customer_col, date_col=date_col, freq=freq
+        model,
+        transactions,
+        t,
+        customer_col=customer_col,
+        date_col=date_col,
+        freq=freq,
+        **log_options,
     )
     suffix = "_incremental" if incremental else ""
     ax = axes(ax)
@@ -130,6 +137,9 @@ def plot_cumulative_transactions(
     customer_col: str = "customer_id",
     date_col: str = "date",
     freq: str = "D",
+    amount_col: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
     calibration_end: int | None = None,
     ax: Any = None,
 ) -> Any:
@@ -157,7 +167,18 @@ def plot_cumulative_transactions(
     [0.0, 0.0, 1.0, 2.0]
     """
     return _tracking(
-        model, transactions, t, customer_col, date_col, freq, calibration_end, ax, False
+        model,
+        transactions,
+        t,
+        customer_col,
+        date_col,
+        freq,
+        calibration_end,
+        ax,
+        False,
+        amount_col=amount_col,
+        returns=returns,
+        date_format=date_format,
     )
 
 
@@ -169,6 +190,9 @@ def plot_incremental_transactions(
     customer_col: str = "customer_id",
     date_col: str = "date",
     freq: str = "D",
+    amount_col: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
     calibration_end: int | None = None,
     ax: Any = None,
 ) -> Any:
@@ -196,7 +220,18 @@ def plot_incremental_transactions(
     [0.0, 0.0, 1.0, 1.0]
     """
     return _tracking(
-        model, transactions, t, customer_col, date_col, freq, calibration_end, ax, True
+        model,
+        transactions,
+        t,
+        customer_col,
+        date_col,
+        freq,
+        calibration_end,
+        ax,
+        True,
+        amount_col=amount_col,
+        returns=returns,
+        date_format=date_format,
     )
 
 
@@ -283,6 +318,9 @@ def plot_history_alive(
     customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
+    amount_col: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
     ax: Any = None,
 ) -> Any:
     """Draw one customer's P(alive) over time, with the purchases marked.
@@ -307,7 +345,15 @@ def plot_history_alive(
     11
     """
     history = diagnostics.probability_alive_history(
-        model, transactions, t, customer_col=customer_col, date_col=date_col, freq=freq
+        model,
+        transactions,
+        t,
+        customer_col=customer_col,
+        date_col=date_col,
+        freq=freq,
+        amount_col=amount_col,
+        returns=returns,
+        date_format=date_format,
     )
     ax = axes(ax)
     x = history.index.to_numpy()
