@@ -27,8 +27,15 @@ LOG = pd.DataFrame(
     {
         "customer_id": [1, 1, 2, 3, 3, 3, 4],
         "date": pd.to_datetime(
-            ["2024-01-02", "2024-02-10", "2024-01-15", "2024-01-03", "2024-02-01", "2024-03-05",
-             "2024-03-20"]
+            [
+                "2024-01-02",
+                "2024-02-10",
+                "2024-01-15",
+                "2024-01-03",
+                "2024-02-01",
+                "2024-03-05",
+                "2024-03-20",
+            ]
         ),
         "amount": [10.0, 12.5, 7.0, 30.0, 5.0, 18.0, 9.0],
         "cost": [6.0, 7.0, 3.0, 20.0, 2.0, 9.0, 4.0],
@@ -42,22 +49,24 @@ PLAN = commission.CommissionPlan([(None, "20%", "2%"), ("20%", None, "5%")])
 #: name -> (callable taking the log, the columns it reads)
 LOG_READERS: dict[str, tuple[Callable[..., Any], list[str]]] = {
     "rfm.rfm_summary": (
-        lambda log, **kw: rfm.rfm_summary(log, amount_col="amount", **kw),
+        lambda log, **kw: rfm.rfm_summary(log, **{"amount_col": "amount", **kw}),
         ["customer_id", "date", "amount"],
     ),
     "rfm.calibration_holdout_summary": (
         lambda log, **kw: rfm.calibration_holdout_summary(
-            log, "2024-02-01", "2024-03-31", amount_col="amount", **kw
+            log, "2024-02-01", "2024-03-31", **{"amount_col": "amount", **kw}
         ),
         ["customer_id", "date", "amount"],
     ),
     "tiers.profit_contribution": (
-        lambda log, **kw: tiers.profit_contribution(log, amount_col="amount", cost_col="cost", **kw),
+        lambda log, **kw: tiers.profit_contribution(
+            log, **{"amount_col": "amount", "cost_col": "cost", **kw}
+        ),
         ["customer_id", "date", "amount", "cost"],
     ),
     "tiers.grade_by_profit": (
         lambda log, **kw: tiers.grade_by_profit(
-            log, amount_col="amount", cost_col="cost", negative="separate", **kw
+            log, **{"amount_col": "amount", "cost_col": "cost", "negative": "separate", **kw}
         ),
         ["customer_id", "date", "amount", "cost"],
     ),
@@ -66,12 +75,12 @@ LOG_READERS: dict[str, tuple[Callable[..., Any], list[str]]] = {
         ["customer_id", "date"],
     ),
     "loyalty.purchase_regularity": (
-        lambda log, **kw: loyalty.purchase_regularity(log, amount_col="amount", **kw),
+        lambda log, **kw: loyalty.purchase_regularity(log, **{"amount_col": "amount", **kw}),
         ["customer_id", "date", "amount"],
     ),
     "loyalty.program_tiers": (
         lambda log, **kw: loyalty.program_tiers(
-            log, {"member": 0, "gold": 20}, observation_end="2024-03-31", **kw
+            log, {"member": 0, "gold": 20}, **{"observation_end": "2024-03-31", **kw}
         ),
         ["customer_id", "date", "amount"],
     ),
@@ -80,16 +89,20 @@ LOG_READERS: dict[str, tuple[Callable[..., Any], list[str]]] = {
         ["customer_id", "date", "points"],
     ),
     "commission.commission": (
-        lambda log, **kw: commission.commission(log, PLAN, cost_col="cost", **kw),
+        lambda log, **kw: commission.commission(log, PLAN, **{"cost_col": "cost", **kw}),
         ["salesperson", "amount", "cost"],
     ),
 }
 
 MISSING = {
-    "float NaN": lambda s: s.astype("float64").where(s.index != 1, np.nan),
+    "float NaN": lambda s: _as_float(s).where(s.index != 1, np.nan),
     "object None": lambda s: s.astype(object).where(s.index != 1, None),
     "nullable NA": lambda s: _nullable(s).where(s.index != 1, pd.NA),
 }
+
+
+def _as_float(s: pd.Series) -> pd.Series:
+    return s.astype("float64") if pd.api.types.is_numeric_dtype(s) else s.astype(object)
 
 
 def _nullable(s: pd.Series) -> pd.Series:
@@ -140,8 +153,9 @@ def _keywords(func: Callable[..., Any]) -> list[str]:
 
 def _public(name: str) -> Callable[..., Any]:
     module, attr = name.split(".")
-    return getattr({"rfm": rfm, "tiers": tiers, "loyalty": loyalty, "commission": commission}[
-        module], attr)
+    return getattr(
+        {"rfm": rfm, "tiers": tiers, "loyalty": loyalty, "commission": commission}[module], attr
+    )
 
 
 READER_NAMES = sorted(LOG_READERS)
@@ -235,13 +249,17 @@ VALUE_FUNCTIONS: dict[str, Callable[[pd.Series], Any]] = {
         pd.DataFrame({"x": v, "y": v[::-1].to_numpy()}, index=v.index), {"x": 1, "y": 2}
     ),
     "tiers.value_grid": lambda v: tiers.value_grid(
-        v, v, x_edges=[2.0], y_edges=[4.0], grid=[["low", "mid"], ["mid", "high"]]
+        v,
+        v,
+        x_edges=[0.0, 2.0, 1e308],
+        y_edges=[0.0, 4.0, 1e308],
+        grid=[["low", "mid"], ["mid", "high"]],
     ),
-    "clv.expected_purchases": lambda v: BG.expected_purchases(v, SUMMARY["frequency"].to_numpy(),
-                                                             SUMMARY["recency"].to_numpy(),
-                                                             SUMMARY["T"].to_numpy()),
+    "clv.expected_purchases": lambda v: BG.expected_purchases(
+        v, SUMMARY["frequency"].to_numpy(), SUMMARY["recency"].to_numpy(), SUMMARY["T"].to_numpy()
+    ),
     "clv.gamma_gamma_fit": lambda v: GammaGammaModel().fit(
-        frequency=pd.Series([1, 2, 3, 4], index=v.index), monetary_value=v
+        frequency=pd.Series(np.arange(1, len(v) + 1), index=v.index), monetary_value=v
     ),
 }
 

@@ -210,7 +210,9 @@ def _conditional_fallback(
         a = math.nextafter(1.0, 2.0)
     # Euler transformation keeps the parameters of 2F1 small for heavy buyers.
     f2 = special.hyp2f1(c - r - x, a - 1.0, c, z)
-    out = c * (1.0 - np.exp((a - 1.0) * np.log1p(-z)) * f2) / (a - 1.0)
+    # log(1 - z) from the terms themselves: 1 - z underflows for horizons of 1e16 and beyond
+    log_1mz = np.log(alpha + t_obs) - np.log(alpha + t_obs + t)
+    out = c * (1.0 - np.exp((a - 1.0) * log_1mz) * f2) / (a - 1.0)
     return np.asarray(out, dtype=np.float64)
 
 

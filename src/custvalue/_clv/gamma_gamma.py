@@ -354,7 +354,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
 
     def _start_values(self, prepared: Any) -> FloatArray:
         d: _GGData = prepared
-        start = np.array([1.0, 2.0, float(d.w @ d.m) / d.total])
+        # the weighted mean spend, summed in shares so that it cannot overflow
+        start = np.array([1.0, 2.0, float((d.w / d.total) @ d.m)])
         n = d.x.shape[0]
         if n > 4 * _WARM_START_ROWS:
             # Start from the optimum of an evenly spaced subsample: the full-data

@@ -496,7 +496,9 @@ def read_transactions(
     date_col = check_column_name(date_col, "date_col")
     if amount_col is not None:
         amount_col = check_column_name(amount_col, "amount_col")
-    columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
+    columns = {customer_col: "customer_col", date_col: "date_col"}
+    if amount_col is not None:
+        columns[amount_col] = "amount_col"
     df = check_dataframe(data, name, columns)
     codes, ids = read_ids(df[customer_col], customer_col)
     time = read_time(

@@ -10,7 +10,7 @@ it*.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -88,12 +88,15 @@ def check_column_name(value: object, name: str) -> Any:
 def check_dataframe(
     data: object,
     name: str,
-    columns: Iterable[str] = (),
+    columns: Iterable[Any] | Mapping[Any, str] = (),
     *,
     allow_empty: bool = False,
     hint: str = "rename the column or pass its name through the matching *_col argument",
 ) -> pd.DataFrame:
     """Check that ``data`` is a DataFrame holding ``columns``; return it unchanged.
+
+    ``columns`` may map each column to the argument that named it
+    (``{"date": "date_col"}``), so that a missing column's message names the argument.
 
     Raises
     ------
@@ -118,6 +121,7 @@ def check_dataframe(
             f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
             f"build one with pandas.DataFrame(...)."
         )
+    named = dict(columns) if isinstance(columns, Mapping) else {}
     columns = list(columns)
     for c in columns:
         if isinstance(c, list | tuple | set | dict) or not isinstance(c, Hashable):
@@ -128,8 +132,9 @@ def check_dataframe(
     missing = [c for c in columns if c not in data.columns]
     if missing:
         present = ", ".join(repr(c) for c in list(data.columns)[:20])
+        given = f", given as `{named[missing[0]]}`" if missing[0] in named else ""
         raise MissingColumnError(
-            f"`{name}` has no column {missing[0]!r} (columns present: {present}); {hint}."
+            f"`{name}` has no column {missing[0]!r}{given} (columns present: {present}); {hint}."
         )
     if not allow_empty and len(data) == 0:
         raise InputValueError(f"`{name}` is empty; pass at least one row.")

@@ -164,7 +164,7 @@ def points_balance(
     a               160       120        0       40  2024-06-01               30
     """
     points_col = check_column_name(points_col, "points_col")
-    check_dataframe(ledger, "ledger", [points_col])
+    check_dataframe(ledger, "ledger", {points_col: "points_col"})
     log = calendar_log(ledger, "ledger", customer_col, date_col, None, date_format=date_format)
     points = _points_array(ledger[points_col], f"column {points_col!r} (argument `points_col`)")
     rule = _check_expiry(expiry)

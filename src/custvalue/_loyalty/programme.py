@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.calendar import add_months
+from custvalue._core.transactions import check_finite_totals
 from custvalue._core.validation import check_scalar
 from custvalue._loyalty.common import (
     calendar_log,
@@ -271,6 +272,8 @@ def program_tiers(
     log = calendar_log(
         activity, "activity", customer_col, date_col, amount_col, returns, date_format
     )
+    # every window sum is bounded by the customer's sum of absolute amounts
+    check_finite_totals(np.bincount(log.codes, np.abs(log.amounts)).astype(np.float64), amount_col)
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
     mode = check_option(downgrade, "downgrade", ("one-level", "to-qualified"))

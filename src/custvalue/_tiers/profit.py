@@ -120,9 +120,10 @@ def read_lines(
         )
     third = cast(str, cost_col if cost_col is not None else profit_col)
     extra = [by] if by is not None else []
-    df = check_dataframe(
-        transactions, "transactions", [customer_col, date_col, amount_col, third, *extra]
-    )
+    named = {customer_col: "customer_col", date_col: "date_col", amount_col: "amount_col"}
+    named[third] = "cost_col" if cost_col is not None else "profit_col"
+    named.update({column: "by" for column in extra})
+    df = check_dataframe(transactions, "transactions", named)
     revenue = as_float_array(df[amount_col], f"column {amount_col!r}")
     keep = returns_mask(revenue, returns, amount_col)
     if keep is not None:
