@@ -7,26 +7,9 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import percentile_rank as ref_percentile
 
 from custvalue._core.ranks import percentile_rank
-
-
-def ref_percentile(values, higher_is_better=True):
-    """Share of the other defined values beaten, ties counted half, times 100."""
-    defined = [v for v in values if not math.isnan(v)]
-    n = len(defined)
-    out = []
-    for v in values:
-        if math.isnan(v):
-            out.append(math.nan)
-        elif n == 1:
-            out.append(50.0)
-        else:
-            worse = sum(1 for u in defined if (u < v if higher_is_better else u > v))
-            equal = sum(1 for u in defined if u == v)
-            out.append(100.0 * (worse + (equal - 1) / 2) / (n - 1))
-    return out
-
 
 values = st.lists(
     st.one_of(

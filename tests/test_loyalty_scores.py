@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import percentile_rank as ref_percentile
 
 from custvalue._loyalty.kernels import combine_components
 from custvalue.errors import (
@@ -32,27 +33,6 @@ from custvalue.rfm import rfm_summary
 
 # ---------------------------------------------------------------------------
 # Slow, obviously-correct references written from the documented rules.
-
-
-def ref_percentile(values, higher_is_better=True):
-    """Share of the other defined values beaten, ties counted half, times 100."""
-    defined = [v for v in values if not math.isnan(v)]
-    n = len(defined)
-    out = []
-    for v in values:
-        if math.isnan(v):
-            out.append(math.nan)
-            continue
-        if n == 1:
-            out.append(50.0)
-            continue
-        if higher_is_better:
-            worse = sum(1 for u in defined if u < v)
-        else:
-            worse = sum(1 for u in defined if u > v)
-        equal = sum(1 for u in defined if u == v)
-        out.append(100.0 * (worse + (equal - 1) / 2) / (n - 1))
-    return out
 
 
 def ref_regularity(log, end=None, amount_col="amount"):

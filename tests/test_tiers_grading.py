@@ -5,23 +5,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import percentile_rank as ref_percentile
 
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 from custvalue.tiers import Override, relationship_classes, value_grid, weighted_score
 
 # ---------------------------------------------------------------------------
 # References
-
-
-def ref_percentile(values):
-    """The documented rank: 100 * (worse + (equal - 1) / 2) / (n - 1), 50 for n == 1."""
-    n = len(values)
-    if n == 1:
-        return [50.0]
-    return [
-        100.0 * (sum(u < v for u in values) + 0.5 * (sum(u == v for u in values) - 1)) / (n - 1)
-        for v in values
-    ]
 
 
 def ref_score(columns, weights, lower, rescore=True):

@@ -282,13 +282,37 @@ def check_scalar(
     return int(value) if integer else v  # type: ignore[call-overload]
 
 
+def _is_option(value: object, option: object) -> bool:
+    """``value == option`` for one option, safely (no array or ``pd.NA`` truth values)."""
+    if value is option:
+        return True
+    if isinstance(value, str) != isinstance(option, str):
+        return False
+    try:
+        return bool(value == option)
+    except (TypeError, ValueError):
+        return False
+
+
 def check_choice(value: object, name: str, choices: Iterable[object]) -> Any:
-    """Check that ``value`` is one of ``choices`` and return it."""
+    """Check that ``value`` is one of ``choices`` and return it.
+
+    Raises
+    ------
+    InputValueError
+        For a string, number or None that is not one of ``choices``.
+    InputTypeError
+        For any other type (an array, a Series, ``pd.NA`` ...).
+    """
     options = tuple(choices)
-    if value not in options:
-        listed = ", ".join(repr(c) for c in options)
+    if any(_is_option(value, c) for c in options):
+        return value
+    listed = ", ".join(repr(c) for c in options)
+    if value is None or isinstance(value, str | numbers.Number):
         raise InputValueError(f"`{name}` must be one of {listed}; got {value!r}.")
-    return value
+    raise InputTypeError(
+        f"`{name}` must be one of {listed}, got {type(value).__name__} {value!r:.60}."
+    )
 
 
 def common_index(*inputs: object) -> pd.Index | None:

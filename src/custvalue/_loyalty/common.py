@@ -55,16 +55,6 @@ def date_list(value: object, name: str, log: TransactionLog) -> IntArray:
     return np.ascontiguousarray(days)
 
 
-def check_option(value: object, name: str, choices: tuple[str, ...]) -> str:
-    """Check a string option (``returns``, ``downgrade`` ...); any other type is a type error."""
-    if not isinstance(value, str):
-        listed = ", ".join(repr(c) for c in choices)
-        raise InputTypeError(
-            f"`{name}` must be one of {listed}, got {type(value).__name__} {value!r:.60}."
-        )
-    return str(check_choice(value, name, choices))
-
-
 def calendar_log(
     frame: object,
     name: str,
@@ -75,7 +65,7 @@ def calendar_log(
     date_format: str | None = None,
 ) -> TransactionLog:
     """Read a log in days through the shared reader; the time column must hold dates."""
-    check_option(returns, "returns", RETURNS)
+    check_choice(returns, "returns", RETURNS)
     log = read_transactions(
         frame,
         customer_col,

@@ -13,10 +13,9 @@ import pandas as pd
 
 from custvalue._core.calendar import add_months
 from custvalue._core.transactions import check_finite_totals
-from custvalue._core.validation import check_scalar
+from custvalue._core.validation import check_choice, check_scalar
 from custvalue._loyalty.common import (
     calendar_log,
-    check_option,
     date_list,
     days_to_datetime,
     sorted_codes,
@@ -276,7 +275,7 @@ def program_tiers(
     check_finite_totals(np.bincount(log.codes, np.abs(log.amounts)).astype(np.float64), amount_col)
     names, thresholds = _check_tiers(tiers)
     months = _check_window(window)
-    mode = check_option(downgrade, "downgrade", ("one-level", "to-qualified"))
+    mode = check_choice(downgrade, "downgrade", ("one-level", "to-qualified"))
     grace = check_scalar(grace_periods, "grace_periods", integer=True, low=0)
     eval_days = date_list(observation_end, "observation_end", log)
 

@@ -9,7 +9,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.transactions import RETURNS, filter_window, period_of, read_transactions
-from custvalue._loyalty.common import check_option, sorted_codes
+from custvalue._core.validation import check_choice
+from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import regularity_stats
 
 
@@ -120,7 +121,7 @@ def purchase_regularity(
     b                    2           20.0          NaN            0.8    -0.500000
     c                    1            NaN          NaN            NaN          NaN
     """
-    check_option(returns, "returns", RETURNS)
+    check_choice(returns, "returns", RETURNS)
     log = read_transactions(
         transactions,
         customer_col,
