@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ import pytest
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
-def test_quickstart_runs_and_counts_every_customer(capsys: pytest.CaptureFixture[str]) -> None:
+def test_quickstart_runs_and_counts_every_customer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["quickstart.py"])
     runpy.run_path(str(EXAMPLES / "quickstart.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "6,919 purchases of 2,357 customers" in out
@@ -24,3 +28,8 @@ def test_quickstart_runs_and_counts_every_customer(capsys: pytest.CaptureFixture
     estimates = {line.split()[0]: float(line.split()[1]) for line in fit_block.splitlines()[3:7]}
     assert estimates == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     assert "log-likelihood -9,582.4" in fit_block
+    # The model check prints the holdout table of the BTYDplus CDNOW demo (WAPE column).
+    holdout = out.split("Holdout accuracy")[1].split("\n\n")[0]
+    wape = {line.split()[0]: float(line.split()[5]) for line in holdout.splitlines()[2:5]}
+    assert wape == {"BG/NBD": 0.984, "MBG/NBD": 0.958, "Pareto/NBD": 0.945}
+    assert "Figures saved" not in out  # nothing is written unless asked
