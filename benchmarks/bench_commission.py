@@ -91,7 +91,7 @@ def custvalue_commission(df: pd.DataFrame, mode: str) -> tuple[np.ndarray, pd.Da
         amount_col="amount",
         cost_col="cost",
         date_col="date",
-        period="M",
+        freq="M",
         mode=mode,  # type: ignore[arg-type]
     )
     st = res.statements
