@@ -936,3 +936,67 @@ def test_lazy_views_ignore_later_changes_to_the_input() -> None:
     df["salesperson"] = 99
     df["date"] = pd.Timestamp("2030-01-01")
     _same_result(res, want)
+
+
+# --- bad input and exactness at the limits -------------------------------------------------
+
+
+def test_statement_totals_beyond_int64_are_refused() -> None:
+    # each line is within the 10**15 minor-unit limit, their sum is not within int64
+    n = 20_000
+    df = pd.DataFrame({"salesperson": 1, "amount": np.full(n, 9e12), "cost": 0.0})
+    plan = CommissionPlan([(None, None, "1%")])
+    for mode in ("per_line", "graduated", "retroactive"):
+        with pytest.raises(InputValueError, match="'amount'.*int64"):
+            commission(df, plan, cost_col="cost", mode=mode)  # type: ignore[arg-type]
+    # just inside the range: exact totals
+    res = commission(df.iloc[:10_000], plan, cost_col="cost")
+    assert int(res.statements["basis_minor"].iloc[0]) == 10_000 * 9 * 10**14
+    assert res.reconcile().ok
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"salesperson_col": ["salesperson"]},
+        {"amount_col": ["amount"]},
+        {"cost_col": ["cost"]},
+        {"date_col": ["date"]},
+    ],
+)
+def test_a_list_as_column_name_is_refused(kw: dict[str, object]) -> None:
+    df = frame([("ann", 100.0, 80.0)])
+    df["date"] = pd.Timestamp("2024-01-01")
+    args: dict[str, object] = {"cost_col": "cost", **kw}
+    with pytest.raises(InputTypeError, match=f"`{next(iter(kw))}`"):
+        commission(df, CommissionPlan([(None, None, "5%")]), **args)  # type: ignore[arg-type]
+
+
+def test_nullable_ids_with_missing_values_are_refused() -> None:
+    df = frame([(1, 100.0, 80.0), (None, 50.0, 10.0)])
+    df["salesperson"] = df["salesperson"].astype("Int64")
+    plan = CommissionPlan([(None, None, "5%")])
+    with pytest.raises(InputValueError, match="'salesperson'.*missing"):
+        commission(df, plan, cost_col="cost")
+    df["salesperson"] = df["salesperson"].fillna(2)
+    st = commission(df, plan, cost_col="cost").statements
+    assert st["salesperson"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("freq", ["2M", "3Q", "W", "D", "month", 1])
+def test_freq_multiples_and_other_periods_are_refused(freq: object) -> None:
+    df = frame([("ann", 100.0, 80.0)])
+    df["date"] = pd.Timestamp("2024-01-01")
+    plan = CommissionPlan([(None, None, "5%")])
+    err = InputTypeError if not isinstance(freq, str) else InputValueError
+    with pytest.raises(err, match="`?freq`?"):
+        commission(df, plan, cost_col="cost", date_col="date", freq=freq)  # type: ignore[arg-type]
+
+
+def test_money_columns_are_exact_arrow_decimals() -> None:
+    df = frame([("ann", 0.1, 0.0), ("ann", 0.2, 0.0), ("bob", 1e12, 0.0)])
+    res = commission(df, CommissionPlan([(None, None, "10%")]), cost_col="cost")
+    for col in (res.lines["basis"], res.lines["commission"], res.statements["commission"]):
+        assert isinstance(col.dtype, pd.ArrowDtype)
+    assert list(res.statements["basis"]) == [D("0.30"), D("1000000000000.00")]
+    assert list(res.lines["commission"]) == [D("0.01"), D("0.02"), D("100000000000.00")]

@@ -13,7 +13,7 @@ import pandas as pd
 from custvalue._commission import kernels as _k
 from custvalue._commission.plan import CommissionPlan
 from custvalue._commission.rates import KINDS, RATE_DECIMALS, RATE_SCALE
-from custvalue._core.money import minor_to_decimals
+from custvalue._core.money import minor_to_decimal_array
 
 __all__ = ["CommissionResult", "Parts", "Reconciliation"]
 
@@ -99,7 +99,8 @@ class CommissionResult:
         (volume bracket reached; 0 without brackets), ``adjustment_minor``
         (cap/floor correction), ``commission_minor`` (payable =
         lines + adjustment), ``cap_applied``, ``floor_applied``, and as exact
-        ``Decimal`` amounts ``basis`` and ``commission`` (payable).
+        exact decimal (Arrow ``decimal128``) amounts ``basis`` and ``commission``
+        (payable).
     line_commission_minor : numpy.ndarray
         Commission of every input line in minor units (input order).
     mode, rounding, currency_decimals, currency
@@ -107,8 +108,10 @@ class CommissionResult:
 
     Notes
     -----
-    :attr:`lines` and :attr:`credits` are built on first access (they hold
-    one ``Decimal`` per line) and then kept.
+    :attr:`lines` and :attr:`credits` are built on first access and then
+    kept.  Their exact money columns (``basis``, ``commission``) are Arrow
+    ``decimal128(19, currency_decimals)`` columns, built from the minor units
+    without Python objects; iterating them gives ``Decimal`` values.
     """
 
     statements: pd.DataFrame
@@ -131,7 +134,7 @@ class CommissionResult:
         exact), ``tier`` (-1 = none), ``tier_name``, ``basis_minor``,
         ``basis``, ``rate`` (the rate applied when the line has one credit,
         else the first credit's), ``commission_minor``, ``commission``
-        (``Decimal``), ``n_credits``.
+        (exact decimal, Arrow ``decimal128``), ``n_credits``.
         """
         if "lines" not in self._cache:
             self._cache["lines"] = self._build_lines()
@@ -163,11 +166,17 @@ class CommissionResult:
         _k.credit_rates(c_tier, p.c_bracket, p.rates, p.rates.size // len(p.tier_names), out)
         return out
 
-    def _rates_dec(self, scaled: IntArray) -> list[Decimal]:
-        return [
+    @staticmethod
+    def _rates_dec(scaled: IntArray) -> npt.NDArray[np.object_]:
+        """Rates in parts per 10**9 as exact Decimals (one object per distinct rate)."""
+        uniq, inverse = np.unique(scaled, return_inverse=True)
+        decs = np.empty(uniq.size, dtype=object)
+        decs[:] = [
             Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0)
-            for v in scaled.tolist()
+            for v in uniq.tolist()
         ]
+        out: npt.NDArray[np.object_] = decs[inverse.reshape(-1)]
+        return out
 
     def _build_lines(self) -> pd.DataFrame:
         p = self._parts
@@ -197,10 +206,10 @@ class CommissionResult:
                 "tier": tier,
                 "tier_name": names[tier],
                 "basis_minor": line_basis,
-                "basis": minor_to_decimals(line_basis, d),
+                "basis": minor_to_decimal_array(line_basis, d),
                 "rate": self._rates_dec(self._credit_rates()[first]),
                 "commission_minor": p.line_comm,
-                "commission": minor_to_decimals(p.line_comm, d),
+                "commission": minor_to_decimal_array(p.line_comm, d),
                 "n_credits": n_credits,
             },
             index=p.index,
@@ -222,7 +231,7 @@ class CommissionResult:
                 "rate": self._rates_dec(self._credit_rates()),
                 "basis_minor": p.c_basis,
                 "commission_minor": p.c_comm,
-                "commission": minor_to_decimals(p.c_comm, d),
+                "commission": minor_to_decimal_array(p.c_comm, d),
             }
         )
 
