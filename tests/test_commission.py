@@ -246,8 +246,7 @@ def test_graduated_hand_worked() -> None:
             "cost": [0.0, 0.0, 0.0],
         }
     )
-    res = commission(lines, VOLUME, cost_col="cost", mode="graduated", date_col="date",
-                     freq="M")
+    res = commission(lines, VOLUME, cost_col="cost", mode="graduated", date_col="date", freq="M")
     # January in date order: line 1 (Jan 5) 600 at 2 % = 12.00; line 0 (Jan 20) takes the
     # volume from 600 to 1200: 400 at 2 % + 200 at 3 % = 8.00 + 6.00 = 14.00.
     # February starts again at 0: 600 at 2 % = 12.00.
@@ -348,9 +347,7 @@ def test_cap_errors() -> None:
 
 def test_split_one_cent_three_ways() -> None:
     plan = CommissionPlan([(None, None, "5%")])
-    lines = pd.DataFrame(
-        {"salesperson": ["ann"], "amount": [0.20], "cost": [0.0]}, index=["L1"]
-    )
+    lines = pd.DataFrame({"salesperson": ["ann"], "amount": [0.20], "cost": [0.0]}, index=["L1"])
     splits = pd.DataFrame(
         {
             "line": ["L1", "L1", "L1"],
@@ -489,12 +486,24 @@ def test_return_errors() -> None:
         (lambda d: d.assign(cost=[-1.0, 0.0]), {}, InputValueError, "'cost' must have the sign"),
         (lambda d: d.drop(columns="cost"), {}, MissingColumnError, "'cost'"),
         (lambda d: d.drop(columns="salesperson"), {}, MissingColumnError, "'salesperson'"),
-        (lambda d: d.assign(cur=["EUR", "USD"]), {"currency_col": "cur"}, InputValueError,
-         "'cur' mixes currencies"),
-        (lambda d: d.assign(date=["2024-01-01"] * 2), {"date_col": "date", "freq": "M"},
-         InputTypeError, "'date' must hold datetimes"),
-        (lambda d: d.assign(date=pd.to_datetime(["2024-01-01", None])),
-         {"date_col": "date", "freq": "M"}, InputValueError, "'date' has a missing date"),
+        (
+            lambda d: d.assign(cur=["EUR", "USD"]),
+            {"currency_col": "cur"},
+            InputValueError,
+            "'cur' mixes currencies",
+        ),
+        (
+            lambda d: d.assign(date=["2024-01-01"] * 2),
+            {"date_col": "date", "freq": "M"},
+            InputTypeError,
+            "'date' must hold datetimes",
+        ),
+        (
+            lambda d: d.assign(date=pd.to_datetime(["2024-01-01", None])),
+            {"date_col": "date", "freq": "M"},
+            InputValueError,
+            "'date' has a missing date",
+        ),
         (lambda d: d, {"mode": "marginal"}, InputValueError, "`mode`"),
         (lambda d: d, {"rounding": "up"}, InputValueError, "`rounding`"),
         (lambda d: d, {"freq": "M"}, InputValueError, "needs `date_col`"),
@@ -544,8 +553,9 @@ def ref_round(x: Decimal, rounding: str) -> int:
 
 
 @st.composite
-def plans(draw: st.DrawFn, brackets: bool = False) -> tuple[CommissionPlan, list[Fraction | None],
-                                                          list[list[Decimal]], list[int]]:
+def plans(
+    draw: st.DrawFn, brackets: bool = False
+) -> tuple[CommissionPlan, list[Fraction | None], list[list[Decimal]], list[int]]:
     n = draw(st.integers(1, 4))
     cuts = sorted(draw(st.sets(st.integers(-50, 99), min_size=n - 1, max_size=n - 1)))
     first_open = draw(st.booleans())
@@ -554,8 +564,7 @@ def plans(draw: st.DrawFn, brackets: bool = False) -> tuple[CommissionPlan, list
         first = None
     bounds: list[int | None] = [first, *cuts]
     n_br = draw(st.integers(2, 3)) if brackets else 1
-    lows = [0, *sorted(draw(st.sets(st.integers(1, 5000), min_size=n_br - 1,
-                                    max_size=n_br - 1)))]
+    lows = [0, *sorted(draw(st.sets(st.integers(1, 5000), min_size=n_br - 1, max_size=n_br - 1)))]
     tiers = []
     rate_rows = []
     for i in range(n):
@@ -567,8 +576,9 @@ def plans(draw: st.DrawFn, brackets: bool = False) -> tuple[CommissionPlan, list
         rates = [bps(r) for r in row]
         lo = bounds[i]
         hi = bounds[i + 1] if i + 1 < n else None
-        tiers.append(Tier(None if lo is None else f"{lo}%", None if hi is None else f"{hi}%",
-                          rates))
+        tiers.append(
+            Tier(None if lo is None else f"{lo}%", None if hi is None else f"{hi}%", rates)
+        )
         rate_rows.append(rates)
     plan = CommissionPlan(tiers, brackets=lows if brackets else ())
     lowers = [None if b is None else Fraction(b, 100) for b in bounds]
@@ -595,8 +605,9 @@ def to_frame(rows: list[tuple[int, int, int, int]]) -> tuple[pd.DataFrame, list[
             "salesperson": [f"s{s}" for s, _, _, _ in rows],
             "amount": [D(r).scaleb(-2) for r in revs],
             "cost": [D(c).scaleb(-2) for c in costs],
-            "date": pd.to_datetime([f"2024-{m + 1:02d}-{1 + i % 28:02d}" for i, (_, _, _, m)
-                                    in enumerate(rows)]),
+            "date": pd.to_datetime(
+                [f"2024-{m + 1:02d}-{1 + i % 28:02d}" for i, (_, _, _, m) in enumerate(rows)]
+            ),
         }
     )
     df["amount"] = df["amount"].astype(object)
@@ -605,13 +616,18 @@ def to_frame(rows: list[tuple[int, int, int, int]]) -> tuple[pd.DataFrame, list[
 
 
 @settings(max_examples=100, deadline=None)
-@given(p=plans(), rows=line_rows, rounding=st.sampled_from(["half_even", "half_up"]),
-       basis=st.sampled_from(["margin", "revenue"]))
+@given(
+    p=plans(),
+    rows=line_rows,
+    rounding=st.sampled_from(["half_even", "half_up"]),
+    basis=st.sampled_from(["margin", "revenue"]),
+)
 def test_per_line_matches_decimal_reference(p, rows, rounding, basis) -> None:  # type: ignore[no-untyped-def]
     plan, lowers, rate_rows, _ = p
     df, revs, costs = to_frame(rows)
-    res = commission(df, plan, cost_col="cost", basis=basis, rounding=rounding,
-                     date_col="date", freq="M")
+    res = commission(
+        df, plan, cost_col="cost", basis=basis, rounding=rounding, date_col="date", freq="M"
+    )
     expected = []
     for r, c in zip(revs, costs, strict=True):
         m = r - c
@@ -624,16 +640,21 @@ def test_per_line_matches_decimal_reference(p, rows, rounding, basis) -> None:  
     assert res.line_commission_minor.tolist() == expected
     # statements equal the sum of their lines
     got = res.statements.set_index(["salesperson", "period"])["lines_commission_minor"]
-    lines = res.lines.assign(salesperson=df["salesperson"],
-                             period=df["date"].dt.to_period("M"))
+    lines = res.lines.assign(salesperson=df["salesperson"], period=df["date"].dt.to_period("M"))
     want = lines.groupby(["salesperson", "period"])["commission_minor"].sum()
     assert got.to_dict() == want.to_dict()
     assert res.reconcile().ok
 
 
-def ref_graduated(rows: list[tuple[int, int, int, int]], revs: list[int], costs: list[int],
-                  lowers: list[Fraction | None], rate_rows: list[list[Decimal]],
-                  lows: list[int], rounding: str) -> list[int]:
+def ref_graduated(
+    rows: list[tuple[int, int, int, int]],
+    revs: list[int],
+    costs: list[int],
+    lowers: list[Fraction | None],
+    rate_rows: list[list[Decimal]],
+    lows: list[int],
+    rounding: str,
+) -> list[int]:
     """Plain-Python graduated commission: per salesperson and month, in date order."""
     order = sorted(range(len(rows)), key=lambda i: (rows[i][3], 1 + i % 28, i))
     volume: dict[tuple[int, int], int] = {}
@@ -659,8 +680,7 @@ def ref_graduated(rows: list[tuple[int, int, int, int]], revs: list[int], costs:
 
 
 @settings(max_examples=100, deadline=None)
-@given(p=plans(brackets=True), rows=line_rows,
-       rounding=st.sampled_from(["half_even", "half_up"]))
+@given(p=plans(brackets=True), rows=line_rows, rounding=st.sampled_from(["half_even", "half_up"]))
 def test_graduated_matches_reference_and_is_below_retroactive(p, rows, rounding) -> None:  # type: ignore[no-untyped-def]
     plan, lowers, rate_rows, lows = p
     df, revs, costs = to_frame(rows)
@@ -696,8 +716,9 @@ def test_splits_sum_exactly(rows, shares, mode) -> None:  # type: ignore[no-unty
             "share": [D(v).scaleb(-9) for v in ppb],
         }
     )
-    plan = CommissionPlan([(None, "30%", ["3%", "4%"]), ("30%", None, ["6%", "9%"])],
-                          brackets=[0, 500])
+    plan = CommissionPlan(
+        [(None, "30%", ["3%", "4%"]), ("30%", None, ["6%", "9%"])], brackets=[0, 500]
+    )
     res = commission(df, plan, cost_col="cost", splits=splits, mode=mode)
     cr = res.credits
     per_line = cr.groupby("line")["commission_minor"].sum()
@@ -713,16 +734,27 @@ def test_splits_sum_exactly(rows, shares, mode) -> None:  # type: ignore[no-unty
 
 
 @settings(max_examples=100, deadline=None)
-@given(rows=line_rows, pick=st.integers(0, 24), pieces=st.integers(1, 3),
-       mode=st.sampled_from(["per_line", "retroactive"]))
+@given(
+    rows=line_rows,
+    pick=st.integers(0, 24),
+    pieces=st.integers(1, 3),
+    mode=st.sampled_from(["per_line", "retroactive"]),
+)
 def test_reversal_restores_the_earlier_total(rows, pick, pieces, mode) -> None:  # type: ignore[no-untyped-def]
     df, revs, costs = to_frame(rows)
     df["id"] = [f"L{i}" for i in range(len(df))]
     df["ref"] = None
-    plan = CommissionPlan([(None, "20%", ["2%", "3%"]), ("20%", None, ["5%", "7%"])],
-                          brackets=[0, 1000])
-    kw = {"cost_col": "cost", "line_id_col": "id", "reference_col": "ref", "mode": mode,
-          "date_col": "date", "freq": "M"}
+    plan = CommissionPlan(
+        [(None, "20%", ["2%", "3%"]), ("20%", None, ["5%", "7%"])], brackets=[0, 1000]
+    )
+    kw = {
+        "cost_col": "cost",
+        "line_id_col": "id",
+        "reference_col": "ref",
+        "mode": mode,
+        "date_col": "date",
+        "freq": "M",
+    }
     before = commission(df, plan, **kw)  # type: ignore[arg-type]
     i = pick % len(df)
     # add a sale of line i's shape and its full return, in pieces, in the same month
@@ -759,8 +791,15 @@ def test_graduated_linked_return_frees_the_bracket() -> None:
             "ref": [None, None, "S1", None],
         }
     )
-    res = commission(lines, VOLUME, cost_col="cost", mode="graduated", date_col="date",
-                     line_id_col="id", reference_col="ref")
+    res = commission(
+        lines,
+        VOLUME,
+        cost_col="cost",
+        mode="graduated",
+        date_col="date",
+        line_id_col="id",
+        reference_col="ref",
+    )
     # S1 0 -> 600 at 2 % = 12.00; S2 600 -> 1200: 400 at 2 % + 200 at 3 % = 14.00;
     # R1 reverses S1 at S1's own pay (-12.00) and takes the volume back to 600;
     # S3 600 -> 1200 again: 14.00.  Total 28.00.
@@ -947,7 +986,7 @@ def test_statement_totals_beyond_int64_are_refused() -> None:
     df = pd.DataFrame({"salesperson": 1, "amount": np.full(n, 9e12), "cost": 0.0})
     plan = CommissionPlan([(None, None, "1%")])
     for mode in ("per_line", "graduated", "retroactive"):
-        with pytest.raises(InputValueError, match="'amount'.*int64"):
+        with pytest.raises(InputValueError, match=r"'amount'.*int64"):
             commission(df, plan, cost_col="cost", mode=mode)  # type: ignore[arg-type]
     # just inside the range: exact totals
     res = commission(df.iloc[:10_000], plan, cost_col="cost")
@@ -976,7 +1015,7 @@ def test_nullable_ids_with_missing_values_are_refused() -> None:
     df = frame([(1, 100.0, 80.0), (None, 50.0, 10.0)])
     df["salesperson"] = df["salesperson"].astype("Int64")
     plan = CommissionPlan([(None, None, "5%")])
-    with pytest.raises(InputValueError, match="'salesperson'.*missing"):
+    with pytest.raises(InputValueError, match=r"'salesperson'.*missing"):
         commission(df, plan, cost_col="cost")
     df["salesperson"] = df["salesperson"].fillna(2)
     st = commission(df, plan, cost_col="cost").statements
@@ -989,7 +1028,7 @@ def test_freq_multiples_and_other_periods_are_refused(freq: object) -> None:
     df["date"] = pd.Timestamp("2024-01-01")
     plan = CommissionPlan([(None, None, "5%")])
     err = InputTypeError if not isinstance(freq, str) else InputValueError
-    with pytest.raises(err, match="`?freq`?"):
+    with pytest.raises(err, match="freq"):
         commission(df, plan, cost_col="cost", date_col="date", freq=freq)  # type: ignore[arg-type]
 
 

@@ -6,7 +6,7 @@ per ``RATE_SCALE`` (10**9).  Every kernel is one pass over contiguous arrays.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -315,20 +315,6 @@ def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
 
 
 @jit
-def credit_rates(
-    tier: IntArray,
-    bracket: npt.NDArray[np.integer[Any]],
-    rates: IntArray,
-    n_br: int,
-    out: IntArray,
-) -> None:
-    """Rate (parts per 10**9) of each credit from its tier and bracket; 0 without a tier."""
-    for i in range(tier.size):
-        t = tier[i]
-        out[i] = 0 if t < 0 else rates[t * n_br + bracket[i]]
-
-
-@jit
 def line_commission_tiered(
     basis: IntArray, tier: IntArray, tier_rates: IntArray, mode: int, out: IntArray
 ) -> None:
@@ -395,14 +381,15 @@ def _graduated_commission(
 @jit
 def graduated_commission(
     credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    order: IntArray,
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Marginal (graduated) commission on each statement's running volume.
 
-    Credits are visited in array order (the caller permutes them into each
-    statement's date order, which keeps every access sequential).  Each moves
+    Credits are visited in ``order`` (each statement's credits in date order,
+    see :func:`group_order`).  Each moves
     its statement's running volume from ``V`` to ``V + basis``; the part of
     that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
     bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
@@ -421,7 +408,8 @@ def graduated_commission(
     n_br = lows.size
     for g in range(volume.size):
         volume[g] = 0
-    for i in range(basis.size):
+    for j in range(order.size):
+        i = order[j]
         g = stmt[i]
         v0 = volume[g]
         b = basis[i]

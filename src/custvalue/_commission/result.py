@@ -131,7 +131,7 @@ class CommissionResult:
         Columns: ``kind`` (``"sale"``, ``"return"`` = negative line without a
         link, ``"reversal"`` = linked return, ``"negative_margin"``,
         ``"below_plan"``), ``margin_rate`` (float, for display; tiering is
-        exact), ``tier`` (-1 = none), ``tier_name``, ``basis_minor``,
+        exact), ``tier`` (-1 = none), ``tier_name`` (categorical), ``basis_minor``,
         ``basis``, ``rate`` (the rate applied when the line has one credit,
         else the first credit's), ``commission_minor``, ``commission``
         (exact decimal, Arrow ``decimal128``), ``n_credits``.
@@ -159,23 +159,13 @@ class CommissionResult:
             return np.arange(n, dtype=np.int64)
         return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.offsets))
 
-    def _credit_rates(self) -> IntArray:
+    def _credit_rates_dec(self) -> npt.NDArray[np.object_]:
+        """Return the rate of every credit as an exact Decimal (one object per plan rate)."""
         p = self._parts
-        c_tier = p.c_tier
-        out = np.empty(c_tier.size, dtype=np.int64)
-        _k.credit_rates(c_tier, p.c_bracket, p.rates, p.rates.size // len(p.tier_names), out)
-        return out
-
-    @staticmethod
-    def _rates_dec(scaled: IntArray) -> npt.NDArray[np.object_]:
-        """Rates in parts per 10**9 as exact Decimals (one object per distinct rate)."""
-        uniq, inverse = np.unique(scaled, return_inverse=True)
-        decs = np.empty(uniq.size, dtype=object)
-        decs[:] = [
-            Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0)
-            for v in uniq.tolist()
-        ]
-        out: npt.NDArray[np.object_] = decs[inverse.reshape(-1)]
+        n_br = p.rates.size // len(p.tier_names)
+        table = _decimal_table(np.append(p.rates, 0))
+        idx = np.where(p.c_tier < 0, p.rates.size, p.c_tier * n_br + p.c_bracket)
+        out: npt.NDArray[np.object_] = table[idx]
         return out
 
     def _build_lines(self) -> pd.DataFrame:
@@ -195,7 +185,11 @@ class CommissionResult:
                 mr = np.where(revenue != 0, margin / np.where(revenue == 0, 1, revenue), np.nan)
         else:
             mr = np.full(n, np.nan)
-        names = np.asarray((*p.tier_names, ""), dtype=object)
+        labels = [*p.tier_names, ""]
+        uniq = list(dict.fromkeys(labels))  # tier names need not be unique
+        remap = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)
+        codes = remap[np.where(p.tier < 0, len(p.tier_names), p.tier)]
+        names = pd.Categorical.from_codes(codes, categories=uniq)
         kind, tier, line_basis = p.kind, p.tier, p.line_basis
         return pd.DataFrame(
             {
@@ -204,15 +198,16 @@ class CommissionResult:
                 ),
                 "margin_rate": mr,
                 "tier": tier,
-                "tier_name": names[tier],
+                "tier_name": names,
                 "basis_minor": line_basis,
                 "basis": minor_to_decimal_array(line_basis, d),
-                "rate": self._rates_dec(self._credit_rates()[first]),
+                "rate": self._credit_rates_dec()[first],
                 "commission_minor": p.line_comm,
                 "commission": minor_to_decimal_array(p.line_comm, d),
                 "n_credits": n_credits,
             },
             index=p.index,
+            copy=False,  # the arrays are the result's own; pandas copies on write
         )
 
     def _build_credits(self) -> pd.DataFrame:
@@ -226,9 +221,11 @@ class CommissionResult:
                 "line": line,
                 "salesperson": p.sp_labels[p.c_sp],
                 "period": period,
-                "share": self._rates_dec(share),
+                "share": _decimal_table(np.unique(share))[
+                    np.searchsorted(np.unique(share), share)
+                ],
                 "bracket": p.c_bracket.astype(np.int64, copy=False),
-                "rate": self._rates_dec(self._credit_rates()),
+                "rate": self._credit_rates_dec(),
                 "basis_minor": p.c_basis,
                 "commission_minor": p.c_comm,
                 "commission": minor_to_decimal_array(p.c_comm, d),
@@ -276,3 +273,12 @@ class CommissionResult:
 
 
 # --- input helpers ------------------------------------------------------------------------
+
+
+def _decimal_table(scaled: IntArray) -> npt.NDArray[np.object_]:
+    """Values in parts per 10**9 as exact normalised Decimals, in an object array."""
+    out = np.empty(scaled.size, dtype=object)
+    out[:] = [
+        Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0) for v in scaled.tolist()
+    ]
+    return out
