@@ -189,7 +189,7 @@ class CommissionResult:
         uniq = list(dict.fromkeys(labels))  # tier names need not be unique
         remap = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)
         codes = remap[np.where(p.tier < 0, len(p.tier_names), p.tier)]
-        names = pd.Categorical.from_codes(codes, categories=uniq)
+        names = pd.Categorical.from_codes(codes, categories=pd.Index(uniq))
         kind, tier, line_basis = p.kind, p.tier, p.line_basis
         return pd.DataFrame(
             {
