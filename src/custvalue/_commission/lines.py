@@ -162,19 +162,10 @@ def product_table(
             f"`products` column {product_col!r} lists product {ids[ids.duplicated()][0]!r} "
             f"more than once; give each product one price and cost."
         )
-    price = to_minor_units(
-        df[price_col],
-        decimals,
-        "half_even" if mode == 0 else "half_up",
-        name=f"products[{price_col!r}]",
-        units=amount_units,
-    )
-    cost = to_minor_units(
-        df[cost_col],
-        decimals,
-        "half_even" if mode == 0 else "half_up",
-        name=f"products[{cost_col!r}]",
-        units=amount_units,
+    rounding = "half_even" if mode == 0 else "half_up"
+    price, cost = (
+        to_minor_units(df[c], decimals, rounding, name=f"products[{c!r}]", units=amount_units)
+        for c in (price_col, cost_col)
     )
     bad = price <= 0
     if bad.any():
