@@ -37,6 +37,7 @@ from custvalue._commission.rates import (
     RATE_SCALE,
     show,
 )
+from custvalue._commission.records import Lines, Priced, Statements
 from custvalue._commission.result import CommissionResult, Parts
 from custvalue._core.money import (
     allocate_largest_remainder_groups,
@@ -79,46 +80,6 @@ class Settings:
     def rounding(self) -> str:
         """The rounding rule's name."""
         return "half_even" if self.rmode == 0 else "half_up"
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Lines:
-    """Step 1: every line in minor units with its tier, kind, basis and period."""
-
-    df: pd.DataFrame
-    rev: IntArray
-    other: IntArray | None
-    tier: IntArray
-    pay_tier: IntArray  # tier paid (-1: none)
-    basis: IntArray
-    kind: npt.NDArray[np.int8]
-    period: IntArray
-    sort_key: IntArray | None  # the date's int64 count (None without dates)
-    n_per: int
-    period_labels: Any
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Priced:
-    """Step 4: basis, commission and bracket of every credit, and each line's commission."""
-
-    c_basis: IntArray
-    c_comm: IntArray
-    c_tier: IntArray
-    c_bracket: IntArray
-    line_comm: IntArray
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Statements:
-    """Step 5: the statement of each credit and the sums of each statement."""
-
-    keys: IntArray  # salesperson code * n_per + period code, ascending
-    c_stmt: IntArray
-    count: IntArray
-    basis: IntArray
-    comm: IntArray
-    reversals: IntArray
 
 
 def check_settings(
@@ -311,7 +272,9 @@ def read_lines(
         labels = period_labels(s.freq, pmin, n_per)
     else:
         period = np.zeros(n, dtype=np.int64)
-    return Lines(df, rev, other, tier, pay_tier, basis, kind, period, sort_key, n_per, labels)
+    return Lines(
+        df.index, rev, other, tier, pay_tier, basis, kind, period, sort_key, n_per, labels
+    )
 
 
 def _product_positions(
@@ -572,32 +535,8 @@ def run(
         line_basis = _line_sum(pr.c_basis, cr.offsets, n)
     else:  # per line: with its reversals; volume modes: a reversal line shows basis 0
         line_basis = pr.c_basis if s.mode == "per_line" else ln.basis
-    parts = Parts(
-        index=df.index,
-        kind=ln.kind,
-        revenue=ln.rev,
-        other=ln.other,
-        other_is_margin=s.other_is_margin,
-        tier=ln.tier,
-        line_basis=line_basis,
-        line_comm=pr.line_comm,
-        line_period=ln.period,
-        offsets=cr.offsets,
-        c_sp=cr.sp,
-        c_share=cr.share,
-        c_basis=pr.c_basis,
-        c_comm=pr.c_comm,
-        c_tier=pr.c_tier,
-        c_bracket=pr.c_bracket,
-        rates=np.ascontiguousarray(plan._rate_matrix().reshape(-1)),
-        c_stmt=st.c_stmt,
-        c_period=cr.period,
-        n_per=ln.n_per,
-        stmt_keys=st.keys,
-        sp_labels=cr.sp_labels,
-        period_labels=ln.period_labels,
-        tier_names=plan.tier_names,
-    )
+    rates = np.ascontiguousarray(plan._rate_matrix().reshape(-1))
+    parts = Parts(ln, cr, pr, st, line_basis, s.other_is_margin, rates, plan.tier_names)
     return CommissionResult(
         statements=statements,
         line_commission_minor=pr.line_comm,

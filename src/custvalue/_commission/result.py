@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from custvalue._commission import kernels as _k
+from custvalue._commission.credits import Credits
 from custvalue._commission.plan import CommissionPlan
 from custvalue._commission.rates import KINDS, RATE_DECIMALS, RATE_SCALE
+from custvalue._commission.records import Lines, Priced, Statements
 from custvalue._core.money import minor_to_decimal_array
 
 __all__ = ["CommissionResult", "Parts", "Reconciliation"]
@@ -57,31 +58,15 @@ class Reconciliation:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Parts:
-    """Per-line and per-credit arrays of a result (the pipeline's output, in minor units)."""
+    """The pipeline's records kept by a result (arrays in minor units)."""
 
-    index: pd.Index
-    kind: npt.NDArray[np.int8]
-    revenue: IntArray
-    other: IntArray | None  # the cost or margin column in minor units (None: by product)
+    lines: Lines
+    credits: Credits
+    priced: Priced
+    statements: Statements
+    line_basis: IntArray  # per line, reversals and splits included
     other_is_margin: bool
-    tier: IntArray
-    line_basis: IntArray
-    line_comm: IntArray
-    line_period: IntArray
-    offsets: IntArray | None  # credits of line i: offsets[i]:offsets[i+1]; None = one each
-    c_sp: IntArray
-    c_share: IntArray | None
-    c_basis: IntArray
-    c_comm: IntArray
-    c_tier: IntArray  # tier paid per credit (-1: none)
-    c_bracket: IntArray
     rates: IntArray  # tiers x brackets, row-major, parts per 1e9
-    c_stmt: IntArray
-    c_period: IntArray
-    n_per: int
-    stmt_keys: IntArray
-    sp_labels: pd.Index
-    period_labels: Any
     tier_names: tuple[str, ...]
 
 
@@ -154,31 +139,33 @@ class CommissionResult:
 
     def _credit_line(self) -> IntArray:
         p = self._parts
-        n = p.line_comm.size
-        if p.offsets is None:
+        n = p.priced.line_comm.size
+        if p.credits.offsets is None:
             return np.arange(n, dtype=np.int64)
-        return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.offsets))
+        return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.credits.offsets))
 
     def _credit_rates_dec(self) -> npt.NDArray[np.object_]:
         """Return the rate of every credit as an exact Decimal (one object per plan rate)."""
         p = self._parts
         n_br = p.rates.size // len(p.tier_names)
         table = _decimal_table(np.append(p.rates, 0))
-        idx = np.where(p.c_tier < 0, p.rates.size, p.c_tier * n_br + p.c_bracket)
+        idx = np.where(
+            p.priced.c_tier < 0, p.rates.size, p.priced.c_tier * n_br + p.priced.c_bracket
+        )
         out: npt.NDArray[np.object_] = table[idx]
         return out
 
     def _build_lines(self) -> pd.DataFrame:
         p = self._parts
         d = self.currency_decimals
-        n = p.line_comm.size
-        if p.offsets is None:
+        n = p.priced.line_comm.size
+        if p.credits.offsets is None:
             first = np.arange(n, dtype=np.int64)
             n_credits = np.ones(n, dtype=np.int64)
         else:
-            first = p.offsets[:-1]
-            n_credits = np.diff(p.offsets)
-        revenue, other = p.revenue, p.other
+            first = p.credits.offsets[:-1]
+            n_credits = np.diff(p.credits.offsets)
+        revenue, other = p.lines.rev, p.lines.other
         if other is not None:
             margin = other if p.other_is_margin else revenue - other
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -188,9 +175,9 @@ class CommissionResult:
         labels = [*p.tier_names, ""]
         uniq = list(dict.fromkeys(labels))  # tier names need not be unique
         remap = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)
-        codes = remap[np.where(p.tier < 0, len(p.tier_names), p.tier)]
+        codes = remap[np.where(p.lines.tier < 0, len(p.tier_names), p.lines.tier)]
         names = pd.Categorical.from_codes(codes, categories=pd.Index(uniq))
-        kind, tier, line_basis = p.kind, p.tier, p.line_basis
+        kind, tier, line_basis = p.lines.kind, p.lines.tier, p.line_basis
         return pd.DataFrame(
             {
                 "kind": pd.Categorical.from_codes(
@@ -202,11 +189,11 @@ class CommissionResult:
                 "basis_minor": line_basis,
                 "basis": minor_to_decimal_array(line_basis, d),
                 "rate": self._credit_rates_dec()[first],
-                "commission_minor": p.line_comm,
-                "commission": minor_to_decimal_array(p.line_comm, d),
+                "commission_minor": p.priced.line_comm,
+                "commission": minor_to_decimal_array(p.priced.line_comm, d),
                 "n_credits": n_credits,
             },
-            index=p.index,
+            index=p.lines.index,
             copy=False,  # the arrays are the result's own; pandas copies on write
         )
 
@@ -214,21 +201,29 @@ class CommissionResult:
         p = self._parts
         d = self.currency_decimals
         line = self._credit_line()
-        share = np.full(line.size, RATE_SCALE, dtype=np.int64) if p.c_share is None else p.c_share
-        period = p.period_labels[p.line_period[line]] if p.period_labels is not None else None
+        share = (
+            np.full(line.size, RATE_SCALE, dtype=np.int64)
+            if p.credits.share is None
+            else p.credits.share
+        )
+        period = (
+            p.lines.period_labels[p.lines.period[line]]
+            if p.lines.period_labels is not None
+            else None
+        )
         return pd.DataFrame(
             {
                 "line": line,
-                "salesperson": p.sp_labels[p.c_sp],
+                "salesperson": p.credits.sp_labels[p.credits.sp],
                 "period": period,
                 "share": _decimal_table(np.unique(share))[
                     np.searchsorted(np.unique(share), share)
                 ],
-                "bracket": p.c_bracket.astype(np.int64, copy=False),
+                "bracket": p.priced.c_bracket.astype(np.int64, copy=False),
                 "rate": self._credit_rates_dec(),
-                "basis_minor": p.c_basis,
-                "commission_minor": p.c_comm,
-                "commission": minor_to_decimal_array(p.c_comm, d),
+                "basis_minor": p.priced.c_basis,
+                "commission_minor": p.priced.c_comm,
+                "commission": minor_to_decimal_array(p.priced.c_comm, d),
             }
         )
 
@@ -241,24 +236,24 @@ class CommissionResult:
             Totals and mismatch counts; ``ok`` is true when everything agrees.
         """
         p = self._parts
-        n = p.line_comm.size
-        if p.offsets is None:
-            per_line = p.c_comm
+        n = p.priced.line_comm.size
+        if p.credits.offsets is None:
+            per_line = p.priced.c_comm
         else:
             per_line = np.empty(n, dtype=np.int64)
-            _k.sum_by_group(p.c_comm, p.offsets, per_line)
+            _k.sum_by_group(p.priced.c_comm, p.credits.offsets, per_line)
         n_stmt = len(self.statements)
         sums = np.zeros(n_stmt, dtype=np.int64)
-        np.add.at(sums, p.c_stmt, p.c_comm)
+        np.add.at(sums, p.statements.c_stmt, p.priced.c_comm)
         st = self.statements
         lines_col = st["lines_commission_minor"].to_numpy(dtype=np.int64)
         adj = st["adjustment_minor"].to_numpy(dtype=np.int64)
         pay = st["commission_minor"].to_numpy(dtype=np.int64)
-        bad_lines = int((per_line != p.line_comm).sum())
+        bad_lines = int((per_line != p.priced.line_comm).sum())
         bad_stmt = int((sums != lines_col).sum() + (lines_col + adj != pay).sum())
         totals = (
-            int(p.line_comm.sum()),
-            int(p.c_comm.sum()),
+            int(p.priced.line_comm.sum()),
+            int(p.priced.c_comm.sum()),
             int(lines_col.sum()),
             int(adj.sum()),
             int(pay.sum()),
