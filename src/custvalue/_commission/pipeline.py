@@ -215,13 +215,12 @@ def currency_of(df: pd.DataFrame, currency_col: str | None) -> object:
 
 
 def read_lines(
-    df: pd.DataFrame,
-    plan: CommissionPlan,
-    s: Settings,
-    products: pd.DataFrame | None,
-    product_cols: tuple[str, str],
+    df: pd.DataFrame, plan: CommissionPlan, s: Settings, products: tuple[object, str, str]
 ) -> Lines:
-    """Amounts in minor units, tier, kind and basis of every line, and its period."""
+    """Amounts in minor units, tier, kind and basis of every line, and its period.
+
+    ``products = (products table or None, price column, cost column)``.
+    """
     rname = s.rounding
     rev = to_minor_units(
         df[s.amount_col], s.decimals, rname, name=s.amount_col, units=s.amount_units
@@ -239,7 +238,7 @@ def read_lines(
         np.zeros(0, dtype=np.bool_),
     )
     if s.by_product:
-        prod = _product_positions(df, plan, s, products, product_cols)
+        prod = _product_positions(df, plan, s, products)
     tier = np.empty(n, dtype=np.int64)
     pay_tier = np.empty(n, dtype=np.int64)
     basis = np.empty(n, dtype=np.int64)
@@ -278,15 +277,12 @@ def read_lines(
 
 
 def _product_positions(
-    df: pd.DataFrame,
-    plan: CommissionPlan,
-    s: Settings,
-    products: pd.DataFrame | None,
-    product_cols: tuple[str, str],
+    df: pd.DataFrame, plan: CommissionPlan, s: Settings, products: tuple[object, str, str]
 ) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
     """Position of each line's product, the products' tiers and negative-margin flags."""
+    table, price_col, cost_col = products
     pdf, _, pmargin, prod_tier = product_table(
-        products, plan, s.product_col, *product_cols, s.decimals, s.rmode, s.amount_units
+        table, plan, s.product_col, price_col, cost_col, s.decimals, s.rmode, s.amount_units
     )
     pos = pd.Index(pdf[s.product_col]).get_indexer(df[s.product_col]).astype(np.int64)
     unknown = pos < 0
@@ -519,7 +515,7 @@ def run(
     """:func:`custvalue.commission.commission` (``kw``: its keyword arguments)."""
     df, s = check_settings(plan, lines, kw)
     currency = currency_of(df, kw["currency_col"])
-    ln = read_lines(df, plan, s, kw["products"], (kw["price_col"], kw["product_cost_col"]))
+    ln = read_lines(df, plan, s, (kw["products"], kw["price_col"], kw["product_cost_col"]))
     need_ids = kw["splits"] is not None or s.reference_col is not None
     ids = line_ids(df, s.line_id_col) if need_ids else None
     links = link_returns(df, ln.rev, ln.kind, ln.basis, ln.sort_key, s.reference_col, ids)
