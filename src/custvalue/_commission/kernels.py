@@ -381,15 +381,15 @@ def _graduated_commission(
 @jit
 def graduated_commission(
     credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
-    order: IntArray,
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Marginal (graduated) commission on each statement's running volume.
 
-    Credits are visited in ``order`` (each statement's credits in date order,
-    see :func:`group_order`).  Each moves
+    Credits are visited in array order (the caller permutes them into each
+    statement's date order, see :func:`group_order`, which keeps every access
+    sequential).  Each moves
     its statement's running volume from ``V`` to ``V + basis``; the part of
     that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
     bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
@@ -408,8 +408,7 @@ def graduated_commission(
     n_br = lows.size
     for g in range(volume.size):
         volume[g] = 0
-    for j in range(order.size):
-        i = order[j]
+    for i in range(basis.size):
         g = stmt[i]
         v0 = volume[g]
         b = basis[i]
