@@ -220,11 +220,13 @@ def commission(
     mode : {"per_line", "graduated", "retroactive"}
         How volume brackets apply (see Notes).
     date_col : str, optional
-        Line dates (datetime dtype); required with ``period`` and used to order
+        Line dates (datetime dtype); required with ``freq`` and used to order
         lines for ``"graduated"`` mode and partial returns.
-    period : {"M", "Q", "Y"} or None
+    freq : {"M", "Q", "Y"} or None
         Statement period (calendar month, quarter, year of the date's wall
         time, like ``Series.dt.to_period``); None = one period for all lines.
+        Multiples such as ``"2M"`` are refused (a statement covers one
+        calendar period).
     caps, floors : amount, mapping or Series, optional
         Maximum / minimum payable commission per salesperson per period, in
         major units: one amount for everyone, or per salesperson label
@@ -264,14 +266,16 @@ def commission(
     MissingColumnError
         A named column is absent from ``lines``, ``products`` or ``splits``.
     InputTypeError
-        Wrong argument types, non-numeric amounts, non-datetime dates.
+        Wrong argument types (e.g. a list as a column name), non-numeric
+        amounts, non-datetime dates.
     InputValueError
         NaN or missing amounts/salespeople/dates, an unknown product, a cost
         without a price (zero revenue with a cost), a cost of the wrong sign,
         split shares not summing to 100 %, an unknown split line, mixed
         currencies, a reference to an unknown line or to a non-sale, a return
         of more than was sold or dated before its sale, amounts beyond
-        10**15 minor units.
+        10**15 minor units, a total basis beyond the int64 range, a ``freq``
+        other than "M", "Q", "Y" or None.
 
     Notes
     -----
@@ -313,7 +317,10 @@ def commission(
     returning a sale in full, at once or in parts, restores the earlier total
     exactly.  The return's own cost, salesperson and tier are not used.  A
     negative line without a link (the fallback) is priced like a sale with
-    negative basis, at its own tier, in its own period and mode.
+    negative basis, at its own tier, in its own period and mode.  In the
+    ``returns=`` vocabulary of the log readers, commission always nets
+    (``"net"``): returns reduce pay, they are neither refused nor dropped;
+    filter negative lines out first to ignore them.
 
     **Rounding.**  Once per credit (``half_even``: ties to even; ``half_up``:
     ties away from zero).  Statement amounts are exact sums of credits.

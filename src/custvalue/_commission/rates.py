@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -79,38 +80,56 @@ def parse_rate(value: object, name: str = "rate") -> Decimal:
     >>> [parse_rate(v) for v in ("7.5%", "750bp", "0.075", 0.075)]
     [Decimal('0.075'), Decimal('0.075'), Decimal('0.075'), Decimal('0.075')]
     """
-    if isinstance(value, bool | np.bool_):
-        raise InputTypeError(f"`{name}` must be a rate (e.g. '7.5%'), got {value!r}.")
-    number = numeric_decimal(value, name)
-    if number is not None:
-        d = number
-    elif isinstance(value, str):
-        text = value.strip().replace("_", "")
-        try:
-            if text.endswith("%"):
-                d = Decimal(text[:-1].strip()).scaleb(-2)
-            elif text.lower().endswith("bps"):
-                d = Decimal(text[:-3].strip()).scaleb(-4)
-            elif text.lower().endswith("bp"):
-                d = Decimal(text[:-2].strip()).scaleb(-4)
-            else:
-                d = Decimal(text)
-        except InvalidOperation:
-            raise InputValueError(
-                f"`{name}` could not be read from {value!r}; write e.g. '0.075', '7.5%' "
-                f"or '750bp'."
-            ) from None
-    else:
-        raise InputTypeError(
-            f"`{name}` must be a Decimal, str, int or float rate, got {type(value).__name__}."
-        )
-    if not d.is_finite():
-        raise InputValueError(f"`{name}` must be finite, got {value!r}.")
+    d = _read_decimal(
+        value,
+        name,
+        _rate_text,
+        ("a rate (e.g. '7.5%')", "read from", "write e.g. '0.075', '7.5%' or '750bp'"),
+    )
     if d.quantize(_QUANTUM, rounding="ROUND_HALF_EVEN") != d:
         raise InputValueError(
             f"`{name}` = {value!r} has more than {RATE_DECIMALS} decimals; rates and bounds "
             f"must be exact at 1e-9 (e.g. '7.125%')."
         )
+    return d
+
+
+def _rate_text(text: str) -> Decimal:
+    """Read a rate written as a fraction, a percentage or basis points."""
+    if text.endswith("%"):
+        return Decimal(text[:-1].strip()).scaleb(-2)
+    if text.lower().endswith("bps"):
+        return Decimal(text[:-3].strip()).scaleb(-4)
+    if text.lower().endswith("bp"):
+        return Decimal(text[:-2].strip()).scaleb(-4)
+    return Decimal(text)
+
+
+def _read_decimal(
+    value: object, name: str, parse: Callable[[str], Decimal], what: tuple[str, str, str]
+) -> Decimal:
+    """Exact finite Decimal of a Decimal, int, float or str ``value`` (``parse`` reads str).
+
+    ``what = (what the value must be, how a str is read, how to fix it)`` for messages.
+    """
+    if isinstance(value, bool | np.bool_):
+        raise InputTypeError(f"`{name}` must be {what[0]}, got {value!r}.")
+    number = numeric_decimal(value, name)
+    if number is not None:
+        d = number
+    elif isinstance(value, str):
+        try:
+            d = parse(value.strip().replace("_", ""))
+        except InvalidOperation:
+            raise InputValueError(
+                f"`{name}` could not be {what[1]} {value!r}; {what[2]}."
+            ) from None
+    else:
+        raise InputTypeError(
+            f"`{name}` must be {what[0]} (Decimal, str, int or float), got {type(value).__name__}."
+        )
+    if not d.is_finite():
+        raise InputValueError(f"`{name}` must be finite, got {value!r}.")
     return d
 
 
@@ -152,22 +171,12 @@ def pct(d: Decimal) -> str:
 
 def money_scalar(value: object, name: str, decimals: int) -> int:
     """Convert an exact money amount (major units) to minor units; refuse extra decimals."""
-    if isinstance(value, bool | np.bool_):
-        raise InputTypeError(f"`{name}` must be an amount, got {value!r}.")
-    number = numeric_decimal(value, name)
-    if number is not None:
-        d = number
-    elif isinstance(value, str):
-        try:
-            d = Decimal(value.strip().replace("_", ""))
-        except InvalidOperation:
-            raise InputValueError(f"`{name}` could not be read as an amount: {value!r}.") from None
-    else:
-        raise InputTypeError(
-            f"`{name}` must be an amount (Decimal, str, int or float), got {type(value).__name__}."
-        )
-    if not d.is_finite():
-        raise InputValueError(f"`{name}` must be finite, got {value!r}.")
+    d = _read_decimal(
+        value,
+        name,
+        Decimal,
+        ("an amount", "read as an amount from", "write e.g. '12.50'"),
+    )
     scaled = d.scaleb(decimals)
     if scaled != scaled.to_integral_value():
         raise InputValueError(
