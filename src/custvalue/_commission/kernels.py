@@ -16,7 +16,6 @@ from custvalue._core.money import mul_div_round, round_quotient
 
 __all__ = [
     "RATE_SCALE",
-    "dense_codes",
     "graduated_commission",
     "line_commission_tiered",
     "margin_tiers",
@@ -572,38 +571,3 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
         for j in range(offsets[g], offsets[g + 1]):
             s += values[j]
         out[g] = s
-
-
-@jit
-def min_max(values: IntArray) -> tuple[int, int]:
-    """Smallest and largest value of a non-empty array, in one pass."""
-    lo = values[0]
-    hi = values[0]
-    for i in range(values.size):
-        v = values[i]
-        lo = min(lo, v)
-        hi = max(hi, v)
-    return lo, hi
-
-
-@jit
-def dense_codes(keys: IntArray, lo: int, span: int, out: IntArray, uniq: IntArray) -> int:
-    """Codes 0..k-1 of ``keys`` in ascending key order, for keys in ``[lo, lo + span)``.
-
-    ``out`` receives each key's code, ``uniq[:k]`` the distinct keys in order;
-    returns ``k``.
-    """
-    seen = np.zeros(span, dtype=np.int64)
-    for i in range(keys.size):
-        seen[keys[i] - lo] = 1
-    k = 0
-    for s in range(span):
-        if seen[s]:
-            seen[s] = k
-            uniq[k] = lo + s
-            k += 1
-        else:
-            seen[s] = -1
-    for i in range(keys.size):
-        out[i] = seen[keys[i] - lo]
-    return k

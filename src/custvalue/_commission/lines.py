@@ -12,6 +12,7 @@ import pandas as pd
 from custvalue._commission import kernels as _k
 from custvalue._commission.plan import CommissionPlan
 from custvalue._commission.rates import money_scalar, show
+from custvalue._core.ids import offset_codes
 from custvalue._core.money import to_minor_units
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputTypeError, InputValueError
@@ -32,14 +33,11 @@ def label_codes(values: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
             )
     elif raw.size:
         keys = np.ascontiguousarray(raw, dtype=np.int64)
-        lo_hi = _k.min_max(keys)
-        lo, hi = int(lo_hi[0]), int(lo_hi[1])
+        lo, hi = int(keys.min()), int(keys.max())
         span = hi - lo + 1
         if 0 < span <= 4 * keys.size + 1024:
-            out = np.empty(keys.size, dtype=np.int64)
-            uniq = np.empty(span, dtype=np.int64)
-            k = _k.dense_codes(keys, lo, span, out, uniq)
-            return out, pd.Index(uniq[:k].astype(raw.dtype))
+            out, kept = offset_codes(keys, lo, span)
+            return out, pd.Index((kept + lo).astype(raw.dtype))
     codes, uniques = pd.factorize(values, sort=False)
     labels = pd.Index(uniques)
     try:
