@@ -346,14 +346,17 @@ def _bracket_of(v: int, lows: IntArray) -> int:
 
 @jit
 def _graduated_commission(
-    v0: int, v1: int, b: int, t: int, lows: IntArray, rates: IntArray, n_br: int, mode: int
+    v0: int, v1: int, b: int, t: int, plan: tuple[IntArray, IntArray], mode: int
 ) -> int:
     """Commission of moving a statement's volume from ``v0`` to ``v1`` (basis ``b``, tier ``t``).
 
     The part of ``[min(v0, v1), max(v0, v1))`` inside volume bracket ``k`` is paid
     at ``rates[t, k]`` (scaled by ``_S``), signed like ``b``; the exact sum is
     accumulated as quotient and remainder of ``_S`` and rounded once.
+    ``plan = (rates, lows)`` as in :func:`graduated_commission`.
     """
+    rates, lows = plan
+    n_br = lows.size
     lo = min(v0, v1)
     hi = max(v0, v1)
     acc_q = 0  # integer part of sum(portion * rate) / S
@@ -402,7 +405,7 @@ def graduated_commission(
     bracket, volume)``.
     """
     basis, tier, stmt, priced = credits
-    rates, lows = plan
+    lows = plan[1]
     out_comm, out_bracket, volume = out
     n_br = lows.size
     for g in range(volume.size):
@@ -424,7 +427,7 @@ def graduated_commission(
         if t < 0 or b == 0:
             out_comm[i] = 0
             continue
-        out_comm[i] = _graduated_commission(v0, v1, b, t, lows, rates, n_br, mode)
+        out_comm[i] = _graduated_commission(v0, v1, b, t, plan, mode)
 
 
 @jit
@@ -487,56 +490,6 @@ def statement_totals(
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
             out_rev[g] += comm[i]
     return out_count, out_basis, out_comm, out_rev
-
-
-@jit
-def statements_dense(
-    keys: tuple[IntArray, IntArray, int, int],
-    values: tuple[IntArray, IntArray, npt.NDArray[np.int8]],
-    out_stmt: IntArray,
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Statements keyed by ``sp * n_per + per`` (``span`` keys), in key order.
-
-    ``keys = (sp, per, n_per, span)``, ``values = (basis, commission, kind)``
-    per credit.  Returns ``(keys, count, basis, commission, reversals)``, one
-    entry per non-empty key, and fills ``out_stmt`` with each credit's
-    statement.  Reversals are credits of kind return (1) or reversal (2).
-    """
-    sp, per, n_per, span = keys
-    basis, comm, kind = values
-    cnt = np.zeros(span, dtype=np.int64)
-    bas = np.zeros(span, dtype=np.int64)
-    com = np.zeros(span, dtype=np.int64)
-    rv = np.zeros(span, dtype=np.int64)
-    for i in range(sp.size):
-        key = sp[i] * n_per + per[i]
-        cnt[key] += 1
-        bas[key] += basis[i]
-        com[key] += comm[i]
-        if kind[i] == _RETURN or kind[i] == _REVERSAL:
-            rv[key] += comm[i]
-    k = 0
-    for key in range(span):
-        if cnt[key] > 0:
-            k += 1
-    o_keys = np.empty(k, dtype=np.int64)
-    o_cnt = np.empty(k, dtype=np.int64)
-    o_bas = np.empty(k, dtype=np.int64)
-    o_com = np.empty(k, dtype=np.int64)
-    o_rv = np.empty(k, dtype=np.int64)
-    j = 0
-    for key in range(span):
-        if cnt[key] > 0:
-            o_keys[j] = key
-            o_cnt[j] = cnt[key]
-            o_bas[j] = bas[key]
-            o_com[j] = com[key]
-            o_rv[j] = rv[key]
-            cnt[key] = j  # reuse as the key -> statement map
-            j += 1
-    for i in range(sp.size):
-        out_stmt[i] = cnt[sp[i] * n_per + per[i]]
-    return o_keys, o_cnt, o_bas, o_com, o_rv
 
 
 @jit
