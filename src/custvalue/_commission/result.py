@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -116,10 +117,11 @@ class CommissionResult:
         Columns: ``kind`` (``"sale"``, ``"return"`` = negative line without a
         link, ``"reversal"`` = linked return, ``"negative_margin"``,
         ``"below_plan"``), ``margin_rate`` (float, for display; tiering is
-        exact), ``tier`` (-1 = none), ``tier_name`` (categorical), ``basis_minor``,
-        ``basis``, ``rate`` (the rate applied when the line has one credit,
-        else the first credit's), ``commission_minor``, ``commission``
-        (exact decimal, Arrow ``decimal128``), ``n_credits``.
+        exact), ``tier`` (-1 = none), ``tier_name`` (categorical),
+        ``basis_minor``, ``basis``, ``rate`` (categorical of Decimals: the rate
+        applied when the line has one credit, else the first credit's),
+        ``commission_minor``, ``commission`` (exact decimal, Arrow
+        ``decimal128``), ``n_credits``.
         """
         if "lines" not in self._cache:
             self._cache["lines"] = self._build_lines()
@@ -144,16 +146,14 @@ class CommissionResult:
             return np.arange(n, dtype=np.int64)
         return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.credits.offsets))
 
-    def _credit_rates_dec(self) -> npt.NDArray[np.object_]:
-        """Return the rate of every credit as an exact Decimal (one object per plan rate)."""
+    def _credit_rates_dec(self) -> pd.Categorical:
+        """Return the rate of every credit: a categorical of exact Decimal rates."""
         p = self._parts
         n_br = p.rates.size // len(p.tier_names)
-        table = _decimal_table(np.append(p.rates, 0))
         idx = np.where(
             p.priced.c_tier < 0, p.rates.size, p.priced.c_tier * n_br + p.priced.c_bracket
         )
-        out: npt.NDArray[np.object_] = table[idx]
-        return out
+        return _decimal_categorical(np.append(p.rates, 0), idx)
 
     def _build_lines(self) -> pd.DataFrame:
         p = self._parts
@@ -216,9 +216,7 @@ class CommissionResult:
                 "line": line,
                 "salesperson": p.credits.sp_labels[p.credits.sp],
                 "period": period,
-                "share": _decimal_table(np.unique(share))[
-                    np.searchsorted(np.unique(share), share)
-                ],
+                "share": _decimal_categorical(share, np.arange(share.size)),
                 "bracket": p.priced.c_bracket.astype(np.int64, copy=False),
                 "rate": self._credit_rates_dec(),
                 "basis_minor": p.priced.c_basis,
@@ -267,13 +265,15 @@ class CommissionResult:
         return Reconciliation(ok, *totals, bad_lines, bad_stmt)
 
 
-# --- input helpers ------------------------------------------------------------------------
+def _decimal_categorical(scaled: IntArray, idx: npt.NDArray[np.integer[Any]]) -> pd.Categorical:
+    """``scaled[idx]`` (parts per 10**9) as a categorical of exact normalised Decimals.
 
-
-def _decimal_table(scaled: IntArray) -> npt.NDArray[np.object_]:
-    """Values in parts per 10**9 as exact normalised Decimals, in an object array."""
-    out = np.empty(scaled.size, dtype=object)
-    out[:] = [
-        Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0) for v in scaled.tolist()
+    One Decimal object per distinct value, whatever the length of ``idx``.
+    """
+    uniq, inverse = np.unique(scaled, return_inverse=True)
+    cats = np.empty(uniq.size, dtype=object)
+    cats[:] = [
+        Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0) for v in uniq.tolist()
     ]
-    return out
+    codes = inverse.reshape(-1)[idx]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
