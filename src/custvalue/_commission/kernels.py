@@ -383,15 +383,16 @@ def _graduated_commission(
 @jit
 def graduated_commission(
     credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    order: IntArray,
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Marginal (graduated) commission on each statement's running volume.
 
-    Credits are visited in array order (the caller permutes them into each
-    statement's date order, see :func:`group_order`, which keeps every access
-    sequential).  Each moves
+    ``credits`` come permuted by ``order`` (each statement's credits in date
+    order, see :func:`group_order`), so that reads are sequential; results go
+    to ``out_comm[order[j]]`` and ``out_bracket[order[j]]``.  Each moves
     its statement's running volume from ``V`` to ``V + basis``; the part of
     that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
     bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
@@ -420,14 +421,15 @@ def graduated_commission(
         kb = n_br - 1
         while kb > 0 and lows[kb] > x:
             kb -= 1
-        out_bracket[i] = kb
+        o = order[i]
+        out_bracket[o] = kb
         if not priced[i]:
             continue
         t = tier[i]
         if t < 0 or b == 0:
-            out_comm[i] = 0
+            out_comm[o] = 0
             continue
-        out_comm[i] = _graduated_commission(v0, v1, b, t, plan, mode)
+        out_comm[o] = _graduated_commission(v0, v1, b, t, plan, mode)
 
 
 @jit

@@ -384,13 +384,9 @@ def _price_volume(
         else:
             c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
         order = _k.group_order(c_stmt, c_key, n_stmt)
-        # permute once so that the sequential kernel reads and writes contiguously
-        comm_s = np.empty(n_cred, dtype=np.int64)
-        bracket_s = np.empty(n_cred, dtype=np.int64)
+        # permute the inputs once so that the sequential kernel reads contiguously
         credits = (c_basis[order], c_tier[order], c_stmt[order], priced[order])
-        _k.graduated_commission(credits, rates, s.rmode, (comm_s, bracket_s, volume))
-        c_comm[order] = comm_s
-        c_bracket[order] = bracket_s
+        _k.graduated_commission(credits, order, rates, s.rmode, (c_comm, c_bracket, volume))
     else:
         credits = (c_basis, c_tier, c_stmt, priced)
         _k.retroactive_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
