@@ -376,7 +376,6 @@ def _price_volume(
     c_comm = np.zeros(n_cred, dtype=np.int64)
     c_bracket = np.zeros(n_cred, dtype=np.int64)
     volume = np.zeros(n_stmt, dtype=np.int64)
-    _check_total(c_basis, s.amount_col)
     rates = (np.ascontiguousarray(plan._rate_matrix().reshape(-1)), plan._bracket_lows(s.decimals))
     if s.mode == "graduated":
         if lines.sort_key is None:
