@@ -265,11 +265,13 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
 
 
 @jit
-def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
+def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> tuple[IntArray, IntArray]:
     """Credits grouped by statement, each group in (key, position) order.
 
     A stable counting sort by statement, then a stable sort of each group by
-    key on a contiguous copy of the keys (few random reads).
+    key on a contiguous copy of the keys (few random reads).  Returns the
+    order and the statement starts (statement ``g`` is
+    ``order[starts[g]:starts[g+1]]``).
     """
     counts = np.zeros(n_stmt + 1, dtype=np.int64)
     for i in range(stmt.size):
@@ -310,7 +312,7 @@ def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
             seg = order[lo:hi].copy()
             for a in range(hi - lo):
                 order[lo + a] = seg[perm[a]]
-    return order
+    return order, counts
 
 
 @jit
@@ -401,35 +403,34 @@ def graduated_commission(
     elsewhere).  ``out_bracket`` is the bracket of the last unit of basis
     moved; ``volume`` ends as each statement's final volume.
 
-    ``credits = (basis, tier, statement, priced)``, ``plan = (rates, lows)``
-    (tiers x brackets rates, bracket lower bounds), ``out = (commission,
-    bracket, volume)``.
+    ``credits = (basis, tier, statement starts, priced)``: statement ``g``
+    holds the permuted credits ``starts[g]:starts[g+1]``; ``plan = (rates,
+    lows)`` (tiers x brackets rates, bracket lower bounds), ``out =
+    (commission, bracket, volume)``.
     """
-    basis, tier, stmt, priced = credits
+    basis, tier, starts, priced = credits
     lows = plan[1]
     out_comm, out_bracket, volume = out
     n_br = lows.size
     for g in range(volume.size):
-        volume[g] = 0
-    for i in range(basis.size):
-        g = stmt[i]
-        v0 = volume[g]
-        b = basis[i]
-        v1 = v0 + b
-        volume[g] = v1
-        x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
-        kb = n_br - 1
-        while kb > 0 and lows[kb] > x:
-            kb -= 1
-        o = order[i]
-        out_bracket[o] = kb
-        if not priced[i]:
-            continue
-        t = tier[i]
-        if t < 0 or b == 0:
-            out_comm[o] = 0
-            continue
-        out_comm[o] = _graduated_commission(v0, v1, b, t, plan, mode)
+        v0 = 0
+        for i in range(starts[g], starts[g + 1]):
+            b = basis[i]
+            v1 = v0 + b
+            x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
+            kb = n_br - 1
+            while kb > 0 and lows[kb] > x:
+                kb -= 1
+            o = order[i]
+            out_bracket[o] = kb
+            if priced[i]:
+                t = tier[i]
+                if t < 0 or b == 0:
+                    out_comm[o] = 0
+                else:
+                    out_comm[o] = _graduated_commission(v0, v1, b, t, plan, mode)
+            v0 = v1
+        volume[g] = v0
 
 
 @jit

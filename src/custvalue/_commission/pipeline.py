@@ -382,9 +382,9 @@ def _price_volume(
             c_key = np.zeros(n_cred, dtype=np.int64)
         else:
             c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
-        order = _k.group_order(c_stmt, c_key, n_stmt)
+        order, starts = _k.group_order(c_stmt, c_key, n_stmt)
         # permute the inputs once so that the sequential kernel reads contiguously
-        credits = (c_basis[order], c_tier[order], c_stmt[order], priced[order])
+        credits = (c_basis[order], c_tier[order], starts, priced[order])
         _k.graduated_commission(credits, order, rates, s.rmode, (c_comm, c_bracket, volume))
     else:
         credits = (c_basis, c_tier, c_stmt, priced)
