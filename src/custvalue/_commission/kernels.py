@@ -6,20 +6,20 @@ per ``RATE_SCALE`` (10**9).  Every kernel is one pass over contiguous arrays.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
-from custvalue._core.money import float_to_minor_fast, mul_div_round, round_quotient
+from custvalue._core.money import mul_div_round, round_quotient
 
 __all__ = [
     "RATE_SCALE",
-    "dense_codes",
     "graduated_commission",
-    "line_commission",
+    "line_commission_tiered",
     "margin_tiers",
+    "prepare_lines",
     "retroactive_commission",
     "statement_totals",
     "sum_by_group",
@@ -119,34 +119,27 @@ def margin_tiers(
 
 @jit
 def prepare_lines(
-    rev: IntArray,
-    other: IntArray,
-    has_other: bool,
-    other_is_margin: bool,
-    prod_pos: IntArray,
-    prod_tier: IntArray,
-    prod_negative: npt.NDArray[np.bool_],
-    use_product: bool,
+    amounts: tuple[IntArray, IntArray],
+    products: tuple[IntArray, IntArray, npt.NDArray[np.bool_]],
+    flags: tuple[bool, bool, bool, bool, bool],
     lowers: IntArray,
-    basis_is_margin: bool,
-    zero_negative: bool,
-    tier_rates: IntArray,
-    price: bool,
-    mode: int,
-    out_tier: IntArray,
-    out_pay_tier: IntArray,
-    out_basis: IntArray,
-    out_kind: npt.NDArray[np.int8],
-    out_comm: IntArray,
+    out: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
 ) -> tuple[int, int]:
-    """Tier, kind and basis of every line in one pass, and with ``price`` its commission.
+    """Tier, kind and basis of every line in one pass.
 
-    ``out_pay_tier`` (the tier paid: -1 for zeroed negative margins) is written
-    when ``price`` is false; with ``price``, ``out_comm`` receives
-    ``round(basis * tier_rates[pay tier] / 10**9)`` instead.  Returns
-    ``(0, -1)`` or an error ``(code, position)``: code 1 = a cost with the
-    wrong sign, code 2 = a cost (margin) without a price.
+    ``amounts = (revenue, other)`` in minor units (``other``: the cost or the
+    margin; unused without one); ``products = (position of each line's
+    product, product tier, product has a negative margin)`` (used with
+    ``use_product``); ``flags = (has_other, other_is_margin, use_product,
+    basis_is_margin, zero_negative)``; ``out = (tier, pay tier, basis, kind)``
+    where the pay tier is -1 for zeroed negative margins.  Returns ``(0, -1)``
+    or an error ``(code, position)``: code 1 = a cost with the wrong sign,
+    code 2 = a cost (margin) without a price.
     """
+    rev, other = amounts
+    prod_pos, prod_tier, prod_negative = products
+    has_other, other_is_margin, use_product, basis_is_margin, zero_negative = flags
+    out_tier, out_pay_tier, out_basis, out_kind = out
     n_low = lowers.size
     for i in range(rev.size):
         r = rev[i]
@@ -189,17 +182,7 @@ def prepare_lines(
             pt = -1
         out_kind[i] = k
         out_basis[i] = b
-        if price:
-            if pt < 0:
-                out_comm[i] = 0
-            elif 0 <= b < _FAST_DEN:
-                p = b * tier_rates[pt]  # < 2**63 since rates <= _S
-                q = p // _S
-                out_comm[i] = round_quotient(q, p - q * _S, _S, mode)
-            else:
-                out_comm[i] = mul_div_round(b, tier_rates[pt], _S, mode)
-        else:
-            out_pay_tier[i] = pt
+        out_pay_tier[i] = pt
     return 0, -1
 
 
@@ -282,11 +265,13 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
 
 
 @jit
-def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
+def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> tuple[IntArray, IntArray]:
     """Credits grouped by statement, each group in (key, position) order.
 
     A stable counting sort by statement, then a stable sort of each group by
-    key on a contiguous copy of the keys (few random reads).
+    key on a contiguous copy of the keys (few random reads).  Returns the
+    order and the statement starts (statement ``g`` is
+    ``order[starts[g]:starts[g+1]]``).
     """
     counts = np.zeros(n_stmt + 1, dtype=np.int64)
     for i in range(stmt.size):
@@ -327,28 +312,7 @@ def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> IntArray:
             seg = order[lo:hi].copy()
             for a in range(hi - lo):
                 order[lo + a] = seg[perm[a]]
-    return order
-
-
-@jit
-def credit_rates(
-    tier: IntArray,
-    bracket: npt.NDArray[np.integer[Any]],
-    rates: IntArray,
-    n_br: int,
-    out: IntArray,
-) -> None:
-    """Rate (parts per 10**9) of each credit from its tier and bracket; 0 without a tier."""
-    for i in range(tier.size):
-        t = tier[i]
-        out[i] = 0 if t < 0 else rates[t * n_br + bracket[i]]
-
-
-@jit
-def line_commission(basis: IntArray, rate: IntArray, mode: int, out: IntArray) -> None:
-    """``out[i] = round(basis[i] * rate[i] / 10**9)`` with rounding rule ``mode``."""
-    for i in range(basis.size):
-        out[i] = mul_div_round(basis[i], rate[i], _S, mode)
+    return order, counts
 
 
 @jit
@@ -364,9 +328,12 @@ def line_commission_tiered(
         b = basis[i]
         r = tier_rates[t]
         if 0 <= b < _FAST_DEN:
+            # round(b * r / S) without branches on the (random) remainder
             p = b * r  # < 2**63 since r <= _S
             q = p // _S
-            out[i] = round_quotient(q, p - q * _S, _S, mode)
+            rem = p - q * _S
+            half = _S - rem
+            out[i] = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
         else:
             out[i] = mul_div_round(b, r, _S, mode)
 
@@ -381,14 +348,17 @@ def _bracket_of(v: int, lows: IntArray) -> int:
 
 @jit
 def _graduated_commission(
-    v0: int, v1: int, b: int, t: int, lows: IntArray, rates: IntArray, n_br: int, mode: int
+    v0: int, v1: int, b: int, t: int, plan: tuple[IntArray, IntArray], mode: int
 ) -> int:
     """Commission of moving a statement's volume from ``v0`` to ``v1`` (basis ``b``, tier ``t``).
 
     The part of ``[min(v0, v1), max(v0, v1))`` inside volume bracket ``k`` is paid
     at ``rates[t, k]`` (scaled by ``_S``), signed like ``b``; the exact sum is
     accumulated as quotient and remainder of ``_S`` and rounded once.
+    ``plan = (rates, lows)`` as in :func:`graduated_commission`.
     """
+    rates, lows = plan
+    n_br = lows.size
     lo = min(v0, v1)
     hi = max(v0, v1)
     acc_q = 0  # integer part of sum(portion * rate) / S
@@ -414,22 +384,17 @@ def _graduated_commission(
 
 @jit
 def graduated_commission(
-    basis: IntArray,
-    tier: IntArray,
-    stmt: IntArray,
-    priced: npt.NDArray[np.bool_],
-    rates: IntArray,
-    lows: IntArray,
-    n_stmt: int,
+    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    order: IntArray,
+    plan: tuple[IntArray, IntArray],
     mode: int,
-    out: IntArray,
-    out_bracket: IntArray,
-    volume: IntArray,
+    out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Marginal (graduated) commission on each statement's running volume.
 
-    Credits are visited in array order (the caller permutes them into each
-    statement's date order, which keeps every access sequential).  Each moves
+    ``credits`` come permuted by ``order`` (each statement's credits in date
+    order, see :func:`group_order`), so that reads are sequential; results go
+    to ``out_comm[order[j]]`` and ``out_bracket[order[j]]``.  Each moves
     its statement's running volume from ``V`` to ``V + basis``; the part of
     that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
     bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
@@ -437,52 +402,56 @@ def graduated_commission(
     ``priced[i]`` false only move the volume (their commission is set
     elsewhere).  ``out_bracket`` is the bracket of the last unit of basis
     moved; ``volume`` ends as each statement's final volume.
+
+    ``credits = (basis, tier, statement starts, priced)``: statement ``g``
+    holds the permuted credits ``starts[g]:starts[g+1]``; ``plan = (rates,
+    lows)`` (tiers x brackets rates, bracket lower bounds), ``out =
+    (commission, bracket, volume)``.
     """
+    basis, tier, starts, priced = credits
+    lows = plan[1]
+    out_comm, out_bracket, volume = out
     n_br = lows.size
-    for g in range(n_stmt):
-        volume[g] = 0
-    for i in range(basis.size):
-        g = stmt[i]
-        v0 = volume[g]
-        b = basis[i]
-        v1 = v0 + b
-        volume[g] = v1
-        x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
-        kb = n_br - 1
-        while kb > 0 and lows[kb] > x:
-            kb -= 1
-        out_bracket[i] = kb
-        if not priced[i]:
-            continue
-        t = tier[i]
-        if t < 0 or b == 0:
-            out[i] = 0
-            continue
-        out[i] = _graduated_commission(v0, v1, b, t, lows, rates, n_br, mode)
+    for g in range(volume.size):
+        v0 = 0
+        for i in range(starts[g], starts[g + 1]):
+            b = basis[i]
+            v1 = v0 + b
+            x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
+            kb = n_br - 1
+            while kb > 0 and lows[kb] > x:
+                kb -= 1
+            o = order[i]
+            out_bracket[o] = kb
+            if priced[i]:
+                t = tier[i]
+                if t < 0 or b == 0:
+                    out_comm[o] = 0
+                else:
+                    out_comm[o] = _graduated_commission(v0, v1, b, t, plan, mode)
+            v0 = v1
+        volume[g] = v0
 
 
 @jit
 def retroactive_commission(
-    basis: IntArray,
-    tier: IntArray,
-    stmt: IntArray,
-    priced: npt.NDArray[np.bool_],
-    rates: IntArray,
-    lows: IntArray,
-    n_stmt: int,
+    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    plan: tuple[IntArray, IntArray],
     mode: int,
-    out: IntArray,
-    out_bracket: IntArray,
-    volume: IntArray,
+    out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Retroactive commission: the bracket of each statement's total volume applies to all.
 
     ``volume[g]`` becomes the sum of the basis of every credit of statement
     ``g`` (priced or not); its bracket ``k`` (``lows[k] <= volume < lows[k+1]``,
     bracket 0 also below ``lows[0]``) sets the rate ``rates[tier, k]`` of every
-    priced credit of the statement.
+    priced credit of the statement.  Arguments as in :func:`graduated_commission`.
     """
+    basis, tier, stmt, priced = credits
+    rates, lows = plan
+    out_comm, out_bracket, volume = out
     n_br = lows.size
+    n_stmt = volume.size
     for g in range(n_stmt):
         volume[g] = 0
     for i in range(basis.size):
@@ -497,29 +466,25 @@ def retroactive_commission(
             continue
         t = tier[i]
         if t < 0:
-            out[i] = 0
+            out_comm[i] = 0
         else:
-            out[i] = mul_div_round(basis[i], rates[t * n_br + k], _S, mode)
+            out_comm[i] = mul_div_round(basis[i], rates[t * n_br + k], _S, mode)
 
 
 @jit
 def statement_totals(
-    stmt: IntArray,
-    basis: IntArray,
-    comm: IntArray,
-    kind: npt.NDArray[np.int8],
-    n_stmt: int,
-    out_basis: IntArray,
-    out_comm: IntArray,
-    out_rev: IntArray,
-    out_count: IntArray,
-) -> None:
-    """Sum basis, commission and reversal commission of credits per statement."""
-    for g in range(n_stmt):
-        out_basis[g] = 0
-        out_comm[g] = 0
-        out_rev[g] = 0
-        out_count[g] = 0
+    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]], n_stmt: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Count, basis, commission and reversal commission of the credits per statement.
+
+    ``credits = (statement, basis, commission, kind)``; reversals are credits
+    of kind return (1) or reversal (2).
+    """
+    stmt, basis, comm, kind = credits
+    out_count = np.zeros(n_stmt, dtype=np.int64)
+    out_basis = np.zeros(n_stmt, dtype=np.int64)
+    out_comm = np.zeros(n_stmt, dtype=np.int64)
+    out_rev = np.zeros(n_stmt, dtype=np.int64)
     for i in range(stmt.size):
         g = stmt[i]
         out_basis[g] += basis[i]
@@ -527,61 +492,7 @@ def statement_totals(
         out_count[g] += 1
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
             out_rev[g] += comm[i]
-
-
-@jit
-def statements_dense(
-    sp: IntArray,
-    per: IntArray,
-    n_per: int,
-    span: int,
-    basis: IntArray,
-    comm: IntArray,
-    kind: npt.NDArray[np.int8],
-    out_stmt: IntArray,
-    write_stmt: bool,
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Statements keyed by ``sp * n_per + per`` (``span`` keys), in key order.
-
-    Returns ``(keys, count, basis, commission, reversals)``, one entry
-    per non-empty key, and with ``write_stmt`` fills ``out_stmt`` with each
-    credit's statement.
-    Reversals are credits of kind return (1) or reversal (2).
-    """
-    cnt = np.zeros(span, dtype=np.int64)
-    bas = np.zeros(span, dtype=np.int64)
-    com = np.zeros(span, dtype=np.int64)
-    rv = np.zeros(span, dtype=np.int64)
-    for i in range(sp.size):
-        key = sp[i] * n_per + per[i]
-        cnt[key] += 1
-        bas[key] += basis[i]
-        com[key] += comm[i]
-        if kind[i] == _RETURN or kind[i] == _REVERSAL:
-            rv[key] += comm[i]
-    k = 0
-    for key in range(span):
-        if cnt[key] > 0:
-            k += 1
-    keys = np.empty(k, dtype=np.int64)
-    o_cnt = np.empty(k, dtype=np.int64)
-    o_bas = np.empty(k, dtype=np.int64)
-    o_com = np.empty(k, dtype=np.int64)
-    o_rv = np.empty(k, dtype=np.int64)
-    j = 0
-    for key in range(span):
-        if cnt[key] > 0:
-            keys[j] = key
-            o_cnt[j] = cnt[key]
-            o_bas[j] = bas[key]
-            o_com[j] = com[key]
-            o_rv[j] = rv[key]
-            cnt[key] = j  # reuse as the key -> statement map
-            j += 1
-    if write_stmt:
-        for i in range(sp.size):
-            out_stmt[i] = cnt[sp[i] * n_per + per[i]]
-    return keys, o_cnt, o_bas, o_com, o_rv
+    return out_count, out_basis, out_comm, out_rev
 
 
 @jit
@@ -616,502 +527,3 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
         for j in range(offsets[g], offsets[g + 1]):
             s += values[j]
         out[g] = s
-
-
-@jit
-def min_max(values: IntArray) -> tuple[int, int]:
-    """Smallest and largest value of a non-empty array, in one pass."""
-    lo = values[0]
-    hi = values[0]
-    for i in range(values.size):
-        v = values[i]
-        lo = min(lo, v)
-        hi = max(hi, v)
-    return lo, hi
-
-
-@jit
-def dense_codes(keys: IntArray, lo: int, span: int, out: IntArray, uniq: IntArray) -> int:
-    """Codes 0..k-1 of ``keys`` in ascending key order, for keys in ``[lo, lo + span)``.
-
-    ``out`` receives each key's code, ``uniq[:k]`` the distinct keys in order;
-    returns ``k``.
-    """
-    seen = np.zeros(span, dtype=np.int64)
-    for i in range(keys.size):
-        seen[keys[i] - lo] = 1
-    k = 0
-    for s in range(span):
-        if seen[s]:
-            seen[s] = k
-            uniq[k] = lo + s
-            k += 1
-        else:
-            seen[s] = -1
-    for i in range(keys.size):
-        out[i] = seen[keys[i] - lo]
-    return k
-
-
-# --- fused kernels of the common case (float amounts, no splits, no linked returns) -------
-
-
-@jit
-def key_ranges(sp: IntArray, dates: IntArray) -> tuple[int, int, int, int, int]:
-    """``(sp min, sp max, dates min, dates max, first NaT position or -1)`` in one pass.
-
-    ``sp`` is non-empty; ``dates`` is empty (min and max then 0) or as long as ``sp``.
-    """
-    slo = sp[0]
-    shi = sp[0]
-    if dates.size == 0:
-        for i in range(sp.size):
-            v = sp[i]
-            slo = min(slo, v)
-            shi = max(shi, v)
-        return slo, shi, 0, 0, -1
-    dlo = dates[0]
-    dhi = dates[0]
-    nat = False
-    for i in range(sp.size):
-        v = sp[i]
-        slo = min(slo, v)
-        shi = max(shi, v)
-        d = dates[i]
-        nat |= d == _OPEN  # NaT is int64 min
-        dlo = min(dlo, d)
-        dhi = max(dhi, d)
-    if nat:
-        for i in range(dates.size):
-            if dates[i] == _OPEN:
-                return slo, shi, dlo, dhi, i
-    return slo, shi, dlo, dhi, -1
-
-
-@jit
-def fused_lines(
-    amount: npt.NDArray[np.float64],
-    other: npt.NDArray[np.float64],
-    other_is_margin: bool,
-    scale: float,
-    sp: IntArray,
-    sp_lo: int,
-    n_per: int,
-    dates: IntArray,
-    per_day: int,
-    day0: int,
-    table: IntArray,
-    lowers: IntArray,
-    basis_is_margin: bool,
-    zero_negative: bool,
-    tier_rates: IntArray,
-    price: bool,
-    mode: int,
-    keep_amounts: bool,
-    keep_codes: bool,
-    out_rev: IntArray,
-    out_other: IntArray,
-    out_sp: npt.NDArray[np.int32],
-    out_per: npt.NDArray[np.int32],
-    out_comm: IntArray,
-    out_basis: IntArray,
-    out_meta: npt.NDArray[np.int16],
-    acc: IntArray,
-) -> int:
-    """One pass over float lines: minor units, tier, basis, period and statement sums.
-
-    The fused form of ``to_minor_units`` (fast route), :func:`prepare_lines`
-    (with a cost or margin column), :func:`date_periods` and the statement
-    totals, for lines without splits or linked returns.  With ``keep_amounts``
-    ``out_rev`` and ``out_other`` receive the amounts in minor units; with
-    ``keep_codes`` ``out_sp`` receives ``sp - sp_lo`` and ``out_per`` the period
-    code (``table[day - day0]``, or 0 when ``table`` is empty).  Statement
-    ``key = (sp - sp_lo) * n_per + period`` accumulates in
-    ``acc[key]``: count, basis, and with ``price`` commission and the
-    commission of returns.  With ``price`` each line's commission (rate
-    ``tier_rates[pay tier]``) goes to ``out_comm``; without, its basis goes to
-    ``out_basis`` and ``(pay tier + 1) * 2 + (1 if a return)`` to ``out_meta``.
-
-    Lines are taken in blocks: the per-line work first, then the block's
-    statement sums from a small buffer still in cache (few stores per step
-    keep many scattered updates in flight).  ``amount.size`` must be below 2**31.
-
-    Returns -1, or the first position the fast route cannot take (a value near
-    a rounding tie, too large, NaN or infinite, a cost of the wrong sign, a
-    cost without a price): the caller then takes the general route, which
-    handles or reports it.
-    """
-    n = amount.size
-    n_low = lowers.size
-    first_low = 1 if n_low > 0 and lowers[0] == _OPEN else 0
-    use_table = table.size > 0
-    ns = per_day == _NS_PER_DAY
-    b_key = np.empty(_CHUNK, dtype=np.int64)
-    b_basis = np.empty(_CHUNK, dtype=np.int64)
-    b_comm = np.empty(_CHUNK, dtype=np.int64)
-    b_ret = np.empty(_CHUNK, dtype=np.int64)
-    # the hot sums packed tightly (counts as int32: fewer than 2**31 lines), so that
-    # more of them stay in cache
-    cnt = np.zeros(acc.shape[0], dtype=np.int32)
-    sums = np.zeros((acc.shape[0], 2), dtype=np.int64)
-    for c0 in range(0, n, _CHUNK):
-        c1 = min(c0 + _CHUNK, n)
-        for i in range(c0, c1):
-            r, st_r = float_to_minor_fast(amount[i], scale)
-            o, st_o = float_to_minor_fast(other[i], scale)
-            if st_r != 0 or st_o != 0:
-                return i
-            if other_is_margin:
-                m = o
-            else:
-                if (r > 0 and o < 0) or (r < 0 and o > 0):
-                    return i
-                m = r - o
-            if r == 0 and m != 0:
-                return i
-            neg = ((r > 0) & (m < 0)) | ((r < 0) & (m > 0))
-            if 0 < r < _FAST_MUL and -_FAST_MUL < m < _FAST_MUL:
-                # exact comparison without division (see margin_tiers)
-                ms = m * _S
-                t = first_low - 1
-                for u in range(first_low, n_low):
-                    t += lowers[u] * r <= ms
-            else:
-                t = tier_of(m, r, lowers)
-            b = m if basis_is_margin else r
-            zero = zero_negative & neg
-            b = 0 if zero else b
-            pt = -1 if zero else t
-            ret = (r < 0) & (t >= 0) & (not zero)  # kind "return"
-            if keep_amounts:
-                out_rev[i] = r
-                out_other[i] = o
-            if use_table:
-                v = dates[i]
-                d = v // _NS_PER_DAY if ns else v // per_day
-                per = table[d - day0]
-            else:
-                per = 0
-            s = sp[i] - sp_lo
-            if keep_codes:
-                out_sp[i] = s
-                out_per[i] = per
-            j = i - c0
-            b_key[j] = s * n_per + per
-            b_basis[j] = b
-            if price:
-                paid = pt >= 0
-                rate = tier_rates[pt if paid else 0]
-                rate = rate if paid else 0
-                if 0 <= b < _FAST_DEN:
-                    # round(b * rate / S) without branches on the (random) remainder
-                    p = b * rate  # < 2**63 since rate <= S
-                    q = p // _S
-                    rem = p - q * _S
-                    half = _S - rem
-                    c = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
-                else:
-                    c = mul_div_round(b, rate, _S, mode)
-                out_comm[i] = c
-                b_comm[j] = c
-                b_ret[j] = c if ret else 0
-            else:
-                out_basis[i] = b
-                out_meta[i] = (pt + 1) * 2 + (1 if ret else 0)
-        for j in range(c1 - c0):
-            key = b_key[j]
-            cnt[key] += 1
-            sums[key, 0] += b_basis[j]
-            if price:
-                sums[key, 1] += b_comm[j]
-                if b_ret[j] != 0:  # rare
-                    acc[key, 3] += b_ret[j]
-    for g in range(acc.shape[0]):
-        acc[g, 0] += cnt[g]
-        acc[g, 1] += sums[g, 0]
-        acc[g, 2] += sums[g, 1]
-    return -1
-
-
-@jit
-def compact_statements(
-    acc: IntArray, n_sp: int, n_per: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, int]:
-    """Non-empty statements of dense sums ``acc`` (key ``sp * n_per + period``), in key order.
-
-    Returns ``(keys, count, basis, commission, reversals, sp_code, n_codes)``:
-    ``keys`` use salesperson codes (``sp_code[sp]``: rank among the salespeople
-    with lines, -1 without), ``n_codes`` salespeople have lines.
-    """
-    sp_code = np.full(n_sp, -1, dtype=np.int64)
-    n_codes = 0
-    k = 0
-    for s in range(n_sp):
-        has = False
-        for p in range(n_per):
-            if acc[s * n_per + p, 0] > 0:
-                has = True
-                k += 1
-        if has:
-            sp_code[s] = n_codes
-            n_codes += 1
-    keys = np.empty(k, dtype=np.int64)
-    cnt = np.empty(k, dtype=np.int64)
-    bas = np.empty(k, dtype=np.int64)
-    com = np.empty(k, dtype=np.int64)
-    rv = np.empty(k, dtype=np.int64)
-    j = 0
-    for s in range(n_sp):
-        for p in range(n_per):
-            key = s * n_per + p
-            if acc[key, 0] > 0:
-                keys[j] = sp_code[s] * n_per + p
-                cnt[j] = acc[key, 0]
-                bas[j] = acc[key, 1]
-                com[j] = acc[key, 2]
-                rv[j] = acc[key, 3]
-                j += 1
-    return keys, cnt, bas, com, rv, sp_code, n_codes
-
-
-@jit
-def remap_codes(values: npt.NDArray[np.int32], table: IntArray) -> None:
-    """``values[i] = table[values[i]]`` in place."""
-    for i in range(values.size):
-        values[i] = table[values[i]]
-
-
-@jit
-def _sort_group(
-    key: IntArray, idx: IntArray, lo: int, hi: int, tkey: IntArray, tidx: IntArray
-) -> None:
-    """Stable sort of ``key[lo:hi]`` (with ``idx`` alongside); ``tkey``/``tidx`` are scratch.
-
-    Insertion sort of runs of 16, then bottom-up merges.
-    """
-    m = hi - lo
-    run = 16
-    for a0 in range(lo, hi, run):
-        a1 = min(a0 + run, hi)
-        for a in range(a0 + 1, a1):
-            kx = key[a]
-            x = idx[a]
-            b = a - 1
-            while b >= a0 and key[b] > kx:
-                key[b + 1] = key[b]
-                idx[b + 1] = idx[b]
-                b -= 1
-            key[b + 1] = kx
-            idx[b + 1] = x
-    if m <= run:
-        return
-    # merge runs, alternating between (key, idx) and the scratch arrays
-    src_k, src_i, dst_k, dst_i = key, idx, tkey, tidx
-    s_off = lo  # offset of the group in the source arrays
-    d_off = 0
-    in_scratch = False  # where the merged runs are
-    width = run
-    while width < m:
-        for a in range(0, m, 2 * width):
-            mid = min(a + width, m)
-            end = min(a + 2 * width, m)
-            i = a
-            j = mid
-            o = a
-            while i < mid and j < end:
-                if src_k[s_off + j] < src_k[s_off + i]:
-                    dst_k[d_off + o] = src_k[s_off + j]
-                    dst_i[d_off + o] = src_i[s_off + j]
-                    j += 1
-                else:
-                    dst_k[d_off + o] = src_k[s_off + i]
-                    dst_i[d_off + o] = src_i[s_off + i]
-                    i += 1
-                o += 1
-            while i < mid:
-                dst_k[d_off + o] = src_k[s_off + i]
-                dst_i[d_off + o] = src_i[s_off + i]
-                i += 1
-                o += 1
-            while j < end:
-                dst_k[d_off + o] = src_k[s_off + j]
-                dst_i[d_off + o] = src_i[s_off + j]
-                j += 1
-                o += 1
-        src_k, src_i, dst_k, dst_i = dst_k, dst_i, src_k, src_i
-        s_off, d_off = d_off, s_off
-        in_scratch = not in_scratch
-        width *= 2
-    if in_scratch:
-        for a in range(m):
-            key[lo + a] = tkey[a]
-            idx[lo + a] = tidx[a]
-
-
-@jit
-def _sort_dates(
-    key: IntArray, pos: IntArray, m: int, tkey: IntArray, tpos: IntArray, cnt: IntArray
-) -> None:
-    """Stable sort of ``key[:m]`` (with ``pos`` alongside) for keys spread over a range.
-
-    A distribution into ``m`` buckets by the key's place in ``[min, max]`` (a
-    monotone map, so buckets come in key order), then an insertion sort that only
-    moves lines within their bucket; :func:`_sort_group` when a bucket is large.
-    """
-    kmin = key[0]
-    kmax = key[0]
-    for a in range(m):
-        kmin = min(kmin, key[a])
-        kmax = max(kmax, key[a])
-    if kmin == kmax:
-        return
-    fmin = float(kmin)
-    scale = m / (float(kmax) - fmin + 1.0)
-    for b in range(m + 1):
-        cnt[b] = 0
-    for a in range(m):
-        bk = min(max(int((float(key[a]) - fmin) * scale), 0), m - 1)
-        cnt[bk + 1] += 1
-    largest = 0
-    for b in range(m):
-        largest = max(largest, cnt[b + 1])
-        cnt[b + 1] += cnt[b]
-    if largest > 32:
-        _sort_group(key, pos, 0, m, tkey, tpos)
-        return
-    for a in range(m):
-        bk = min(max(int((float(key[a]) - fmin) * scale), 0), m - 1)
-        f = cnt[bk]
-        cnt[bk] = f + 1
-        tkey[f] = key[a]
-        tpos[f] = pos[a]
-    for a in range(m):  # insertion sort, stable; lines move only within their bucket
-        kx = tkey[a]
-        x = tpos[a]
-        b = a - 1
-        while b >= 0 and tkey[b] > kx:
-            tkey[b + 1] = tkey[b]
-            tpos[b + 1] = tpos[b]
-            b -= 1
-        tkey[b + 1] = kx
-        tpos[b + 1] = x
-    for a in range(m):
-        key[a] = tkey[a]
-        pos[a] = tpos[a]
-
-
-@jit
-def graduated_grouped(
-    sp: npt.NDArray[np.int32],
-    per: npt.NDArray[np.int32],
-    n_per: int,
-    dates: IntArray,
-    basis: IntArray,
-    meta: npt.NDArray[np.int16],
-    rates: IntArray,
-    lows: IntArray,
-    mode: int,
-    out: IntArray,
-    out_bracket: npt.NDArray[np.int8],
-    acc: IntArray,
-) -> None:
-    """Graduated commission (see :func:`graduated_commission`) of lines grouped by statement.
-
-    Statement ``key = sp * n_per + per``; ``acc[key, 0]`` holds its number of
-    lines; ``meta`` is ``(pay tier + 1) * 2 + (1 if a return)`` (see
-    :func:`fused_lines`).  Each statement is priced on its running volume, its
-    lines in date order (``dates``; empty = input order), ties in input order.
-    Fills ``out``, ``out_bracket`` and the statement sums ``acc[key, 2]``
-    (commission) and ``acc[key, 3]`` (commission of returns).
-
-    The lines move in streams, never one by one at random: a first pass
-    partitions them into buckets of consecutive statements (few enough for
-    every bucket's write position to stay in cache), each bucket is then
-    grouped by statement, sorted and priced in cache, and its results are
-    partitioned by input position into blocks that a last pass writes out.
-    """
-    n = sp.size
-    span = acc.shape[0]
-    start = np.empty(span + 1, dtype=np.int64)
-    start[0] = 0
-    big = 1
-    for g in range(span):
-        start[g + 1] = start[g] + acc[g, 0]
-        big = max(big, acc[g, 0])
-    has_dates = dates.size > 0
-
-    # pass 1: one record per line (position and meta, basis, date) at its statement's place
-    rec = np.empty((n, 3), dtype=np.int64)
-    fill = start[:-1].copy()
-    for i in range(n):
-        g = sp[i] * n_per + per[i]
-        f = fill[g]
-        fill[g] = f + 1
-        rec[f, 0] = i | (np.int64(meta[i]) << 32)
-        rec[f, 1] = basis[i]
-        rec[f, 2] = dates[i] if has_dates else 0
-
-    # pass 2: per statement, sort by date and price in cache; results go as records
-    # (position, commission, bracket) to blocks of consecutive input positions
-    u_shift = _BLOCK_BITS
-    n_u = ((n - 1) >> u_shift) + 1
-    u_fill = np.empty(n_u, dtype=np.int64)
-    for u in range(n_u):
-        u_fill[u] = u << u_shift
-    res = np.empty((n, 2), dtype=np.int64)
-    l_key = np.empty(big, dtype=np.int64)
-    l_pos = np.empty(big, dtype=np.int64)
-    t_key = np.empty(big, dtype=np.int64)
-    t_pos = np.empty(big, dtype=np.int64)
-    cnt = np.empty(big + 1, dtype=np.int64)
-    n_br = lows.size
-    for g in range(span):
-        lo = start[g]
-        m = start[g + 1] - lo
-        if m == 0:
-            continue
-        for a in range(m):
-            l_pos[a] = lo + a
-        if has_dates:
-            for a in range(1, m):
-                if rec[lo + a, 2] < rec[lo + a - 1, 2]:
-                    for a2 in range(m):
-                        l_key[a2] = rec[lo + a2, 2]
-                    _sort_dates(l_key, l_pos, m, t_key, t_pos, cnt)
-                    break
-        v0 = 0
-        s_comm = 0
-        s_rev = 0
-        for a in range(m):
-            q = l_pos[a]
-            w = rec[q, 0]
-            b = rec[q, 1]
-            mt = w >> 32
-            t = (mt >> 1) - 1
-            v1 = v0 + b
-            x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
-            kb = n_br - 1
-            while kb > 0 and lows[kb] > x:
-                kb -= 1
-            c = 0
-            if t >= 0 and b != 0:
-                c = _graduated_commission(v0, v1, b, t, lows, rates, n_br, mode)
-            i = w & 0xFFFFFFFF
-            u = i >> u_shift
-            f = u_fill[u]
-            u_fill[u] = f + 1
-            res[f, 0] = i | (kb << 32)
-            res[f, 1] = c
-            s_comm += c
-            if mt & 1:
-                s_rev += c
-            v0 = v1
-        acc[g, 2] = s_comm
-        acc[g, 3] = s_rev
-
-    # pass 3: each block of input positions is written within its own cache-sized range
-    for a in range(n):
-        w = res[a, 0]
-        i = w & 0xFFFFFFFF
-        out[i] = res[a, 1]
-        out_bracket[i] = w >> 32

@@ -33,6 +33,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
@@ -47,6 +48,7 @@ __all__ = [
     "decimal_to_minor",
     "float_to_minor_fast",
     "minor_to_decimal",
+    "minor_to_decimal_array",
     "minor_to_decimals",
     "mul_div_round",
     "round_div",
@@ -413,6 +415,30 @@ def minor_to_decimals(minor: IntArray | Sequence[int], decimals: int) -> list[De
         return [Decimal(v) for v in values]
     unit = Decimal(1).scaleb(-decimals)  # exact product, exponent -decimals
     return [Decimal(v) * unit for v in values]
+
+
+def minor_to_decimal_array(minor: IntArray, decimals: int) -> pd.api.extensions.ExtensionArray:
+    """Amounts in minor units as an exact Arrow ``decimal128(19, decimals)`` pandas array.
+
+    Built without Python objects: the int64 minor units are the decimals' unscaled
+    values (every int64 has at most 19 digits), so the conversion is exact.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> arr = minor_to_decimal_array(np.array([-1234, 5, 0]), 2)
+    >>> arr.dtype
+    decimal128(19, 2)[pyarrow]
+    >>> list(arr)
+    [Decimal('-12.34'), Decimal('0.05'), Decimal('0.00')]
+    """
+    values = np.ascontiguousarray(minor, dtype=np.int64)
+    words = np.empty((values.size, 2), dtype=np.int64)
+    words[:, 0] = values  # little-endian 128-bit two's complement: low word, then sign
+    words[:, 1] = values >> 63
+    dtype = pa.decimal128(19, decimals)
+    arr = pa.Array.from_buffers(dtype, values.size, [None, pa.py_buffer(words)])
+    return pd.arrays.ArrowExtensionArray(arr)
 
 
 # --- largest-remainder allocation -------------------------------------------------

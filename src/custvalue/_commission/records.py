@@ -1,0 +1,54 @@
+"""The records passed between the steps of the commission pipeline (int64 arrays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["Lines", "Priced", "Statements"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lines:
+    """Step 1: every line in minor units with its tier, kind, basis and period."""
+
+    index: pd.Index
+    rev: IntArray
+    other: IntArray | None
+    tier: IntArray
+    pay_tier: IntArray  # tier paid (-1: none)
+    basis: IntArray
+    kind: npt.NDArray[np.int8]
+    period: IntArray
+    sort_key: IntArray | None  # the date's int64 count (None without dates)
+    n_per: int
+    period_labels: Any
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Priced:
+    """Step 4: basis, commission and bracket of every credit, and each line's commission."""
+
+    c_basis: IntArray
+    c_comm: IntArray
+    c_tier: IntArray
+    c_bracket: IntArray
+    line_comm: IntArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statements:
+    """Step 5: the statement of each credit and the sums of each statement."""
+
+    keys: IntArray  # salesperson code * n_per + period code, ascending
+    c_stmt: IntArray
+    count: IntArray
+    basis: IntArray
+    comm: IntArray
+    reversals: IntArray
