@@ -60,7 +60,8 @@ def test_multiples_are_not_read_as_their_base():
     assert datetimes_to_periods(months, "2M").tolist() == [324.0, 324.0, 325.0]
 
 
-@pytest.mark.parametrize("freq", ["0D", "-2D", "B", "2B", "ME", "X", "H"])
+# ("H" is refused by pandas 3 but still an hourly alias in pandas 2.2: not listed)
+@pytest.mark.parametrize("freq", ["0D", "-2D", "B", "2B", "ME", "X"])
 def test_bad_freqs_are_refused(freq):
     with pytest.raises(InputValueError, match="freq"):
         parse_freq(freq)
