@@ -63,6 +63,7 @@ __all__ = [
     "read_amounts",
     "read_datetimes",
     "read_ids",
+    "read_log",
     "read_time",
     "read_transactions",
     "time_column",
@@ -516,6 +517,32 @@ def read_transactions(
         freq=time.freq,
     )
     return apply_returns(log, returns, amount_col, df.index)
+
+
+def read_log(
+    data: object,
+    customer_col: Any,
+    date_col: Any,
+    amount_col: Any,
+    freq: object,
+    returns: object,
+    date_format: object,
+) -> TransactionLog:
+    """Read the ``transactions`` argument of a public function with the library's keywords.
+
+    :func:`read_transactions` with the library rule for numeric time: a ``freq`` given
+    with a numeric time column is refused (``freq_on_numeric="error"``).
+    """
+    return read_transactions(
+        data,
+        customer_col,
+        date_col,
+        amount_col,
+        freq,
+        freq_on_numeric="error",
+        returns=returns,
+        date_format=date_format,
+    )
 
 
 def period_of(value: object, name: str, log: TransactionLog, freq: object = None) -> float:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from custvalue._core.validation import check_column_name
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
-from custvalue._diagnostics.tracking import read_log
+from custvalue._diagnostics.tracking import log_offsets
 from custvalue.errors import InputValueError
 
 
@@ -73,14 +73,8 @@ def probability_alive_history(
         customer_col = None  # a frame of one customer's dates
     t = positive_int(t, "t")
     alive = model_method(model, "probability_alive")
-    codes, all_offsets, start = read_log(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        freq=freq,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
+    codes, all_offsets, start = log_offsets(
+        transactions, customer_col, date_col, amount_col, freq, returns, date_format
     )
     if codes.size == 0:
         raise InputValueError("`transactions` has no purchase; pass one customer's purchases.")

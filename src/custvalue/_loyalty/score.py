@@ -13,7 +13,7 @@ import pandas as pd
 
 from custvalue._core.ranks import percentile_rank
 from custvalue._core.rhythm import overdue_ratio, purchase_rhythm
-from custvalue._core.summary import history_arrays
+from custvalue._core.summary import summary_arrays
 from custvalue._core.validation import (
     as_float_array,
     check_consistent_length,
@@ -200,13 +200,7 @@ def _frame(block: FloatArray, columns: list[str], index: pd.Index) -> pd.DataFra
 
 def _summary_measures(summary: pd.DataFrame) -> dict[str, FloatArray]:
     """Validate the RFM triple and derive the recency, frequency and tenure measures."""
-    frequency, recency, T = history_arrays(
-        summary["frequency"],
-        summary["recency"],
-        summary["T"],
-        summary.index,
-        names=("column 'frequency'", "column 'recency'", "column 'T'"),
-    )
+    frequency, recency, T = summary_arrays(summary)
     rhythm = purchase_rhythm(frequency, recency, if_no_repeats=1.0)
     return {
         "recency": overdue_ratio(recency, T, rhythm),
