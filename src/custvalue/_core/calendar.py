@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -49,8 +50,6 @@ __all__ = [
     "period_at",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _DAY_NS = 86_400_000_000_000
 _REFUSED_BASES = ("B", "C")

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -56,7 +57,6 @@ __all__ = [
     "to_minor_units",
 ]
 
-IntArray = npt.NDArray[np.int64]
 
 HALF_EVEN: Final = 0
 HALF_UP: Final = 1

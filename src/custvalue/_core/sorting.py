@@ -20,8 +20,8 @@ Every sort here is stable: equal keys keep their input order, exactly like
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, IntArray, UIntArray
 from custvalue._core.jit import jit
 
 __all__ = [
@@ -35,9 +35,6 @@ __all__ = [
     "sort_floats",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-UIntArray = npt.NDArray[np.uint64]
 
 _RADIX_BITS = 11
 _RADIX_SIZE = 1 << _RADIX_BITS

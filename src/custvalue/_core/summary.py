@@ -17,12 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.validation import as_float_array, check_consistent_length
 from custvalue.errors import InputValueError
 
 __all__ = ["check_histories", "history_arrays", "summary_arrays"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def _where(mask: npt.NDArray[np.bool_], index: pd.Index | None) -> str:

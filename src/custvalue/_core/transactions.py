@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.calendar import Freq, datetimes_to_periods, parse_freq
 from custvalue._core.ids import factorize_ids
 from custvalue._core.validation import (
@@ -69,8 +70,6 @@ __all__ = [
     "time_column",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 RETURNS = ("error", "net", "drop")
 

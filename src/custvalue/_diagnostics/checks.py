@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def check_frame(data: object, name: str, columns: Sequence[str]) -> pd.DataFrame:

@@ -10,10 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray
 from custvalue._core.validation import as_float_array, check_consistent_length, check_scalar
 from custvalue.errors import InputTypeError, InputValueError
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray
 from custvalue._core.calendar import add_months
 from custvalue._core.transactions import filter_window, period_of
 from custvalue._core.validation import as_float_array, check_column_name, check_dataframe
@@ -19,8 +20,6 @@ from custvalue._loyalty.common import (
 )
 from custvalue._loyalty.kernels import points_fifo
 from custvalue.errors import InputTypeError, InputValueError
-
-IntArray = npt.NDArray[np.int64]
 
 _INT64_MAX: Final[int] = 2**63 - 1
 _FLOAT_EXACT: Final[float] = 2.0**53

@@ -8,9 +8,9 @@ from types import MappingProxyType
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.ranks import percentile_rank
 from custvalue._core.rhythm import overdue_ratio, purchase_rhythm
 from custvalue._core.summary import summary_arrays
@@ -22,8 +22,6 @@ from custvalue._core.validation import (
 )
 from custvalue._loyalty.kernels import combine_components
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: The loyalty-score components, in the order of the result columns.
 COMPONENTS: Final[tuple[str, ...]] = (

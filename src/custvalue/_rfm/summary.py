@@ -26,7 +26,6 @@ from custvalue.errors import InputValueError
 
 __all__ = ["calibration_holdout", "read", "summarize"]
 
-FloatArray = npt.NDArray[np.float64]
 _TIME_COLUMNS = ("recency", "T", "inactivity")
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.ranks import percentile_rank
 from custvalue._core.validation import (
     as_float_array,
@@ -21,9 +22,6 @@ from custvalue._core.validation import (
 )
 from custvalue._tiers.common import from_codes
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 RELATIONSHIP = ("cash-flow", "quasi-cash-flow", "high-cost-to-serve", "transaction")
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, Int8Array, IntArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import counting_order, group_rows
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
 
 PANEL_NAMES = (
     "revenue",

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.ids import sorting_order
 from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
 from custvalue._core.summary import summary_arrays
@@ -28,9 +29,6 @@ from custvalue._core.validation import (
 from custvalue._tiers.common import from_codes
 from custvalue._tiers.kernels import purchase_history
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 STAGES = ("prospect", "new", "active", "reactivated", "at risk", "lapsed")
 

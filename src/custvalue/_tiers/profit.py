@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.calendar import Freq, month_ordinals_ns, parse_freq, period_at
 from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
 from custvalue._core.transactions import check_returns, first_bad, read_datetimes, read_ids
@@ -36,9 +37,6 @@ from custvalue._tiers.kernels import (
     period_panel_dense,
 )
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _MONTHS = {"Y-DEC": 12, "Q-DEC": 3, "M": 1}  # months per base period
 
