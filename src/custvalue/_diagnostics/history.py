@@ -41,12 +41,9 @@ def probability_alive_history(
         Purchase date column (``datetime64``).
     freq : str, default "D"
         Pandas period alias of the time unit.
-    amount_col : str, optional
-        Amount column; with it, ``returns`` decides what a negative line means.
-    returns : {"error", "net", "drop"}, default "error"
-        The library's policy for returns (see the Conventions page).
-    date_format : str, optional
-        ``strftime`` format parsing string or integer dates (e.g. ``"%Y%m%d"``).
+    amount_col, returns, date_format
+        As in :func:`custvalue.diagnostics.expected_cumulative_transactions`
+        (the returns policy, and the parsing of string or integer dates).
 
     Returns
     -------

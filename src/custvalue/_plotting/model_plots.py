@@ -170,6 +170,10 @@ def plot_cumulative_transactions(
     -------
     matplotlib.axes.Axes
 
+    See Also
+    --------
+    plot_incremental_transactions : the same curves per period.
+
     Examples
     --------
     >>> import matplotlib
@@ -217,11 +221,16 @@ def plot_incremental_transactions(
     """Draw repeat transactions per period of the log and of the model.
 
     Draws the incremental columns of
-    :func:`custvalue.diagnostics.expected_cumulative_transactions`.
+    :func:`custvalue.diagnostics.expected_cumulative_transactions`; parameters
+    as in :func:`plot_cumulative_transactions`.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_cumulative_transactions : the same curves, cumulated.
 
     Examples
     --------
