@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import IntArray, first_true
 from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -260,9 +260,7 @@ def _minor_input(raw: npt.NDArray[Any], name: str) -> IntArray:
 
 def _check_range(out: IntArray, name: str, unit: str) -> None:
     if out.size:
-        big = np.abs(out) > MAX_MINOR
-        if big.any():
-            pos = int(np.flatnonzero(big)[0])
+        if (pos := first_true(np.abs(out) > MAX_MINOR)) is not None:
             raise InputValueError(
                 f"`{name}` has an amount too large for exact int64 arithmetic at position {pos} "
                 f"({out[pos]} {unit}); amounts must stay within ±{MAX_MINOR} minor units."

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import FloatArray, first_true
 from custvalue._core.validation import as_float_array, check_consistent_length
 from custvalue.errors import InputValueError
 
@@ -70,8 +70,7 @@ def check_histories(
         ),
     )
     for bad, rule, found in rules:
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+        if (i := first_true(bad)) is not None:
             found = found.format(f=frequency[i], r=recency[i], t=T[i])
             raise InputValueError(f"{rule}, but {_where(bad, index)} has {found}")
 

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.arrays import FloatArray, IntArray, first_true
 from custvalue._core.calendar import Freq, datetimes_to_periods, parse_freq
 from custvalue._core.ids import factorize_ids
 from custvalue._core.validation import (
@@ -170,8 +170,7 @@ def _parse_dates(column: pd.Series, date_col: str, date_format: str) -> pd.Serie
         text = column
     parsed = pd.to_datetime(text, format=date_format, errors="coerce")
     bad = (parsed.isna() & column.notna()).to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
+    if (pos := first_true(bad)) is not None:
         raise InputValueError(
             f"column {date_col!r} (argument `date_col`) has values that do not match "
             f"`date_format` {date_format!r} in {first_bad(bad, column)} "
