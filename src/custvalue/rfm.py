@@ -181,17 +181,10 @@ def rfm_summary(
     1                    0      0.0  2.000000             0.0          1         10.0    2.000000
     2                    0      0.0  1.857143             0.0          1          5.0    1.857143
     """
-    return _summary.summarize(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        observation_end=observation_end,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
+    log, unit = _summary.read(
+        transactions, customer_col, date_col, amount_col, freq, returns, date_format, time_unit
     )
+    return _summary.summarize(log, unit, observation_end, amount_col)
 
 
 def calibration_holdout_summary(
@@ -279,15 +272,7 @@ def calibration_holdout_summary(
     1                        1    6.0                  1                    10.0
     2                        0    5.0                  0                     0.0
     """
-    return _summary.calibration_holdout(
-        transactions,
-        calibration_end,
-        observation_end,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
+    log, unit = _summary.read(
+        transactions, customer_col, date_col, amount_col, freq, returns, date_format, time_unit
     )
+    return _summary.calibration_holdout(log, unit, calibration_end, observation_end, amount_col)

@@ -35,6 +35,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
 __all__ = [
@@ -43,12 +45,11 @@ __all__ = [
     "datetimes_to_periods",
     "day_ordinals",
     "month_ordinals",
+    "month_ordinals_ns",
     "parse_freq",
     "period_at",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _DAY_NS = 86_400_000_000_000
 _REFUSED_BASES = ("B", "C")
@@ -126,7 +127,7 @@ def _base_ordinals(values: npt.NDArray[np.datetime64], base: str) -> IntArray:
         # week floor((d + 3) / 7) + 1 (pandas numbers that week 1).
         return np.floor_divide(values.astype("datetime64[D]").astype(np.int64) + 3, 7) + 1
     if base == "M":
-        return values.astype("datetime64[M]").astype(np.int64)
+        return month_ordinals(values)
     return np.asarray(pd.PeriodIndex(pd.DatetimeIndex(values), freq=base).asi8, dtype=np.int64)
 
 
@@ -166,8 +167,37 @@ def day_ordinals(values: npt.NDArray[np.datetime64]) -> IntArray:
     return np.ascontiguousarray(values.astype("datetime64[D]").astype(np.int64))
 
 
+@jit
+def month_ordinals_ns(nanoseconds: IntArray) -> IntArray:
+    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
+
+    Civil-from-days conversion of the proleptic Gregorian calendar
+    (H. Hinnant's algorithm), in integer arithmetic.
+    """
+    n = nanoseconds.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    day_ns = np.int64(86_400_000_000_000)
+    for i in range(n):
+        days = nanoseconds[i] // day_ns
+        z = days + 719_468
+        era = z // 146_097
+        doe = z - era * 146_097
+        yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+        year = yoe + era * 400
+        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+        mp = (5 * doy + 2) // 153
+        month = mp + 3 if mp < 10 else mp - 9
+        if month <= 2:
+            year += 1
+        out[i] = (year - 1970) * 12 + month - 1
+    return out
+
+
 def month_ordinals(values: npt.NDArray[np.datetime64]) -> IntArray:
     """Calendar months since 1970-01 of naive datetime64 values (pandas ``"M"`` ordinals).
+
+    Nanosecond values (pandas' unit) go through the compiled
+    :func:`month_ordinals_ns`; other units through numpy.
 
     Examples
     --------
@@ -176,6 +206,8 @@ def month_ordinals(values: npt.NDArray[np.datetime64]) -> IntArray:
     >>> month_ordinals(np.array(["1969-12-31", "1970-02-03"], dtype="datetime64[D]"))
     array([-1,  1])
     """
+    if values.dtype == np.dtype("datetime64[ns]"):
+        return month_ordinals_ns(np.ascontiguousarray(values).view(np.int64))
     return np.ascontiguousarray(values.astype("datetime64[M]").astype(np.int64))
 
 

@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from custvalue._core.arrays import IntArray, first_true
 from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -58,7 +59,6 @@ __all__ = [
     "to_minor_units",
 ]
 
-IntArray = npt.NDArray[np.int64]
 
 HALF_EVEN: Final = 0
 HALF_UP: Final = 1
@@ -262,9 +262,7 @@ def _minor_input(raw: npt.NDArray[Any], name: str) -> IntArray:
 
 def _check_range(out: IntArray, name: str, unit: str) -> None:
     if out.size:
-        big = np.abs(out) > MAX_MINOR
-        if big.any():
-            pos = int(np.flatnonzero(big)[0])
+        if (pos := first_true(np.abs(out) > MAX_MINOR)) is not None:
             raise InputValueError(
                 f"`{name}` has an amount too large for exact int64 arithmetic at position {pos} "
                 f"({out[pos]} {unit}); amounts must stay within ±{MAX_MINOR} minor units."

@@ -14,14 +14,12 @@ are tied or ``n == 1``.  NaN stays NaN and is not counted in ``n``.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import float_keys, radix_sort_pairs
 
 __all__ = ["percentile_rank"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @jit

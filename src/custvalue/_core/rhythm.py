@@ -20,14 +20,12 @@ The inputs are already valid histories (see :mod:`custvalue._core.summary`).
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["fallback_rhythm", "overdue_ratio", "purchase_rhythm"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def fallback_rhythm(

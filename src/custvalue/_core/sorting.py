@@ -20,8 +20,8 @@ Every sort here is stable: equal keys keep their input order, exactly like
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, IntArray, UIntArray
 from custvalue._core.jit import jit
 
 __all__ = [
@@ -29,14 +29,12 @@ __all__ = [
     "counting_order",
     "float_keys",
     "group_rows",
+    "group_starts",
     "grouped_time_order",
     "radix_sort_pairs",
     "sort_floats",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-UIntArray = npt.NDArray[np.uint64]
 
 _RADIX_BITS = 11
 _RADIX_SIZE = 1 << _RADIX_BITS
@@ -169,19 +167,29 @@ def counting_order(keys: IntArray, n_keys: int, order_in: IntArray) -> IntArray:
 
 
 @jit
-def group_rows(codes: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
-    """Group rows by a dense code ``0 .. n_groups - 1`` (stable counting sort).
+def group_starts(codes: IntArray, n_groups: int) -> IntArray:
+    """Group offsets of a counting sort by a dense code ``0 .. n_groups - 1``.
 
-    Returns ``start`` (``n_groups + 1`` offsets) and ``rows``: the rows of
-    group ``g`` are ``rows[start[g]:start[g + 1]]``, in input order.
+    ``start[g]`` is the number of rows whose code is below ``g`` (``n_groups + 1``
+    values), so group ``g`` fills positions ``start[g]:start[g + 1]``.
     """
-    n = codes.shape[0]
     start = np.zeros(n_groups + 1, dtype=np.int64)
-    for i in range(n):
+    for i in range(codes.shape[0]):
         start[codes[i] + 1] += 1
     for c in range(n_groups):
         start[c + 1] += start[c]
-    return start, counting_order(codes, n_groups, np.arange(n))
+    return start
+
+
+@jit
+def group_rows(codes: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
+    """Group rows by a dense code ``0 .. n_groups - 1`` (stable counting sort).
+
+    Returns ``start`` (``n_groups + 1`` offsets, :func:`group_starts`) and ``rows``:
+    the rows of group ``g`` are ``rows[start[g]:start[g + 1]]``, in input order.
+    """
+    start = group_starts(codes, n_groups)
+    return start, counting_order(codes, n_groups, np.arange(codes.shape[0]))
 
 
 @jit

@@ -17,12 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, first_true
 from custvalue._core.validation import as_float_array, check_consistent_length
 from custvalue.errors import InputValueError
 
-__all__ = ["check_histories", "history_arrays"]
-
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["check_histories", "history_arrays", "summary_arrays"]
 
 
 def _where(mask: npt.NDArray[np.bool_], index: pd.Index | None) -> str:
@@ -51,29 +50,29 @@ def check_histories(
     InputValueError
         Naming the first offending row and how to fix it.
     """
-    bad = recency > T
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be <= `T` (the last purchase cannot be after the end of "
-            f"observation), but {_where(bad, index)} has recency={recency[i]:g}, "
-            f"T={T[i]:g}; recency and T must come from the same summary."
-        )
-    bad = (frequency > 0) & (recency == 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be > 0 when `frequency` > 0 (repeat purchases happen after the "
-            f"first one), but {_where(bad, index)} has frequency={frequency[i]:g}, "
-            f"recency=0; measure recency from the first purchase at a finer time resolution."
-        )
-    bad = (frequency == 0) & (recency > 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValueError(
-            f"`recency` must be 0 when `frequency` is 0 (no repeat purchase), but "
-            f"{_where(bad, index)} has frequency=0, recency={recency[i]:g}."
-        )
+    rules = (
+        (
+            recency > T,
+            "`recency` must be <= `T` (the last purchase cannot be after the end of observation)",
+            "recency={r:g}, T={t:g}; recency and T must come from the same summary.",
+        ),
+        (
+            (frequency > 0) & (recency == 0),
+            "`recency` must be > 0 when `frequency` > 0 (repeat purchases happen after the "
+            "first one)",
+            "frequency={f:g}, recency=0; measure recency from the first purchase at a finer "
+            "time resolution.",
+        ),
+        (
+            (frequency == 0) & (recency > 0),
+            "`recency` must be 0 when `frequency` is 0 (no repeat purchase)",
+            "frequency=0, recency={r:g}.",
+        ),
+    )
+    for bad, rule, found in rules:
+        if (i := first_true(bad)) is not None:
+            found = found.format(f=frequency[i], r=recency[i], t=T[i])
+            raise InputValueError(f"{rule}, but {_where(bad, index)} has {found}")
 
 
 def history_arrays(
@@ -94,3 +93,14 @@ def history_arrays(
     check_consistent_length(**{names[0]: x, names[1]: tx, names[2]: t_obs})
     check_histories(x, tx, t_obs, index)
     return x, tx, t_obs
+
+
+def summary_arrays(summary: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate the ``frequency``, ``recency`` and ``T`` columns of an RFM summary frame."""
+    return history_arrays(
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary.index,
+        names=("column 'frequency'", "column 'recency'", "column 'T'"),
+    )

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray, first_true
 from custvalue._core.calendar import Freq, datetimes_to_periods, parse_freq
 from custvalue._core.ids import factorize_ids
 from custvalue._core.validation import (
@@ -63,13 +64,12 @@ __all__ = [
     "read_amounts",
     "read_datetimes",
     "read_ids",
+    "read_log",
     "read_time",
     "read_transactions",
     "time_column",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 RETURNS = ("error", "net", "drop")
 
@@ -170,8 +170,7 @@ def _parse_dates(column: pd.Series, date_col: str, date_format: str) -> pd.Serie
         text = column
     parsed = pd.to_datetime(text, format=date_format, errors="coerce")
     bad = (parsed.isna() & column.notna()).to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
+    if (pos := first_true(bad)) is not None:
         raise InputValueError(
             f"column {date_col!r} (argument `date_col`) has values that do not match "
             f"`date_format` {date_format!r} in {first_bad(bad, column)} "
@@ -516,6 +515,32 @@ def read_transactions(
         freq=time.freq,
     )
     return apply_returns(log, returns, amount_col, df.index)
+
+
+def read_log(
+    data: object,
+    customer_col: Any,
+    date_col: Any,
+    amount_col: Any,
+    freq: object,
+    returns: object,
+    date_format: object,
+) -> TransactionLog:
+    """Read the ``transactions`` argument of a public function with the library's keywords.
+
+    :func:`read_transactions` with the library rule for numeric time: a ``freq`` given
+    with a numeric time column is refused (``freq_on_numeric="error"``).
+    """
+    return read_transactions(
+        data,
+        customer_col,
+        date_col,
+        amount_col,
+        freq,
+        freq_on_numeric="error",
+        returns=returns,
+        date_format=date_format,
+    )
 
 
 def period_of(value: object, name: str, log: TransactionLog, freq: object = None) -> float:

@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, first_true
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def check_frame(data: object, name: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -44,8 +42,7 @@ def float_column(data: pd.DataFrame, col: str, name: str, *, integer: bool = Fal
     bad = ~np.isfinite(arr) | (arr < 0)
     if integer:
         bad |= np.isfinite(arr) & (arr != np.round(arr))
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
+    if (pos := first_true(bad)) is not None:
         what = "whole numbers >= 0" if integer else "finite and >= 0"
         raise InputValueError(
             f"column {col!r} of `{name}` must be {what}, got {float(arr[pos])!r} at row "

@@ -7,7 +7,7 @@ import pandas as pd
 
 from custvalue._core.validation import check_column_name
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
-from custvalue._diagnostics.tracking import read_log
+from custvalue._diagnostics.tracking import log_offsets
 from custvalue.errors import InputValueError
 
 
@@ -41,12 +41,9 @@ def probability_alive_history(
         Purchase date column (``datetime64``).
     freq : str, default "D"
         Pandas period alias of the time unit.
-    amount_col : str, optional
-        Amount column; with it, ``returns`` decides what a negative line means.
-    returns : {"error", "net", "drop"}, default "error"
-        The library's policy for returns (see the Conventions page).
-    date_format : str, optional
-        ``strftime`` format parsing string or integer dates (e.g. ``"%Y%m%d"``).
+    amount_col, returns, date_format
+        As in :func:`custvalue.diagnostics.expected_cumulative_transactions`
+        (the returns policy, and the parsing of string or integer dates).
 
     Returns
     -------
@@ -73,14 +70,8 @@ def probability_alive_history(
         customer_col = None  # a frame of one customer's dates
     t = positive_int(t, "t")
     alive = model_method(model, "probability_alive")
-    codes, all_offsets, start = read_log(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        freq=freq,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
+    codes, all_offsets, start = log_offsets(
+        transactions, customer_col, date_col, amount_col, freq, returns, date_format
     )
     if codes.size == 0:
         raise InputValueError("`transactions` has no purchase; pass one customer's purchases.")

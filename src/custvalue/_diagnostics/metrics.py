@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from custvalue._diagnostics.checks import FloatArray, check_frame, positive_int
+from custvalue._core.arrays import FloatArray
+from custvalue._diagnostics.checks import check_frame, positive_int
 from custvalue.errors import InputTypeError, InputValueError, NotFittedError
 
 

@@ -7,18 +7,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.calendar import period_at
-from custvalue._core.transactions import read_transactions
+from custvalue._core.transactions import read_log
 from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
 from custvalue.errors import InputTypeError
 
 
-def read_log(
+def log_offsets(
     transactions: object,
-    *,
     customer_col: str | None,
     date_col: str,
-    freq: object,
     amount_col: str | None,
+    freq: object,
     returns: object,
     date_format: object,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], pd.Period]:
@@ -34,16 +33,8 @@ def read_log(
             check_frame(frame, "transactions", [amount_col])
             columns[amount_col] = frame[amount_col]
         frame, customer_col = pd.DataFrame(columns, index=frame.index), "customer"
-    log = read_transactions(
-        frame,
-        customer_col,
-        date_col,
-        amount_col,
-        "D" if freq is None else freq,
-        returns=returns,
-        date_format=date_format,
-        freq_on_numeric="error",
-    )
+    freq = "D" if freq is None else freq
+    log = read_log(frame, customer_col, date_col, amount_col, freq, returns, date_format)
     if log.numeric_time or log.freq is None:
         raise InputTypeError(
             f"column {date_col!r} of `transactions` must hold dates, got numbers; fix by "
@@ -122,14 +113,8 @@ def expected_cumulative_transactions(
     """
     t = positive_int(t, "t")
     new_customer = model_method(model, "expected_purchases_new_customer")
-    codes, offset, start = read_log(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        freq=freq,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
+    codes, offset, start = log_offsets(
+        transactions, customer_col, date_col, amount_col, freq, returns, date_format
     )
     lines = pd.DataFrame({"id": codes, "k": offset})
     lines = lines[lines["k"] <= t].drop_duplicates()

@@ -8,12 +8,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray
 from custvalue._core.ids import sorting_order
 from custvalue._core.transactions import RETURNS, TransactionLog, period_of, read_transactions
 from custvalue._core.validation import check_choice
 from custvalue.errors import InputTypeError, InputValueError
-
-IntArray = npt.NDArray[np.int64]
 
 _NS_PER_DAY: Final[int] = 86_400 * 10**9
 

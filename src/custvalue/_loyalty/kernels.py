@@ -8,14 +8,10 @@ Every kernel takes contiguous int64 / float64 arrays.  Customer codes run from
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, Int8Array, IntArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import grouped_time_order
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
 
 # Outcome codes of a tier evaluation (see loyalty.program_tiers): OUTCOME_NAMES[code].
 OUTCOME_REQUALIFIED = 0

@@ -10,10 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray, first_true
 from custvalue._core.validation import as_float_array, check_consistent_length, check_scalar
 from custvalue.errors import InputTypeError, InputValueError
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +170,8 @@ def nps(
     )
     z = statistics.NormalDist().inv_cdf((1.0 + conf) / 2.0)
     scores = as_float_array(responses, "responses", integer=True)
-    if (bad := (scores < 0) | (scores > 10)).any():
-        i = int(np.flatnonzero(bad)[0])
+    bad = (scores < 0) | (scores > 10)
+    if (i := first_true(bad)) is not None:
         raise InputValueError(
             f"`responses` must be answers on the 0-10 scale, but has {int(bad.sum())} value(s) "
             f"outside it, first {scores[i]:g} at position {i}; drop or correct them."
@@ -213,8 +212,8 @@ def nps(
             "`responses` and `by` are Series with different indexes; align them first "
             "(e.g. take both from one DataFrame)."
         )
-    if (missing := labels.isna().to_numpy()).any():
-        i = int(np.flatnonzero(missing)[0])
+    missing = labels.isna().to_numpy()
+    if (i := first_true(missing)) is not None:
         raise InputValueError(
             f"`by` has {int(missing.sum())} missing group label(s), first at position {i}; "
             f"fill them (e.g. with 'unknown') or drop those responses."

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import IntArray, first_true
 from custvalue._core.calendar import add_months
 from custvalue._core.transactions import filter_window, period_of
 from custvalue._core.validation import as_float_array, check_column_name, check_dataframe
@@ -19,8 +20,6 @@ from custvalue._loyalty.common import (
 )
 from custvalue._loyalty.kernels import points_fifo
 from custvalue.errors import InputTypeError, InputValueError
-
-IntArray = npt.NDArray[np.int64]
 
 _INT64_MAX: Final[int] = 2**63 - 1
 _FLOAT_EXACT: Final[float] = 2.0**53
@@ -73,9 +72,8 @@ def _points_array(column: pd.Series, name: str) -> IntArray:
         values = as_float_array(column, name, integer=True)
         bad = np.abs(values) > _FLOAT_EXACT
         why = "beyond 2**53 held as a float, which float64 cannot hold exactly; pass int64"
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputValueError(f"`{name}` has a value {why} (position {pos}: {raw[pos]!r}).")
+    if (at := first_true(bad)) is not None:
+        raise InputValueError(f"`{name}` has a value {why} (position {at}: {raw[at]!r}).")
     return np.ascontiguousarray(values.astype(np.int64))
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.calendar import add_months
 from custvalue._core.transactions import check_finite_totals
 from custvalue._core.validation import check_choice, check_scalar
@@ -22,9 +23,6 @@ from custvalue._loyalty.common import (
 )
 from custvalue._loyalty.kernels import EVENT_NAMES, OUTCOME_NAMES, tier_timeline
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 # Relative tolerance of the tier threshold comparison (see program_tiers).
 _TIER_RTOL: Final[float] = 1e-9

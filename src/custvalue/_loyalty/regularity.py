@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.transactions import RETURNS, filter_window, period_of, read_transactions
+from custvalue._core.transactions import RETURNS, filter_window, period_of, read_log
 from custvalue._core.validation import check_choice
 from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import regularity_stats
@@ -122,16 +122,7 @@ def purchase_regularity(
     c                    1            NaN          NaN            NaN          NaN
     """
     check_choice(returns, "returns", RETURNS)
-    log = read_transactions(
-        transactions,
-        customer_col,
-        date_col,
-        amount_col,
-        freq,
-        returns=returns,
-        date_format=date_format,
-        freq_on_numeric="error",
-    )
+    log = read_log(transactions, customer_col, date_col, amount_col, freq, returns, date_format)
     end = (
         log.last_period()
         if observation_end is None

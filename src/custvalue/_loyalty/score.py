@@ -8,12 +8,12 @@ from types import MappingProxyType
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.ranks import percentile_rank
 from custvalue._core.rhythm import overdue_ratio, purchase_rhythm
-from custvalue._core.summary import history_arrays
+from custvalue._core.summary import summary_arrays
 from custvalue._core.validation import (
     as_float_array,
     check_consistent_length,
@@ -22,8 +22,6 @@ from custvalue._core.validation import (
 )
 from custvalue._loyalty.kernels import combine_components
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: The loyalty-score components, in the order of the result columns.
 COMPONENTS: Final[tuple[str, ...]] = (
@@ -200,13 +198,7 @@ def _frame(block: FloatArray, columns: list[str], index: pd.Index) -> pd.DataFra
 
 def _summary_measures(summary: pd.DataFrame) -> dict[str, FloatArray]:
     """Validate the RFM triple and derive the recency, frequency and tenure measures."""
-    frequency, recency, T = history_arrays(
-        summary["frequency"],
-        summary["recency"],
-        summary["T"],
-        summary.index,
-        names=("column 'frequency'", "column 'recency'", "column 'T'"),
-    )
+    frequency, recency, T = summary_arrays(summary)
     rhythm = purchase_rhythm(frequency, recency, if_no_repeats=1.0)
     return {
         "recency": overdue_ratio(recency, T, rhythm),

@@ -48,6 +48,35 @@ def plot_period_transactions(
     return ax
 
 
+def _by_group(
+    table: pd.DataFrame,
+    observed: str,
+    expected: str,
+    top: int | None,
+    labels: tuple[str, str, str],
+    ax: Any,
+) -> Any:
+    """Draw the ``observed`` and model (``expected``) columns over the groups of ``table``.
+
+    The last group reads ``top+`` when it is ``top`` (the group of all larger values);
+    ``labels`` are the x label, y label and title.
+    """
+    ax = axes(ax)
+    x = np.arange(len(table))
+    ax.plot(x, table[observed].to_numpy(dtype=float), marker="o", label=observed)
+    ax.plot(x, table[expected].to_numpy(dtype=float), marker="s", label="model")
+    ticks = [str(v) for v in table.index]
+    if top is not None and len(ticks) and table.index[-1] == top:
+        ticks[-1] = f"{ticks[-1]}+"
+    ax.set_xticks(x, ticks)
+    xlabel, ylabel, title = labels
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
 def plot_calibration_vs_holdout(
     model: object,
     data: pd.DataFrame,
@@ -78,19 +107,8 @@ def plot_calibration_vs_holdout(
     [0.0, 1.5]
     """
     table = diagnostics.calibration_vs_holdout(model, data, by, max_value)
-    ax = axes(ax)
-    x = np.arange(len(table))
-    ax.plot(x, table["actual"].to_numpy(dtype=float), marker="o", label="actual")
-    ax.plot(x, table["predicted"].to_numpy(dtype=float), marker="s", label="model")
-    labels = [str(v) for v in table.index]
-    if max_value is not None and len(labels) and table.index[-1] == max_value:
-        labels[-1] = f"{labels[-1]}+"
-    ax.set_xticks(x, labels)
-    ax.set_xlabel(by)
-    ax.set_ylabel("mean purchases in the holdout period")
-    ax.set_title("Calibration vs holdout purchases")
-    ax.legend()
-    return ax
+    labels = (by, "mean purchases in the holdout period", "Calibration vs holdout purchases")
+    return _by_group(table, "actual", "predicted", max_value, labels, ax)
 
 
 def _tracking(
@@ -152,6 +170,10 @@ def plot_cumulative_transactions(
     -------
     matplotlib.axes.Axes
 
+    See Also
+    --------
+    plot_incremental_transactions : the same curves per period.
+
     Examples
     --------
     >>> import matplotlib
@@ -199,11 +221,16 @@ def plot_incremental_transactions(
     """Draw repeat transactions per period of the log and of the model.
 
     Draws the incremental columns of
-    :func:`custvalue.diagnostics.expected_cumulative_transactions`.
+    :func:`custvalue.diagnostics.expected_cumulative_transactions`; parameters
+    as in :func:`plot_cumulative_transactions`.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_cumulative_transactions : the same curves, cumulated.
 
     Examples
     --------
@@ -393,16 +420,5 @@ def plot_spend_by_frequency(
     [20.0, 20.0]
     """
     table = diagnostics.spend_by_frequency(model, data, max_frequency)
-    ax = axes(ax)
-    x = np.arange(len(table))
-    ax.plot(x, table["observed"].to_numpy(dtype=float), marker="o", label="observed")
-    ax.plot(x, table["expected"].to_numpy(dtype=float), marker="s", label="model")
-    labels = [str(v) for v in table.index]
-    if max_frequency is not None and len(labels) and table.index[-1] == max_frequency:
-        labels[-1] = f"{labels[-1]}+"
-    ax.set_xticks(x, labels)
-    ax.set_xlabel("repeat transactions")
-    ax.set_ylabel("mean spend per transaction")
-    ax.set_title("Spend by frequency")
-    ax.legend()
-    return ax
+    labels = ("repeat transactions", "mean spend per transaction", "Spend by frequency")
+    return _by_group(table, "observed", "expected", max_frequency, labels, ax)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, IntArray
 from custvalue._core.jit import jit
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from custvalue._core.sorting import group_starts
 
 
 @jit
@@ -58,11 +56,7 @@ def customer_periods(
     # Counting sort of the transactions by customer code (O(n), stable), moving the
     # values themselves, interleaved, so that each transaction costs one scattered
     # write and the per-customer pass below reads memory in order.
-    start = np.zeros(n_customers + 1, dtype=np.int64)
-    for i in range(n):
-        start[codes[i] + 1] += 1
-    for c in range(n_customers):
-        start[c + 1] += start[c]
+    start = group_starts(codes, n_customers)
     fill = start[:-1].copy()
     ta = np.empty((n, 2))
     for i in range(n):

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray, first_true
 from custvalue._core.validation import as_float_array, check_choice, check_dataframe, check_scalar
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
@@ -21,8 +21,6 @@ __all__ = ["rfm_scores"]
 _MAX_BINS = 9
 _DIMENSIONS = ("R", "F", "M")
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 # Cell codes "000" .. "999" indexed by 100 * R + 10 * F + M.
 _CELL_CODES = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
@@ -299,8 +297,7 @@ def _check_edges(edges: object) -> dict[str, FloatArray]:
                 f"because cell codes use one digit (at most 9 scores) per dimension."
             )
         steps = np.diff(arr)
-        if (steps <= 0).any():
-            i = int(np.flatnonzero(steps <= 0)[0])
+        if (i := first_true(steps <= 0)) is not None:
             raise InputValueError(
                 f"`{name}` must be strictly increasing, but {arr[i]!r} is followed by "
                 f"{arr[i + 1]!r}; sort the thresholds and remove duplicates."

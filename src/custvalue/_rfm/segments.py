@@ -649,22 +649,32 @@ def _merge_boxes(boxes: list[Box]) -> list[Box]:
     return out
 
 
+# The built-in schemes defined for one number of scores only: the bins they need and
+# the message naming the fix when the scores have other bins.
+_FIXED_BINS = {
+    "cube8": (
+        (2, 2, 2),
+        "scheme 'cube8' needs two scores per dimension (1 = at or below the mean, "
+        "2 = better), but bins={nbins}; compute the scores with "
+        "rfm_scores(summary, method='mean').",
+    ),
+    "marketing": (
+        (5, 5, 5),
+        "scheme 'marketing' is defined for five scores per dimension, but "
+        "bins={nbins}; compute the scores with rfm_scores(summary, bins=5) or "
+        "use scheme='classic4' or custom rules.",
+    ),
+}
+
+
 def _builtin_rules(scheme: str, nbins: Bins) -> tuple[list[SegmentRule], list[str]]:
+    if scheme in _FIXED_BINS:
+        needed, message = _FIXED_BINS[scheme]
+        if nbins != needed:
+            raise InputValueError(message.format(nbins=nbins))
     if scheme == "cube8":
-        if nbins != (2, 2, 2):
-            raise InputValueError(
-                f"scheme 'cube8' needs two scores per dimension (1 = at or below the mean, "
-                f"2 = better), but bins={nbins}; compute the scores with "
-                f"rfm_scores(summary, method='mean')."
-            )
         return _cube8_rules(), list(_CUBE8)
     if scheme == "marketing":
-        if nbins != (5, 5, 5):
-            raise InputValueError(
-                f"scheme 'marketing' is defined for five scores per dimension, but "
-                f"bins={nbins}; compute the scores with rfm_scores(summary, bins=5) or "
-                f"use scheme='classic4' or custom rules."
-            )
         return list(_marketing_rules()), list(_MARKETING)
     return _classic4_rules(nbins), list(_CLASSIC4)
 

@@ -1,7 +1,7 @@
 """Implementation of :func:`custvalue.rfm.rfm_summary` and ``calibration_holdout_summary``.
 
 The public wrappers (with their documentation) live in :mod:`custvalue.rfm`.
-Both read the log once through :func:`custvalue._core.transactions.read_transactions`
+Both read the log once (:func:`read`, through :func:`custvalue._core.transactions.read_log`)
 (which applies the returns policy and the period arithmetic) and run the
 per-customer kernels of :mod:`custvalue._rfm.kernels`.
 """
@@ -18,19 +18,18 @@ from custvalue._core.transactions import (
     check_finite_totals,
     filter_window,
     period_of,
-    read_transactions,
+    read_log,
 )
 from custvalue._core.validation import check_scalar
 from custvalue._rfm.kernels import customer_periods, distinct_period_counts
 from custvalue.errors import InputValueError
 
-__all__ = ["calibration_holdout", "summarize"]
+__all__ = ["calibration_holdout", "read", "summarize"]
 
-FloatArray = npt.NDArray[np.float64]
 _TIME_COLUMNS = ("recency", "T", "inactivity")
 
 
-def _read(
+def read(
     transactions: object,
     customer_col: object,
     date_col: object,
@@ -40,17 +39,9 @@ def _read(
     date_format: object,
     time_unit: object,
 ) -> tuple[TransactionLog, float]:
+    """Read the log and the ``time_unit`` of :func:`custvalue.rfm.rfm_summary` and its split."""
     unit = check_scalar(time_unit, "time_unit", low=0.0, low_inclusive=False)
-    log = read_transactions(
-        transactions,
-        customer_col,
-        date_col,
-        amount_col,
-        freq,
-        returns=returns,
-        date_format=date_format,
-        freq_on_numeric="error",
-    )
+    log = read_log(transactions, customer_col, date_col, amount_col, freq, returns, date_format)
     return log, unit
 
 
@@ -95,21 +86,9 @@ def _frame(window: tuple[pd.Index, Columns], unit: float) -> pd.DataFrame:
 
 
 def summarize(
-    transactions: object,
-    *,
-    customer_col: object,
-    date_col: object,
-    amount_col: object,
-    observation_end: object,
-    freq: object,
-    returns: object,
-    date_format: object,
-    time_unit: object,
+    log: TransactionLog, unit: float, observation_end: object, amount_col: object
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.rfm.rfm_summary` (see its documentation)."""
-    log, unit = _read(
-        transactions, customer_col, date_col, amount_col, freq, returns, date_format, time_unit
-    )
+    """Compute :func:`custvalue.rfm.rfm_summary` on a log from :func:`read`."""
     end = (
         log.last_period()
         if observation_end is None
@@ -119,22 +98,13 @@ def summarize(
 
 
 def calibration_holdout(
-    transactions: object,
+    log: TransactionLog,
+    unit: float,
     calibration_end: object,
     observation_end: object,
-    *,
-    customer_col: object,
-    date_col: object,
     amount_col: object,
-    freq: object,
-    returns: object,
-    date_format: object,
-    time_unit: object,
 ) -> pd.DataFrame:
-    """Compute :func:`custvalue.rfm.calibration_holdout_summary` (see its documentation)."""
-    log, unit = _read(
-        transactions, customer_col, date_col, amount_col, freq, returns, date_format, time_unit
-    )
+    """Compute :func:`custvalue.rfm.calibration_holdout_summary` on a log from :func:`read`."""
     cal_end = period_of(calibration_end, "calibration_end", log)
     obs_end = period_of(observation_end, "observation_end", log)
     if obs_end <= cal_end:

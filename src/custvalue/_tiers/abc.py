@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.sorting import sort_floats
 from custvalue._core.validation import (
     as_float_array,
@@ -21,8 +22,6 @@ from custvalue._core.validation import (
 from custvalue._tiers.common import categorical, series_name
 from custvalue._tiers.kernels import abc_lower_bounds, classify_by_bounds
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
 
 VALUE_CUTOFFS = (0.8, 0.95)
 COUNT_CUTOFFS = (0.2, 0.5)

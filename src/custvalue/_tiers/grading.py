@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray, IntArray, first_true
 from custvalue._core.ranks import percentile_rank
 from custvalue._core.validation import (
     as_float_array,
@@ -21,9 +22,6 @@ from custvalue._core.validation import (
 )
 from custvalue._tiers.common import from_codes
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 RELATIONSHIP = ("cash-flow", "quasi-cash-flow", "high-cost-to-serve", "transaction")
 
@@ -349,8 +347,7 @@ def value_grid(
     by_ = _bins(ys, ye)
     for arr, bins, nm, edges in ((xs, bx, "x", xe), (ys, by_, "y", ye)):
         bad = free & (bins < 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
+        if (pos := first_true(bad)) is not None:
             raise InputValueError(
                 f"`{nm}` has {int(bad.sum())} value(s) outside the grid "
                 f"[{edges[0]}, {edges[-1]}) and not decided by an override, first at "

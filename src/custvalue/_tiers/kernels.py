@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from custvalue._core.arrays import FloatArray, Int8Array, IntArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import counting_order, group_rows
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Int8Array = npt.NDArray[np.int8]
 
 PANEL_NAMES = (
     "revenue",
@@ -329,29 +325,3 @@ def finish_panel(periods: IntArray, block: FloatArray, n_periods: int) -> None:
         change = prof - prev
         block[5, r] = change
         block[6, r] = change / abs(prev) if prev != 0 else np.nan
-
-
-@jit
-def month_ordinals(nanoseconds: IntArray) -> IntArray:
-    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
-
-    Civil-from-days conversion of the proleptic Gregorian calendar
-    (H. Hinnant's algorithm), in integer arithmetic.
-    """
-    n = nanoseconds.shape[0]
-    out = np.empty(n, dtype=np.int64)
-    day_ns = np.int64(86_400_000_000_000)
-    for i in range(n):
-        days = nanoseconds[i] // day_ns
-        z = days + 719_468
-        era = z // 146_097
-        doe = z - era * 146_097
-        yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-        year = yoe + era * 400
-        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-        mp = (5 * doy + 2) // 153
-        month = mp + 3 if mp < 10 else mp - 9
-        if month <= 2:
-            year += 1
-        out[i] = (year - 1970) * 12 + month - 1
-    return out

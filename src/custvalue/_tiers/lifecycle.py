@@ -10,9 +10,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.arrays import FloatArray
 from custvalue._core.ids import sorting_order
 from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
-from custvalue._core.summary import history_arrays
+from custvalue._core.summary import summary_arrays
 from custvalue._core.transactions import (
     check_returns,
     filter_window,
@@ -28,9 +29,6 @@ from custvalue._core.validation import (
 from custvalue._tiers.common import from_codes
 from custvalue._tiers.kernels import purchase_history
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 STAGES = ("prospect", "new", "active", "reactivated", "at risk", "lapsed")
 
@@ -151,13 +149,7 @@ def _summary(df: pd.DataFrame) -> _Histories:
             f"{missing[0]!r} (columns present: {present}); pass rfm_summary(...) output or "
             f"the transactions."
         )
-    frequency, recency, T = history_arrays(
-        df["frequency"],
-        df["recency"],
-        df["T"],
-        df.index,
-        names=("column 'frequency'", "column 'recency'", "column 'T'"),
-    )
+    frequency, recency, T = summary_arrays(df)
     return _Histories(df.index, frequency, recency, T, None, None)
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.calendar import Freq, parse_freq, period_at
+from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.calendar import Freq, month_ordinals_ns, parse_freq, period_at
 from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
 from custvalue._core.transactions import check_returns, first_bad, read_datetimes, read_ids
 from custvalue._core.validation import (
@@ -32,14 +33,10 @@ from custvalue._tiers.common import check_finite_sum, from_codes, returns_mask
 from custvalue._tiers.kernels import (
     PANEL_NAMES,
     classify_by_bounds,
-    month_ordinals,
     period_panel,
     period_panel_dense,
 )
 from custvalue.errors import InputTypeError, InputValueError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _MONTHS = {"Y-DEC": 12, "Q-DEC": 3, "M": 1}  # months per base period
 
@@ -161,7 +158,7 @@ def _month_column(
             f"pandas.to_datetime(...), or pass `date_format` (e.g. '%Y%m%d') to parse it."
         )
     values, tz = read
-    return month_ordinals(values.view(np.int64)), tz
+    return month_ordinals_ns(values.view(np.int64)), tz
 
 
 def _to_period(months: IntArray, freq: Freq) -> IntArray:
