@@ -334,10 +334,22 @@ def test_predictions_match_lifetimes(modified):
         )
 
 
+# The domain is bounded at 2,500 repeat purchases: beyond it mpmath's own 2F1 evaluation
+# (hypercomb) fails to converge at some parameters (e.g. x = 7978, a = b = r = e), so there is
+# no exact reference to compare with.
+history_conditional = st.tuples(
+    st.integers(0, 2_500),
+    st.floats(min_value=1e-3, max_value=1.0),
+    st.floats(min_value=1e-2, max_value=1e4),
+)
+
+
 @pytest.mark.parametrize("modified", [False, True])
 @settings(max_examples=30, deadline=None)
 @given(
-    params=st.tuples(positive, positive, positive, positive), h=history, t=st.floats(0.1, 200.0)
+    params=st.tuples(positive, positive, positive, positive),
+    h=history_conditional,
+    t=st.floats(0.1, 200.0),
 )
 # a heavy buyer alive at T with a posterior mean count of about 8e5 (see the tolerance)
 @example(params=(1.0, math.exp(-4), math.e, 1.0), h=(1631, 1.0, 0.01), t=14.0)
