@@ -18,6 +18,7 @@ __all__ = [
     "RATE_SCALE",
     "graduated_commission",
     "line_commission_tiered",
+    "line_view",
     "margin_tiers",
     "prepare_lines",
     "retroactive_commission",
@@ -527,3 +528,54 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
         for j in range(offsets[g], offsets[g + 1]):
             s += values[j]
         out[g] = s
+
+
+@jit
+def line_view(
+    line: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
+    credit: tuple[IntArray, IntArray, IntArray],
+    tables: tuple[IntArray, IntArray, int, bool, bool],
+    out: tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int8],
+        npt.NDArray[np.integer],
+        npt.NDArray[np.integer],
+        IntArray,
+    ],
+) -> None:
+    """Fill the per-line columns of a result's line view in one pass.
+
+    ``line = (revenue, other, tier, kind)`` (``other``: the cost or the
+    margin, unused without one); ``credit = (offsets, credit tier, credit
+    bracket)`` with empty ``offsets`` for one credit per line (a line shows
+    its first credit); ``tables = (tier name code of each tier then of "no
+    tier", rate code of each tier x bracket then of "no rate", brackets,
+    has other, other is margin)``.  ``out = (margin rate, kind, tier name
+    code, rate code, number of credits)``; the margin rate is
+    ``margin / revenue`` as float (NaN without a revenue or a cost).
+    """
+    rev, other, tier, kind = line
+    offsets, c_tier, c_bracket = credit
+    name_code, rate_code, n_br, has_other, other_is_margin = tables
+    out_rate, out_kind, out_name, out_code, out_count = out
+    one_each = offsets.size == 0
+    no_tier = name_code.size - 1
+    no_rate = rate_code.size - 1
+    for i in range(rev.size):
+        r = rev[i]
+        if has_other and r != 0:
+            m = other[i] if other_is_margin else r - other[i]
+            out_rate[i] = m / r
+        else:
+            out_rate[i] = np.nan
+        out_kind[i] = kind[i]
+        t = tier[i]
+        out_name[i] = name_code[t if t >= 0 else no_tier]
+        if one_each:
+            c = i
+            out_count[i] = 1
+        else:
+            c = offsets[i]
+            out_count[i] = offsets[i + 1] - c
+        ct = c_tier[c]
+        out_code[i] = rate_code[ct * n_br + c_bracket[c] if ct >= 0 else no_rate]
