@@ -382,13 +382,17 @@ def _price_volume(
             c_key = np.zeros(n_cred, dtype=np.int64)
         else:
             c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
-        order, starts = _k.group_order(c_stmt, c_key, n_stmt)
-        # permute the inputs once so that the sequential kernel reads contiguously
-        credits = (c_basis[order], c_tier[order], starts, priced[order])
-        _k.graduated_commission(credits, order, rates, s.rmode, (c_comm, c_bracket, volume))
+        if len(plan.tiers) >= 2**21 or n_cred >= 2**40:
+            raise InputValueError(
+                "graduated mode prices fewer than 2**40 credits with fewer than 2**21 tiers; "
+                "fix by computing the commission on fewer lines at a time."
+            )
+        credits = (c_stmt, c_key, c_basis, c_tier, priced)
+        _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
     else:
-        credits = (c_basis, c_tier, c_stmt, priced)
-        _k.retroactive_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
+        _k.retroactive_commission(
+            (c_basis, c_tier, c_stmt, priced), rates, s.rmode, (c_comm, c_bracket, volume)
+        )
     if links.linked.size:
         reverse_credits(links, lines.rev, c_comm, cr.offsets, s.rmode)
     return c_basis, c_comm, c_bracket
