@@ -655,25 +655,29 @@ def retroactive_commission(
 @jit
 def statement_totals(
     credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]], n_stmt: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, IntArray, float]:
     """Count, basis, commission and reversal commission of the credits per statement.
 
     ``credits = (statement, basis, commission, kind)``; reversals are credits
-    of kind return (1) or reversal (2).
+    of kind return (1) or reversal (2).  Also returns the float sum of the
+    absolute basis, for the caller's check that the int64 sums did not wrap.
     """
     stmt, basis, comm, kind = credits
     out_count = np.zeros(n_stmt, dtype=np.int64)
     out_basis = np.zeros(n_stmt, dtype=np.int64)
     out_comm = np.zeros(n_stmt, dtype=np.int64)
     out_rev = np.zeros(n_stmt, dtype=np.int64)
+    abs_total = 0.0
     for i in range(stmt.size):
         g = stmt[i]
-        out_basis[g] += basis[i]
+        b = basis[i]
+        abs_total += abs(float(b))
+        out_basis[g] += b
         out_comm[g] += comm[i]
         out_count[g] += 1
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
             out_rev[g] += comm[i]
-    return out_count, out_basis, out_comm, out_rev
+    return out_count, out_basis, out_comm, out_rev, abs_total
 
 
 @jit

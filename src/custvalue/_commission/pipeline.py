@@ -398,11 +398,14 @@ def _price_volume(
     return c_basis, c_comm, c_bracket
 
 
-def _check_total(values: IntArray, amount_col: str) -> None:
-    """Refuse credits whose absolute sum leaves int64: a statement total could wrap."""
+def _check_total(values: IntArray, abs_total: float, amount_col: str) -> None:
+    """Refuse credits whose absolute sum leaves int64: a statement total could wrap.
+
+    ``abs_total`` is the float sum of the absolute values.
+    """
     if values.size * 10**15 <= _INT64_MAX:
         return  # every value is within +-10**15 minor units
-    if float(np.abs(values.astype(np.float64)).sum()) < 2.0**62:
+    if abs_total < 2.0**62:
         return
     total = sum(int(v) for v in np.add.reduceat(np.abs(values), np.arange(0, values.size, 4096)))
     if total > _INT64_MAX:
@@ -435,11 +438,11 @@ def statement_sums(
     lines: Lines, cr: Credits, keys: IntArray, c_stmt: IntArray, pr: Priced, amount_col: str
 ) -> Statements:
     """Count, basis, commission and reversals of every statement (exact int64 sums)."""
-    _check_total(pr.c_basis, amount_col)
     c_kind = lines.kind if cr.offsets is None else lines.kind[cr.line]
-    count, basis, comm, rev = _k.statement_totals(
+    count, basis, comm, rev, abs_total = _k.statement_totals(
         (c_stmt, pr.c_basis, pr.c_comm, c_kind), keys.size
     )
+    _check_total(pr.c_basis, abs_total, amount_col)
     return Statements(keys, c_stmt, count, basis, comm, rev)
 
 
