@@ -133,16 +133,17 @@ def check_settings(
         raise InputValueError("tier_by='product' needs the `products` table.")
     if freq is not None and kw["date_col"] is None:
         raise InputValueError(f"freq={freq!r} needs `date_col`, the column of line dates.")
-    required = [kw["amount_col"]]
-    optional = ("date_col", "line_id_col", "reference_col", "currency_col")
-    for c in (cost_col, margin_col, *(kw[k] for k in optional)):
-        if c is not None:
-            required.append(c)
+    # each required column -> the argument naming it (for the missing-column message)
+    required: dict[Hashable, str] = {kw["amount_col"]: "amount_col"}
+    optional = ("cost_col", "margin_col", "date_col", "line_id_col", "reference_col")
+    for k in (*optional, "currency_col"):
+        if kw[k] is not None:
+            required.setdefault(kw[k], k)
     if kw["tier_by"] == "product":
-        required.append(kw["product_col"])
+        required.setdefault(kw["product_col"], "product_col")
     df = check_dataframe(lines, "lines", required)
     if kw["splits"] is None and kw["salesperson_col"] not in df.columns:
-        check_dataframe(df, "lines", [kw["salesperson_col"]])
+        check_dataframe(df, "lines", {kw["salesperson_col"]: "salesperson_col"})
     settings = Settings(
         salesperson_col=kw["salesperson_col"],
         amount_col=kw["amount_col"],
@@ -167,7 +168,7 @@ def check_settings(
 def _check_column_name(value: object, name: str, *, optional: bool) -> None:
     if value is None and optional:
         return
-    if not isinstance(value, Hashable) or isinstance(value, tuple | list):
+    if isinstance(value, bool) or not isinstance(value, str | int | np.integer):
         raise InputTypeError(
             f"`{name}` must be one column name (a str), got {type(value).__name__} "
             f"{value!r}; fix by passing a single column label."
