@@ -957,6 +957,41 @@ def test_graduated_orders_each_statement_by_date_then_position() -> None:
     np.testing.assert_array_equal(res.line_commission_minor, want)
 
 
+def test_graduated_many_statements_match_a_sorted_running_volume() -> None:
+    # thousands of statements of every size (one line to hundreds), over many blocks
+    # of positions, dates with ties and returns: pay follows the (date, position) order
+    rng = np.random.default_rng(11)
+    n = 40_000
+    sp = np.where(rng.random(n) < 0.3, rng.integers(0, 5, n), rng.integers(0, 3000, n))
+    df = pd.DataFrame(
+        {
+            "salesperson": sp,
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90 * 24, n), "h"),
+            "amount": np.round(rng.uniform(1, 400, n), 2),
+            "cost": 0.0,
+        }
+    )
+    df.loc[rng.random(n) < 0.05, "amount"] *= -1
+    plan = CommissionPlan([(None, None, ["1%", "2.5%"])], brackets=[0, 300])
+    res = commission(df, plan, cost_col="cost", mode="graduated", date_col="date", freq="M")
+    minor = np.rint(df["amount"].to_numpy() * 100).astype(np.int64)
+    month = df["date"].dt.to_period("M").to_numpy()
+    order = sorted(range(n), key=lambda i: (df["date"].iat[i], i))
+    volume: dict[tuple[object, object], int] = {}
+    want = np.zeros(n, dtype=np.int64)
+    for i in order:
+        key = (sp[i], month[i])
+        v0 = volume.get(key, 0)
+        v1 = v0 + int(minor[i])
+        volume[key] = v1
+        lo, hi = min(v0, v1), max(v0, v1)
+        below = max(0, min(hi, 30_000) - lo)
+        pay = below * Fraction(1, 100) + (hi - lo - below) * Fraction(25, 1000)
+        want[i] = _round_half_even(pay if minor[i] > 0 else -pay)
+    np.testing.assert_array_equal(res.line_commission_minor, want)
+    assert res.reconcile().ok
+
+
 def _round_half_even(x: Fraction) -> int:
     q, r = divmod(x.numerator, x.denominator)
     if 2 * r > x.denominator or (2 * r == x.denominator and q % 2 == 1):

@@ -18,6 +18,7 @@ __all__ = [
     "RATE_SCALE",
     "graduated_commission",
     "line_commission_tiered",
+    "line_view",
     "margin_tiers",
     "prepare_lines",
     "retroactive_commission",
@@ -47,8 +48,6 @@ _OPEN = np.iinfo(np.int64).min
 _NS_PER_DAY = 86_400_000_000_000
 # date ranges up to this many days use a day -> period table
 _TABLE_DAYS = 50_000_000
-# lines per block of the fused kernels (a block's outputs stay in cache)
-_CHUNK = 4096
 # graduated mode: statements are partitioned into about this many buckets, results
 # into blocks of 2**_BLOCK_BITS input positions
 _BUCKETS = 512
@@ -265,57 +264,6 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
 
 
 @jit
-def group_order(stmt: IntArray, key: IntArray, n_stmt: int) -> tuple[IntArray, IntArray]:
-    """Credits grouped by statement, each group in (key, position) order.
-
-    A stable counting sort by statement, then a stable sort of each group by
-    key on a contiguous copy of the keys (few random reads).  Returns the
-    order and the statement starts (statement ``g`` is
-    ``order[starts[g]:starts[g+1]]``).
-    """
-    counts = np.zeros(n_stmt + 1, dtype=np.int64)
-    for i in range(stmt.size):
-        counts[stmt[i] + 1] += 1
-    for g in range(n_stmt):
-        counts[g + 1] += counts[g]
-    order = np.empty(stmt.size, dtype=np.int64)
-    gk = np.empty(stmt.size, dtype=np.int64)
-    fill = counts[:-1].copy()
-    for i in range(stmt.size):
-        g = stmt[i]
-        order[fill[g]] = i
-        gk[fill[g]] = key[i]
-        fill[g] += 1
-    for g in range(n_stmt):
-        lo = counts[g]
-        hi = counts[g + 1]
-        sorted_ = True
-        for a in range(lo + 1, hi):
-            if gk[a] < gk[a - 1]:
-                sorted_ = False
-                break
-        if sorted_:
-            continue
-        if hi - lo <= 64:
-            for a in range(lo + 1, hi):  # insertion sort, stable
-                x = order[a]
-                kx = gk[a]
-                b = a - 1
-                while b >= lo and gk[b] > kx:
-                    order[b + 1] = order[b]
-                    gk[b + 1] = gk[b]
-                    b -= 1
-                order[b + 1] = x
-                gk[b + 1] = kx
-        else:
-            perm = np.argsort(gk[lo:hi], kind="mergesort")
-            seg = order[lo:hi].copy()
-            for a in range(hi - lo):
-                order[lo + a] = seg[perm[a]]
-    return order, counts
-
-
-@jit
 def line_commission_tiered(
     basis: IntArray, tier: IntArray, tier_rates: IntArray, mode: int, out: IntArray
 ) -> None:
@@ -383,54 +331,287 @@ def _graduated_commission(
 
 
 @jit
+def _sort_run(
+    key: IntArray, idx: IntArray, lo: int, hi: int, tkey: IntArray, tidx: IntArray
+) -> None:
+    """Stable sort of ``key[lo:hi]`` (with ``idx`` alongside); ``tkey``/``tidx`` are scratch.
+
+    Insertion sort of runs of 16, then bottom-up merges.
+    """
+    m = hi - lo
+    run = 16
+    for a0 in range(lo, hi, run):
+        a1 = min(a0 + run, hi)
+        for a in range(a0 + 1, a1):
+            kx = key[a]
+            x = idx[a]
+            b = a - 1
+            while b >= a0 and key[b] > kx:
+                key[b + 1] = key[b]
+                idx[b + 1] = idx[b]
+                b -= 1
+            key[b + 1] = kx
+            idx[b + 1] = x
+    width = run
+    while width < m:
+        for a in range(0, m, 2 * width):
+            mid = min(a + width, m)
+            end = min(a + 2 * width, m)
+            i = a
+            j = mid
+            o = a
+            while i < mid and j < end:
+                if key[lo + j] < key[lo + i]:
+                    tkey[o] = key[lo + j]
+                    tidx[o] = idx[lo + j]
+                    j += 1
+                else:
+                    tkey[o] = key[lo + i]
+                    tidx[o] = idx[lo + i]
+                    i += 1
+                o += 1
+            while i < mid:
+                tkey[o] = key[lo + i]
+                tidx[o] = idx[lo + i]
+                i += 1
+                o += 1
+            while j < end:
+                tkey[o] = key[lo + j]
+                tidx[o] = idx[lo + j]
+                j += 1
+                o += 1
+        for a in range(m):
+            key[lo + a] = tkey[a]
+            idx[lo + a] = tidx[a]
+        width *= 2
+
+
+@jit
+def _sort_keys(
+    key: IntArray, idx: IntArray, m: int, scratch: tuple[IntArray, IntArray, IntArray]
+) -> None:
+    """Stable sort of ``key[:m]`` (with ``idx`` alongside) for keys spread over a range.
+
+    A distribution into ``m`` buckets by the key's place in ``[min, max]`` (a
+    monotone map, so buckets come in key order), then an insertion sort that
+    only moves keys within their bucket; :func:`_sort_run` when a bucket is large.
+    """
+    tkey, tidx, cnt = scratch
+    kmin = key[0]
+    kmax = key[0]
+    ordered = True
+    for a in range(m):
+        k = key[a]
+        ordered &= a == 0 or k >= key[a - 1]
+        kmin = min(kmin, k)
+        kmax = max(kmax, k)
+    if ordered:
+        return
+    fmin = float(kmin)
+    scale = m / (float(kmax) - fmin + 1.0)
+    for b in range(m + 1):
+        cnt[b] = 0
+    for a in range(m):
+        bk = min(max(int((float(key[a]) - fmin) * scale), 0), m - 1)
+        cnt[bk + 1] += 1
+    largest = 0
+    for b in range(m):
+        largest = max(largest, cnt[b + 1])
+        cnt[b + 1] += cnt[b]
+    if largest > 32:
+        _sort_run(key, idx, 0, m, tkey, tidx)
+        return
+    for a in range(m):
+        bk = min(max(int((float(key[a]) - fmin) * scale), 0), m - 1)
+        f = cnt[bk]
+        cnt[bk] = f + 1
+        tkey[f] = key[a]
+        tidx[f] = idx[a]
+    for a in range(m):  # insertion sort, stable; keys move only within their bucket
+        kx = tkey[a]
+        x = tidx[a]
+        b = a - 1
+        while b >= 0 and tkey[b] > kx:
+            tkey[b + 1] = tkey[b]
+            tidx[b + 1] = tidx[b]
+            b -= 1
+        tkey[b + 1] = kx
+        tidx[b + 1] = x
+    for a in range(m):
+        key[a] = tkey[a]
+        idx[a] = tidx[a]
+
+
+@jit
+def _bucket_records(
+    credits: tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    n_stmt: int,
+    shift: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Credits as records ``(statement, position | (tier + 1) << 40 | priced << 62, basis, key)``.
+
+    The records are partitioned (stably) into buckets of ``2**shift``
+    consecutive statements; returns the records, the bucket starts and the
+    number of credits of each statement.
+    """
+    stmt, key, basis, tier, priced = credits
+    n = stmt.size
+    n_bk = ((n_stmt - 1) >> shift) + 1
+    start = np.zeros(n_bk + 1, dtype=np.int64)
+    count = np.zeros(n_stmt, dtype=np.int64)
+    for i in range(n):
+        g = stmt[i]
+        count[g] += 1
+        start[(g >> shift) + 1] += 1
+    for u in range(n_bk):
+        start[u + 1] += start[u]
+    fill = start[:-1].copy()
+    rec = np.empty((n, 4), dtype=np.int64)
+    for i in range(n):
+        g = stmt[i]
+        u = g >> shift
+        f = fill[u]
+        fill[u] = f + 1
+        rec[f, 0] = g
+        rec[f, 1] = i | (np.int64(tier[i] + 1) << 40) | (np.int64(priced[i]) << 62)
+        rec[f, 2] = basis[i]
+        rec[f, 3] = key[i]
+    return rec, start, count
+
+
+@jit
+def _price_bucket(
+    rec: IntArray,
+    span: tuple[int, int, int, int],
+    count: IntArray,
+    plan: tuple[IntArray, IntArray],
+    mode: int,
+    out: tuple[IntArray, IntArray, IntArray, IntArray],
+) -> None:
+    """Graduated pricing of one bucket of records ``rec[lo:hi]`` (statements ``g0:g1``).
+
+    The bucket is grouped by statement in cache, each statement sorted by key
+    and priced on its running volume; the results ``(position | bracket << 40,
+    commission)`` go to ``res`` in blocks of ``2**_BLOCK_BITS`` input positions
+    (``fill``: each block's next slot).  ``volume`` receives each statement's
+    final volume.  ``out = (res, fill, volume, scratch)``, ``scratch`` at least
+    ``6 * (hi - lo) + 1`` long.
+    """
+    lo, hi, g0, g1 = span
+    res, fill, volume, scratch = out
+    rates, lows = plan
+    n_br = lows.size
+    m = hi - lo
+    l_key = scratch[:m]
+    l_idx = scratch[m : 2 * m]
+    local = scratch[2 * m : 3 * m]
+    sort_scratch = (scratch[3 * m : 4 * m], scratch[4 * m : 5 * m], scratch[5 * m : 6 * m + 1])
+    # group the bucket by statement (stable): rows of rec, statement by statement
+    off = np.empty(g1 - g0 + 1, dtype=np.int64)
+    off[0] = 0
+    for g in range(g0, g1):
+        off[g - g0 + 1] = off[g - g0] + count[g]
+    nxt = off[:-1].copy()
+    for a in range(m):
+        j = rec[lo + a, 0] - g0
+        local[nxt[j]] = lo + a
+        nxt[j] += 1
+    for g in range(g0, g1):
+        a0 = off[g - g0]
+        c = count[g]
+        for a in range(c):
+            r = local[a0 + a]
+            l_key[a] = rec[r, 3]
+            l_idx[a] = r
+        if c > 1:
+            _sort_keys(l_key, l_idx, c, sort_scratch)
+        v0 = 0
+        for a in range(c):
+            r = l_idx[a]
+            w = rec[r, 1]
+            b = rec[r, 2]
+            v1 = v0 + b
+            x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
+            kb = n_br - 1
+            while kb > 0 and lows[kb] > x:
+                kb -= 1
+            t = ((w >> 40) & 0x3FFFFF) - 1
+            cm = 0
+            if (w >> 62) & 1 and t >= 0 and b != 0:
+                if 0 < b < _FAST_DEN and v0 >= lows[kb]:
+                    # all of it inside bracket kb: round(b * rate / S) without branches
+                    p = b * rates[t * n_br + kb]  # < 2**63 since rates <= S
+                    q = p // _S
+                    rem = p - q * _S
+                    half = _S - rem
+                    cm = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
+                else:
+                    cm = _graduated_commission(v0, v1, b, t, plan, mode)
+            i = w & 0xFFFFFFFFFF
+            u = i >> _BLOCK_BITS
+            f = fill[u]
+            fill[u] = f + 1
+            res[f, 0] = i | (np.int64(kb) << 40)
+            res[f, 1] = cm
+            v0 = v1
+        volume[g] = v0
+
+
+@jit
 def graduated_commission(
-    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
-    order: IntArray,
+    credits: tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
 ) -> None:
     """Marginal (graduated) commission on each statement's running volume.
 
-    ``credits`` come permuted by ``order`` (each statement's credits in date
-    order, see :func:`group_order`), so that reads are sequential; results go
-    to ``out_comm[order[j]]`` and ``out_bracket[order[j]]``.  Each moves
-    its statement's running volume from ``V`` to ``V + basis``; the part of
-    that interval inside volume bracket ``k`` (``[lows[k], lows[k+1])``,
-    bracket 0 open below, the last open above) is paid at ``rates[tier, k]``,
-    signed like the basis, and the sum is rounded once.  Credits with
-    ``priced[i]`` false only move the volume (their commission is set
-    elsewhere).  ``out_bracket`` is the bracket of the last unit of basis
-    moved; ``volume`` ends as each statement's final volume.
+    ``credits = (statement, key, basis, tier, priced)``: each statement's
+    credits are taken in (key, position) order; each moves its statement's
+    running volume from ``V`` to ``V + basis``; the part of that interval
+    inside volume bracket ``k`` (``[lows[k], lows[k+1])``, bracket 0 open
+    below, the last open above) is paid at ``rates[tier, k]``, signed like the
+    basis, and the sum is rounded once.  Credits with ``priced[i]`` false only
+    move the volume (commission 0 here; it is set elsewhere).  ``out =
+    (commission, bracket, volume)``: ``bracket`` is the bracket of the last
+    unit of basis moved; ``volume`` ends as each statement's final volume.
+    ``plan = (rates, lows)`` (tiers x brackets rates, bracket lower bounds).
+    Positions must be below 2**40 and tiers below 2**21.
 
-    ``credits = (basis, tier, statement starts, priced)``: statement ``g``
-    holds the permuted credits ``starts[g]:starts[g+1]``; ``plan = (rates,
-    lows)`` (tiers x brackets rates, bracket lower bounds), ``out =
-    (commission, bracket, volume)``.
+    The credits move in streams, never one by one at random: a first pass
+    partitions them into buckets of about ``_BUCKETS`` consecutive statements,
+    each bucket is then grouped by statement, sorted and priced in cache, and
+    its results are partitioned by input position into blocks that a last
+    pass writes out.
     """
-    basis, tier, starts, priced = credits
-    lows = plan[1]
     out_comm, out_bracket, volume = out
-    n_br = lows.size
-    for g in range(volume.size):
-        v0 = 0
-        for i in range(starts[g], starts[g + 1]):
-            b = basis[i]
-            v1 = v0 + b
-            x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
-            kb = n_br - 1
-            while kb > 0 and lows[kb] > x:
-                kb -= 1
-            o = order[i]
-            out_bracket[o] = kb
-            if priced[i]:
-                t = tier[i]
-                if t < 0 or b == 0:
-                    out_comm[o] = 0
-                else:
-                    out_comm[o] = _graduated_commission(v0, v1, b, t, plan, mode)
-            v0 = v1
-        volume[g] = v0
+    n = out_comm.size
+    n_stmt = volume.size
+    if n == 0 or n_stmt == 0:
+        return
+    shift = 0
+    while (n_stmt >> shift) > _BUCKETS:
+        shift += 1
+    rec, start, count = _bucket_records(credits, n_stmt, shift)
+    n_u = ((n - 1) >> _BLOCK_BITS) + 1
+    fill = np.empty(n_u, dtype=np.int64)
+    for u in range(n_u):
+        fill[u] = u << _BLOCK_BITS
+    res = np.empty((n, 2), dtype=np.int64)
+    big = 0
+    for u in range(start.size - 1):
+        big = max(big, start[u + 1] - start[u])
+    scratch = np.empty(6 * big + 1, dtype=np.int64)
+    for u in range(start.size - 1):
+        g0 = u << shift
+        g1 = min(g0 + (1 << shift), n_stmt)
+        span = (start[u], start[u + 1], g0, g1)
+        _price_bucket(rec, span, count, plan, mode, (res, fill, volume, scratch))
+    for a in range(n):  # each block of positions is written within its own small range
+        w = res[a, 0]
+        i = w & 0xFFFFFFFFFF
+        out_comm[i] = res[a, 1]
+        out_bracket[i] = w >> 40
 
 
 @jit
@@ -474,25 +655,29 @@ def retroactive_commission(
 @jit
 def statement_totals(
     credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]], n_stmt: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, IntArray, float]:
     """Count, basis, commission and reversal commission of the credits per statement.
 
     ``credits = (statement, basis, commission, kind)``; reversals are credits
-    of kind return (1) or reversal (2).
+    of kind return (1) or reversal (2).  Also returns the float sum of the
+    absolute basis, for the caller's check that the int64 sums did not wrap.
     """
     stmt, basis, comm, kind = credits
     out_count = np.zeros(n_stmt, dtype=np.int64)
     out_basis = np.zeros(n_stmt, dtype=np.int64)
     out_comm = np.zeros(n_stmt, dtype=np.int64)
     out_rev = np.zeros(n_stmt, dtype=np.int64)
+    abs_total = 0.0
     for i in range(stmt.size):
         g = stmt[i]
-        out_basis[g] += basis[i]
+        b = basis[i]
+        abs_total += abs(float(b))
+        out_basis[g] += b
         out_comm[g] += comm[i]
         out_count[g] += 1
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
             out_rev[g] += comm[i]
-    return out_count, out_basis, out_comm, out_rev
+    return out_count, out_basis, out_comm, out_rev, abs_total
 
 
 @jit
@@ -527,3 +712,54 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
         for j in range(offsets[g], offsets[g + 1]):
             s += values[j]
         out[g] = s
+
+
+@jit
+def line_view(
+    line: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
+    credit: tuple[IntArray, IntArray, IntArray],
+    tables: tuple[IntArray, IntArray, int, bool, bool],
+    out: tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int8],
+        npt.NDArray[np.integer],
+        npt.NDArray[np.integer],
+        IntArray,
+    ],
+) -> None:
+    """Fill the per-line columns of a result's line view in one pass.
+
+    ``line = (revenue, other, tier, kind)`` (``other``: the cost or the
+    margin, unused without one); ``credit = (offsets, credit tier, credit
+    bracket)`` with empty ``offsets`` for one credit per line (a line shows
+    its first credit); ``tables = (tier name code of each tier then of "no
+    tier", rate code of each tier x bracket then of "no rate", brackets,
+    has other, other is margin)``.  ``out = (margin rate, kind, tier name
+    code, rate code, number of credits)``; the margin rate is
+    ``margin / revenue`` as float (NaN without a revenue or a cost).
+    """
+    rev, other, tier, kind = line
+    offsets, c_tier, c_bracket = credit
+    name_code, rate_code, n_br, has_other, other_is_margin = tables
+    out_rate, out_kind, out_name, out_code, out_count = out
+    one_each = offsets.size == 0
+    no_tier = name_code.size - 1
+    no_rate = rate_code.size - 1
+    for i in range(rev.size):
+        r = rev[i]
+        if has_other and r != 0:
+            m = other[i] if other_is_margin else r - other[i]
+            out_rate[i] = m / r
+        else:
+            out_rate[i] = np.nan
+        out_kind[i] = kind[i]
+        t = tier[i]
+        out_name[i] = name_code[t if t >= 0 else no_tier]
+        if one_each:
+            c = i
+            out_count[i] = 1
+        else:
+            c = offsets[i]
+            out_count[i] = offsets[i + 1] - c
+        ct = c_tier[c]
+        out_code[i] = rate_code[ct * n_br + c_bracket[c] if ct >= 0 else no_rate]

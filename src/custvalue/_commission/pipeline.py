@@ -133,16 +133,17 @@ def check_settings(
         raise InputValueError("tier_by='product' needs the `products` table.")
     if freq is not None and kw["date_col"] is None:
         raise InputValueError(f"freq={freq!r} needs `date_col`, the column of line dates.")
-    required = [kw["amount_col"]]
-    optional = ("date_col", "line_id_col", "reference_col", "currency_col")
-    for c in (cost_col, margin_col, *(kw[k] for k in optional)):
-        if c is not None:
-            required.append(c)
+    # each required column -> the argument naming it (for the missing-column message)
+    required: dict[Hashable, str] = {kw["amount_col"]: "amount_col"}
+    optional = ("cost_col", "margin_col", "date_col", "line_id_col", "reference_col")
+    for k in (*optional, "currency_col"):
+        if kw[k] is not None:
+            required.setdefault(kw[k], k)
     if kw["tier_by"] == "product":
-        required.append(kw["product_col"])
+        required.setdefault(kw["product_col"], "product_col")
     df = check_dataframe(lines, "lines", required)
     if kw["splits"] is None and kw["salesperson_col"] not in df.columns:
-        check_dataframe(df, "lines", [kw["salesperson_col"]])
+        check_dataframe(df, "lines", {kw["salesperson_col"]: "salesperson_col"})
     settings = Settings(
         salesperson_col=kw["salesperson_col"],
         amount_col=kw["amount_col"],
@@ -167,7 +168,7 @@ def check_settings(
 def _check_column_name(value: object, name: str, *, optional: bool) -> None:
     if value is None and optional:
         return
-    if not isinstance(value, Hashable) or isinstance(value, tuple | list):
+    if isinstance(value, bool) or not isinstance(value, str | int | np.integer):
         raise InputTypeError(
             f"`{name}` must be one column name (a str), got {type(value).__name__} "
             f"{value!r}; fix by passing a single column label."
@@ -382,23 +383,30 @@ def _price_volume(
             c_key = np.zeros(n_cred, dtype=np.int64)
         else:
             c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
-        order, starts = _k.group_order(c_stmt, c_key, n_stmt)
-        # permute the inputs once so that the sequential kernel reads contiguously
-        credits = (c_basis[order], c_tier[order], starts, priced[order])
-        _k.graduated_commission(credits, order, rates, s.rmode, (c_comm, c_bracket, volume))
+        if len(plan.tiers) >= 2**21 or n_cred >= 2**40:
+            raise InputValueError(
+                "graduated mode prices fewer than 2**40 credits with fewer than 2**21 tiers; "
+                "fix by computing the commission on fewer lines at a time."
+            )
+        credits = (c_stmt, c_key, c_basis, c_tier, priced)
+        _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
     else:
-        credits = (c_basis, c_tier, c_stmt, priced)
-        _k.retroactive_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
+        _k.retroactive_commission(
+            (c_basis, c_tier, c_stmt, priced), rates, s.rmode, (c_comm, c_bracket, volume)
+        )
     if links.linked.size:
         reverse_credits(links, lines.rev, c_comm, cr.offsets, s.rmode)
     return c_basis, c_comm, c_bracket
 
 
-def _check_total(values: IntArray, amount_col: str) -> None:
-    """Refuse credits whose absolute sum leaves int64: a statement total could wrap."""
+def _check_total(values: IntArray, abs_total: float, amount_col: str) -> None:
+    """Refuse credits whose absolute sum leaves int64: a statement total could wrap.
+
+    ``abs_total`` is the float sum of the absolute values.
+    """
     if values.size * 10**15 <= _INT64_MAX:
         return  # every value is within +-10**15 minor units
-    if float(np.abs(values.astype(np.float64)).sum()) < 2.0**62:
+    if abs_total < 2.0**62:
         return
     total = sum(int(v) for v in np.add.reduceat(np.abs(values), np.arange(0, values.size, 4096)))
     if total > _INT64_MAX:
@@ -431,11 +439,11 @@ def statement_sums(
     lines: Lines, cr: Credits, keys: IntArray, c_stmt: IntArray, pr: Priced, amount_col: str
 ) -> Statements:
     """Count, basis, commission and reversals of every statement (exact int64 sums)."""
-    _check_total(pr.c_basis, amount_col)
     c_kind = lines.kind if cr.offsets is None else lines.kind[cr.line]
-    count, basis, comm, rev = _k.statement_totals(
+    count, basis, comm, rev, abs_total = _k.statement_totals(
         (c_stmt, pr.c_basis, pr.c_comm, c_kind), keys.size
     )
+    _check_total(pr.c_basis, abs_total, amount_col)
     return Statements(keys, c_stmt, count, basis, comm, rev)
 
 

@@ -146,6 +146,11 @@ class CommissionResult:
             return np.arange(n, dtype=np.int64)
         return np.repeat(np.arange(n, dtype=np.int64), np.diff(p.credits.offsets))
 
+    def _rate_table(self) -> tuple[IntArray, pd.CategoricalDtype]:
+        """Rate code of every tier x bracket (then of "no rate") and their Decimal categories."""
+        p = self._parts
+        return _decimal_codes(np.append(p.rates, 0))
+
     def _credit_rates_dec(self) -> pd.Categorical:
         """Return the rate of every credit: a categorical of exact Decimal rates."""
         p = self._parts
@@ -153,42 +158,55 @@ class CommissionResult:
         idx = np.where(
             p.priced.c_tier < 0, p.rates.size, p.priced.c_tier * n_br + p.priced.c_bracket
         )
-        return _decimal_categorical(np.append(p.rates, 0), idx)
+        table, dtype = self._rate_table()
+        return pd.Categorical.from_codes(table[idx], dtype=dtype, validate=False)
 
     def _build_lines(self) -> pd.DataFrame:
         p = self._parts
         d = self.currency_decimals
         n = p.priced.line_comm.size
-        if p.credits.offsets is None:
-            first = np.arange(n, dtype=np.int64)
-            n_credits = np.ones(n, dtype=np.int64)
-        else:
-            first = p.credits.offsets[:-1]
-            n_credits = np.diff(p.credits.offsets)
-        revenue, other = p.lines.rev, p.lines.other
-        if other is not None:
-            margin = other if p.other_is_margin else revenue - other
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mr = np.where(revenue != 0, margin / np.where(revenue == 0, 1, revenue), np.nan)
-        else:
-            mr = np.full(n, np.nan)
         labels = [*p.tier_names, ""]
         uniq = list(dict.fromkeys(labels))  # tier names need not be unique
-        remap = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)
-        codes = remap[np.where(p.lines.tier < 0, len(p.tier_names), p.lines.tier)]
-        names = pd.Categorical.from_codes(codes, categories=pd.Index(uniq))
-        kind, tier, line_basis = p.lines.kind, p.lines.tier, p.line_basis
+        name_code = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)
+        name_dtype = pd.CategoricalDtype(pd.Index(uniq))
+        rate_code, rate_dtype = self._rate_table()
+        kind_dtype = pd.CategoricalDtype(pd.Index(list(KINDS)))
+        out = (
+            np.empty(n, dtype=np.float64),
+            np.empty(n, dtype=_codes_dtype(len(KINDS))),
+            np.empty(n, dtype=_codes_dtype(len(uniq))),
+            np.empty(n, dtype=_codes_dtype(len(rate_dtype.categories))),
+            np.empty(n, dtype=np.int64),
+        )
+        empty = np.zeros(0, dtype=np.int64)
+        other = p.lines.other
+        offsets = p.credits.offsets
+        _k.line_view(
+            (p.lines.rev, empty if other is None else other, p.lines.tier, p.lines.kind),
+            (empty if offsets is None else offsets, p.priced.c_tier, p.priced.c_bracket),
+            (
+                name_code,
+                rate_code,
+                p.rates.size // len(p.tier_names),
+                other is not None,
+                p.other_is_margin,
+            ),
+            out,
+        )
+        margin_rate, kind, name, rate, n_credits = out
+
+        def cat(codes: npt.NDArray[Any], dtype: pd.CategoricalDtype) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
         return pd.DataFrame(
             {
-                "kind": pd.Categorical.from_codes(
-                    kind.astype(np.int64), categories=pd.Index(list(KINDS))
-                ),
-                "margin_rate": mr,
-                "tier": tier,
-                "tier_name": names,
-                "basis_minor": line_basis,
-                "basis": minor_to_decimal_array(line_basis, d),
-                "rate": self._credit_rates_dec()[first],
+                "kind": cat(kind, kind_dtype),
+                "margin_rate": margin_rate,
+                "tier": p.lines.tier,
+                "tier_name": cat(name, name_dtype),
+                "basis_minor": p.line_basis,
+                "basis": minor_to_decimal_array(p.line_basis, d),
+                "rate": cat(rate, rate_dtype),
                 "commission_minor": p.priced.line_comm,
                 "commission": minor_to_decimal_array(p.priced.line_comm, d),
                 "n_credits": n_credits,
@@ -216,7 +234,7 @@ class CommissionResult:
                 "line": line,
                 "salesperson": p.credits.sp_labels[p.credits.sp],
                 "period": period,
-                "share": _decimal_categorical(share, np.arange(share.size)),
+                "share": _decimal_categorical(share),
                 "bracket": p.priced.c_bracket.astype(np.int64, copy=False),
                 "rate": self._credit_rates_dec(),
                 "basis_minor": p.priced.c_basis,
@@ -265,15 +283,30 @@ class CommissionResult:
         return Reconciliation(ok, *totals, bad_lines, bad_stmt)
 
 
-def _decimal_categorical(scaled: IntArray, idx: npt.NDArray[np.integer[Any]]) -> pd.Categorical:
-    """``scaled[idx]`` (parts per 10**9) as a categorical of exact normalised Decimals.
+def _codes_dtype(n_categories: int) -> type[np.integer[Any]]:
+    """Return the integer type pandas keeps as the codes of ``n_categories`` categories."""
+    if n_categories < np.iinfo(np.int8).max:
+        return np.int8
+    if n_categories < np.iinfo(np.int16).max:
+        return np.int16
+    return np.int32
 
-    One Decimal object per distinct value, whatever the length of ``idx``.
+
+def _decimal_codes(scaled: IntArray) -> tuple[IntArray, pd.CategoricalDtype]:
+    """Codes of ``scaled`` (parts per 10**9) and the categories of its distinct exact Decimals.
+
+    One Decimal object per distinct value.
     """
     uniq, inverse = np.unique(scaled, return_inverse=True)
     cats = np.empty(uniq.size, dtype=object)
     cats[:] = [
         Decimal(v).scaleb(-RATE_DECIMALS).normalize() if v else Decimal(0) for v in uniq.tolist()
     ]
-    codes = inverse.reshape(-1)[idx]
-    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+    codes = inverse.reshape(-1).astype(np.int64)
+    return codes, pd.CategoricalDtype(pd.Index(cats, dtype=object))
+
+
+def _decimal_categorical(scaled: IntArray) -> pd.Categorical:
+    """``scaled`` (parts per 10**9) as a categorical of exact normalised Decimals."""
+    codes, dtype = _decimal_codes(scaled)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)

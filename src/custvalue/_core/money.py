@@ -431,12 +431,21 @@ def minor_to_decimal_array(minor: IntArray, decimals: int) -> pd.api.extensions.
     [Decimal('-12.34'), Decimal('0.05'), Decimal('0.00')]
     """
     values = np.ascontiguousarray(minor, dtype=np.int64)
-    words = np.empty((values.size, 2), dtype=np.int64)
-    words[:, 0] = values  # little-endian 128-bit two's complement: low word, then sign
-    words[:, 1] = values >> 63
+    # the buffer comes from Arrow's memory pool (which reuses freed pages), filled in place
+    buf = pa.allocate_buffer(16 * values.size)
+    _decimal128_words(values, np.frombuffer(buf, dtype=np.int64))
     dtype = pa.decimal128(19, decimals)
-    arr = pa.Array.from_buffers(dtype, values.size, [None, pa.py_buffer(words)])
+    arr = pa.Array.from_buffers(dtype, values.size, [None, buf])
     return pd.arrays.ArrowExtensionArray(arr)
+
+
+@jit
+def _decimal128_words(values: IntArray, out: IntArray) -> None:
+    """Little-endian 128-bit two's complement of each value: low word, then sign word."""
+    for i in range(values.size):
+        v = values[i]
+        out[2 * i] = v
+        out[2 * i + 1] = v >> 63
 
 
 # --- largest-remainder allocation -------------------------------------------------
