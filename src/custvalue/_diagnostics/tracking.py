@@ -103,7 +103,7 @@ def expected_cumulative_transactions(
     >>> curve["actual"].tolist()
     [0, 0, 1, 2]
     """
-    check_frame(transactions, "transactions", [customer_col, date_col])
+    transactions = check_frame(transactions, "transactions", [customer_col, date_col])
     t = positive_int(t, "t")
     new_customer = model_method(model, "expected_purchases_new_customer")
     periods = read_periods(transactions, date_col, freq)
