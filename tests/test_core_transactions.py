@@ -217,7 +217,7 @@ def test_polars_and_arrow_frames_are_read_through_arrow():
 
     df = returns_log()
     for frame in (pl.from_pandas(df), pl.from_pandas(df).lazy(), pa.Table.from_pandas(df)):
-        got = check_dataframe(frame, "transactions", ["c"])
+        got = check_dataframe(frame, "transactions", ["c"], select=True)
         assert isinstance(got, pd.DataFrame) and list(got.columns) == ["c"]
         assert got["c"].tolist() == df["c"].tolist()
 
