@@ -30,7 +30,16 @@ from _harness import Case
 from datagen import synthetic_transactions
 
 GROUP = "rfm_summary"
-IdKind = Literal["int", "str"]
+IdKind = Literal["int", "str", "object", "string[pyarrow]", "category", "polars"]
+# How the customer ids reach custvalue, lifetimes and pandas: "str" is pandas' default
+# string dtype (Arrow-backed), "object" Python str objects, "polars" a polars DataFrame
+# with a Utf8 column handed to custvalue itself (the peers keep the pandas frame).
+_PANDAS_IDS = {
+    "str": None,
+    "object": object,
+    "string[pyarrow]": "string[pyarrow]",
+    "category": "category",
+}
 COLUMNS = [
     "frequency",
     "recency",
@@ -173,7 +182,16 @@ class Inputs:
 
     def setup(self) -> None:
         n_customers, n_transactions, id_kind = self.args
-        self.df = synthetic_transactions(n_customers, n_transactions, seed=0, id_kind=id_kind)
+        base = "int" if id_kind == "int" else "str"
+        df = synthetic_transactions(n_customers, n_transactions, seed=0, id_kind=base)
+        dtype = _PANDAS_IDS.get(id_kind)
+        if dtype is not None:
+            df = df.assign(customer_id=df["customer_id"].astype(dtype))
+        self.df = df
+
+    def custvalue_input(self) -> Any:
+        """The log custvalue gets: the pandas frame, or its polars copy for "polars"."""
+        return self.polars() if self.args[2] == "polars" else self.frame()
 
     def teardown(self) -> None:
         if self._con is not None:
@@ -193,6 +211,8 @@ class Inputs:
             self._pl = pl.DataFrame(
                 {c: df[c].to_numpy() for c in ("customer_id", "date", "amount")}
             )
+            if self._pl.schema["customer_id"] == pl.Object:
+                self._pl = self._pl.with_columns(pl.col("customer_id").cast(pl.Utf8))
         return self._pl
 
     def duckdb(self) -> Any:
@@ -200,7 +220,10 @@ class Inputs:
             import duckdb
 
             con = duckdb.connect(":memory:")
-            con.register("tx_input", self.frame())
+            df = self.frame()
+            if isinstance(df["customer_id"].dtype, pd.CategoricalDtype):  # as plain strings
+                df = df.assign(customer_id=df["customer_id"].astype(str))
+            con.register("tx_input", df)
             con.execute("CREATE TABLE tx AS SELECT * FROM tx_input")
             con.unregister("tx_input")
             self._con = con
@@ -275,7 +298,7 @@ def _case(n_customers: int, n_transactions: int, id_kind: IdKind, lifetimes_repe
         group=GROUP,
         size=size,
         contenders={
-            "custvalue": lambda: custvalue_rfm(inputs.frame()),
+            "custvalue": lambda: custvalue_rfm(inputs.custvalue_input()),
             "lifetimes": lambda: lifetimes_rfm(inputs.frame()),
             "pandas": lambda: pandas_rfm(inputs.frame()),
             "polars": lambda: polars_rfm(inputs.polars()),
@@ -288,15 +311,17 @@ def _case(n_customers: int, n_transactions: int, id_kind: IdKind, lifetimes_repe
         teardown=inputs.teardown,
         note=(
             "shuffled synthetic log (benchmarks/datagen.py, seed 0), daily periods; "
-            "custvalue, lifetimes and pandas take the pandas DataFrame, polars and "
-            "duckdb take the same data already loaded in their own format; polars and "
-            "duckdb use all CPUs."
+            "custvalue, lifetimes and pandas take the pandas DataFrame (ids as named: "
+            "str = pandas' default Arrow-backed strings, object = Python str, "
+            "string[pyarrow], category; polars = custvalue reads a polars DataFrame with "
+            "Utf8 ids), polars and duckdb take the same data already loaded in their own "
+            "format; polars and duckdb use all CPUs."
         ),
     )
 
 
 def cases(quick: bool) -> list[Case]:
-    kinds: tuple[IdKind, ...] = ("int", "str")
+    kinds: tuple[IdKind, ...] = ("int", "str", "object", "string[pyarrow]", "category", "polars")
     if quick:
         return [_case(20_000, 52_000, kind, 3) for kind in kinds]
     return [_case(1_000_000, 2_600_000, kind, 1) for kind in kinds]

@@ -17,7 +17,8 @@ Reading logs and sales lines (:mod:`custvalue._core.transactions`):
 Calendar (:mod:`custvalue._core.calendar`): ``parse_freq``, ``datetimes_to_periods``,
 ``period_at``, ``day_ordinals``, ``month_ordinals``, ``add_months``.
 
-Checks (:mod:`custvalue._core.validation`): ``check_dataframe`` (names polars,
-pyarrow, Dask frames with the fix), ``check_column_name``, ``as_float_array``,
+Checks (:mod:`custvalue._core.validation`): ``check_dataframe`` (reads polars and
+pyarrow frames through :mod:`custvalue._core.frames`, names Dask, Spark and DuckDB
+frames with the fix), ``check_column_name``, ``as_float_array``,
 ``check_scalar``, ``check_choice``.
 """

@@ -1,4 +1,15 @@
-"""Dense coding of ids: codes ``0..k-1`` per distinct id, and the order that sorts them."""
+"""Dense coding of ids: codes ``0..k-1`` per distinct id, and the order that sorts them.
+
+String ids are coded without Python objects: the strings are taken as an Arrow
+``large_string`` array (zero-copy for Arrow-backed pandas columns, one
+conversion for object columns of ``str``), and a numba kernel sorts their UTF-8
+bytes (a most-significant-digit sort on 8-byte big-endian words, the first word
+by radix sort) and numbers the runs of equal strings.  Sorting beats hashing
+here: it reads the bytes in order, where a hash table of millions of slots
+misses the cache on almost every row.  UTF-8
+byte order is code-point order, so the ids come out sorted exactly as Python
+sorts ``str``.  Categorical ids reuse their codes and keep the category order.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +23,8 @@ from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError
 
 IntArray = npt.NDArray[np.int64]
+ByteArray = npt.NDArray[np.uint8]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @jit
@@ -37,13 +50,252 @@ def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntAr
     return codes, kept[:k].copy()
 
 
+@jit
+def _word(data: ByteArray, start: int, end: int, depth: int) -> np.uint64:
+    """Bytes ``depth .. depth + 7`` of a string as a big-endian word (zero padded)."""
+    w = np.uint64(0)
+    for q in range(8):
+        p = start + depth + q
+        w = w << np.uint64(8)
+        if p < end:
+            w |= np.uint64(data[p])
+    return w
+
+
+@jit
+def _length_class(offsets: IntArray, r: int, depth: int) -> np.uint64:
+    """0..8: the string ends ``c`` bytes into the word at ``depth``; 9: it goes on."""
+    return np.uint64(min(max(offsets[r + 1] - offsets[r] - depth, 0), 9))
+
+
+@jit
+def _radix_argsort(
+    keys: npt.NDArray[np.uint64], classes: npt.NDArray[np.uint64]
+) -> tuple[IntArray, npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Stable argsort by ``(keys, classes)`` (least-significant-digit radix, 16-bit digits).
+
+    Keys and classes travel with the permutation, so every pass reads in order.
+    Returns the permutation and the sorted keys and classes.
+    """
+    n = keys.shape[0]
+    perm = np.arange(n, dtype=np.int64)
+    k_in, c_in = keys.copy(), classes.copy()
+    p_out = np.empty(n, dtype=np.int64)
+    k_out = np.empty(n, dtype=np.uint64)
+    c_out = np.empty(n, dtype=np.uint64)
+    count = np.empty(65537, dtype=np.int64)
+    mask = np.uint64(65535)
+    for digit in range(5):  # digit 0: the class, then 16-bit key digits, least significant first
+        shift = np.uint64(16 * (digit - 1)) if digit > 0 else np.uint64(0)
+        count[:] = 0
+        for i in range(n):
+            d = c_in[i] if digit == 0 else (k_in[i] >> shift) & mask
+            count[d + np.uint64(1)] += 1
+        if count.max() == n:  # every element has the same digit here
+            continue
+        for d in range(65536):
+            count[d + 1] += count[d]
+        for i in range(n):
+            d = c_in[i] if digit == 0 else (k_in[i] >> shift) & mask
+            j = count[d]
+            count[d] += 1
+            p_out[j] = perm[i]
+            k_out[j] = k_in[i]
+            c_out[j] = c_in[i]
+        perm, p_out = p_out, perm
+        k_in, k_out = k_out, k_in
+        c_in, c_out = c_out, c_in
+    return perm, k_in, c_in
+
+
+@jit
+def _sort_strings(
+    offsets: IntArray, data: ByteArray, rows: IntArray
+) -> tuple[IntArray, BoolArray]:
+    """Order of ``rows`` sorting their strings by bytes, and where each distinct string starts.
+
+    A most-significant-digit sort on 8-byte big-endian words with a length
+    class (the number of bytes of the string within the word, 9 if it goes on):
+    strings of equal word and class ``< 9`` are equal (a string ending inside
+    the word is a prefix of the longer ones, so it sorts first); a run of equal
+    word and class 9 is sorted again by the next word.  The first level is a
+    radix sort; the deeper runs (long shared prefixes) a comparison sort.
+    """
+    k = rows.shape[0]
+    keys = np.empty(k, dtype=np.uint64)
+    classes = np.empty(k, dtype=np.uint64)
+    for t in range(k):
+        r = rows[t]
+        keys[t] = _word(data, offsets[r], offsets[r + 1], 0)
+        classes[t] = _length_class(offsets, r, 0)
+    perm, sk, sc = _radix_argsort(keys, classes)
+    starts = np.empty(k, dtype=np.bool_)
+    stack_lo = np.empty(k + 1, dtype=np.int64)
+    stack_hi = np.empty(k + 1, dtype=np.int64)
+    stack_depth = np.empty(k + 1, dtype=np.int64)
+    spare = np.empty(k, dtype=np.int64)
+    stack_lo[0], stack_hi[0], stack_depth[0] = 0, k, 0
+    top = 1 if k > 0 else 0
+    while top > 0:
+        top -= 1
+        lo, hi, depth = stack_lo[top], stack_hi[top], stack_depth[top]
+        if depth > 0:  # a run of equal words of class 9: sort it by (next word, class)
+            for t in range(lo, hi):
+                r = rows[perm[t]]
+                keys[t] = _word(data, offsets[r], offsets[r + 1], depth)
+            o = np.argsort(keys[lo:hi], kind="mergesort")
+            spare[lo:hi] = perm[lo:hi]
+            for t in range(hi - lo):
+                perm[lo + t] = spare[lo + o[t]]
+            a = lo
+            while a < hi:
+                r = rows[perm[a]]
+                w = _word(data, offsets[r], offsets[r + 1], depth)
+                b = a + 1
+                while b < hi:
+                    r2 = rows[perm[b]]
+                    if _word(data, offsets[r2], offsets[r2 + 1], depth) != w:
+                        break
+                    b += 1
+                # insertion sort of the run by class (stable; runs are short or of one class)
+                for t in range(a + 1, b):
+                    v = perm[t]
+                    cv = _length_class(offsets, rows[v], depth)
+                    u = t - 1
+                    while u >= a and _length_class(offsets, rows[perm[u]], depth) > cv:
+                        perm[u + 1] = perm[u]
+                        u -= 1
+                    perm[u + 1] = v
+                a = b
+            for t in range(lo, hi):
+                r = rows[perm[t]]
+                sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
+                sc[t] = _length_class(offsets, r, depth)
+        else:
+            starts[0] = True
+        for t in range(lo + 1, hi):
+            starts[t] = sk[t] != sk[t - 1] or sc[t] != sc[t - 1]
+        a = lo
+        while a < hi:  # push the runs of equal word and class 9
+            b = a + 1
+            while b < hi and not starts[b]:
+                b += 1
+            if b - a > 1 and sc[a] == 9:
+                stack_lo[top], stack_hi[top], stack_depth[top] = a, b, depth + 8
+                top += 1
+            a = b
+    return perm, starts
+
+
+@jit
+def _sorted_string_codes(
+    offsets: IntArray, data: ByteArray, valid: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """Codes of strings in sorted-string order (``-1`` where not ``valid``).
+
+    Returns the codes and the row of one occurrence of each distinct string,
+    distinct strings in ascending byte order.
+    """
+    n = offsets.shape[0] - 1
+    rows = np.flatnonzero(valid).astype(np.int64)
+    perm, starts = _sort_strings(offsets, data, rows)
+    codes = np.full(n, -1, dtype=np.int64)
+    first = np.empty(perm.shape[0], dtype=np.int64)
+    k = -1
+    for t in range(perm.shape[0]):
+        r = rows[perm[t]]
+        if starts[t]:
+            k += 1
+            first[k] = r
+        codes[r] = k
+    return codes, first[: k + 1].copy()
+
+
+@jit
+def _same_bytes(data: ByteArray, a: int, b: int, n: int) -> bool:
+    for p in range(n):
+        if data[a + p] != data[b + p]:
+            return False
+    return True
+
+
+def _arrow_strings(ids: pd.Series) -> Any:
+    """Return the ids as an Arrow ``large_string`` array, or None if not all are strings."""
+    dtype = ids.dtype
+    arrow_backed = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and dtype.kind in "OU"
+    )
+    if not arrow_backed and not (
+        dtype == np.dtype(object) and pd.api.types.infer_dtype(ids, skipna=True) == "string"
+    ):
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - an object column without pyarrow installed
+        return None
+    try:
+        if arrow_backed:
+            arr = pa.array(ids.array)
+        else:
+            arr = pa.array(ids.to_numpy(), type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # e.g. lone surrogates
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        if not (pa.types.is_string(arr.type) or pa.types.is_string_view(arr.type)):
+            return None
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def _data_bytes(buffer: Any) -> ByteArray:
+    """Return the data buffer of an Arrow string array as bytes (one zero byte if empty)."""
+    if buffer is None or buffer.size == 0:
+        return np.zeros(1, dtype=np.uint8)
+    return np.frombuffer(buffer, dtype=np.uint8)
+
+
+def _string_codes(arr: Any) -> tuple[IntArray, IntArray, IntArray]:
+    """Codes of an Arrow large_string array in sorted-string order.
+
+    Returns the codes (``-1`` for nulls), the first row of each distinct string
+    (in sorted order), and the offsets/data used (for tests and callers).
+    """
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = _data_bytes(bufs[2])
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    else:
+        valid = np.ones(n, dtype=np.bool_)
+    codes, first = _sorted_string_codes(np.ascontiguousarray(offsets), data, valid)
+    return codes, first, offsets
+
+
+def _categorical_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
+    """Dense codes of the categories present, in category order (``-1`` for missing)."""
+    raw = np.asarray(ids.cat.codes, dtype=np.int64) + 1  # 0 = missing
+    n_categories = len(ids.cat.categories)
+    codes, kept = offset_codes(raw, 0, n_categories + 1)
+    if kept.shape[0] and kept[0] == 0:
+        codes -= 1
+        kept = kept[1:]
+    uniques = pd.Categorical.from_codes(kept - 1, dtype=ids.dtype)  # type: ignore[call-overload]
+    return codes, pd.CategoricalIndex(uniques)
+
+
 def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     """Codes ``0..k-1`` for the customer ids and the ids themselves (``-1`` for missing).
 
     Integer ids spanning a range not much wider than the log are coded by
-    offset, which needs no hashing and yields the ids already sorted.  Missing
-    ids of every dtype (NaN, None, ``pd.NA`` in nullable ``Int64`` or
-    ``string[pyarrow]`` columns, NaT) get code ``-1``.
+    offset, which needs no hashing and yields the ids already sorted.  String
+    ids (Python ``str`` objects, ``string[pyarrow]``, pandas' ``str``, Arrow
+    strings) are hashed on their UTF-8 bytes and also come out sorted, as do
+    categoricals (in category order).  Missing ids of every dtype (NaN, None,
+    ``pd.NA`` in nullable ``Int64`` or ``string[pyarrow]`` columns, NaT) get
+    code ``-1``.
     """
     plain = isinstance(ids.dtype, np.dtype)
     if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
@@ -55,17 +307,54 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
                 np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
             )
             return codes, pd.Index((kept + low).astype(values.dtype))
-    # Hashing the plain object array is faster than going through a string array.
-    keys: npt.NDArray[Any] | pd.Series = (
-        ids.to_numpy(dtype=object) if isinstance(ids.dtype, pd.StringDtype) else ids
-    )
-    codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques, dtype=ids.dtype)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return _categorical_codes(ids)
+    arr = _arrow_strings(ids) if len(ids) else None
+    if arr is not None:
+        codes, rows, _ = _string_codes(arr)
+        if ids.dtype == object:
+            uniques = pd.Index(ids.to_numpy()[rows], dtype=object)
+        else:
+            uniques = pd.Index(pd.array(arr.take(rows), dtype=ids.dtype))
+        return codes, uniques
+    codes, found = pd.factorize(ids, sort=False, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(found, dtype=ids.dtype)
+
+
+@jit
+def _strings_ascending(offsets: IntArray, data: ByteArray) -> bool:
+    """Tell whether every string is >= the one before (byte order; no nulls)."""
+    for i in range(1, offsets.shape[0] - 1):
+        a, b = offsets[i - 1], offsets[i]
+        la, lb = b - a, offsets[i + 1] - b
+        p = 0
+        while p < la and p < lb and data[a + p] == data[b + p]:
+            p += 1
+        if p < la and (p == lb or data[a + p] > data[b + p]):
+            return False
+    return True
+
+
+def is_ascending(ids: pd.Index) -> bool:
+    """``ids.is_monotonic_increasing``, without Python objects for Arrow-backed strings."""
+    dtype = ids.dtype
+    if len(ids) > 1 and (
+        (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+        or (isinstance(dtype, pd.ArrowDtype) and dtype.kind in "OU")
+    ):
+        arr = _arrow_strings(pd.Series(ids.array, copy=False))
+        if arr is not None and not arr.null_count:
+            n = len(arr)
+            bufs = arr.buffers()
+            offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+            data = _data_bytes(bufs[2])
+            return bool(_strings_ascending(np.ascontiguousarray(offsets), data))
+    return bool(ids.is_monotonic_increasing)
 
 
 def sorting_order(ids: pd.Index) -> IntArray:
     """Positions that sort the customer ids ascending (fast paths for numbers and strings)."""
-    if ids.is_monotonic_increasing:
+    if is_ascending(ids):
         return np.arange(len(ids), dtype=np.int64)
     if ids.dtype.kind in "iufmM":
         return np.argsort(ids.to_numpy())

@@ -498,7 +498,7 @@ def read_transactions(
     columns = {customer_col: "customer_col", date_col: "date_col"}
     if amount_col is not None:
         columns[amount_col] = "amount_col"
-    df = check_dataframe(data, name, columns)
+    df = check_dataframe(data, name, columns, select=True)
     codes, ids = read_ids(df[customer_col], customer_col)
     time = read_time(
         df[date_col], date_col, freq, date_format=date_format, freq_on_numeric=freq_on_numeric

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.frames import as_pandas_frame
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 __all__ = [
@@ -34,24 +35,6 @@ FloatArray = npt.NDArray[np.float64]
 
 # pandas.api.types.infer_dtype results accepted in an object column of numbers.
 _NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
-
-
-# Frame types of other libraries, recognised by the module that defines them (never
-# imported here): module prefix -> (library name, how to get a pandas DataFrame).
-_FOREIGN_FRAMES = {
-    "polars": (
-        "polars",
-        "convert it with `.to_pandas()` (or `.collect().to_pandas()` for a LazyFrame)",
-    ),
-    "pyarrow": ("pyarrow", "convert it with `.to_pandas()`"),
-    "dask": (
-        "Dask",
-        "compute it first with `.compute()` (custvalue reads pandas frames; a Dask path "
-        "is planned)",
-    ),
-    "pyspark": ("Spark", "convert it with `.toPandas()`"),
-    "duckdb": ("DuckDB", "convert it with `.df()`"),
-}
 
 
 def check_column_name(value: object, name: str) -> Any:
@@ -92,8 +75,14 @@ def check_dataframe(
     *,
     allow_empty: bool = False,
     hint: str = "rename the column or pass its name through the matching *_col argument",
+    select: bool = False,
 ) -> pd.DataFrame:
-    """Check that ``data`` is a DataFrame holding ``columns``; return it unchanged.
+    """Check that ``data`` is a frame holding ``columns``; return it as a pandas DataFrame.
+
+    A pandas DataFrame is returned unchanged.  A polars DataFrame/LazyFrame or a
+    pyarrow Table is read through Arrow (see :mod:`custvalue._core.frames`):
+    with ``select`` only ``columns`` are converted (for callers that need no
+    other column), otherwise every column.
 
     ``columns`` may map each column to the argument that named it
     (``{"date": "date_col"}``), so that a missing column's message names the argument.
@@ -101,26 +90,13 @@ def check_dataframe(
     Raises
     ------
     InputTypeError
-        If ``data`` is not a :class:`pandas.DataFrame`.  For a polars
-        DataFrame/LazyFrame, pyarrow Table, Dask, Spark or DuckDB frame the
-        message names the type and the conversion to use.
+        If ``data`` is not one of those frames.  For a Dask, Spark or DuckDB
+        frame the message names the type and the conversion to use.
     MissingColumnError
         If a required column is absent (the message lists the columns present).
     InputValueError
         If ``data`` has no rows and ``allow_empty`` is false.
     """
-    if not isinstance(data, pd.DataFrame):
-        module = type(data).__module__.split(".")[0]
-        if module in _FOREIGN_FRAMES:
-            library, fix = _FOREIGN_FRAMES[module]
-            raise InputTypeError(
-                f"`{name}` must be a pandas DataFrame, got a {library} "
-                f"{type(data).__name__}; {fix}."
-            )
-        raise InputTypeError(
-            f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
-            f"build one with pandas.DataFrame(...)."
-        )
     named = dict(columns) if isinstance(columns, Mapping) else {}
     columns = list(columns)
     for c in columns:
@@ -129,6 +105,7 @@ def check_dataframe(
                 f"column names of `{name}` must be single labels, got {type(c).__name__} "
                 f"{c!r}; pass one name per *_col argument."
             )
+    data = as_pandas_frame(data, name, columns if select else (), hint=hint)
     missing = [c for c in columns if c not in data.columns]
     if missing:
         present = ", ".join(repr(c) for c in list(data.columns)[:20])

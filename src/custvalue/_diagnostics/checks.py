@@ -9,11 +9,18 @@ import numpy as np
 import pandas as pd
 
 from custvalue._core.arrays import FloatArray, first_true
+from custvalue._core.frames import as_pandas_frame, is_foreign_frame
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
 
 def check_frame(data: object, name: str, columns: Sequence[str]) -> pd.DataFrame:
-    """Return ``data`` if it is a DataFrame holding ``columns``, else raise."""
+    """Return ``data`` as a pandas DataFrame holding ``columns``, else raise.
+
+    polars and pyarrow frames are converted (every column) by
+    :func:`custvalue._core.frames.as_pandas_frame`.
+    """
+    if is_foreign_frame(data):
+        data = as_pandas_frame(data, name)
     if not isinstance(data, pd.DataFrame):
         raise InputTypeError(
             f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "

@@ -63,7 +63,7 @@ def probability_alive_history(
     >>> history[["purchase", "frequency", "recency", "T"]].to_numpy().tolist()
     [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
     """
-    check_frame(transactions, "transactions", [date_col])
+    transactions = check_frame(transactions, "transactions", [date_col])
     if customer_col is not None:
         customer_col = check_column_name(customer_col, "customer_col")
     if customer_col is not None and customer_col not in transactions.columns:

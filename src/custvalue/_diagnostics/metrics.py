@@ -231,7 +231,7 @@ def chi_square_test(table: pd.DataFrame, n_params: int, min_expected: float = 5.
     >>> float(chi_square_test(table, n_params=1)["bins"])
     4.0
     """
-    check_frame(table, "table", ["actual", "expected"])
+    table = check_frame(table, "table", ["actual", "expected"])
     k = positive_int(n_params, "n_params", minimum=0)
     obs = np.asarray(table["actual"], dtype=np.float64)
     exp = np.asarray(table["expected"], dtype=np.float64)

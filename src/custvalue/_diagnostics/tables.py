@@ -51,7 +51,7 @@ def period_transactions(model: object, data: pd.DataFrame, max_frequency: int = 
     >>> round(float(table["expected"].sum()), 10)
     3.0
     """
-    check_frame(data, "data", ["frequency", "T"])
+    data = check_frame(data, "data", ["frequency", "T"])
     k_max = positive_int(max_frequency, "max_frequency")
     pmf = model_method(model, "probability_of_purchases")
     freq = float_column(data, "frequency", "data", integer=True)
@@ -115,7 +115,7 @@ def calibration_vs_holdout(
     1                      2     1.5
     """
     cols = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
-    check_frame(data, "data", [*cols, by])
+    data = check_frame(data, "data", [*cols, by])
     predict = model_method(model, "expected_purchases")
     f, r, T, actual, duration = (
         float_column(data, c, "data", integer=c.startswith("frequency")) for c in cols
@@ -293,7 +293,7 @@ def spend_by_frequency(
     1                  2      20.0
     2                  1      20.0
     """
-    check_frame(data, "data", ["frequency", "monetary_value"])
+    data = check_frame(data, "data", ["frequency", "monetary_value"])
     spend = model_method(model, "expected_spend")
     freq = float_column(data, "frequency", "data", integer=True)
     value = float_column(data, "monetary_value", "data")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from custvalue._core.arrays import IntArray, first_true
 from custvalue._core.calendar import add_months
+from custvalue._core.frames import as_pandas_frame, is_foreign_frame
 from custvalue._core.transactions import filter_window, period_of
 from custvalue._core.validation import as_float_array, check_column_name, check_dataframe
 from custvalue._loyalty.common import (
@@ -162,6 +163,8 @@ def points_balance(
     a               160       120        0       40  2024-06-01               30
     """
     points_col = check_column_name(points_col, "points_col")
+    if is_foreign_frame(ledger):
+        ledger = as_pandas_frame(ledger, "ledger")
     check_dataframe(ledger, "ledger", {points_col: "points_col"})
     log = calendar_log(ledger, "ledger", customer_col, date_col, None, date_format=date_format)
     points = _points_array(ledger[points_col], f"column {points_col!r} (argument `points_col`)")

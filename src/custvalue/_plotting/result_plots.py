@@ -8,6 +8,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from custvalue._core.frames import as_pandas_frame, is_foreign_frame
 from custvalue._diagnostics.checks import check_frame, float_column
 from custvalue._plotting.base import axes
 from custvalue.errors import InputTypeError, InputValueError
@@ -64,7 +65,7 @@ def plot_customer_exposure(data: pd.DataFrame, max_customers: int = 100, ax: Any
     >>> ax.collections[0].get_segments()[0].tolist()
     [[0.0, 0.0], [5.0, 0.0]]
     """
-    check_frame(data, "data", ["recency", "T"])
+    data = check_frame(data, "data", ["recency", "T"])
     head = data.iloc[: int(max_customers)]
     rec = float_column(head, "recency", "data")
     T = float_column(head, "T", "data")
@@ -104,7 +105,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: object = None, ax: Any = None)
     >>> plot_rfm_heatmap(scores).images[0].get_array().tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    check_frame(scores, "scores", ["R", "F"])
+    scores = check_frame(scores, "scores", ["R", "F"])
     frame = pd.DataFrame({"R": scores["R"].to_numpy(), "F": scores["F"].to_numpy()})
     if value is None:
         grid = frame.groupby(["R", "F"]).size().unstack("F", fill_value=0).astype(float)
@@ -253,10 +254,12 @@ def plot_profit_contribution(contribution: pd.DataFrame, ax: Any = None) -> Any:
     >>> [float(bar.get_height()) for bar in plot_profit_contribution(frame).containers[1]]
     [3.0, 3.0]
     """
-    check_frame(contribution, "contribution", ["revenue", "profit"])
+    contribution = check_frame(contribution, "contribution", ["revenue", "profit"])
+    if "period" in contribution.columns and "period" not in contribution.index.names:
+        contribution = contribution.set_index("period")  # a frame without index (polars, Arrow)
     if "period" not in contribution.index.names:
         raise InputValueError(
-            "`contribution` must have an index level named 'period' "
+            "`contribution` must have an index level (or a column) named 'period' "
             "(the output of custvalue.tiers.profit_contribution)."
         )
     totals = contribution.groupby(level="period", sort=True)[["revenue", "profit"]].sum()
@@ -301,6 +304,8 @@ def plot_loyalty_components(
     >>> [float(bar.get_width()) for bar in plot_loyalty_components(parts, "b").containers[0]]
     [10.0, 40.0]
     """
+    if is_foreign_frame(contributions):
+        contributions = as_pandas_frame(contributions, "contributions")
     if not isinstance(contributions, pd.DataFrame):
         raise InputTypeError(
             f"`contributions` must be a DataFrame, got {type(contributions).__name__}."

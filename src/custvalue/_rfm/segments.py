@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.frames import as_pandas_frame, is_foreign_frame
 from custvalue._core.validation import as_float_array, check_choice, check_dataframe
 from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
 
@@ -437,6 +438,8 @@ or pandas.DataFrame, default "classic4"
                 f"`scores` has no column {dim!r} (columns present: {present}); pass the "
                 f"output of rfm_scores(...), which has the columns 'R', 'F' and 'M'."
             )
+    if is_foreign_frame(scheme):
+        scheme = as_pandas_frame(scheme, "scheme")
     if isinstance(scheme, str):
         scheme = check_choice(scheme, "scheme", _SCHEMES)
     elif not isinstance(scheme, pd.DataFrame | Sequence):
@@ -687,6 +690,8 @@ def _rules_frame(rules: Sequence[SegmentRule], nbins: Bins) -> pd.DataFrame:
 
 
 def _rules_from_input(rules: object) -> list[SegmentRule]:
+    if is_foreign_frame(rules):
+        rules = as_pandas_frame(rules, "rules")
     if isinstance(rules, pd.DataFrame):
         return _rules_from_frame(rules)
     if isinstance(rules, str | bytes) or not isinstance(rules, Sequence):

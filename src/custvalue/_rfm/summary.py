@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.ids import sorting_order
+from custvalue._core.ids import is_ascending, sorting_order
 from custvalue._core.transactions import (
     TransactionLog,
     check_finite_totals,
@@ -78,7 +78,7 @@ def _frame(window: tuple[pd.Index, Columns], unit: float) -> pd.DataFrame:
     if unit != 1.0:
         for name in _TIME_COLUMNS:
             columns[name] = columns[name] / unit
-    if not ids.is_monotonic_increasing:
+    if not is_ascending(ids):
         order = sorting_order(ids)
         columns = {k: v[order] for k, v in columns.items()}
         ids = ids[order]

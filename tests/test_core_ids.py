@@ -1,0 +1,79 @@
+"""String and categorical id coding of ``custvalue._core.ids`` against ``pandas.factorize``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custvalue._core.ids import factorize_ids, is_ascending, sorting_order
+
+# Few distinct characters (incl. NUL, multi-byte and astral ones) make shared
+# prefixes, prefixes of each other and long runs of equal 8-byte words likely.
+ALPHABET = st.sampled_from(["a", "b", "\x00", "é", "€", "😀", "Z", "0"])
+TEXT = st.one_of(
+    st.text(ALPHABET, max_size=20),
+    st.text(max_size=12),  # any unicode (surrogates excluded by hypothesis' default)
+    st.builds(lambda s: "customer_" + s, st.text(ALPHABET, max_size=6)),
+)
+DTYPES = [object, "str", "string[pyarrow]", "large_string[pyarrow]", "category"]
+
+
+def reference(values: list[str | None]) -> tuple[list[int], list[str]]:
+    """Codes in ascending Python ``str`` order, ``-1`` for missing: from pandas.factorize."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    order = sorted(range(len(uniques)), key=lambda i: uniques[i])
+    rank = {old: new for new, old in enumerate(order)}
+    return [rank[c] if c >= 0 else -1 for c in codes], sorted(uniques)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.one_of(TEXT, st.none()), max_size=60))
+def test_string_codes_match_pandas_factorize(dtype: object, values: list[str | None]) -> None:
+    if dtype == "category":
+        present = sorted({v for v in values if v is not None})
+        series = pd.Series(pd.Categorical(values, categories=present))
+    else:
+        series = pd.Series(values, dtype=dtype)  # type: ignore[call-overload]
+    codes, ids = factorize_ids(series)
+    want_codes, want_ids = reference(values)
+    assert codes.tolist() == want_codes
+    assert list(ids) == want_ids
+    assert ids.dtype == series.dtype
+    assert is_ascending(ids)
+    assert sorting_order(ids).tolist() == list(range(len(ids)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(TEXT, min_size=2, max_size=40, unique=True))
+def test_is_ascending_matches_python(values: list[str]) -> None:
+    for dtype in ("str", "string[pyarrow]", object):
+        ids = pd.Index(values, dtype=dtype)  # type: ignore[call-overload]
+        assert is_ascending(ids) == (values == sorted(values))
+
+
+def test_many_distinct_and_duplicate_strings() -> None:
+    rng = np.random.default_rng(3)
+    pool = np.array([f"C{i:07d}" for i in rng.permutation(50_000)] + ["", "C", "C0000000x"])
+    values = pool[rng.integers(0, pool.size, 200_000)]
+    for dtype in DTYPES[:-1]:
+        codes, ids = factorize_ids(pd.Series(values, dtype=dtype))  # type: ignore[call-overload]
+        found, uniques = pd.factorize(values, sort=True)
+        np.testing.assert_array_equal(codes, found)
+        assert list(ids) == list(uniques)
+
+
+def test_categorical_keeps_category_order_and_drops_unused() -> None:
+    series = pd.Series(pd.Categorical(["b", None, "a", "b"], categories=["z", "b", "a"]))
+    codes, ids = factorize_ids(series)
+    assert codes.tolist() == [0, -1, 1, 0]
+    assert list(ids) == ["b", "a"] and ids.dtype == series.dtype
+
+
+def test_mixed_objects_fall_back_to_hashing() -> None:
+    # str and bytes must stay different ids (Arrow would read b"a" as "a")
+    codes, ids = factorize_ids(pd.Series(["a", b"a", "a"], dtype=object))
+    assert codes.tolist() == [0, 1, 0] and list(ids) == ["a", b"a"]
