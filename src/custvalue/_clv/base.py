@@ -95,7 +95,7 @@ def resolve_inputs(
     > 0, ``integer`` names whole numbers) and all must have the same length.
     """
     if data is not None:
-        check_dataframe(data, "data")
+        data = check_dataframe(data, "data")
     out: dict[str, FloatArray] = {}
     for name, value in given.items():
         if isinstance(value, str):

@@ -198,7 +198,7 @@ def customer_lifetime_value(
     h, d, m, s = _check_grid(horizon, discount_rate, margin, step)
     age_name = "T"
     if T is None and data is not None:
-        check_dataframe(data, "data")
+        data = check_dataframe(data, "data")
         if not {"T", "T_cal"} & set(data.columns) and "n_periods" in data.columns:
             age_name = "n_periods"
     res = resolve(

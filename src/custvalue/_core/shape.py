@@ -162,7 +162,7 @@ def resolve(
         If ``data`` lacks a needed column.
     """
     if data is not None:
-        check_dataframe(data, "data")
+        data = check_dataframe(data, "data")
     index: pd.Index | None = None if data is None else data.index
     index_from = "data"
     flat: dict[str, FloatArray] = {}
