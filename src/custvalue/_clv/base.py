@@ -61,7 +61,9 @@ __all__ = [
     "compress_weighted",
     "compress_with_inverse",
     "history_inputs",
+    "log_scale_covariance",
     "maximize_likelihood",
+    "penalized",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
@@ -142,6 +144,9 @@ class FitResult:
     converged: bool
     message: str
     n_iterations: int
+    #: covariance of ``log(params)`` (inverse observed information on the log scale);
+    #: None where the search does not provide it, NaN where the information is singular
+    covariance: FloatArray | None = None
 
 
 def _hessian(neg_ll: NegLogLik, x: FloatArray) -> FloatArray:
@@ -167,6 +172,46 @@ def _standard_errors(hess: FloatArray) -> FloatArray:
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
+def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
+    """Covariance of ``log(params)`` from the natural-scale Hessian ``hess`` at ``x``.
+
+    By the delta method ``Cov(log θ) = D⁻¹ H⁻¹ D⁻¹`` with ``D = diag(θ)``; at
+    an optimum (zero gradient) this is exactly the inverse Hessian of the
+    objective in log-parameters.  All NaN when ``hess`` is singular or the
+    inverse is not positive definite (the parameters are not identified).
+    """
+    k = x.size
+    try:
+        cov = np.linalg.inv(hess)
+        np.linalg.cholesky(0.5 * (cov + cov.T))
+    except np.linalg.LinAlgError:
+        return np.full((k, k), np.nan)
+    out = cov / np.outer(x, x)
+    return np.asarray(0.5 * (out + out.T), dtype=np.float64)
+
+
+def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> NegLogLik:
+    r"""Add the L2 penalty on log-parameters to a negative log-likelihood.
+
+    Returns :math:`f(\theta) = -\ell(\theta) + c\,W \sum_j (\log\theta_j)^2`
+    (``c`` = ``penalizer``, ``W`` = ``total_weight``, the number of customers) and
+    its gradient in natural parameters; ``penalizer = 0`` returns ``neg_log_lik``.
+    """
+    if penalizer == 0.0:
+        return neg_log_lik
+    weight = penalizer * max(total_weight, 1.0)
+
+    def pen(theta: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = neg_log_lik(theta)
+        log_t = np.log(theta)
+        return (
+            value + weight * float(log_t @ log_t),
+            grad + 2.0 * weight * log_t / theta,
+        )
+
+    return pen
+
+
 def maximize_likelihood(
     neg_log_lik: NegLogLik,
     x0: FloatArray,
@@ -175,8 +220,9 @@ def maximize_likelihood(
     names: Sequence[str],
     max_iter: int = 2000,
     tol: float = 1e-9,
+    penalizer: float = 0.0,
 ) -> FitResult:
-    """Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
+    r"""Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
 
     The search runs on ``log(params)`` (so positivity needs no bounds) with the
     objective divided by ``total_weight`` (so tolerances do not depend on the
@@ -185,12 +231,19 @@ def maximize_likelihood(
     iteration limit) returns it with ``converged=False``; one that finds no
     finite optimum, or runs to the edge of the parameter space, raises
     :class:`~custvalue.errors.ConvergenceError` carrying scipy's message.
+
+    With ``penalizer`` :math:`c > 0` the objective is the penalised one of
+    :func:`penalized` (per customer: :math:`-\ell/W + c\sum_j(\log\theta_j)^2`);
+    ``log_likelihood`` is the unpenalised log-likelihood at its optimum and the
+    standard errors and ``covariance`` come from the Hessian of the penalised
+    objective (the curvature of the posterior under the implied normal prior).
     """
     scale = 1.0 / max(total_weight, 1.0)
+    objective_nll = penalized(neg_log_lik, penalizer, total_weight)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         p = np.exp(theta)
-        value, grad = neg_log_lik(p)
+        value, grad = objective_nll(p)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             # Steer the line search back from numerically impossible regions.
             return np.inf, np.zeros_like(theta)
@@ -220,14 +273,16 @@ def maximize_likelihood(
             f"{', '.join(bad)} (the data do not identify the model); "
             f"check the input data or use a simpler model."
         )
-    se = _standard_errors(_hessian(neg_log_lik, x))
+    hess = _hessian(objective_nll, x)
+    pen_grad = objective_nll(x)[1] if penalizer else grad
     return FitResult(
         x=x,
         log_likelihood=-float(value),
-        standard_errors=se,
-        converged=bool(res.success or _gradient_small(grad, x, scale, tol)),
+        standard_errors=_standard_errors(hess),
+        converged=bool(res.success or _gradient_small(pen_grad, x, scale, tol)),
         message=str(res.message),
         n_iterations=int(res.nit),
+        covariance=log_scale_covariance(hess, x),
     )
 
 
@@ -249,12 +304,15 @@ class FittedModel(Generic[P]):
     standard_errors_: P
     log_likelihood_: float
     converged_: bool
+    #: covariance of the log-parameters at the optimum (None: not available)
+    covariance_: FloatArray | None
 
     @classmethod
     def from_params(cls, params: P) -> Self:
         """Return a model that uses known parameters instead of fitting them.
 
-        ``log_likelihood_`` and ``standard_errors_`` stay unset.
+        ``log_likelihood_`` and ``standard_errors_`` stay unset and
+        ``covariance_`` is None (prediction intervals need a fitted model).
 
         Raises
         ------
@@ -271,24 +329,34 @@ class FittedModel(Generic[P]):
         check_params(params, [f.name for f in dataclasses.fields(params)])
         model = cls()
         model.params_ = params
+        model.covariance_ = None
         return model
 
     # -- the one fit template ----------------------------------------------------------
-    def _fit(self, prepared: Any, initial_params: object, max_iter: object, tol: object) -> Self:
+    def _fit(
+        self,
+        prepared: Any,
+        initial_params: object,
+        max_iter: object,
+        tol: object,
+        penalizer: object = 0.0,
+    ) -> Self:
         """Fit template: controls → start values → maximize → store (→ warn).
 
         ``prepared`` is what the model's ``fit`` made of its inputs (validated,
         compressed rows); the hooks :meth:`_start_values`, :meth:`_neg_log_lik`,
         :meth:`_total_weight` (and, for special searches, :meth:`_maximize`)
-        interpret it.
+        interpret it.  ``penalizer`` (>= 0) adds the L2 penalty on
+        log-parameters of :func:`penalized`.
         """
         iters = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
         tolerance = check_scalar(tol, "tol", low=0.0, low_inclusive=False)
+        pen = float(check_scalar(penalizer, "penalizer", low=0.0))
         if initial_params is None:
             x0 = self._start_values(prepared)
         else:
             x0 = self._initial_vector(initial_params)
-        result = self._maximize(prepared, x0, iters, tolerance)
+        result = self._maximize(prepared, x0, iters, tolerance, pen)
         self._set_fit(result)
         if not result.converged:
             warnings.warn(
@@ -326,7 +394,9 @@ class FittedModel(Generic[P]):
         """Return the number of customers behind the prepared rows (hook)."""
         raise NotImplementedError
 
-    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
+    def _maximize(
+        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
+    ) -> FitResult:
         """Run the search, L-BFGS-B by default (hook)."""
         return maximize_likelihood(
             self._neg_log_lik(prepared),
@@ -335,6 +405,7 @@ class FittedModel(Generic[P]):
             names=self._param_names(),
             max_iter=max_iter,
             tol=tol,
+            penalizer=penalizer,
         )
 
     def _set_fit(self, result: FitResult) -> None:
@@ -343,6 +414,7 @@ class FittedModel(Generic[P]):
         self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
         self.log_likelihood_ = result.log_likelihood
         self.converged_ = result.converged
+        self.covariance_ = result.covariance
 
     def _fitted_params(self) -> P:
         try:
@@ -674,8 +746,9 @@ class HistoryModel(FittedModel[P]):
         initial_params: object = None,
         max_iter: int = 2000,
         tol: float = 1e-9,
+        penalizer: float = 0.0,
     ) -> Self:
-        """Estimate the parameters by maximum likelihood.
+        r"""Estimate the parameters by maximum likelihood.
 
         Parameters
         ----------
@@ -693,6 +766,11 @@ class HistoryModel(FittedModel[P]):
             Start of the search (default: a start derived from the data).
         max_iter, tol : int, float
             Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+        penalizer : float, default 0.0
+            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
+            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
+            the number of customers); 0 is the plain maximum-likelihood fit.
+            For small or degenerate samples; see :doc:`/clv_uncertainty`.
 
         Returns
         -------
@@ -713,7 +791,8 @@ class HistoryModel(FittedModel[P]):
         """
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
         w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        return self._fit(compress_weighted([x, tx, t_obs], w), initial_params, max_iter, tol)
+        prepared = compress_weighted([x, tx, t_obs], w)
+        return self._fit(prepared, initial_params, max_iter, tol, penalizer)
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[1].sum())
