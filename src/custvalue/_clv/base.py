@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
+from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved, column_name, resolve, shape_output
 from custvalue._core.summary import check_histories
@@ -841,7 +842,28 @@ class HistoryModel(FittedModel[P]):
 
     @overload
     def probability_alive(
-        self, frequency: float, recency: float, T: float, *, data: None = None
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        t: object = ...,
+        data: pd.DataFrame | None = ...,
+        interval: float,
+        n_draws: int = ...,
+        seed: int | None = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        t: float | None = None,
+        data: None = None,
+        interval: None = None,
     ) -> float: ...
 
     @overload
@@ -851,7 +873,9 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: pd.DataFrame,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -861,7 +885,9 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: None = None,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -871,7 +897,9 @@ class HistoryModel(FittedModel[P]):
         recency: float | ArrayInput,
         T: float | ArrayInput,
         *,
+        t: float | ArrayInput | None = None,
         data: None = None,
+        interval: None = None,
     ) -> FloatArray: ...
 
     @overload
@@ -881,7 +909,11 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = ...,
+        seed: int | None = ...,
     ) -> Any: ...
 
     def probability_alive(
@@ -890,19 +922,63 @@ class HistoryModel(FittedModel[P]):
         recency: object = None,
         T: object = None,
         *,
+        t: object = None,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
-        """Probability that a customer with the given history is still alive at ``T``.
+        """Probability that a customer with the given history is alive at ``T`` (or ``T + t``).
 
-        See the class docstring for the formula and the shape convention.
+        With ``t`` (a horizon, broadcast with the histories), the probability
+        of being alive at the future date ``T + t`` given the history up to
+        ``T`` — whatever the customer buys in between; without it, at ``T``.
+        With ``interval`` (a level in (0, 1)), a DataFrame with columns
+        ``estimate``, ``lower``, ``upper`` from ``n_draws`` parameter draws
+        (:doc:`/clv_uncertainty`).  See the class docstring for the formula
+        and the shape convention.
         """
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(alive[inv], res, "probability_alive")
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda m: m.probability_alive(frequency, recency, T, t=t, data=data),
+                interval,
+                n_draws,
+                seed,
+            )
+        if t is None:
+            res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+            _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+            return shape_output(alive[inv], res, "probability_alive")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        future = alive * self._survival_if_alive(self._p(), ux, ut, uh)
+        return shape_output(future[inv], res, "probability_alive")
 
     @overload
     def expected_purchases(
-        self, t: float, frequency: float, recency: float, T: float, *, data: None = None
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = ...,
+        interval: float,
+        n_draws: int = ...,
+        seed: int | None = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        data: None = None,
+        interval: None = None,
     ) -> float: ...
 
     @overload
@@ -914,6 +990,7 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: pd.DataFrame,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -925,6 +1002,7 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: None = None,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -936,6 +1014,7 @@ class HistoryModel(FittedModel[P]):
         T: float | ArrayInput,
         *,
         data: None = None,
+        interval: None = None,
     ) -> FloatArray: ...
 
     @overload
@@ -947,6 +1026,9 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = ...,
+        seed: int | None = ...,
     ) -> Any: ...
 
     def expected_purchases(
@@ -957,12 +1039,26 @@ class HistoryModel(FittedModel[P]):
         T: object = None,
         *,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
 
         ``t`` broadcasts with the histories (one horizon for everybody, one per
         customer, or a grid); see the class docstring for the shape convention.
+        With ``interval`` (a level in (0, 1)), a DataFrame with columns
+        ``estimate``, ``lower``, ``upper`` from ``n_draws`` parameter draws
+        (cost: ``n_draws`` prediction passes; :doc:`/clv_uncertainty`).
         """
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
+                interval,
+                n_draws,
+                seed,
+            )
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
@@ -972,3 +1068,110 @@ class HistoryModel(FittedModel[P]):
             _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
         cond = self._conditional(self._p(), ux, ut, uh)
         return shape_output((alive * cond)[inv], res, "expected_purchases")
+
+    def _pmf_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        """Return P(n purchases in ``(T, T + t]``) of a customer alive at ``T`` (hook)."""
+        raise NotImplementedError
+
+    def _survival_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        """Return P(alive at ``T + t``) of a customer alive at ``T`` (hook)."""
+        raise NotImplementedError
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: float,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        data: None = None,
+    ) -> float: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: float | ArrayInput,
+        t: float | ArrayInput,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def probability_of_purchases_given_history(
+        self,
+        n: object = None,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Probability of exactly ``n`` purchases in ``(T, T + t]`` given each history.
+
+        The history-based counterpart of ``probability_of_purchases(n, t)``
+        (a new customer):
+
+        .. math::
+
+            P(Y(t) = n \mid x, t_x, T) = (1 - P_A)\,\delta_{n0}
+                + P_A\,P(X'(t) = n),
+
+        :math:`P_A` the probability of being alive at :math:`T` and
+        :math:`X'(t)` the count of a new customer whose parameters are the
+        posterior ones given the history (see :doc:`/clv_uncertainty`).
+        ``n`` (whole numbers), ``t`` and the histories broadcast together;
+        shapes as in the class docstring.
+        """
+        res, x, tx, t_obs = history_inputs(
+            frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
+        )
+        extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
+        _, alive, inv, (ux, _, ut, un, uh) = self._rows(x, tx, t_obs, extra)
+        pmf = self._pmf_if_alive(self._p(), ux, ut, uh, un)
+        out = alive * pmf + (1.0 - alive) * (un == 0.0)
+        return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")

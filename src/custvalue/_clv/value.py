@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
 from custvalue._core.shape import resolve, shape_output
 from custvalue._core.validation import check_dataframe, check_scalar
 from custvalue.errors import InputTypeError, InputValueError
@@ -94,6 +95,9 @@ def customer_lifetime_value(
     recency: object | None = None,
     T: object | None = None,
     monetary_value: object | None = None,
+    interval: float | None = None,
+    n_draws: int = DEFAULT_DRAWS,
+    seed: int | None = None,
 ) -> Any:
     r"""Discounted expected profit of each existing customer over a finite horizon.
 
@@ -137,12 +141,23 @@ def customer_lifetime_value(
         ``1`` for BG/BB with one period per transaction opportunity).
     frequency, recency, T, monetary_value : array-like, optional
         Per-customer inputs overriding the columns of ``data``.
+    interval : float, optional
+        A level in (0, 1): return a DataFrame with columns ``estimate``,
+        ``lower`` and ``upper``, the equal-tailed interval over ``n_draws``
+        draws of both models' parameters from their asymptotic normal
+        distribution on the log scale (independently per model; both must be
+        fitted).  Cost: ``n_draws`` CLV computations.  See :doc:`/clv_uncertainty`.
+    n_draws : int, default 500
+        Number of parameter draws of ``interval``.
+    seed : int, optional
+        Seed of the draws (the same seed gives the same interval).
 
     Returns
     -------
     pandas.Series or numpy.ndarray
         Lifetime value per customer, named ``"clv"``: a Series on the index of
-        ``data`` (or of the first Series input), else an array.
+        ``data`` (or of the first Series input), else an array (a DataFrame
+        with ``interval``).
 
     Raises
     ------
@@ -187,6 +202,26 @@ def customer_lifetime_value(
     c    127.38
     Name: clv, dtype: float64
     """
+    if interval is not None:
+        return predict_with_interval(
+            [transaction_model, spend_model],
+            lambda tm, sm: customer_lifetime_value(
+                tm,
+                sm,
+                data,
+                horizon=horizon,
+                discount_rate=discount_rate,
+                margin=margin,
+                step=step,
+                frequency=frequency,
+                recency=recency,
+                T=T,
+                monetary_value=monetary_value,
+            ),
+            interval,
+            n_draws,
+            seed,
+        )
     for name, model, methods in (
         ("transaction_model", transaction_model, ("expected_purchases",)),
         ("spend_model", spend_model, ("expected_spend",)),
