@@ -85,6 +85,21 @@ for label, model in (("bgnbd", BG), ("mbgnbd", MBG), ("pareto", PNBD)):
             True,
         ),
     ]
+    # history-based probabilities and P(alive) at a future date
+    CASES += [
+        (
+            f"{label}.probability_of_purchases_given_history",
+            _method(model, "probability_of_purchases_given_history"),
+            {**NT, **RFM},
+            True,
+        ),
+        (
+            f"{label}.probability_alive_later",
+            _method(model, "probability_alive", t=10.0),
+            RFM,
+            True,
+        ),
+    ]
 CASES += [
     (
         "pareto.dert",

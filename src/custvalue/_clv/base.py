@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
+from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved, column_name, resolve, shape_output
 from custvalue._core.summary import check_histories
@@ -61,7 +62,9 @@ __all__ = [
     "compress_weighted",
     "compress_with_inverse",
     "history_inputs",
+    "log_scale_covariance",
     "maximize_likelihood",
+    "penalized",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
@@ -142,6 +145,9 @@ class FitResult:
     converged: bool
     message: str
     n_iterations: int
+    #: covariance of ``log(params)`` (inverse observed information on the log scale);
+    #: None where the search does not provide it, NaN where the information is singular
+    covariance: FloatArray | None = None
 
 
 def _hessian(neg_ll: NegLogLik, x: FloatArray) -> FloatArray:
@@ -167,6 +173,46 @@ def _standard_errors(hess: FloatArray) -> FloatArray:
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
+def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
+    """Covariance of ``log(params)`` from the natural-scale Hessian ``hess`` at ``x``.
+
+    By the delta method ``Cov(log θ) = D⁻¹ H⁻¹ D⁻¹`` with ``D = diag(θ)``; at
+    an optimum (zero gradient) this is exactly the inverse Hessian of the
+    objective in log-parameters.  All NaN when ``hess`` is singular or the
+    inverse is not positive definite (the parameters are not identified).
+    """
+    k = x.size
+    try:
+        cov = np.linalg.inv(hess)
+        np.linalg.cholesky(0.5 * (cov + cov.T))
+    except np.linalg.LinAlgError:
+        return np.full((k, k), np.nan)
+    out = cov / np.outer(x, x)
+    return np.asarray(0.5 * (out + out.T), dtype=np.float64)
+
+
+def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> NegLogLik:
+    r"""Add the L2 penalty on log-parameters to a negative log-likelihood.
+
+    Returns :math:`f(\theta) = -\ell(\theta) + c\,W \sum_j (\log\theta_j)^2`
+    (``c`` = ``penalizer``, ``W`` = ``total_weight``, the number of customers) and
+    its gradient in natural parameters; ``penalizer = 0`` returns ``neg_log_lik``.
+    """
+    if penalizer == 0.0:
+        return neg_log_lik
+    weight = penalizer * max(total_weight, 1.0)
+
+    def pen(theta: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = neg_log_lik(theta)
+        log_t = np.log(theta)
+        return (
+            value + weight * float(log_t @ log_t),
+            grad + 2.0 * weight * log_t / theta,
+        )
+
+    return pen
+
+
 def maximize_likelihood(
     neg_log_lik: NegLogLik,
     x0: FloatArray,
@@ -175,8 +221,9 @@ def maximize_likelihood(
     names: Sequence[str],
     max_iter: int = 2000,
     tol: float = 1e-9,
+    penalizer: float = 0.0,
 ) -> FitResult:
-    """Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
+    r"""Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
 
     The search runs on ``log(params)`` (so positivity needs no bounds) with the
     objective divided by ``total_weight`` (so tolerances do not depend on the
@@ -185,12 +232,19 @@ def maximize_likelihood(
     iteration limit) returns it with ``converged=False``; one that finds no
     finite optimum, or runs to the edge of the parameter space, raises
     :class:`~custvalue.errors.ConvergenceError` carrying scipy's message.
+
+    With ``penalizer`` :math:`c > 0` the objective is the penalised one of
+    :func:`penalized` (per customer: :math:`-\ell/W + c\sum_j(\log\theta_j)^2`);
+    ``log_likelihood`` is the unpenalised log-likelihood at its optimum and the
+    standard errors and ``covariance`` come from the Hessian of the penalised
+    objective (the curvature of the posterior under the implied normal prior).
     """
     scale = 1.0 / max(total_weight, 1.0)
+    objective_nll = penalized(neg_log_lik, penalizer, total_weight)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         p = np.exp(theta)
-        value, grad = neg_log_lik(p)
+        value, grad = objective_nll(p)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             # Steer the line search back from numerically impossible regions.
             return np.inf, np.zeros_like(theta)
@@ -220,14 +274,16 @@ def maximize_likelihood(
             f"{', '.join(bad)} (the data do not identify the model); "
             f"check the input data or use a simpler model."
         )
-    se = _standard_errors(_hessian(neg_log_lik, x))
+    hess = _hessian(objective_nll, x)
+    pen_grad = objective_nll(x)[1] if penalizer else grad
     return FitResult(
         x=x,
         log_likelihood=-float(value),
-        standard_errors=se,
-        converged=bool(res.success or _gradient_small(grad, x, scale, tol)),
+        standard_errors=_standard_errors(hess),
+        converged=bool(res.success or _gradient_small(pen_grad, x, scale, tol)),
         message=str(res.message),
         n_iterations=int(res.nit),
+        covariance=log_scale_covariance(hess, x),
     )
 
 
@@ -249,12 +305,15 @@ class FittedModel(Generic[P]):
     standard_errors_: P
     log_likelihood_: float
     converged_: bool
+    #: covariance of the log-parameters at the optimum (None: not available)
+    covariance_: FloatArray | None
 
     @classmethod
     def from_params(cls, params: P) -> Self:
         """Return a model that uses known parameters instead of fitting them.
 
-        ``log_likelihood_`` and ``standard_errors_`` stay unset.
+        ``log_likelihood_`` and ``standard_errors_`` stay unset and
+        ``covariance_`` is None (prediction intervals need a fitted model).
 
         Raises
         ------
@@ -271,24 +330,34 @@ class FittedModel(Generic[P]):
         check_params(params, [f.name for f in dataclasses.fields(params)])
         model = cls()
         model.params_ = params
+        model.covariance_ = None
         return model
 
     # -- the one fit template ----------------------------------------------------------
-    def _fit(self, prepared: Any, initial_params: object, max_iter: object, tol: object) -> Self:
+    def _fit(
+        self,
+        prepared: Any,
+        initial_params: object,
+        max_iter: object,
+        tol: object,
+        penalizer: object = 0.0,
+    ) -> Self:
         """Fit template: controls → start values → maximize → store (→ warn).
 
         ``prepared`` is what the model's ``fit`` made of its inputs (validated,
         compressed rows); the hooks :meth:`_start_values`, :meth:`_neg_log_lik`,
         :meth:`_total_weight` (and, for special searches, :meth:`_maximize`)
-        interpret it.
+        interpret it.  ``penalizer`` (>= 0) adds the L2 penalty on
+        log-parameters of :func:`penalized`.
         """
         iters = int(check_scalar(max_iter, "max_iter", integer=True, low=1))
         tolerance = check_scalar(tol, "tol", low=0.0, low_inclusive=False)
+        pen = float(check_scalar(penalizer, "penalizer", low=0.0))
         if initial_params is None:
             x0 = self._start_values(prepared)
         else:
             x0 = self._initial_vector(initial_params)
-        result = self._maximize(prepared, x0, iters, tolerance)
+        result = self._maximize(prepared, x0, iters, tolerance, pen)
         self._set_fit(result)
         if not result.converged:
             warnings.warn(
@@ -326,7 +395,9 @@ class FittedModel(Generic[P]):
         """Return the number of customers behind the prepared rows (hook)."""
         raise NotImplementedError
 
-    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
+    def _maximize(
+        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
+    ) -> FitResult:
         """Run the search, L-BFGS-B by default (hook)."""
         return maximize_likelihood(
             self._neg_log_lik(prepared),
@@ -335,6 +406,7 @@ class FittedModel(Generic[P]):
             names=self._param_names(),
             max_iter=max_iter,
             tol=tol,
+            penalizer=penalizer,
         )
 
     def _set_fit(self, result: FitResult) -> None:
@@ -343,6 +415,7 @@ class FittedModel(Generic[P]):
         self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
         self.log_likelihood_ = result.log_likelihood
         self.converged_ = result.converged
+        self.covariance_ = result.covariance
 
     def _fitted_params(self) -> P:
         try:
@@ -674,8 +747,9 @@ class HistoryModel(FittedModel[P]):
         initial_params: object = None,
         max_iter: int = 2000,
         tol: float = 1e-9,
+        penalizer: float = 0.0,
     ) -> Self:
-        """Estimate the parameters by maximum likelihood.
+        r"""Estimate the parameters by maximum likelihood.
 
         Parameters
         ----------
@@ -693,6 +767,11 @@ class HistoryModel(FittedModel[P]):
             Start of the search (default: a start derived from the data).
         max_iter, tol : int, float
             Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+        penalizer : float, default 0.0
+            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
+            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
+            the number of customers); 0 is the plain maximum-likelihood fit.
+            For small or degenerate samples; see :doc:`/clv_uncertainty`.
 
         Returns
         -------
@@ -713,7 +792,8 @@ class HistoryModel(FittedModel[P]):
         """
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
         w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        return self._fit(compress_weighted([x, tx, t_obs], w), initial_params, max_iter, tol)
+        prepared = compress_weighted([x, tx, t_obs], w)
+        return self._fit(prepared, initial_params, max_iter, tol, penalizer)
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[1].sum())
@@ -762,7 +842,28 @@ class HistoryModel(FittedModel[P]):
 
     @overload
     def probability_alive(
-        self, frequency: float, recency: float, T: float, *, data: None = None
+        self,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        t: object = ...,
+        data: pd.DataFrame | None = ...,
+        interval: float,
+        n_draws: int = ...,
+        seed: int | None = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def probability_alive(
+        self,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        t: float | None = None,
+        data: None = None,
+        interval: None = None,
     ) -> float: ...
 
     @overload
@@ -772,7 +873,9 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: pd.DataFrame,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -782,7 +885,9 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: None = None,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -792,7 +897,9 @@ class HistoryModel(FittedModel[P]):
         recency: float | ArrayInput,
         T: float | ArrayInput,
         *,
+        t: float | ArrayInput | None = None,
         data: None = None,
+        interval: None = None,
     ) -> FloatArray: ...
 
     @overload
@@ -802,7 +909,11 @@ class HistoryModel(FittedModel[P]):
         recency: object = ...,
         T: object = ...,
         *,
+        t: object = ...,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = ...,
+        seed: int | None = ...,
     ) -> Any: ...
 
     def probability_alive(
@@ -811,19 +922,63 @@ class HistoryModel(FittedModel[P]):
         recency: object = None,
         T: object = None,
         *,
+        t: object = None,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
-        """Probability that a customer with the given history is still alive at ``T``.
+        """Probability that a customer with the given history is alive at ``T`` (or ``T + t``).
 
-        See the class docstring for the formula and the shape convention.
+        With ``t`` (a horizon, broadcast with the histories), the probability
+        of being alive at the future date ``T + t`` given the history up to
+        ``T`` — whatever the customer buys in between; without it, at ``T``.
+        With ``interval`` (a level in (0, 1)), a DataFrame with columns
+        ``estimate``, ``lower``, ``upper`` from ``n_draws`` parameter draws
+        (:doc:`/clv_uncertainty`).  See the class docstring for the formula
+        and the shape convention.
         """
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(alive[inv], res, "probability_alive")
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda m: m.probability_alive(frequency, recency, T, t=t, data=data),
+                interval,
+                n_draws,
+                seed,
+            )
+        if t is None:
+            res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
+            _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+            return shape_output(alive[inv], res, "probability_alive")
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        future = alive * self._survival_if_alive(self._p(), ux, ut, uh)
+        return shape_output(future[inv], res, "probability_alive")
 
     @overload
     def expected_purchases(
-        self, t: float, frequency: float, recency: float, T: float, *, data: None = None
+        self,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = ...,
+        interval: float,
+        n_draws: int = ...,
+        seed: int | None = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        data: None = None,
+        interval: None = None,
     ) -> float: ...
 
     @overload
@@ -835,6 +990,7 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: pd.DataFrame,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -846,6 +1002,7 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: None = None,
+        interval: None = None,
     ) -> pd.Series: ...
 
     @overload
@@ -857,6 +1014,7 @@ class HistoryModel(FittedModel[P]):
         T: float | ArrayInput,
         *,
         data: None = None,
+        interval: None = None,
     ) -> FloatArray: ...
 
     @overload
@@ -868,6 +1026,9 @@ class HistoryModel(FittedModel[P]):
         T: object = ...,
         *,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = ...,
+        seed: int | None = ...,
     ) -> Any: ...
 
     def expected_purchases(
@@ -878,12 +1039,26 @@ class HistoryModel(FittedModel[P]):
         T: object = None,
         *,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
         """Return the expected number of purchases in ``(T, T + t]`` given each history.
 
         ``t`` broadcasts with the histories (one horizon for everybody, one per
         customer, or a grid); see the class docstring for the shape convention.
+        With ``interval`` (a level in (0, 1)), a DataFrame with columns
+        ``estimate``, ``lower``, ``upper`` from ``n_draws`` parameter draws
+        (cost: ``n_draws`` prediction passes; :doc:`/clv_uncertainty`).
         """
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
+                interval,
+                n_draws,
+                seed,
+            )
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
@@ -893,3 +1068,110 @@ class HistoryModel(FittedModel[P]):
             _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
         cond = self._conditional(self._p(), ux, ut, uh)
         return shape_output((alive * cond)[inv], res, "expected_purchases")
+
+    def _pmf_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        """Return P(n purchases in ``(T, T + t]``) of a customer alive at ``T`` (hook)."""
+        raise NotImplementedError
+
+    def _survival_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        """Return P(alive at ``T + t``) of a customer alive at ``T`` (hook)."""
+        raise NotImplementedError
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: float,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,
+        *,
+        data: None = None,
+    ) -> float: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: pd.Series = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: None = None,
+    ) -> pd.Series: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: float | ArrayInput,
+        t: float | ArrayInput,
+        frequency: ArrayInput,
+        recency: float | ArrayInput,
+        T: float | ArrayInput,
+        *,
+        data: None = None,
+    ) -> FloatArray: ...
+
+    @overload
+    def probability_of_purchases_given_history(
+        self,
+        n: object = ...,
+        t: object = ...,
+        frequency: object = ...,
+        recency: object = ...,
+        T: object = ...,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any: ...
+
+    def probability_of_purchases_given_history(
+        self,
+        n: object = None,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        r"""Probability of exactly ``n`` purchases in ``(T, T + t]`` given each history.
+
+        The history-based counterpart of ``probability_of_purchases(n, t)``
+        (a new customer):
+
+        .. math::
+
+            P(Y(t) = n \mid x, t_x, T) = (1 - P_A)\,\delta_{n0}
+                + P_A\,P(X'(t) = n),
+
+        :math:`P_A` the probability of being alive at :math:`T` and
+        :math:`X'(t)` the count of a new customer whose parameters are the
+        posterior ones given the history (see :doc:`/clv_uncertainty`).
+        ``n`` (whole numbers), ``t`` and the histories broadcast together;
+        shapes as in the class docstring.
+        """
+        res, x, tx, t_obs = history_inputs(
+            frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
+        )
+        extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
+        _, alive, inv, (ux, _, ut, un, uh) = self._rows(x, tx, t_obs, extra)
+        pmf = self._pmf_if_alive(self._p(), ux, ut, uh, un)
+        out = alive * pmf + (1.0 - alive) * (un == 0.0)
+        return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")

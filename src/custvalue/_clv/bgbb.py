@@ -386,8 +386,9 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         initial_params: BetaGeoBetaBinomParams | None = None,
         max_iter: int = 2000,
         tol: float = 1e-9,
+        penalizer: float = 0.0,
     ) -> Self:
-        """Estimate the parameters by maximum likelihood.
+        r"""Estimate the parameters by maximum likelihood.
 
         Parameters
         ----------
@@ -407,6 +408,11 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Starting point of the search (default all ones).
         max_iter, tol : int, float
             Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+        penalizer : float, default 0.0
+            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
+            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
+            the number of customers); 0 is the plain maximum-likelihood fit.
+            For small or degenerate samples; see :doc:`/clv_uncertainty`.
 
         Returns
         -------
@@ -438,7 +444,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
         prepared = compress_weighted([x[keep], tx[keep], n[keep]], w[keep])
-        return self._fit(prepared, initial_params, max_iter, tol)
+        return self._fit(prepared, initial_params, max_iter, tol, penalizer)
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[1].sum())

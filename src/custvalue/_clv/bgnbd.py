@@ -216,6 +216,87 @@ def _conditional_fallback(
     return np.asarray(out, dtype=np.float64)
 
 
+def _bg_pmf(
+    r: float | FloatArray,
+    alpha: float | FloatArray,
+    a: float,
+    b: float | FloatArray,
+    m: float,
+    nn: FloatArray,
+    tt: FloatArray,
+) -> FloatArray:
+    """``P(X(t) = n)`` of a new customer (FHL 2005 eq. 8; MBG/NBD with ``m = 1``), vectorised.
+
+    The parameters ``r``, ``alpha`` and ``b`` may be arrays (one per row):
+    history-based probabilities use the posterior parameters.
+    """
+    z = tt / (alpha + tt)
+    log_nb = (
+        special.gammaln(r + nn)
+        - special.gammaln(r)
+        - special.gammaln(nn + 1.0)
+        + r * np.log(alpha / (alpha + tt))
+        + special.xlogy(nn, z)
+    )
+    bl_ab = special.betaln(a, b)
+    first = np.exp(special.betaln(a, b + nn + m) - bl_ab + log_nb)
+    has2 = nn + m > 0
+    b_full = np.broadcast_to(b, nn.shape)
+    coef = np.zeros_like(first)
+    coef[has2] = np.exp(
+        special.betaln(a + 1.0, b_full[has2] + nn[has2] + m - 1.0)
+        - np.broadcast_to(bl_ab, nn.shape)[has2]
+    )
+    # P(N(t) >= n) for the negative binomial count, without cancellation
+    r_full = np.broadcast_to(r, nn.shape)
+    tail = np.where(nn > 0, special.betainc(np.maximum(nn, 1.0), r_full, z), 1.0)
+    return np.asarray(np.clip(first + coef * tail, 0.0, 1.0), dtype=np.float64)
+
+
+@jit
+def _survival_kernel(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: FloatArray,
+    t_obs: FloatArray,
+    t: FloatArray,
+    out: FloatArray,
+) -> None:
+    """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
+
+    ``p ~ Beta(a, b + x)`` (``b`` already shifted by one for the MBG/NBD).
+    Series of positive terms ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN
+    where more than 2·10⁷ terms would be needed (then evaluated by
+    :func:`_survival_fallback`).
+    """
+    for i in range(x.shape[0]):
+        rr = r + x[i]
+        bb = b + x[i]
+        z = t[i] / (alpha + t_obs[i] + t[i])
+        if z == 0.0:
+            out[i] = 1.0
+            continue
+        # k = 0 term: P(N = 0) = (1 - z)^rr, beta ratio 1
+        log0 = rr * math.log1p(-z)
+        if log0 < -700.0:
+            out[i] = np.nan
+            continue
+        term = math.exp(log0)
+        total = term
+        k = 0
+        ok = False
+        while k < 20_000_000:
+            term *= (rr + k) / (k + 1.0) * z * (bb + k) / (a + bb + k)
+            total += term
+            k += 1
+            if term <= 1e-17 * total and k > (rr - 1.0) * z / (1.0 - z):
+                ok = True
+                break
+        out[i] = min(total, 1.0) if ok else np.nan
+
+
 # ----------------------------------------------------------------------------------------
 # shared model class
 # ----------------------------------------------------------------------------------------
@@ -279,24 +360,32 @@ class _BetaGeoBase(HistoryModel[Any]):
         """
         r, alpha, a, b = self._p()
         res = resolve({"n": n, "t": t}, data=data, integer=("n",))
-        nn, tt = res.arrays["n"], res.arrays["t"]
-        m = self._m
-        z = tt / (alpha + tt)
-        log_nb = (
-            special.gammaln(r + nn)
-            - special.gammaln(r)
-            - special.gammaln(nn + 1.0)
-            + r * np.log(alpha / (alpha + tt))
-            + special.xlogy(nn, z)
-        )
-        first = np.exp(special.betaln(a, b + nn + m) - special.betaln(a, b) + log_nb)
-        has2 = nn + m > 0
-        coef = np.zeros_like(first)
-        coef[has2] = np.exp(special.betaln(a + 1.0, b + nn[has2] + m - 1.0) - special.betaln(a, b))
-        # P(N(t) >= n) for the negative binomial count, without cancellation
-        tail = np.where(nn > 0, special.betainc(np.maximum(nn, 1.0), r, z), 1.0)
-        out = np.asarray(first + coef * tail, dtype=np.float64)
+        out = _bg_pmf(r, alpha, a, b, self._m, res.arrays["n"], res.arrays["t"])
         return shape_output(out, res, "probability")
+
+    def _pmf_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        # alive at T: λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x + m), and the future
+        # is a new BG/NBD customer's (dropout after each purchase from T on)
+        r, alpha, a, b = p
+        return _bg_pmf(r + x, alpha + t_obs, a, b + x + self._m, 0.0, n, t)
+
+    def _survival_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        r, alpha, a, b = p
+        out = np.empty(x.size)
+        _survival_kernel(r, alpha, a, b + self._m, x, t_obs, t, out)
+        bad = np.isnan(out)
+        if bad.any():
+            rr, bb = r + x[bad], b + self._m + x[bad]
+            z = t[bad] / (alpha + t_obs[bad] + t[bad])
+            # Pfaff transformation of 2F1(r', a; a + b'; -t/(α+T)): positive argument
+            with np.errstate(all="ignore"):
+                log_f = rr * np.log1p(-z) + np.log(special.hyp2f1(rr, bb, a + bb, z))
+            out[bad] = np.clip(np.nan_to_num(np.exp(log_f), nan=0.0), 0.0, 1.0)
+        return out
 
     # -- simulation ------------------------------------------------------------------
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from custvalue._clv.base import (
     FittedModel,
     NegLogLik,
     PositiveParams,
+    log_scale_covariance,
     maximize_likelihood,
     resolve_inputs,
     resolve_weights,
@@ -168,6 +169,7 @@ def _newton_polish(data: _GGData, start: FloatArray, max_iter: int = 50) -> FitR
                 converged=True,
                 message="Newton iterations converged",
                 n_iterations=it,
+                covariance=log_scale_covariance(hess, theta),
             )
         try:
             step = np.linalg.solve(hess, grad)
@@ -300,6 +302,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         initial_params: GammaGammaParams | None = None,
         max_iter: int = 2000,
         tol: float = 1e-9,
+        penalizer: float = 0.0,
     ) -> Self:
         r"""Estimate ``p``, ``q`` and ``v`` by maximum likelihood.
 
@@ -326,6 +329,11 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             full-data optimum.
         max_iter, tol : int, float
             Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+        penalizer : float, default 0.0
+            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
+            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
+            the number of customers); 0 is the plain maximum-likelihood fit.
+            For small or degenerate samples; see :doc:`/clv_uncertainty`.
 
         Returns
         -------
@@ -344,7 +352,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             If the optimizer fails (the message carries its report).
         """
         d = self._fit_data(data, frequency, monetary_value, weights)
-        return self._fit(d, initial_params, max_iter, tol)
+        return self._fit(d, initial_params, max_iter, tol, penalizer)
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared.total)
@@ -372,11 +380,15 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             return warm.x
         return start
 
-    def _maximize(self, prepared: Any, x0: FloatArray, max_iter: int, tol: float) -> FitResult:
-        polished = _newton_polish(prepared, x0) if prepared.warm_started else None
+    def _maximize(
+        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
+    ) -> FitResult:
+        # Newton's polish maximises the plain likelihood: penalised fits use L-BFGS-B.
+        warm = prepared.warm_started and penalizer == 0.0
+        polished = _newton_polish(prepared, x0) if warm else None
         if polished is not None:
             return polished
-        return super()._maximize(prepared, x0, max_iter, tol)
+        return super()._maximize(prepared, x0, max_iter, tol, penalizer)
 
     def individual_log_likelihood(
         self,

@@ -145,29 +145,42 @@ def _loglik_kernel(
 
 @jit
 def _pmf_kernel(
-    r: float, alpha: float, s: float, beta: float, n: FloatArray, t: FloatArray, out: FloatArray
+    r: FloatArray,
+    alpha: FloatArray,
+    s: float,
+    beta: FloatArray,
+    n: FloatArray,
+    t: FloatArray,
+    out: FloatArray,
 ) -> None:
-    """P(X(t) = n): alive throughout, or dead at τ < t after exactly n purchases."""
-    log_alpha = math.log(alpha)
-    log_beta = math.log(beta)
+    """P(X(t) = n): alive throughout, or dead at τ < t after exactly n purchases.
+
+    ``r``, ``alpha`` and ``beta`` are per row (the posterior parameters
+    ``r + x``, ``α + T``, ``β + T`` for a customer alive at ``T``).
+    """
     for i in range(n.shape[0]):
+        ri = r[i]
+        ai = alpha[i]
+        bi = beta[i]
+        log_alpha = math.log(ai)
+        log_beta = math.log(bi)
         ni = n[i]
         ti = t[i]
         if ti == 0.0:
             out[i] = 1.0 if ni == 0.0 else 0.0
             continue
-        lg = math.lgamma(r + ni) - math.lgamma(r) - math.lgamma(ni + 1.0)
+        lg = math.lgamma(ri + ni) - math.lgamma(ri) - math.lgamma(ni + 1.0)
         first = (
             lg
-            + r * (log_alpha - math.log(alpha + ti))
-            + ni * (math.log(ti) - math.log(alpha + ti))
-            + s * (log_beta - math.log(beta + ti))
+            + ri * (log_alpha - math.log(ai + ti))
+            + ni * (math.log(ti) - math.log(ai + ti))
+            + s * (log_beta - math.log(bi + ti))
         )
         log_i, _, _, _, _ = log_concave_integral(
-            ni + 1.0, r + ni, s + 1.0, alpha, beta, -np.inf, math.log(ti)
+            ni + 1.0, ri + ni, s + 1.0, ai, bi, -np.inf, math.log(ti)
         )
-        second = lg + math.log(s) + r * log_alpha + s * log_beta + log_i
-        out[i] = math.exp(first) + math.exp(second)
+        second = lg + math.log(s) + ri * log_alpha + s * log_beta + log_i
+        out[i] = min(math.exp(first) + math.exp(second), 1.0)
 
 
 def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> FloatArray:
@@ -369,8 +382,26 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
             [np.ascontiguousarray(res.arrays["n"]), np.ascontiguousarray(res.arrays["t"])]
         )
         out = np.empty(un.size)
-        _pmf_kernel(r, alpha, s, beta, un, ut, out)
+        ones = np.ones(un.size)
+        _pmf_kernel(r * ones, alpha * ones, s, beta * ones, un, ut, out)
         return shape_output(out[inv], res, "probability")
+
+    def _pmf_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        # alive at T: λ ~ Gamma(r + x, α + T), μ ~ Gamma(s, β + T), and by lack of memory the
+        # future is a new customer's with these parameters
+        r, alpha, s, beta = p
+        out = np.empty(x.size)
+        _pmf_kernel(r + x, alpha + t_obs, s, beta + t_obs, n, t, out)
+        return out
+
+    def _survival_if_alive(
+        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        _, _, s, beta = p
+        # E[exp(-μ t)] with μ ~ Gamma(s, β + T)
+        return np.asarray(np.exp(-s * np.log1p(t / (beta + t_obs))), dtype=np.float64)
 
     def discounted_expected_residual_transactions(
         self,

@@ -181,8 +181,9 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
         initial_params: ShiftedBetaGeoParams | None = None,
         max_iter: int = 2000,
         tol: float = 1e-9,
+        penalizer: float = 0.0,
     ) -> Self:
-        """Estimate ``alpha`` and ``beta`` from one cohort's alive counts.
+        r"""Estimate ``alpha`` and ``beta`` from one cohort's alive counts.
 
         Parameters
         ----------
@@ -194,6 +195,11 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             Starting point (default ``alpha = beta = 1``).
         max_iter, tol : int, float
             Iteration limit (default 2000) and gradient tolerance (default 1e-9).
+        penalizer : float, default 0.0
+            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
+            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
+            the number of customers); 0 is the plain maximum-likelihood fit.
+            For small or degenerate samples; see :doc:`/clv_uncertainty`.
 
         Returns
         -------
@@ -209,7 +215,7 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             If the optimizer fails, e.g. when nobody or everybody churns.
         """
         counts = _check_alive(alive)
-        return self._fit(counts, initial_params, max_iter, tol)
+        return self._fit(counts, initial_params, max_iter, tol, penalizer)
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[0])

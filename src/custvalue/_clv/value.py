@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.shape import resolve, shape_output
+from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
+from custvalue._core.shape import Resolved, resolve, shape_output
 from custvalue._core.validation import check_dataframe, check_scalar
 from custvalue.errors import InputTypeError, InputValueError
 
@@ -71,7 +72,7 @@ class SpendModel(Protocol):
 # --- lifetime value -----------------------------------------------------------------
 
 
-def _check_grid(
+def check_grid(
     horizon: object, discount_rate: object, margin: object, step: object
 ) -> tuple[int, float, float, float]:
     h = int(check_scalar(horizon, "horizon", integer=True, low=1))
@@ -79,6 +80,63 @@ def _check_grid(
     m = float(check_scalar(margin, "margin", low=0.0))
     s = float(check_scalar(step, "step", low=0.0, low_inclusive=False))
     return h, d, m, s
+
+
+def history_arrays(
+    data: pd.DataFrame | None,
+    frequency: object,
+    recency: object,
+    T: object,
+    monetary_value: object,
+) -> tuple[Resolved, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Resolve the inputs of a value computation: frequency, recency, age, mean spend.
+
+    The age is ``T`` (or ``T_cal``), or ``n_periods`` for a BG/BB frame.
+    """
+    age_name = "T"
+    if T is None and data is not None:
+        data = check_dataframe(data, "data")
+        if not {"T", "T_cal"} & set(data.columns) and "n_periods" in data.columns:
+            age_name = "n_periods"
+    res = resolve(
+        {
+            "frequency": frequency,
+            "recency": recency,
+            age_name: T,
+            "monetary_value": monetary_value,
+        },
+        data=data,
+    )
+    x, r, t_age, mv = (
+        np.ascontiguousarray(res.arrays[k])
+        for k in ("frequency", "recency", age_name, "monetary_value")
+    )
+    return res, x, r, t_age, mv
+
+
+def discounted_purchases(
+    transaction_model: TransactionModel,
+    x: FloatArray,
+    r: FloatArray,
+    t_age: FloatArray,
+    h: int,
+    d: float,
+    s: float,
+) -> FloatArray:
+    """Return the expected purchases of periods ``1..h``, discounted at ``d`` per period."""
+    value = np.zeros(x.shape[0])
+    previous = np.zeros(x.shape[0])
+    for i in range(1, h + 1):
+        cumulative = np.asarray(
+            transaction_model.expected_purchases(i * s, x, r, t_age), dtype=np.float64
+        ).reshape(-1)
+        if cumulative.shape[0] != x.shape[0] or not np.all(np.isfinite(cumulative)):
+            raise InputValueError(
+                "the transaction model returned non-finite or misshaped expected purchases."
+            )
+        value += (cumulative - previous) / (1.0 + d) ** i
+        previous = cumulative
+    return value
 
 
 def customer_lifetime_value(
@@ -94,6 +152,9 @@ def customer_lifetime_value(
     recency: object | None = None,
     T: object | None = None,
     monetary_value: object | None = None,
+    interval: float | None = None,
+    n_draws: int = DEFAULT_DRAWS,
+    seed: int | None = None,
 ) -> Any:
     r"""Discounted expected profit of each existing customer over a finite horizon.
 
@@ -137,12 +198,23 @@ def customer_lifetime_value(
         ``1`` for BG/BB with one period per transaction opportunity).
     frequency, recency, T, monetary_value : array-like, optional
         Per-customer inputs overriding the columns of ``data``.
+    interval : float, optional
+        A level in (0, 1): return a DataFrame with columns ``estimate``,
+        ``lower`` and ``upper``, the equal-tailed interval over ``n_draws``
+        draws of both models' parameters from their asymptotic normal
+        distribution on the log scale (independently per model; both must be
+        fitted).  Cost: ``n_draws`` CLV computations.  See :doc:`/clv_uncertainty`.
+    n_draws : int, default 500
+        Number of parameter draws of ``interval``.
+    seed : int, optional
+        Seed of the draws (the same seed gives the same interval).
 
     Returns
     -------
     pandas.Series or numpy.ndarray
         Lifetime value per customer, named ``"clv"``: a Series on the index of
-        ``data`` (or of the first Series input), else an array.
+        ``data`` (or of the first Series input), else an array (a DataFrame
+        with ``interval``).
 
     Raises
     ------
@@ -187,6 +259,26 @@ def customer_lifetime_value(
     c    127.38
     Name: clv, dtype: float64
     """
+    if interval is not None:
+        return predict_with_interval(
+            [transaction_model, spend_model],
+            lambda tm, sm: customer_lifetime_value(
+                tm,
+                sm,
+                data,
+                horizon=horizon,
+                discount_rate=discount_rate,
+                margin=margin,
+                step=step,
+                frequency=frequency,
+                recency=recency,
+                T=T,
+                monetary_value=monetary_value,
+            ),
+            interval,
+            n_draws,
+            seed,
+        )
     for name, model, methods in (
         ("transaction_model", transaction_model, ("expected_purchases",)),
         ("spend_model", spend_model, ("expected_spend",)),
@@ -195,40 +287,12 @@ def customer_lifetime_value(
             raise InputTypeError(
                 f"`{name}` must offer {', '.join(methods)}(...); got {type(model).__name__}."
             )
-    h, d, m, s = _check_grid(horizon, discount_rate, margin, step)
-    age_name = "T"
-    if T is None and data is not None:
-        data = check_dataframe(data, "data")
-        if not {"T", "T_cal"} & set(data.columns) and "n_periods" in data.columns:
-            age_name = "n_periods"
-    res = resolve(
-        {
-            "frequency": frequency,
-            "recency": recency,
-            age_name: T,
-            "monetary_value": monetary_value,
-        },
-        data=data,
-    )
-    x, r, t_age, mv = (
-        np.ascontiguousarray(res.arrays[k])
-        for k in ("frequency", "recency", age_name, "monetary_value")
-    )
+    h, d, m, s = check_grid(horizon, discount_rate, margin, step)
+    res, x, r, t_age, mv = history_arrays(data, frequency, recency, T, monetary_value)
     spend = np.asarray(spend_model.expected_spend(x, mv), dtype=np.float64).reshape(-1)
     if spend.shape[0] != x.shape[0] or not np.all(np.isfinite(spend)):
         raise InputValueError("the spend model returned non-finite or misshaped expected spend.")
-    value = np.zeros(x.shape[0])
-    previous = np.zeros(x.shape[0])
-    for i in range(1, h + 1):
-        cumulative = np.asarray(
-            transaction_model.expected_purchases(i * s, x, r, t_age), dtype=np.float64
-        ).reshape(-1)
-        if cumulative.shape[0] != x.shape[0] or not np.all(np.isfinite(cumulative)):
-            raise InputValueError(
-                "the transaction model returned non-finite or misshaped expected purchases."
-            )
-        value += (cumulative - previous) / (1.0 + d) ** i
-        previous = cumulative
+    value = discounted_purchases(transaction_model, x, r, t_age, h, d, s)
     return shape_output(value * spend * m, res, "clv")
 
 
@@ -318,7 +382,7 @@ def acquisition_value(
         raise InputTypeError(
             f"`include_first_purchase` must be True or False, got {include_first_purchase!r}."
         )
-    h, d, m, s = _check_grid(horizon, discount_rate, margin, step)
+    h, d, m, s = check_grid(horizon, discount_rate, margin, step)
     spend = float(spend_model.population_mean_spend())
     if not np.isfinite(spend):
         raise InputValueError("the spend model returned a non-finite population mean spend.")
