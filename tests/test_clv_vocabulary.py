@@ -13,10 +13,14 @@ import pytest
 from custvalue.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoBetaBinomParams,
+    BetaGeoCNBDModel,
+    BetaGeoCNBDParams,
     BetaGeoModel,
     BetaGeoParams,
     GammaGammaModel,
     GammaGammaParams,
+    ModifiedBetaGeoCNBDModel,
+    ModifiedBetaGeoCNBDParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
     ParetoNBDModel,
@@ -64,6 +68,16 @@ MODELS: list[tuple[str, Any, Any]] = [
         "sbg",
         ShiftedBetaGeoModel.from_params(ShiftedBetaGeoParams(0.704, 1.182)),
         lambda m: m.simulate(5000, 8, seed=3),
+    ),
+    (
+        "bgcnbd",
+        BetaGeoCNBDModel.from_params(BetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)),
+        _nbd_data,
+    ),
+    (
+        "mbgcnbd",
+        ModifiedBetaGeoCNBDModel.from_params(ModifiedBetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)),
+        _nbd_data,
     ),
 ]
 IDS = [m[0] for m in MODELS]
