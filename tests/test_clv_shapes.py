@@ -25,6 +25,8 @@ from custvalue.clv import (
     BetaGeoParams,
     GammaGammaModel,
     GammaGammaParams,
+    GGompertzNBDModel,
+    GGompertzNBDParams,
     ModifiedBetaGeoCNBDModel,
     ModifiedBetaGeoCNBDParams,
     ModifiedBetaGeoModel,
@@ -43,6 +45,7 @@ PNBD = ParetoNBDModel.from_params(ParetoNBDParams(0.553, 10.578, 0.606, 11.669))
 BGBB = BetaGeoBetaBinomModel.from_params(BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
 GG = GammaGammaModel.from_params(GammaGammaParams(6.25, 3.74, 15.44))
 SBG = ShiftedBetaGeoModel.from_params(ShiftedBetaGeoParams(0.704, 1.182))
+GGOM = GGompertzNBDModel.from_params(GGompertzNBDParams(0.9, 4.0, 0.08, 1.3, 2.5))
 BGC = BetaGeoCNBDModel.from_params(BetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42))
 MBGC = ModifiedBetaGeoCNBDModel.from_params(ModifiedBetaGeoCNBDParams(3, 0.85, 1.45, 0.79, 2.42))
 
@@ -115,6 +118,15 @@ for label, model in (("bgcnbd", BGC), ("mbgcnbd", MBGC)):
             True,
         ),
     ]
+CASES += [
+    (f"ggompertz.{name}", _method(GGOM, name), cols, True)
+    for name, cols in (
+        ("probability_alive", RFM),
+        ("individual_log_likelihood", RFM),
+        ("expected_purchases", RFM_T),
+        ("expected_purchases_new_customer", {"t": RFM_T["t"]}),
+    )
+]
 CASES += [
     (
         "pareto.dert",
@@ -257,7 +269,7 @@ def test_mismatched_inputs_are_refused(
 
 def test_every_public_prediction_is_covered() -> None:
     covered = {c[0].split(".")[1] for c in CASES if "." in c[0]}
-    for model in (BG, PNBD, BGBB, GG, SBG, BGC, MBGC):
+    for model in (BG, PNBD, BGBB, GG, SBG, BGC, MBGC, GGOM):
         for name, member in inspect.getmembers(model, inspect.ismethod):
             if name.startswith("_") or name in {"fit", "from_params", "summary", "simulate"}:
                 continue

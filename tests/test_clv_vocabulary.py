@@ -19,6 +19,8 @@ from custvalue.clv import (
     BetaGeoParams,
     GammaGammaModel,
     GammaGammaParams,
+    GGompertzNBDModel,
+    GGompertzNBDParams,
     ModifiedBetaGeoCNBDModel,
     ModifiedBetaGeoCNBDParams,
     ModifiedBetaGeoModel,
@@ -77,6 +79,11 @@ MODELS: list[tuple[str, Any, Any]] = [
     (
         "mbgcnbd",
         ModifiedBetaGeoCNBDModel.from_params(ModifiedBetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)),
+        _nbd_data,
+    ),
+    (
+        "ggompertz",
+        GGompertzNBDModel.from_params(GGompertzNBDParams(0.9, 4.0, 0.08, 1.3, 2.5)),
         _nbd_data,
     ),
 ]

@@ -49,8 +49,12 @@ def _parts(
     m: int, k: int, x: int, tx: float, t_obs: float, p: dict[str, float]
 ) -> tuple[mp.mpf, mp.mpf]:
     """(alive part, dropped part) of the likelihood without the litt factor, by quadrature."""
+    mp.mp.dps = 20
     r, alpha, a, b = (mp.mpf(p[n]) for n in ("r", "alpha", "a", "b"))
     delta = mp.mpf(t_obs - tx)
+    # breakpoints around the mode of the integrand in lambda
+    mode = (r + k * x) / (alpha + tx)
+    pts = [0, *(mode * 2.0**e for e in range(-4, 5)), mp.inf]
 
     def gamma_pdf(lam: mp.mpf) -> mp.mpf:
         return alpha**r * lam ** (r - 1) * mp.exp(-alpha * lam) / mp.gamma(r)
@@ -66,11 +70,11 @@ def _parts(
         return base * (survive(lam) if alive else 1)
 
     e_alive = mp.quad(lambda q: beta_pdf(q) * (1 - q) ** (x + m), [0, 1])
-    alive = e_alive * mp.quad(lambda lam: lam_part(lam, True), [0, 1, 10, mp.inf])
+    alive = e_alive * mp.quad(lambda lam: lam_part(lam, True), pts)
     if x + m == 0:
         return alive, mp.mpf(0)
     e_dead = mp.quad(lambda q: beta_pdf(q) * q * (1 - q) ** (x + m - 1), [0, 1])
-    dead = e_dead * mp.quad(lambda lam: lam_part(lam, False), [0, 1, 10, mp.inf])
+    dead = e_dead * mp.quad(lambda lam: lam_part(lam, False), pts)
     return alive, dead
 
 

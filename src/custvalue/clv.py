@@ -9,7 +9,9 @@ Transaction models (how many purchases, is the customer still alive):
   (Fader, Hardie & Shang 2010);
 - :class:`BetaGeoCNBDModel`, :class:`ModifiedBetaGeoCNBDModel` — (M)BG/CNBD-k,
   Erlang-k inter-purchase times (Platzer & Reutterer 2016), fitted on the
-  output of :func:`cnbd_summary`.
+  output of :func:`cnbd_summary`;
+- :class:`GGompertzNBDModel` — GGompertz/NBD, Gompertz lifetimes
+  (Bemmaor & Glady 2012).
 
 Spend and retention models:
 
@@ -57,6 +59,7 @@ from custvalue._clv.cnbd import (
     log_interpurchase_summary,
 )
 from custvalue._clv.gamma_gamma import GammaGammaModel, GammaGammaParams
+from custvalue._clv.ggompertz import GGompertzNBDModel, GGompertzNBDParams
 from custvalue._clv.pareto_nbd import ParetoNBDModel, ParetoNBDParams
 from custvalue._clv.sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
 from custvalue._clv.value import (
@@ -73,6 +76,8 @@ __all__ = [
     "BetaGeoCNBDParams",
     "BetaGeoModel",
     "BetaGeoParams",
+    "GGompertzNBDModel",
+    "GGompertzNBDParams",
     "GammaGammaModel",
     "GammaGammaParams",
     "ModifiedBetaGeoCNBDModel",
