@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 from _harness import Case
 
-from custvalue.clv import BetaGeoModel, BetaGeoParams, ParetoNBDModel, ParetoNBDParams
+from custvalue.clv import (
+    BetaGeoModel,
+    BetaGeoParams,
+    GGompertzNBDModel,
+    GGompertzNBDParams,
+    ModifiedBetaGeoCNBDModel,
+    ModifiedBetaGeoCNBDParams,
+    ParetoNBDModel,
+    ParetoNBDParams,
+)
 
 BG_TRUE = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 PNBD_TRUE = ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669)
@@ -122,6 +131,65 @@ def fit_cases(quick: bool) -> list[Case]:
     ]
 
 
+def new_model_cases(quick: bool) -> list[Case]:
+    """MBG/CNBD-k and GGompertz/NBD fits (no Python peer has them; BTYDplus and CLVTools are R).
+
+    The nearest Python analogue on the same data is timed beside them:
+    lifetimes' BG/NBD fit for the MBG/CNBD-k (its k = 1 relative), lifetimes'
+    Pareto/NBD fit for the GGompertz/NBD (its b -> 0 limit).  The rows compare
+    costs, not equal answers: the models differ, so there is no check.
+    """
+    n = 5_000 if quick else 50_000
+    cnbd = ModifiedBetaGeoCNBDModel.from_params(
+        ModifiedBetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)
+    )
+    sim_c = cnbd.simulate(n, 52.0, seed=5)
+    gg = GGompertzNBDModel.from_params(GGompertzNBDParams(1.2, 3.0, 0.1, 1.0, 1.5))
+    sim_g = gg.simulate(n, 52.0, seed=6)
+
+    def lifetimes_fit(name: str, sim: pd.DataFrame) -> Any:
+        def run() -> tuple[str, float, tuple[float, ...]]:
+            lifetimes = _lifetimes()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                f = getattr(lifetimes, name)().fit(sim["frequency"], sim["recency"], sim["T"])
+            return "lifetimes", float("nan"), tuple(float(v) for v in f.params_)
+
+        return run
+
+    def cv_cnbd() -> tuple[str, float, tuple[float, ...]]:
+        m = ModifiedBetaGeoCNBDModel().fit(sim_c)
+        return "custvalue", m.log_likelihood_, tuple(vars_of(m.params_))
+
+    def cv_gg() -> tuple[str, float, tuple[float, ...]]:
+        m = GGompertzNBDModel().fit(sim_g)
+        return "custvalue", m.log_likelihood_, tuple(vars_of(m.params_))
+
+    return [
+        Case(
+            group="mbgcnbd_fit",
+            size=f"{n:,} customers (continuous times), k profiled over 1..",
+            contenders={"custvalue": cv_cnbd, "lifetimes": lifetimes_fit("BetaGeoFitter", sim_c)},
+            repeat=3,
+            repeat_for={"lifetimes": 1},
+            memory=False,
+            note="no Python peer has the MBG/CNBD-k; lifetimes' BG/NBD fit on the same data.",
+        ),
+        Case(
+            group="ggompertz_nbd_fit",
+            size=f"{n:,} customers (continuous times)",
+            contenders={"custvalue": cv_gg, "lifetimes": lifetimes_fit("ParetoNBDFitter", sim_g)},
+            repeat=1,
+            memory=False,
+            note="no Python peer has the GGompertz/NBD; lifetimes' Pareto/NBD on the same data.",
+        ),
+    ]
+
+
+def vars_of(params: Any) -> list[float]:
+    return [float(getattr(params, f)) for f in params.__dataclass_fields__]
+
+
 # --- predictions -------------------------------------------------------------------
 
 
@@ -176,4 +244,4 @@ def predict_cases(quick: bool) -> list[Case]:
 
 
 def cases(quick: bool) -> list[Case]:
-    return fit_cases(quick) + predict_cases(quick)
+    return fit_cases(quick) + new_model_cases(quick) + predict_cases(quick)

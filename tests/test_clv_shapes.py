@@ -19,10 +19,16 @@ from custvalue._core.shape import resolve, shape_output
 from custvalue.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoBetaBinomParams,
+    BetaGeoCNBDModel,
+    BetaGeoCNBDParams,
     BetaGeoModel,
     BetaGeoParams,
     GammaGammaModel,
     GammaGammaParams,
+    GGompertzNBDModel,
+    GGompertzNBDParams,
+    ModifiedBetaGeoCNBDModel,
+    ModifiedBetaGeoCNBDParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
     ParetoNBDModel,
@@ -39,6 +45,9 @@ PNBD = ParetoNBDModel.from_params(ParetoNBDParams(0.553, 10.578, 0.606, 11.669))
 BGBB = BetaGeoBetaBinomModel.from_params(BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
 GG = GammaGammaModel.from_params(GammaGammaParams(6.25, 3.74, 15.44))
 SBG = ShiftedBetaGeoModel.from_params(ShiftedBetaGeoParams(0.704, 1.182))
+GGOM = GGompertzNBDModel.from_params(GGompertzNBDParams(0.9, 4.0, 0.08, 1.3, 2.5))
+BGC = BetaGeoCNBDModel.from_params(BetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42))
+MBGC = ModifiedBetaGeoCNBDModel.from_params(ModifiedBetaGeoCNBDParams(3, 0.85, 1.45, 0.79, 2.42))
 
 # three customers; every column is a valid history row by row
 RFM = {"frequency": [2, 0, 7], "recency": [30.43, 0.0, 35.0], "T": [38.86, 20.0, 38.86]}
@@ -46,6 +55,7 @@ RFM_T = {"t": [39.0, 10.0, 52.0], **RFM}
 DISCRETE = {"frequency": [3, 0, 6], "recency": [4, 0, 6], "n_periods": [6, 5, 6]}
 NT = {"n": [0, 2, 5], "t": [39.0, 10.0, 52.0]}
 NT_DISCRETE = {"n": [0, 2, 5], "t": [6, 3, 10]}
+RFM_LITT = {**RFM, "litt": [1.5, 0.0, -1.0]}
 SPEND = {"frequency": [1, 0, 10], "monetary_value": [10.0, 0.0, 90.0]}
 
 
@@ -100,6 +110,40 @@ for label, model in (("bgnbd", BG), ("mbgnbd", MBG), ("pareto", PNBD)):
             True,
         ),
     ]
+
+
+for label, model in (("bgcnbd", BGC), ("mbgcnbd", MBGC)):
+    CASES += [
+        (f"{label}.probability_alive", _method(model, "probability_alive"), RFM, True),
+        (
+            f"{label}.individual_log_likelihood",
+            _method(model, "individual_log_likelihood"),
+            RFM_LITT,
+            True,
+        ),
+        (f"{label}.expected_purchases", _method(model, "expected_purchases"), RFM_T, True),
+        (
+            f"{label}.expected_purchases_new_customer",
+            _method(model, "expected_purchases_new_customer"),
+            {"t": RFM_T["t"]},
+            True,
+        ),
+        (
+            f"{label}.probability_of_purchases",
+            _method(model, "probability_of_purchases"),
+            NT,
+            True,
+        ),
+    ]
+CASES += [
+    (f"ggompertz.{name}", _method(GGOM, name), cols, True)
+    for name, cols in (
+        ("probability_alive", RFM),
+        ("individual_log_likelihood", RFM),
+        ("expected_purchases", RFM_T),
+        ("expected_purchases_new_customer", {"t": RFM_T["t"]}),
+    )
+]
 CASES += [
     (
         "pareto.dert",
@@ -242,7 +286,7 @@ def test_mismatched_inputs_are_refused(
 
 def test_every_public_prediction_is_covered() -> None:
     covered = {c[0].split(".")[1] for c in CASES if "." in c[0]}
-    for model in (BG, PNBD, BGBB, GG, SBG):
+    for model in (BG, PNBD, BGBB, GG, SBG, BGC, MBGC, GGOM):
         for name, member in inspect.getmembers(model, inspect.ismethod):
             if name.startswith("_") or name in {"fit", "from_params", "summary", "simulate"}:
                 continue

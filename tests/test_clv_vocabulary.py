@@ -13,10 +13,16 @@ import pytest
 from custvalue.clv import (
     BetaGeoBetaBinomModel,
     BetaGeoBetaBinomParams,
+    BetaGeoCNBDModel,
+    BetaGeoCNBDParams,
     BetaGeoModel,
     BetaGeoParams,
     GammaGammaModel,
     GammaGammaParams,
+    GGompertzNBDModel,
+    GGompertzNBDParams,
+    ModifiedBetaGeoCNBDModel,
+    ModifiedBetaGeoCNBDParams,
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
     ParetoNBDModel,
@@ -64,6 +70,21 @@ MODELS: list[tuple[str, Any, Any]] = [
         "sbg",
         ShiftedBetaGeoModel.from_params(ShiftedBetaGeoParams(0.704, 1.182)),
         lambda m: m.simulate(5000, 8, seed=3),
+    ),
+    (
+        "bgcnbd",
+        BetaGeoCNBDModel.from_params(BetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)),
+        _nbd_data,
+    ),
+    (
+        "mbgcnbd",
+        ModifiedBetaGeoCNBDModel.from_params(ModifiedBetaGeoCNBDParams(2, 0.85, 1.45, 0.79, 2.42)),
+        _nbd_data,
+    ),
+    (
+        "ggompertz",
+        GGompertzNBDModel.from_params(GGompertzNBDParams(0.9, 4.0, 0.08, 1.3, 2.5)),
+        _nbd_data,
     ),
 ]
 IDS = [m[0] for m in MODELS]

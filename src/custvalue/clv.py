@@ -6,7 +6,12 @@ Transaction models (how many purchases, is the customer still alive):
 - :class:`ModifiedBetaGeoModel` — MBG/NBD (Batislam, Denizel & Filiztekin 2007);
 - :class:`ParetoNBDModel` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
 - :class:`BetaGeoBetaBinomModel` — BG/BB for discrete purchase opportunities
-  (Fader, Hardie & Shang 2010).
+  (Fader, Hardie & Shang 2010);
+- :class:`BetaGeoCNBDModel`, :class:`ModifiedBetaGeoCNBDModel` — (M)BG/CNBD-k,
+  Erlang-k inter-purchase times (Platzer & Reutterer 2016), fitted on the
+  output of :func:`cnbd_summary`;
+- :class:`GGompertzNBDModel` — GGompertz/NBD, Gompertz lifetimes
+  (Bemmaor & Glady 2012).
 
 Spend and retention models:
 
@@ -47,7 +52,15 @@ from custvalue._clv.bgnbd import (
     ModifiedBetaGeoModel,
     ModifiedBetaGeoParams,
 )
+from custvalue._clv.cnbd import (
+    BetaGeoCNBDModel,
+    BetaGeoCNBDParams,
+    ModifiedBetaGeoCNBDModel,
+    ModifiedBetaGeoCNBDParams,
+    log_interpurchase_summary,
+)
 from custvalue._clv.gamma_gamma import GammaGammaModel, GammaGammaParams
+from custvalue._clv.ggompertz import GGompertzNBDModel, GGompertzNBDParams
 from custvalue._clv.pareto_nbd import ParetoNBDModel, ParetoNBDParams
 from custvalue._clv.sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
 from custvalue._clv.value import (
@@ -60,10 +73,16 @@ from custvalue._clv.value import (
 __all__ = [
     "BetaGeoBetaBinomModel",
     "BetaGeoBetaBinomParams",
+    "BetaGeoCNBDModel",
+    "BetaGeoCNBDParams",
     "BetaGeoModel",
     "BetaGeoParams",
+    "GGompertzNBDModel",
+    "GGompertzNBDParams",
     "GammaGammaModel",
     "GammaGammaParams",
+    "ModifiedBetaGeoCNBDModel",
+    "ModifiedBetaGeoCNBDParams",
     "ModifiedBetaGeoModel",
     "ModifiedBetaGeoParams",
     "ParetoNBDModel",
@@ -73,6 +92,7 @@ __all__ = [
     "SpendModel",
     "TransactionModel",
     "acquisition_value",
+    "cnbd_summary",
     "customer_lifetime_value",
     # the parts of customer value
     "customer_value_parts",
@@ -221,4 +241,65 @@ def customer_value_parts(
         recency=recency,
         T=T,
         monetary_value=monetary_value,
+    )
+
+
+def cnbd_summary(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = None,
+    observation_end: object = None,
+    freq: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
+    time_unit: float = 1.0,
+) -> pd.DataFrame:
+    r"""Summarise a log for the (M)BG/CNBD-k: :func:`custvalue.rfm.rfm_summary` plus ``litt``.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per transaction.
+    customer_col, date_col, amount_col, observation_end, freq, returns, date_format, time_unit
+        As in :func:`custvalue.rfm.rfm_summary` (same defaults, same checks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`custvalue.rfm.rfm_summary` and ``litt``
+        (float): :math:`\sum_{j=1}^{x} \log(t_j - t_{j-1})`, the sum of the
+        logarithms of the times between the customer's successive distinct
+        purchase periods, in the output time unit (0 without repeat purchase).
+
+    Raises
+    ------
+    InputValueError, InputTypeError, MissingColumnError
+        As :func:`custvalue.rfm.rfm_summary`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.clv import cnbd_summary
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-07", "2024-01-02"]),
+    ... })
+    >>> cnbd_summary(log, observation_end="2024-01-10")[["frequency", "recency", "T", "litt"]]
+                 frequency  recency     T      litt
+    customer_id
+    a                    2      6.0   9.0  2.079442
+    b                    0      0.0   8.0  0.000000
+    """
+    return log_interpurchase_summary(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        observation_end=observation_end,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
     )

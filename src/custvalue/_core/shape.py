@@ -137,6 +137,7 @@ def resolve(
     data: pd.DataFrame | None = None,
     integer: Sequence[str] = (),
     positive: Sequence[str] = (),
+    signed: Sequence[str] = (),
 ) -> Resolved:
     """Validate and broadcast the named inputs of a per-customer computation.
 
@@ -147,9 +148,9 @@ def resolve(
         name of ``data`` (str) or ``None`` (the column of that name in ``data``).
     data : pandas.DataFrame, optional
         Frame the columns are read from; the output is a Series on its index.
-    integer, positive : sequence of str
+    integer, positive, signed : sequence of str
         Names whose values must be whole numbers (> 0).  Every value must be
-        finite and >= 0.
+        finite and >= 0, except those of the names in ``signed`` (finite, any sign).
 
     Raises
     ------
@@ -184,7 +185,11 @@ def resolve(
             shapes[name] = arr.shape
             column = arr.reshape(-1) if arr.ndim != 1 else arr
         flat[name] = as_float_array(
-            column, name, nonnegative=True, positive=name in positive, integer=name in integer
+            column,
+            name,
+            nonnegative=name not in signed,
+            positive=name in positive,
+            integer=name in integer,
         )
     try:
         shape = np.broadcast_shapes(*shapes.values())

@@ -1,0 +1,866 @@
+r"""BG/CNBD-k and MBG/CNBD-k: beta-geometric dropout with Erlang-k inter-purchase times.
+
+Platzer & Reutterer (2016) generalise the BG/NBD and MBG/NBD: while alive, the
+times between a customer's purchases are Erlang-:math:`k` with rate
+:math:`\lambda` (the sum of :math:`k` exponential stages), so purchases come
+more regularly for larger :math:`k`; :math:`k = 1` is the BG/NBD (MBG/NBD).
+:math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and the dropout probability
+:math:`p \sim \mathrm{Beta}(a, b)` across customers.  The likelihood of a
+history needs, besides :math:`(x, t_x, T)`, the sum of the logarithms of the
+inter-purchase times ``litt`` (:func:`custvalue.clv.cnbd_summary`).
+
+One kernel serves both models (``m`` = 0 for BG/CNBD-k, 1 for MBG/CNBD-k, as
+in :mod:`custvalue._clv.bgnbd`); ``k`` is fixed or chosen by profiling the
+likelihood over ``k = 1, 2, ...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from custvalue._clv.base import (
+    FitResult,
+    HistoryModel,
+    PositiveParams,
+    as_horizon,
+    compress_weighted,
+    history_inputs,
+    maximize_likelihood,
+    resolve_weights,
+    rfm_arrays,
+)
+from custvalue._core.jit import jit
+from custvalue._core.shape import resolve, shape_output
+from custvalue._core.special import betaln, digamma
+from custvalue._core.summary import check_histories
+from custvalue._core.transactions import filter_window, period_of, read_transactions
+from custvalue._core.validation import as_float_array, check_dataframe, check_scalar
+from custvalue.errors import InputValueError, StandardErrorWarning
+from custvalue.rfm import rfm_summary
+
+__all__ = [
+    "BetaGeoCNBDModel",
+    "BetaGeoCNBDParams",
+    "ModifiedBetaGeoCNBDModel",
+    "ModifiedBetaGeoCNBDParams",
+    "log_interpurchase_summary",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: more terms than this in a prediction series: the horizon is refused
+_MAX_TERMS = 20_000_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CNBDFields(PositiveParams):
+    k: float
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+    def __post_init__(self) -> None:
+        PositiveParams.__post_init__(self)
+        if float(self.k) != math.floor(float(self.k)):
+            raise InputValueError(
+                f"parameter `k` must be a whole number >= 1 (the Erlang order), got {self.k!r}."
+            )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BetaGeoCNBDParams(_CNBDFields):
+    r"""Parameters of the BG/CNBD-k model (Platzer & Reutterer 2016).
+
+    Attributes
+    ----------
+    k : float
+        Erlang order of the inter-purchase times (a whole number >= 1).
+    r, alpha : float
+        Gamma distribution (shape, rate) of the Erlang rate :math:`\lambda`;
+        the mean time between purchases of a customer is :math:`k/\lambda`.
+    a, b : float
+        Beta distribution of the dropout probability :math:`p`.
+    """
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModifiedBetaGeoCNBDParams(_CNBDFields):
+    r"""Parameters of the MBG/CNBD-k model (Platzer & Reutterer 2016).
+
+    Attributes
+    ----------
+    k : float
+        Erlang order of the inter-purchase times (a whole number >= 1).
+    r, alpha : float
+        Gamma distribution (shape, rate) of the Erlang rate :math:`\lambda`.
+    a, b : float
+        Beta distribution of the dropout probability :math:`p`.
+    """
+
+
+# ----------------------------------------------------------------------------------------
+# kernels
+# ----------------------------------------------------------------------------------------
+@jit
+def _loglik_kernel(
+    k: float,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: float,
+    x: FloatArray,
+    tx: FloatArray,
+    t_obs: FloatArray,
+    w: FloatArray,
+    rows: FloatArray,
+    alive: FloatArray,
+    grad: FloatArray,
+    want_rows: bool,
+) -> float:
+    """Weighted log-likelihood without the ``litt`` term, its gradient, per-row LL and P(alive).
+
+    The gradient is w.r.t. ``(k, r, alpha, a, b)``; its ``k`` entry is 0 (``k`` is
+    discrete).  Terms depending on ``x`` only are recomputed when ``x`` changes.
+    """
+    n = x.shape[0]
+    kk = int(k)
+    log_alpha = math.log(alpha)
+    const = -math.lgamma(r) + r * log_alpha
+    bl_ab = betaln(a, b)
+    dg_r = digamma(r)
+    dg_ab = digamma(a + b)
+    dg_b = digamma(b)
+    lg_j = np.zeros(kk)
+    dg_j = np.zeros(kk)
+    terms = np.zeros(kk + 1)
+    total = 0.0
+    g_r = 0.0
+    g_alpha = 0.0
+    g_a = 0.0
+    g_b = 0.0
+    prev = -1.0
+    rk = r
+    beta_alive = 0.0
+    beta_dead = 0.0
+    dg_abx = 0.0
+    dg_b1 = 0.0
+    dg_b2 = 0.0
+    has_dead = False
+    for i in range(n):
+        xi = x[i]
+        if xi != prev:
+            prev = xi
+            rk = r + k * xi
+            for j in range(kk):
+                lg_j[j] = math.lgamma(rk + j) - math.lgamma(j + 1.0)
+                dg_j[j] = digamma(rk + j)
+            beta_alive = betaln(a, b + xi + m) - bl_ab
+            dg_abx = digamma(a + b + xi + m)
+            dg_b1 = digamma(b + xi + m)
+            has_dead = xi + m > 0.0
+            if has_dead:
+                beta_dead = betaln(a + 1.0, b + xi + m - 1.0) - bl_ab
+                dg_b2 = digamma(b + xi + m - 1.0)
+        la_t = math.log(alpha + t_obs[i])
+        la_x = math.log(alpha + tx[i])
+        delta = t_obs[i] - tx[i]
+        n_alive = kk if delta > 0.0 else 1
+        log_ratio = math.log(delta) - la_t if delta > 0.0 else 0.0
+        big = -np.inf
+        for j in range(n_alive):
+            terms[j] = beta_alive + lg_j[j] + j * log_ratio - rk * la_t
+            big = max(big, terms[j])
+        if has_dead:
+            terms[kk] = beta_dead + lg_j[0] - rk * la_x
+            big = max(big, terms[kk])
+        s = 0.0
+        for j in range(n_alive):
+            s += math.exp(terms[j] - big)
+        if has_dead:
+            s += math.exp(terms[kk] - big)
+        lse = big + math.log(s)
+        w_alive = 0.0
+        d_r = 0.0
+        d_alpha = 0.0
+        for j in range(n_alive):
+            wj = math.exp(terms[j] - lse)
+            w_alive += wj
+            d_r += wj * (dg_j[j] - la_t)
+            d_alpha -= wj * (rk + j) / (alpha + t_obs[i])
+        w_dead = math.exp(terms[kk] - lse) if has_dead else 0.0
+        d_r += w_dead * (dg_j[0] - la_x)
+        d_alpha -= w_dead * rk / (alpha + tx[i])
+        li = const + lse
+        wi = w[i]
+        total += wi * li
+        if want_rows:
+            rows[i] = li
+            alive[i] = w_alive
+        g_r += wi * (d_r - dg_r + log_alpha)
+        g_alpha += wi * (r / alpha + d_alpha)
+        common = dg_ab - dg_abx
+        g_a += wi * (common + w_dead / a)
+        g_b += wi * (common - dg_b + w_alive * dg_b1 + w_dead * dg_b2)
+    grad[0] = 0.0
+    grad[1] = g_r
+    grad[2] = g_alpha
+    grad[3] = g_a
+    grad[4] = g_b
+    return total
+
+
+@jit
+def _erlang_geometric_mean(
+    big_r: float, z: float, a: float, bp: float, k: int, phase: int
+) -> float:
+    """``Σ_n P(N = n) Σ_{j=1..⌊(n+phase)/k⌋} B(a, bp + j − 1) / B(a, bp)``.
+
+    ``N`` is negative binomial, ``P(N = n) = Γ(R+n)/(Γ(R) n!) (1−z)^R z^n``: the
+    number of Erlang stages completed in the horizon, ``phase`` stages being
+    already done at its start; ``⌊(N + phase)/k⌋`` is the number of purchases.
+    The sum starts at the mode of ``N`` and walks both ways to double precision.
+    Returns NaN if more than ``_MAX_TERMS`` terms would be needed.
+    """
+    if z <= 0.0:
+        return 0.0
+    log1mz = math.log1p(-z)
+    logz = math.log(z)
+    mean = big_r * z / (1.0 - z)
+    mode = math.floor((big_r - 1.0) * z / (1.0 - z)) if big_r > 1.0 else 0.0
+    spread = math.sqrt(big_r * z) / (1.0 - z)
+    if mean + 50.0 * spread + 60.0 * k / max(-logz, 1e-300) > _MAX_TERMS:
+        return np.nan
+    n0 = int(mode)
+    m0 = (n0 + phase) // k
+    ratio = 1.0
+    s0 = 0.0
+    for j in range(1, m0 + 1):
+        s0 += ratio
+        ratio *= (bp + j - 1.0) / (a + bp + j - 1.0)
+    log_pmf0 = (
+        math.lgamma(big_r + n0)
+        - math.lgamma(big_r)
+        - math.lgamma(n0 + 1.0)
+        + big_r * log1mz
+        + n0 * logz
+    )
+    total = s0
+    # upward (pmf in units of exp(log_pmf0)); ``ratio`` is ratio_{m+1}
+    pmf = 1.0
+    s = s0
+    r_up = ratio
+    mc = m0
+    nn = n0
+    while True:
+        pmf *= (big_r + nn) / (nn + 1.0) * z
+        nn += 1
+        if (nn + phase) // k > mc:
+            mc += 1
+            s += r_up
+            r_up *= (bp + mc - 1.0) / (a + bp + mc - 1.0)
+        term = pmf * s
+        total += term
+        rho = z * (big_r + nn) / (nn + 1.0)
+        if nn > mean and rho < 1.0 and pmf * (s + nn + 1.0) < 1e-17 * total * (1.0 - rho):
+            break
+        if pmf == 0.0 or nn - n0 > _MAX_TERMS:
+            break
+    # downward; ``r_dn`` is ratio_{m+1}
+    pmf = 1.0
+    s = s0
+    r_dn = ratio
+    mc = m0
+    nn = n0
+    while nn > 0 and s > 0.0:
+        pmf *= nn / ((big_r + nn - 1.0) * z)
+        nn -= 1
+        if (nn + phase) // k < mc:
+            r_dn *= (a + bp + mc - 1.0) / (bp + mc - 1.0)
+            s -= r_dn
+            mc -= 1
+        term = pmf * s
+        total += term
+        if term < 1e-18 * total:
+            break
+    return total * math.exp(log_pmf0)
+
+
+@jit
+def _conditional_kernel(
+    k: float,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: float,
+    x: FloatArray,
+    tx: FloatArray,
+    t_obs: FloatArray,
+    t: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long)."""
+    kk = int(k)
+    logw = np.zeros(kk)
+    for i in range(x.shape[0]):
+        rk = r + k * x[i]
+        delta = t_obs[i] - tx[i]
+        n_phase = kk if delta > 0.0 else 1
+        log_ratio = math.log(delta) - math.log(alpha + t_obs[i]) if delta > 0.0 else 0.0
+        big = -np.inf
+        for j in range(n_phase):
+            logw[j] = math.lgamma(rk + j) - math.lgamma(rk) - math.lgamma(j + 1.0) + j * log_ratio
+            big = max(big, logw[j])
+        norm = 0.0
+        for j in range(n_phase):
+            norm += math.exp(logw[j] - big)
+        z = t[i] / (alpha + t_obs[i] + t[i])
+        acc = 0.0
+        for j in range(n_phase):
+            wj = math.exp(logw[j] - big) / norm
+            acc += wj * _erlang_geometric_mean(rk + j, z, a, b + x[i] + m, kk, j)
+        out[i] = acc
+
+
+@jit
+def _log_interpurchase_kernel(
+    codes: npt.NDArray[np.int64], periods: FloatArray, unit: float, n_customers: int
+) -> FloatArray:
+    """Per customer: Σ log((t_j − t_{j−1}) / unit) over its distinct purchase periods (sorted)."""
+    out = np.zeros(n_customers)
+    for i in range(1, codes.shape[0]):
+        if codes[i] == codes[i - 1] and periods[i] > periods[i - 1]:
+            out[codes[i]] += math.log((periods[i] - periods[i - 1]) / unit)
+    return out
+
+
+def log_interpurchase_summary(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    observation_end: object,
+    freq: str | None,
+    returns: str,
+    date_format: str | None,
+    time_unit: float,
+) -> pd.DataFrame:
+    """Compute :func:`custvalue.clv.cnbd_summary` (see its documentation)."""
+    summary = rfm_summary(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        observation_end=observation_end,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
+    )
+    log = read_transactions(
+        transactions,
+        customer_col,
+        date_col,
+        amount_col,
+        freq,
+        returns=returns,
+        date_format=date_format,
+        freq_on_numeric="error",
+    )
+    end = (
+        log.last_period()
+        if observation_end is None
+        else period_of(observation_end, "observation_end", log)
+    )
+    codes, ids, periods, _ = filter_window(log, end)
+    order = np.lexsort((periods, codes))
+    litt = _log_interpurchase_kernel(
+        np.ascontiguousarray(codes[order], dtype=np.int64),
+        np.ascontiguousarray(periods[order]),
+        float(time_unit),
+        len(ids),
+    )
+    out = summary.copy()
+    out["litt"] = pd.Series(litt, index=ids).reindex(summary.index).to_numpy()
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# shared model class
+# ----------------------------------------------------------------------------------------
+def _litt_column(data: pd.DataFrame | None, litt: object) -> object:
+    if isinstance(litt, str):
+        if data is None:
+            raise InputValueError(
+                f"`litt` names the column {litt!r}, but no `data` was passed; pass the "
+                f"DataFrame as `data` or the values of `litt` themselves."
+            )
+        check_dataframe(data, "data", [litt])
+        return data[litt]
+    if litt is None and data is not None:
+        for name in ("litt", "litt_cal"):
+            if name in data.columns:
+                return data[name]
+    return litt
+
+
+def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
+    """Refuse ``litt`` values no history has (above x·log(t_x/x), or not 0 at x = 0)."""
+    bad = (x == 0) & (litt != 0.0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputValueError(
+            f"`litt` must be 0 when `frequency` is 0 (no inter-purchase time), but row {i} "
+            f"has litt={litt[i]:g}; compute litt with custvalue.clv.cnbd_summary."
+        )
+    pos = x > 0
+    bound = np.zeros_like(litt)
+    bound[pos] = x[pos] * np.log(tx[pos] / x[pos])
+    bad = pos & (litt > bound + 1e-9 * (1.0 + np.abs(bound)))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputValueError(
+            f"`litt` (the sum of the logs of the inter-purchase times) cannot exceed "
+            f"frequency·log(recency/frequency), but row {i} has litt={litt[i]:g} for "
+            f"frequency={x[i]:g}, recency={tx[i]:g}; litt, recency and T must be in the same "
+            f"time unit (custvalue.clv.cnbd_summary computes them together)."
+        )
+
+
+class _CNBDBase(HistoryModel[Any]):
+    """Fit, predictions and simulation shared by BG/CNBD-k (``_m = 0``) and MBG/CNBD-k."""
+
+    _m: ClassVar[float]
+    _kernel = staticmethod(_loglik_kernel)
+
+    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
+        return (*p, self._m)
+
+    def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
+        return np.array([1.0, 1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
+
+    def fit(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        litt: object = None,
+        k: object = None,
+        max_k: int = 12,
+        weights: object = None,
+        initial_params: object = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+        penalizer: float = 0.0,
+    ) -> Self:
+        """Estimate the parameters by maximum likelihood, for a given ``k`` or profiling ``k``.
+
+        See the class docstring.
+        """
+        x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
+        w = np.ones(x.shape[0]) if weights is None else resolve_weights(data, weights, x.size)
+        if k is None:
+            top = int(check_scalar(max_k, "max_k", integer=True, low=1))
+            ks = list(range(1, top + 1))
+        else:
+            ks = [int(check_scalar(k, "k", integer=True, low=1))]
+        raw = _litt_column(data, litt)
+        if raw is None:
+            if ks != [1]:
+                raise InputValueError(
+                    "`litt` is missing: the likelihood for k > 1 needs the sum of the logs of "
+                    "each customer's inter-purchase times; build the data with "
+                    "custvalue.clv.cnbd_summary (column `litt`) or fit with k=1."
+                )
+            litt_arr = np.zeros(x.shape[0])
+        else:
+            litt_arr = as_float_array(raw, "litt")
+            if litt_arr.shape[0] != x.shape[0]:
+                raise InputValueError(
+                    f"`litt` has {litt_arr.shape[0]} values but the data have {x.shape[0]} "
+                    f"rows; pass one value per customer."
+                )
+            _check_litt(litt_arr, x, tx)
+        cols, uw = compress_weighted([x, tx, t_obs], w)
+        # Σ w·litt and Σ w·x: the litt term of the likelihood is linear in them
+        sums = (float(np.dot(w, litt_arr)), float(np.dot(w, x)))
+        return self._fit(((cols, uw), sums, ks), initial_params, max_iter, tol, penalizer)
+
+    def _start_values(self, prepared: Any) -> FloatArray:
+        return HistoryModel._start_values(self, prepared[0])
+
+    def _total_weight(self, prepared: Any) -> float:
+        return float(prepared[0][1].sum())
+
+    def _neg_log_lik_k(self, prepared: Any, k: int) -> Any:
+        ((ux, utx, ut), w), (s_litt, s_x), _ = prepared
+        rows = np.empty(0)
+        grad = np.empty(5)
+        offset = (k - 1) * s_litt - s_x * math.lgamma(k)
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+            r, alpha, a, b = (float(v) for v in theta)
+            ll = _loglik_kernel(
+                float(k), r, alpha, a, b, self._m, ux, utx, ut, w, rows, rows, grad, False
+            )
+            return -(ll + offset), -grad[1:].copy()
+
+        return neg_ll
+
+    def _maximize(
+        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
+    ) -> FitResult:
+        results: list[FitResult] = []
+        worse = 0
+        for k in prepared[2]:
+            start = x0[1:].copy()
+            start[1] *= x0[0] / k  # the mean inter-purchase time k/λ stays put
+            res = maximize_likelihood(
+                self._neg_log_lik_k(prepared, k),
+                start,
+                total_weight=self._total_weight(prepared),
+                names=self._param_names()[1:],
+                max_iter=max_iter,
+                tol=tol,
+                penalizer=penalizer,
+            )
+            full = FitResult(
+                x=np.concatenate([[float(k)], res.x]),
+                log_likelihood=res.log_likelihood,
+                standard_errors=np.concatenate([[np.nan], res.standard_errors]),
+                converged=res.converged,
+                message=res.message,
+                n_iterations=res.n_iterations,
+            )
+            if results and full.log_likelihood <= max(f.log_likelihood for f in results):
+                worse += 1
+            else:
+                worse = 0
+            results.append(full)
+            if worse == 2:  # the profile likelihood fell twice in a row
+                break
+        return max(results, key=lambda f: f.log_likelihood)
+
+    def summary(self) -> pd.DataFrame:
+        """Table of the fitted parameters (see :meth:`FittedModel.summary`); ``k`` has no error.
+
+        ``k`` is discrete (given or chosen by the profile likelihood): its
+        ``std_error`` is NaN with that reason in ``note``, without a warning.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StandardErrorWarning)
+            table = HistoryModel.summary(self)
+        table.loc["k", "note"] = (
+            "discrete: given or chosen by profile likelihood, no standard error"
+        )
+        others = [n for n in table.index[1:] if not np.isfinite(table.loc[n, "std_error"])]
+        if others:
+            warnings.warn(
+                StandardErrorWarning(
+                    f"{type(self).__name__}.summary(): no standard error for "
+                    f"{', '.join(others)}; see the 'note' column."
+                ),
+                stacklevel=2,
+            )
+        return table
+
+    def individual_log_likelihood(
+        self,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        litt: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+    ) -> Any:
+        """Log-likelihood of each customer's history, including the ``litt`` term."""
+        res = resolve(
+            {"frequency": frequency, "recency": recency, "T": T, "litt": litt},
+            data=data,
+            integer=("frequency",),
+            signed=("litt",),
+        )
+        x, tx, t_obs, litt_arr = (
+            np.ascontiguousarray(res.arrays[n]) for n in ("frequency", "recency", "T", "litt")
+        )
+        check_histories(x, tx, t_obs, res.index)
+        _check_litt(litt_arr, x, tx)
+        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        k = self._p()[0]
+        ll = rows[inv] + (k - 1.0) * litt_arr - x * math.lgamma(k)
+        return shape_output(ll, res, "log_likelihood")
+
+    def _conditional_all(
+        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, t: FloatArray
+    ) -> FloatArray:
+        k, r, alpha, a, b = self._p()
+        out = np.empty(x.size)
+        _conditional_kernel(k, r, alpha, a, b, self._m, x, tx, t_obs, t, out)
+        if np.isnan(out).any():
+            raise InputValueError(
+                "`t` is too long for the expected purchases to be summed (more than "
+                f"{_MAX_TERMS} terms); use a shorter horizon."
+            )
+        return out
+
+    def expected_purchases(
+        self,
+        t: object = None,
+        frequency: object = None,
+        recency: object = None,
+        T: object = None,
+        *,
+        data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = 500,
+        seed: int | None = None,
+    ) -> Any:
+        """Return the expected number of purchases in ``(T, T + t]`` given each history.
+
+        Prediction intervals (``interval``) are not offered for the CNBD-k models:
+        ``k`` is chosen by a discrete profile, outside the asymptotic normal of the
+        other parameters.
+        """
+        if interval is not None:
+            raise InputValueError(
+                "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
+                "pass interval=None."
+            )
+        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        _, alive, inv, (ux, utx, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional_all(ux, utx, ut, uh)
+        return shape_output((alive * cond)[inv], res, "expected_purchases")
+
+    def expected_purchases_new_customer(
+        self, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
+        """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer."""
+        _, _, a, b = self._p()[1:]
+        res = resolve({"t": t}, data=data)
+        horizon = np.ascontiguousarray(res.arrays["t"])
+        zeros = np.zeros(horizon.size)
+        out = self._conditional_all(zeros, zeros, zeros, horizon)
+        if self._m:
+            out *= b / (a + b)
+        return shape_output(out, res, "expected_purchases")
+
+    def probability_of_purchases(
+        self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
+    ) -> Any:
+        """Return ``P(X(t) = n)``, the probability of ``n`` repeat purchases within ``t``."""
+        k, r, alpha, a, b = self._p()
+        res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        nn, tt = res.arrays["n"], res.arrays["t"]
+        m = self._m
+        z = tt / (alpha + tt)
+        # P(M = n): n purchases of the Erlang process = kn .. kn+k-1 Poisson stages
+        pm = np.zeros(nn.size)
+        for j in range(int(k)):
+            stages = k * nn + j
+            pm += np.exp(
+                special.gammaln(r + stages)
+                - special.gammaln(r)
+                - special.gammaln(stages + 1.0)
+                + r * np.log1p(-z)
+                + special.xlogy(stages, z)
+            )
+        # P(M >= n) = P(N >= kn), the negative binomial tail
+        tail = np.where(nn > 0, special.betainc(np.maximum(k * nn, 1.0), r, z), 1.0)
+        survive = np.exp(special.betaln(a, b + nn + m) - special.betaln(a, b))
+        has = nn + m > 0
+        stop = np.zeros(nn.size)
+        stop[has] = np.exp(special.betaln(a + 1.0, b + nn[has] + m - 1.0) - special.betaln(a, b))
+        out = np.asarray(pm * survive + tail * stop, dtype=np.float64)
+        return shape_output(out, res, "probability")
+
+    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+        """Draw customers: ``frequency``, ``recency``, ``T``, ``litt`` and ``alive``."""
+        k, r, alpha, a, b = self._p()
+        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
+        t_obs = as_horizon(T, n, "T")
+        rng = np.random.default_rng(seed)
+        lam = rng.gamma(r, 1.0 / alpha, n)
+        p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
+        # repeat purchases made before dropping out (BG: K >= 1, MBG: K >= 0)
+        cap = rng.geometric(p) - int(self._m)
+        freq = np.zeros(n, dtype=np.int64)
+        last = np.zeros(n)
+        litt = np.zeros(n)
+        active = np.flatnonzero(cap > 0)
+        while active.size:
+            gap = rng.gamma(k, 1.0 / lam[active])
+            when = last[active] + gap
+            ok = when <= t_obs[active]
+            idx = active[ok]
+            freq[idx] += 1
+            last[idx] = when[ok]
+            litt[idx] += np.log(gap[ok])
+            active = idx[freq[idx] < cap[idx]]
+        return pd.DataFrame(
+            {"frequency": freq, "recency": last, "T": t_obs, "litt": litt, "alive": freq < cap}
+        )
+
+
+_METHODS = r"""
+    Methods
+    -------
+    fit(data=None, *, frequency=None, recency=None, T=None, litt=None, k=None, max_k=12,
+    weights=None, initial_params=None, max_iter=2000, tol=1e-9)
+        Maximum likelihood.  ``data`` may be the output of
+        :func:`custvalue.clv.cnbd_summary` (columns ``frequency``, ``recency``,
+        ``T``, ``litt``; the ``_cal`` names of a calibration split are read too).
+        With ``k`` given, the other four parameters are estimated for that
+        ``k``; with ``k=None`` the likelihood is profiled over
+        ``k = 1, 2, ..., max_k`` (stopping once it fell for two ``k`` in a row)
+        and the best ``k`` is kept.  ``litt`` is needed unless ``k=1``.  The
+        standard error of ``k`` is NaN (``k`` is discrete).
+    individual_log_likelihood(frequency, recency, T, litt, *, data=None)
+        :math:`\log L_i` per customer.
+    probability_alive(frequency, recency, T, *, data=None)
+        :math:`P(\text{alive at } T \mid x, t_x, T)`.
+    expected_purchases(t, frequency, recency, T, *, data=None)
+        Expected purchases in :math:`(T, T+t]` given the history (exact, see Notes).
+    expected_purchases_new_customer(t, *, data=None)
+        :math:`E[X(t)]` of a customer who made the first purchase at time 0.
+    probability_of_purchases(n, t, *, data=None)
+        :math:`P(X(t) = n)`, ``n`` repeat purchases in ``(0, t]`` of a new customer.
+    simulate(n_customers, T, *, seed=None)
+        A DataFrame (``frequency``, ``recency``, ``T``, ``litt``, ``alive``)
+        drawn exactly from the model in continuous time; ``fit`` takes it.
+    summary()
+        Estimates, standard errors and 95 % Wald intervals.
+
+    Raises
+    ------
+    InputValueError
+        For impossible histories (as :class:`BetaGeoModel`), a ``litt`` no
+        history can have (not 0 at ``frequency == 0``, or above
+        :math:`x \log(t_x/x)`), a missing ``litt`` with ``k`` other than 1, or
+        a non-whole ``k``.
+    ConvergenceError
+        When the optimizer fails (with its message).
+    NotFittedError
+        When a prediction is asked of a model without parameters.
+"""
+
+_NOTES = r"""
+    Notes
+    -----
+    With :math:`m = 0` (BG/CNBD-k) or :math:`m = 1` (MBG/CNBD-k),
+    :math:`\Delta = T - t_x` and ``litt`` :math:`= \sum_{j=1}^{x} \log(t_j - t_{j-1})`,
+    the likelihood of a history (Platzer & Reutterer 2016, eq. for the
+    (M)BG/CNBD-k) is
+
+    .. math::
+
+        L = e^{(k-1)\,\mathrm{litt} - x \log (k-1)!}\,
+            \frac{\Gamma(r+kx)\,\alpha^r}{\Gamma(r)} \Big[
+            \frac{B(a, b+x+m)}{B(a,b)} \sum_{j=0}^{k-1}
+                \frac{(r+kx)_j\,\Delta^j}{j!\,(\alpha+T)^{r+kx+j}}
+            + \delta_{x+m>0}\frac{B(a+1, b+x+m-1)}{B(a,b)}(\alpha+t_x)^{-(r+kx)}\Big]
+
+    (:math:`(\cdot)_j` the rising factorial): the first sum is the
+    customer alive at :math:`T` with fewer than :math:`k` Erlang stages
+    completed since the last purchase, the second a dropout right after it.
+    It is evaluated as a log-sum-exp with its gradient in closed form, and
+    :math:`P(\text{alive})` is the share of the first sum.  For :math:`k = 1`
+    it is the BG/NBD (MBG/NBD) likelihood.
+
+    Expectations are exact (BTYDplus approximates them for :math:`k > 1`).
+    Given the history and survival, the number :math:`J` of stages completed
+    since the last purchase has weights proportional to the terms of the
+    first sum, :math:`\lambda \mid J \sim \mathrm{Gamma}(r+kx+J, \alpha+T)`
+    and :math:`p \sim \mathrm{Beta}(a, b+x+m)`.  With :math:`N_J` the number
+    of stages in :math:`(T, T+t]`, negative binomial
+    :math:`\mathrm{NB}(r+kx+J, t/(\alpha+T+t))`, the purchases are
+    :math:`\min(\lfloor (N_J+J)/k \rfloor, K)` with
+    :math:`P(K \ge i) = E[(1-p)^{i-1}]`, and
+
+    .. math::
+
+        E[Y(t)\mid x, t_x, T] = P(\text{alive}) \sum_J w_J \sum_{n \ge 0}
+            P(N_J = n) \sum_{i=1}^{\lfloor (n+J)/k \rfloor} \frac{B(a, b+x+m+i-1)}{B(a, b+x+m)},
+
+    a series of positive terms summed from the mode of :math:`N_J` to double
+    precision.  A new customer is the case :math:`x = t_x = T = 0`, times
+    :math:`b/(a+b)` in the MBG/CNBD-k (the dropout at the first purchase).
+    :math:`P(X(t)=n) = P(M=n)P(K>n) + P(M \ge n)P(K=n)`, :math:`M =
+    \lfloor N/k \rfloor`, :math:`N \sim \mathrm{NB}(r, t/(\alpha+t))`.
+
+    References
+    ----------
+    Platzer, M. & Reutterer, T. (2016). Ticking away the moments: Timing
+    regularity helps to better predict customer activity. *Marketing Science*
+    35(5), 779-799.
+    BTYDplus (R package), ``bgcnbd.*`` and ``mbgcnbd.*`` functions.
+"""
+
+
+class BetaGeoCNBDModel(_CNBDBase):
+    __doc__ = (
+        r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
+
+    While alive, a customer's inter-purchase times are Erlang-:math:`k` with
+    rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`; after each repeat
+    purchase the customer drops out with probability
+    :math:`p \sim \mathrm{Beta}(a, b)`.  :math:`k = 1` is the BG/NBD.
+"""
+        + _METHODS
+        + _NOTES
+        + r"""
+    Examples
+    --------
+    >>> from custvalue.clv import BetaGeoCNBDModel, BetaGeoCNBDParams
+    >>> model = BetaGeoCNBDModel.from_params(
+    ...     BetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
+    >>> round(model.probability_alive(3, 20.0, 24.0), 3)
+    0.783
+    >>> sim = model.simulate(2000, T=24.0, seed=1)
+    >>> BetaGeoCNBDModel().fit(sim).params_.k
+    2.0
+    """
+    )
+
+    params_type: ClassVar[type[Any]] = BetaGeoCNBDParams
+    params_: BetaGeoCNBDParams
+    standard_errors_: BetaGeoCNBDParams
+    _m: ClassVar[float] = 0.0
+
+
+class ModifiedBetaGeoCNBDModel(_CNBDBase):
+    __doc__ = (
+        r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.
+
+    As :class:`BetaGeoCNBDModel`, except that a customer may also drop out
+    right at the first purchase (time 0); :math:`k = 1` is the MBG/NBD.
+"""
+        + _METHODS
+        + _NOTES
+        + r"""
+    Examples
+    --------
+    >>> from custvalue.clv import ModifiedBetaGeoCNBDModel, ModifiedBetaGeoCNBDParams
+    >>> model = ModifiedBetaGeoCNBDModel.from_params(
+    ...     ModifiedBetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
+    >>> round(model.probability_alive(0, 0.0, 24.0), 3)
+    0.326
+    """
+    )
+
+    params_type: ClassVar[type[Any]] = ModifiedBetaGeoCNBDParams
+    params_: ModifiedBetaGeoCNBDParams
+    standard_errors_: ModifiedBetaGeoCNBDParams
+    _m: ClassVar[float] = 1.0
