@@ -1,0 +1,1 @@
+"""Dask implementation behind :mod:`custvalue.dask` (partition-wise in-memory code)."""

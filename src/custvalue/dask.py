@@ -1,0 +1,557 @@
+"""custvalue on Dask: the in-memory numbers for logs that do not fit in memory.
+
+Install the optional extra (``pip install custvalue[dask]``).  Every function
+here takes a :class:`dask.dataframe.DataFrame` (a summary as a Dask DataFrame
+indexed by customer, or a Dask Series) and gives the numbers of the in-memory
+function of the same name; the log itself is never collected:
+
+- :func:`rfm_summary` and :func:`calibration_holdout_summary` reduce each
+  partition to one row per (customer, purchase period), shuffle those rows by
+  customer with Dask's own shuffle and run the in-memory summary on each
+  output partition.  The window end is fixed once for the whole log (one
+  reduction over the time column), never per partition;
+- :func:`sufficient_statistics`, :func:`fit_transaction_model` and
+  :func:`fit_spend_model` reduce a summary on the workers to its distinct
+  ``(frequency, recency, T)`` (or ``(frequency, monetary_value)``) rows with
+  the number of customers holding each, and run the in-memory weighted
+  maximum likelihood on that small frame;
+- :func:`expected_purchases`, :func:`probability_alive` and
+  :func:`customer_lifetime_value` run a fitted model on each partition;
+- :func:`abc_classes` needs the global cumulative share: a reduction (total),
+  a global sort by value with one running sum per partition, and a pass
+  classifying every customer by the resulting class bounds.
+
+Results are lazy Dask collections indexed by customer; each partition is
+sorted by customer, partitions are not (``.compute().sort_index()`` gives the
+in-memory frame).  Errors are the custvalue errors of the in-memory functions;
+those found while reading a partition are raised by ``compute()`` (or by the
+call itself for the passes it runs: the bounds of the log, the fits, the ABC
+bounds).  See the "Scaling out" page of the documentation for when to use it
+and what it costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+try:
+    import dask.dataframe as dd
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "custvalue.dask needs the optional Dask dependencies; install them with "
+        "pip install 'custvalue[dask]'."
+    ) from exc
+import pandas as pd
+
+from custvalue._dask import models as _models
+from custvalue._dask import summary as _summary
+
+__all__ = [
+    "abc_classes",
+    "calibration_holdout_summary",
+    "customer_lifetime_value",
+    "expected_purchases",
+    "fit_spend_model",
+    "fit_transaction_model",
+    "probability_alive",
+    "rfm_summary",
+    "sufficient_statistics",
+]
+
+
+def rfm_summary(
+    transactions: dd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = None,
+    observation_end: object = None,
+    freq: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
+    time_unit: float = 1.0,
+) -> dd.DataFrame:
+    """Per-customer recency, frequency and value of a Dask transaction log.
+
+    The Dask counterpart of :func:`custvalue.rfm.rfm_summary`, with the same
+    keywords and the same columns, dtypes and numbers.
+
+    Parameters
+    ----------
+    transactions : dask.dataframe.DataFrame
+        One row per transaction, in any partitioning and order.
+    customer_col, date_col, amount_col, freq, returns, date_format, time_unit
+        As in :func:`custvalue.rfm.rfm_summary` (multiples of ``freq`` and the
+        three returns policies included).
+    observation_end : date, pandas.Period or number, optional
+        End of the observation window, as in memory.  The default is the
+        latest transaction of the whole log (found by one reduction before
+        the summary is built), never a partition's own latest date.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy, indexed by customer id: ``frequency``, ``recency``, ``T``,
+        (``monetary_value``), ``purchases``, (``total_value``),
+        ``inactivity``.  A customer's rows are in one partition; each
+        partition is sorted by customer, the partitions are hash-partitioned
+        (no known divisions).
+
+    Raises
+    ------
+    InputTypeError
+        If ``transactions`` is not a Dask DataFrame, or as in memory.
+    MissingColumnError
+        If a named column is absent.
+    InputValueError
+        As :func:`custvalue.rfm.rfm_summary`; an empty log, an unreadable or
+        too early ``observation_end`` are reported by this call, problems
+        inside a partition (missing ids, returns under ``returns="error"``)
+        by ``compute()``.
+
+    Notes
+    -----
+    Each input partition is read with the library's column readers and
+    reduced to one row per (customer, period) up to the window end, amounts
+    summed (``returns="drop"`` removes negative lines first, ``"error"``
+    refuses them).  These rows, at most one per customer and period, are all
+    that is shuffled.  After the shuffle the rows of a (customer, period)
+    that came from several partitions are summed, periods netting to
+    ``<= 0`` are removed under ``returns="net"``, and
+    :func:`custvalue.rfm.rfm_summary` runs on the partition with time in
+    period ordinals and the global window end.  Amount sums are added in a
+    different order than in memory, so ``monetary_value`` and
+    ``total_value`` can differ in the last bits (not at all when the amounts
+    are exact in float64, e.g. whole cents below 2**53 / 100).
+
+    Integer ``yyyymmdd`` dates without ``date_format`` are refused per
+    partition (a partition whose numbers all look like dates is refused).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-04", "2024-01-03"]),
+    ...     "amount": [10.0, 5.0, 20.0, 7.5],
+    ... })
+    >>> summary = cvd.rfm_summary(dd.from_pandas(log, npartitions=2), amount_col="amount",
+    ...                           observation_end="2024-01-10")
+    >>> summary.compute().sort_index()
+                 frequency  recency    T  monetary_value  purchases  total_value  inactivity
+    customer_id
+    a                    1      3.0  9.0            20.0          2         35.0         6.0
+    b                    0      0.0  7.0             0.0          1          7.5         7.0
+    """
+    return _summary.summarize(
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        observation_end=observation_end,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
+    )
+
+
+def calibration_holdout_summary(
+    transactions: dd.DataFrame,
+    calibration_end: object,
+    observation_end: object,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = None,
+    freq: str | None = None,
+    returns: str = "error",
+    date_format: str | None = None,
+    time_unit: float = 1.0,
+) -> dd.DataFrame:
+    """Calibration summary and holdout outcomes of a Dask log.
+
+    The Dask counterpart of :func:`custvalue.rfm.calibration_holdout_summary`
+    (same arguments, columns and numbers), built like :func:`rfm_summary`:
+    rows up to ``observation_end`` are reduced to (customer, period), shuffled
+    by customer and split per partition.
+
+    Parameters
+    ----------
+    transactions : dask.dataframe.DataFrame
+        One row per transaction.
+    calibration_end, observation_end : date, pandas.Period or number
+        Ends of the calibration and holdout windows, as in memory.
+    customer_col, date_col, amount_col, freq, returns, date_format, time_unit
+        As in :func:`custvalue.rfm.calibration_holdout_summary`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy, indexed by customer (customers with a purchase by
+        ``calibration_end``), with the in-memory columns.
+
+    Raises
+    ------
+    InputValueError
+        If ``observation_end`` is not after ``calibration_end``, or as
+        :func:`rfm_summary`.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> log = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-12", "2024-01-12",
+    ...                             "2024-01-02", "2024-01-11"]),
+    ...     "amount": [5.0, 10.0, 4.0, 6.0, 3.0, 8.0],
+    ... })
+    >>> split = cvd.calibration_holdout_summary(
+    ...     dd.from_pandas(log, npartitions=3), "2024-01-07", "2024-01-14", amount_col="amount")
+    >>> split.compute().sort_index()[["frequency_cal", "T_cal", "frequency_holdout"]]
+                 frequency_cal  T_cal  frequency_holdout
+    customer_id
+    1                        1    6.0                  1
+    2                        0    5.0                  0
+    """
+    return _summary.calibration_holdout(
+        transactions,
+        calibration_end,
+        observation_end,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        freq=freq,
+        returns=returns,
+        date_format=date_format,
+        time_unit=time_unit,
+    )
+
+
+def sufficient_statistics(
+    data: dd.DataFrame, columns: Sequence[str] = ("frequency", "recency", "T")
+) -> pd.DataFrame:
+    """Distinct rows of a Dask summary with the number of customers holding each.
+
+    Computed on the workers (a grouped count); only the distinct rows reach
+    the caller.  This is all a model fit needs: pass the result to a model's
+    ``fit(stats, weights="customers")``.
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame
+        A per-customer summary, e.g. :func:`rfm_summary`'s output.
+    columns : sequence of str, default ("frequency", "recency", "T")
+        The columns whose distinct combinations are counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``columns`` plus ``customers`` (int), sorted by ``columns``.
+
+    Raises
+    ------
+    InputTypeError
+        If ``data`` is not a Dask DataFrame.
+    MissingColumnError
+        If a column is absent.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> summary = dd.from_pandas(pd.DataFrame(
+    ...     {"frequency": [0, 1, 1], "recency": [0.0, 3.0, 3.0], "T": [5.0, 6.0, 6.0]}),
+    ...     npartitions=2)
+    >>> cvd.sufficient_statistics(summary)
+       frequency  recency    T  customers
+    0          0      0.0  5.0          1
+    1          1      3.0  6.0          2
+    """
+    return _models.sufficient_statistics(data, columns)
+
+
+def fit_transaction_model(model: Any, data: dd.DataFrame, **fit_options: Any) -> Any:
+    """Fit a transaction model on a Dask summary from its sufficient statistics.
+
+    Parameters
+    ----------
+    model : BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel ...
+        An instance of a :mod:`custvalue.clv` model fitted on ``frequency``,
+        ``recency`` and ``T``.
+    data : dask.dataframe.DataFrame
+        A per-customer summary with those columns.
+    **fit_options
+        Passed to ``model.fit`` (``max_iter``, ``initial_params`` ...).
+
+    Returns
+    -------
+    model
+        ``model``, fitted on the distinct rows weighted by their customer
+        counts: the likelihood the in-memory fit maximises on the full
+        summary, so the parameters are the in-memory ones.
+
+    Raises
+    ------
+    InputTypeError
+        If ``model`` is not a model instance or ``data`` not a Dask DataFrame.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.clv import BetaGeoModel
+    >>> summary = dd.from_pandas(pd.DataFrame({
+    ...     "frequency": [0, 2, 5, 1, 0, 3, 0, 1],
+    ...     "recency": [0.0, 20.0, 35.0, 4.0, 0.0, 30.0, 0.0, 12.0],
+    ...     "T": [40.0, 38.0, 39.0, 40.0, 30.0, 33.0, 36.0, 37.0]}), npartitions=2)
+    >>> model = cvd.fit_transaction_model(BetaGeoModel(), summary)
+    >>> model.converged_
+    True
+    """
+    return _models.fit_transaction_model(model, data, **fit_options)
+
+
+def fit_spend_model(model: Any, data: dd.DataFrame, **fit_options: Any) -> Any:
+    """Fit a spend model (Gamma-Gamma) on the repeat customers of a Dask summary.
+
+    Parameters
+    ----------
+    model : GammaGammaModel
+        An instance of a spend model fitted on ``frequency`` and ``monetary_value``.
+    data : dask.dataframe.DataFrame
+        A per-customer summary with those columns; the rows with
+        ``frequency > 0`` are used (as in memory, a repeat customer with a
+        ``monetary_value`` of 0 is refused: filter it first).
+    **fit_options
+        Passed to ``model.fit``.
+
+    Returns
+    -------
+    model
+        ``model``, fitted on the distinct ``(frequency, monetary_value)`` rows
+        weighted by their customer counts.
+
+    Raises
+    ------
+    InputTypeError
+        If ``model`` is not a model instance or ``data`` not a Dask DataFrame.
+    InputValueError
+        As the model's ``fit``.
+
+    Notes
+    -----
+    The weighted likelihood is the in-memory one.  The Gamma-Gamma optimiser
+    stops at a tolerance that depends on how the rows are grouped, so the
+    parameters agree with an in-memory fit on the per-customer rows to about
+    1e-6 relative, and with an in-memory fit on the same weighted rows exactly.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.clv import GammaGammaModel
+    >>> summary = dd.from_pandas(pd.DataFrame({
+    ...     "frequency": [1, 2, 5, 1, 0, 3],
+    ...     "monetary_value": [10.0, 20.0, 35.0, 4.0, 0.0, 30.0]}), npartitions=2)
+    >>> cvd.fit_spend_model(GammaGammaModel(), summary).converged_
+    True
+    """
+    return _models.fit_spend_model(model, data, **fit_options)
+
+
+def expected_purchases(model: Any, data: dd.DataFrame, t: float) -> dd.Series:
+    """Return the expected purchases of every customer in ``(T, T + t]``, per partition.
+
+    Parameters
+    ----------
+    model : fitted transaction model
+        E.g. from :func:`fit_transaction_model`.
+    data : dask.dataframe.DataFrame
+        Summary with ``frequency``, ``recency`` and ``T``.
+    t : float
+        Horizon in the summary's time unit.
+
+    Returns
+    -------
+    dask.dataframe.Series
+        ``expected_purchases`` (float) on the summary's index.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
+    >>> summary = dd.from_pandas(pd.DataFrame(
+    ...     {"frequency": [0, 2], "recency": [0.0, 20.0], "T": [30.0, 38.0]}), npartitions=1)
+    >>> cvd.expected_purchases(model, summary, 10.0).compute().round(4).tolist()
+    [0.0697, 0.2782]
+    """
+    return _models.expected_purchases(model, data, t)
+
+
+def probability_alive(model: Any, data: dd.DataFrame) -> dd.Series:
+    """P(alive) of every customer, per partition.
+
+    Parameters
+    ----------
+    model : fitted transaction model
+        E.g. from :func:`fit_transaction_model`.
+    data : dask.dataframe.DataFrame
+        Summary with ``frequency``, ``recency`` and ``T``.
+
+    Returns
+    -------
+    dask.dataframe.Series
+        ``probability_alive`` (float) on the summary's index.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
+    >>> summary = dd.from_pandas(pd.DataFrame(
+    ...     {"frequency": [0, 2], "recency": [0.0, 20.0], "T": [30.0, 38.0]}), npartitions=1)
+    >>> cvd.probability_alive(model, summary).compute().round(4).tolist()
+    [1.0, 0.5538]
+    """
+    return _models.probability_alive(model, data)
+
+
+def customer_lifetime_value(
+    transaction_model: Any,
+    spend_model: Any,
+    data: dd.DataFrame,
+    *,
+    horizon: int,
+    discount_rate: float,
+    margin: float = 1.0,
+    step: float = 1.0,
+) -> dd.Series:
+    """Discounted CLV of every customer, per partition.
+
+    Runs :func:`custvalue.clv.customer_lifetime_value` (see it for the
+    arguments and the formula) on each partition of ``data``.
+
+    Parameters
+    ----------
+    transaction_model, spend_model : fitted models
+        E.g. from :func:`fit_transaction_model` and :func:`fit_spend_model`.
+    data : dask.dataframe.DataFrame
+        Summary with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+    horizon, discount_rate, margin, step
+        As in :func:`custvalue.clv.customer_lifetime_value`.
+
+    Returns
+    -------
+    dask.dataframe.Series
+        ``clv`` (float) on the summary's index.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams, GammaGammaModel, GammaGammaParams
+    >>> bg = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
+    >>> gg = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.4))
+    >>> summary = dd.from_pandas(pd.DataFrame({"frequency": [0, 2], "recency": [0.0, 20.0],
+    ...     "T": [30.0, 38.0], "monetary_value": [0.0, 30.0]}), npartitions=1)
+    >>> clv = cvd.customer_lifetime_value(bg, gg, summary, horizon=3, discount_rate=0.01, step=4)
+    >>> clv.compute().round(2).tolist()
+    [2.86, 10.02]
+    """
+    return _models.customer_lifetime_value(
+        transaction_model,
+        spend_model,
+        data,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        margin=margin,
+        step=step,
+    )
+
+
+def abc_classes(
+    values: dd.Series,
+    *,
+    cutoffs: Sequence[float] | None = None,
+    labels: Sequence[str] = ("A", "B", "C"),
+    rule: Literal["value", "count"] = "value",
+    negative: Literal["error", "separate"] = "error",
+    negative_label: str = "D",
+) -> dd.Series:
+    """ABC class of every customer from the global cumulative share of a Dask Series.
+
+    The Dask counterpart of :func:`custvalue.tiers.abc_classes` (same
+    arguments, same tie rule, same classes).
+
+    Parameters
+    ----------
+    values : dask.dataframe.Series
+        One contribution per customer (e.g. ``summary["total_value"]`` or a CLV).
+    cutoffs, labels, rule, negative, negative_label
+        As in :func:`custvalue.tiers.abc_classes`.
+
+    Returns
+    -------
+    dask.dataframe.Series
+        Categorical classes on the index of ``values`` (named like it, or
+        ``abc_class``).
+
+    Raises
+    ------
+    InputTypeError
+        If ``values`` is not a Dask Series.
+    InputValueError
+        For NaN or infinite values, negative values under
+        ``negative="error"``, a zero total, or invalid cutoffs/labels.
+
+    Notes
+    -----
+    The rule is the in-memory one: an item belongs to the first class ``j``
+    with ``above / total < cutoffs[j]``, ``above`` the sum (count) of the
+    strictly larger items, so equal values share a class.  It is computed in
+    passes: (1) the minimum and finiteness; (2) a global sort by value
+    (Dask's ``sort_values``, a shuffle), with each partition's sum (count),
+    which gives every partition the running sum of all larger partitions;
+    (3) in each sorted partition, the smallest value of each class (ties
+    split between partitions are harmless: a value takes the best class any
+    of its copies reaches); (4) each customer's class from those bounds, on
+    the original partitions.  Only one row per partition reaches the caller.
+    Running sums are added partition by partition instead of item by item,
+    so a share within a few units in the last place of a cutoff can fall on
+    the other side than in memory when the sums are not exact in float64
+    (they are for whole cents below 2**53 / 100 in total, and always with
+    ``rule="count"``).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> values = dd.from_pandas(pd.Series([50.0, 30.0, 10.0, 6.0, 4.0], name="profit"),
+    ...                         npartitions=2)
+    >>> cvd.abc_classes(values).compute().tolist()
+    ['A', 'A', 'B', 'B', 'C']
+    """
+    return _models.abc_classes(
+        values,
+        cutoffs=cutoffs,
+        labels=labels,
+        rule=rule,
+        negative=negative,
+        negative_label=negative_label,
+    )

@@ -1,0 +1,294 @@
+"""custvalue.dask gives the in-memory numbers, on random logs and on CDNOW.
+
+Every expectation is the in-memory function of the same name run on the same
+data (``ddf.compute()``, so the ids have the dtype Dask holds them in).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import dask  # noqa: E402
+
+from custvalue import clv, rfm, tiers  # noqa: E402
+from custvalue import dask as cvd  # noqa: E402
+from custvalue.errors import InputTypeError, InputValueError, MissingColumnError  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+START = pd.Timestamp("2024-01-01")
+# the synchronous scheduler, with the task-based shuffle (the peer-to-peer shuffle Dask
+# picks while a distributed client exists needs workers)
+SYNC = {"scheduler": "sync", "dataframe.shuffle.method": "tasks"}
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    df = pd.read_csv(DATA / "CDNOW_master.txt", sep=r"\s+")
+    df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return df
+
+
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=False, rtol=1e-12)
+
+
+@st.composite
+def logs(draw):
+    n = draw(st.integers(1, 60))
+    customers = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n))
+    days = draw(st.lists(st.integers(0, 90), min_size=n, max_size=n))
+    # quarters of a unit: exact in float64, so sums do not depend on their order
+    amounts = draw(st.lists(st.integers(-40, 400), min_size=n, max_size=n))
+    df = pd.DataFrame(
+        {
+            "customer_id": customers,
+            "date": START + pd.to_timedelta(days, unit="D"),
+            "amount": np.asarray(amounts, dtype=np.float64) / 4,
+        }
+    )
+    if draw(st.booleans()):
+        df["customer_id"] = "c" + df["customer_id"].astype(str)
+    return df
+
+
+def _nothing_left(error: Exception) -> bool:
+    """In memory, no purchase (in the window) after the returns policy is an error; on Dask
+    the partitions cannot tell, and the result is empty (documented)."""
+    return "no purchase is left" in str(error) or "before every transaction" in str(error)
+
+
+def _empty_or_refused(run) -> None:
+    try:
+        assert len(run()) == 0
+    except InputValueError as exc:
+        assert "before every transaction" in str(exc)
+
+
+def _in_memory_or_error(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs), None
+    except InputValueError as exc:
+        return None, exc
+
+
+@settings(max_examples=25)
+@given(
+    log=logs(),
+    npartitions=st.integers(1, 4),
+    freq=st.sampled_from([None, "W", "3D", "2M"]),
+    returns=st.sampled_from(["error", "net", "drop"]),
+    end_day=st.one_of(st.none(), st.integers(0, 100)),
+    unit=st.sampled_from([1.0, 7.0]),
+)
+def test_rfm_summary_equals_in_memory(log, npartitions, freq, returns, end_day, unit):
+    ddf = dd.from_pandas(log, npartitions=npartitions)
+    end = None if end_day is None else START + pd.Timedelta(days=end_day)
+    kw = dict(amount_col="amount", freq=freq, returns=returns, observation_end=end, time_unit=unit)
+    expected, error = _in_memory_or_error(rfm.rfm_summary, ddf.compute(), **kw)
+    with dask.config.set(SYNC):
+        if error is not None:
+            if _nothing_left(error):
+                _empty_or_refused(lambda: cvd.rfm_summary(ddf, **kw).compute())
+            else:
+                with pytest.raises(type(error)):
+                    cvd.rfm_summary(ddf, **kw).compute()
+            return
+        got = cvd.rfm_summary(ddf, **kw).compute()
+        assert_same(got, expected)
+        # without amounts: the same purchase periods, no money columns
+        no_amount = {k: v for k, v in kw.items() if k not in ("amount_col", "returns")}
+        assert_same(
+            cvd.rfm_summary(ddf, **no_amount).compute(),
+            rfm.rfm_summary(ddf.compute(), **no_amount),
+        )
+
+
+@settings(max_examples=20)
+@given(
+    log=logs(),
+    npartitions=st.integers(1, 4),
+    freq=st.sampled_from([None, "W", "2M"]),
+    returns=st.sampled_from(["net", "drop"]),
+    cal_day=st.integers(0, 60),
+    span=st.integers(1, 60),
+)
+def test_calibration_holdout_equals_in_memory(log, npartitions, freq, returns, cal_day, span):
+    ddf = dd.from_pandas(log, npartitions=npartitions)
+    cal, obs = START + pd.Timedelta(days=cal_day), START + pd.Timedelta(days=cal_day + span)
+    kw = dict(amount_col="amount", freq=freq, returns=returns)
+    args = (cal, obs)
+    expected, error = _in_memory_or_error(
+        rfm.calibration_holdout_summary, ddf.compute(), *args, **kw
+    )
+    with dask.config.set(SYNC):
+        if error is not None:
+            if _nothing_left(error):
+                _empty_or_refused(
+                    lambda: cvd.calibration_holdout_summary(ddf, *args, **kw).compute()
+                )
+                return
+            with pytest.raises(type(error)):
+                cvd.calibration_holdout_summary(ddf, *args, **kw).compute()
+            return
+        assert_same(cvd.calibration_holdout_summary(ddf, *args, **kw).compute(), expected)
+
+
+@settings(max_examples=12)
+@given(
+    values=st.lists(st.integers(-5, 60), min_size=1, max_size=80),
+    npartitions=st.integers(1, 5),
+    rule=st.sampled_from(["value", "count"]),
+    cutoffs=st.sampled_from([None, (0.5,), (0.3, 0.6, 0.9)]),
+)
+def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
+    s = pd.Series(
+        np.asarray(values, dtype=np.float64), index=[f"c{i}" for i in range(len(values))]
+    )
+    labels = ("A", "B", "C") if cutoffs is None else tuple("ABCD"[: len(cutoffs) + 1])
+    kw = dict(cutoffs=cutoffs, labels=labels, rule=rule, negative="separate", negative_label="N")
+    ds = dd.from_pandas(s, npartitions=npartitions)
+    expected, error = _in_memory_or_error(tiers.abc_classes, ds.compute(), **kw)
+    with dask.config.set(SYNC):
+        if error is not None:
+            with pytest.raises(InputValueError):
+                cvd.abc_classes(ds, **kw).compute()
+            return
+        got = cvd.abc_classes(ds, **kw).compute()
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index())
+
+
+# --- CDNOW on a local cluster ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 8])
+def test_cdnow_pipeline_on_a_cluster(client, cdnow, npartitions):
+    ddf = dd.from_pandas(cdnow, npartitions=npartitions)
+    kw = dict(amount_col="dollar_value", observation_end="1997-09-30", time_unit=7)
+    summary = cvd.rfm_summary(ddf, **kw)
+    mem = rfm.rfm_summary(cdnow, **kw)
+    assert_same(summary.compute(), mem)
+
+    bg = cvd.fit_transaction_model(clv.BetaGeoModel(), summary)
+    bg_mem = clv.BetaGeoModel().fit(mem)
+    np.testing.assert_allclose(
+        dataclasses.astuple(bg.params_), dataclasses.astuple(bg_mem.params_), rtol=1e-8
+    )
+
+    repeat = summary[summary["monetary_value"] > 0]
+    repeat_mem = mem[mem["monetary_value"] > 0]
+    gg = cvd.fit_spend_model(clv.GammaGammaModel(), repeat)
+    # the same weighted rows in memory: the same fit
+    stats = (
+        repeat_mem.groupby(["frequency", "monetary_value"])
+        .size()
+        .rename("customers")
+        .reset_index()
+    )
+    gg_weighted = clv.GammaGammaModel().fit(stats, weights="customers")
+    gg_mem = clv.GammaGammaModel().fit(repeat_mem)
+    for name in ("p", "q", "v"):
+        assert getattr(gg.params_, name) == pytest.approx(
+            getattr(gg_weighted.params_, name), rel=1e-8
+        )
+        assert getattr(gg.params_, name) == pytest.approx(getattr(gg_mem.params_, name), rel=1e-6)
+
+    value = cvd.customer_lifetime_value(
+        bg, gg, summary, horizon=12, discount_rate=0.01, step=4
+    ).compute()
+    value_mem = clv.customer_lifetime_value(bg, gg, mem, horizon=12, discount_rate=0.01, step=4)
+    pd.testing.assert_series_equal(value.sort_index(), value_mem, rtol=1e-12)
+    alive = cvd.probability_alive(bg, summary).compute().sort_index()
+    np.testing.assert_allclose(
+        alive, bg.probability_alive(mem["frequency"], mem["recency"], mem["T"]), rtol=1e-12
+    )
+    expected = cvd.expected_purchases(bg, summary, 10.0).compute().sort_index()
+    np.testing.assert_allclose(
+        expected,
+        bg.expected_purchases(10.0, mem["frequency"], mem["recency"], mem["T"]),
+        rtol=1e-12,
+    )
+    for rule in ("value", "count"):
+        values = dd.from_pandas(mem["purchases"].astype("float64"), npartitions=npartitions)
+        with dask.config.set(SYNC):
+            got = cvd.abc_classes(values, rule=rule).compute()
+        want = tiers.abc_classes(mem["purchases"].astype("float64"), rule=rule)
+        pd.testing.assert_series_equal(got.sort_index(), want)
+
+
+def test_fit_from_sufficient_statistics_equals_in_memory_fit(cdnow):
+    ddf = dd.from_pandas(cdnow, npartitions=4)
+    with dask.config.set(SYNC):
+        summary = cvd.rfm_summary(ddf, amount_col="dollar_value", time_unit=7)
+        stats = cvd.sufficient_statistics(summary)
+    mem = rfm.rfm_summary(cdnow, amount_col="dollar_value", time_unit=7)
+    assert int(stats["customers"].sum()) == len(mem)
+    assert len(stats) == len(mem[["frequency", "recency", "T"]].drop_duplicates())
+    fitted = clv.ParetoNBDModel().fit(stats, weights="customers")
+    in_memory = clv.ParetoNBDModel().fit(mem)
+    for name in ("r", "alpha", "s", "beta"):
+        assert getattr(fitted.params_, name) == pytest.approx(
+            getattr(in_memory.params_, name), rel=1e-8
+        )
+
+
+def test_integer_dates_with_date_format_and_a_period_end(cdnow):
+    raw = cdnow.assign(date=cdnow["date"].dt.strftime("%Y%m%d").astype("int64"))
+    kw = dict(
+        amount_col="dollar_value",
+        date_format="%Y%m%d",
+        freq="M",
+        observation_end=pd.Period("1997-12", "M"),
+    )
+    with dask.config.set(SYNC):
+        got = cvd.rfm_summary(dd.from_pandas(raw, npartitions=5), **kw).compute()
+    assert_same(got, rfm.rfm_summary(raw, **kw))
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+
+def test_refuses_what_it_cannot_read():
+    log = pd.DataFrame(
+        {"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-01", "2024-01-05"])}
+    )
+    with pytest.raises(InputTypeError, match="dask DataFrame"):
+        cvd.rfm_summary(log)
+    ddf = dd.from_pandas(log, npartitions=2)
+    with pytest.raises(MissingColumnError, match="'amount'"):
+        cvd.rfm_summary(ddf, amount_col="amount")
+    with dask.config.set(SYNC):
+        with pytest.raises(InputValueError, match="before every transaction"):
+            cvd.rfm_summary(ddf, observation_end="2023-01-01")
+        with pytest.raises(InputValueError, match="later period"):
+            cvd.calibration_holdout_summary(ddf, "2024-01-05", "2024-01-02")
+        with pytest.raises(InputValueError, match="empty"):
+            cvd.rfm_summary(ddf[ddf["customer_id"] > 5])
+        returns = dd.from_pandas(log.assign(amount=[5.0, -1.0]), npartitions=2)
+        with pytest.raises(InputValueError, match="returns"):
+            cvd.rfm_summary(returns, amount_col="amount").compute()
+        with pytest.raises(InputValueError, match="negative"):
+            cvd.abc_classes(returns["amount"])
+    with pytest.raises(InputTypeError, match="dask Series"):
+        cvd.abc_classes(log["customer_id"])
+    with pytest.raises(InputTypeError, match="model"):
+        cvd.fit_transaction_model(clv.BetaGeoModel, ddf)
