@@ -494,6 +494,8 @@ def rfm_arrays(
     Returns the three float64 arrays and the index of the first Series input
     (or of ``data``'s columns when taken from ``data``).
     """
+    if data is not None:
+        data = check_dataframe(data, "data")
     cols = resolve_inputs(
         data, {"frequency": frequency, "recency": recency, "T": T}, integer=["frequency"]
     )

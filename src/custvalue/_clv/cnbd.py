@@ -406,9 +406,9 @@ def _litt_column(data: pd.DataFrame | None, litt: object) -> object:
                 f"`litt` names the column {litt!r}, but no `data` was passed; pass the "
                 f"DataFrame as `data` or the values of `litt` themselves."
             )
-        check_dataframe(data, "data", [litt])
-        return data[litt]
+        return check_dataframe(data, "data", {litt: "litt"})[litt]
     if litt is None and data is not None:
+        data = check_dataframe(data, "data")
         for name in ("litt", "litt_cal"):
             if name in data.columns:
                 return data[name]
