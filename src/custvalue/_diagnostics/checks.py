@@ -9,32 +9,21 @@ import numpy as np
 import pandas as pd
 
 from custvalue._core.arrays import FloatArray, first_true
-from custvalue._core.frames import as_pandas_frame, is_foreign_frame
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError, InputValueError
 
 
 def check_frame(data: object, name: str, columns: Sequence[str]) -> pd.DataFrame:
     """Return ``data`` as a pandas DataFrame holding ``columns``, else raise.
 
-    polars and pyarrow frames are converted (every column) by
-    :func:`custvalue._core.frames.as_pandas_frame`.
+    The library's one frame check (:func:`custvalue._core.validation.check_dataframe`:
+    polars and pyarrow frames converted, missing columns named), with column names
+    that must be strings.
     """
-    if is_foreign_frame(data):
-        data = as_pandas_frame(data, name)
-    if not isinstance(data, pd.DataFrame):
-        raise InputTypeError(
-            f"`{name}` must be a pandas DataFrame, got {type(data).__name__}; "
-            "fix by passing a DataFrame."
-        )
     for col in columns:
         if not isinstance(col, str):
             raise InputTypeError(f"column names must be str, got {type(col).__name__} ({col!r}).")
-        if col not in data.columns:
-            raise MissingColumnError(
-                f"`{name}` has no column {col!r}; fix by adding it or naming the right column "
-                f"(columns are {list(map(str, data.columns))[:10]})."
-            )
-    return data
+    return check_dataframe(data, name, list(columns), allow_empty=True)
 
 
 def float_column(data: pd.DataFrame, col: str, name: str, *, integer: bool = False) -> FloatArray:
