@@ -5,7 +5,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 
 # One hypothesis profile for the whole suite.  Under CI (CI=true) the examples are
 # derandomized, so a run is reproducible; locally they vary from run to run, which is how

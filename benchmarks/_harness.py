@@ -34,7 +34,8 @@ import time
 import traceback
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 __all__ = ["BASELINE", "Case", "CaseResult", "Row", "run_case"]
 

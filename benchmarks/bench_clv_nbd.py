@@ -21,16 +21,14 @@ import numpy as np
 import pandas as pd
 from _harness import Case
 
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    GGompertzNBDModel,
-    GGompertzNBDParams,
-    ModifiedBetaGeoCNBDModel,
-    ModifiedBetaGeoCNBDParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-)
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GGompertzNBDModel
+from custvalue.clv import GGompertzNBDParams
+from custvalue.clv import ModifiedBetaGeoCNBDModel
+from custvalue.clv import ModifiedBetaGeoCNBDParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
 
 BG_TRUE = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 PNBD_TRUE = ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669)
@@ -98,7 +96,8 @@ def fit_cases(quick: bool) -> list[Case]:
                 return
             ll_theirs = float(
                 model_cls.from_params(params_cls(*theirs[2]))
-                .individual_log_likelihood(*data).sum()
+                .individual_log_likelihood(*data)
+                .sum()
             )
             rel = abs(ours[1] - ll_theirs) / abs(ours[1])
             assert rel <= 1e-6, f"log-likelihoods differ: {ours[1]} vs {ll_theirs} ({rel:.2e})"
@@ -199,19 +198,31 @@ def predict_cases(quick: bool) -> list[Case]:
     cases = []
     for group, model, fitter_name, true in (
         ("bgnbd_predict", BetaGeoModel.from_params(BG_TRUE), "BetaGeoFitter", BG_TRUE),
-        ("pareto_nbd_predict", ParetoNBDModel.from_params(PNBD_TRUE), "ParetoNBDFitter",
-         PNBD_TRUE),
+        (
+            "pareto_nbd_predict",
+            ParetoNBDModel.from_params(PNBD_TRUE),
+            "ParetoNBDFitter",
+            PNBD_TRUE,
+        ),
     ):
         sample = weekly_sample(model, n, seed=3)
         x, rec, t_obs = (sample[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
         names = [f.name for f in true.__dataclass_fields__.values()]
 
         def cv(model: Any = model, x: Any = x, rec: Any = rec, t_obs: Any = t_obs) -> Any:
-            return (model.expected_purchases(horizon, x, rec, t_obs),
-                    model.probability_alive(x, rec, t_obs))
+            return (
+                model.expected_purchases(horizon, x, rec, t_obs),
+                model.probability_alive(x, rec, t_obs),
+            )
 
-        def lt(fitter_name: str = fitter_name, true: Any = true, names: Any = names,
-               x: Any = x, rec: Any = rec, t_obs: Any = t_obs) -> Any:
+        def lt(
+            fitter_name: str = fitter_name,
+            true: Any = true,
+            names: Any = names,
+            x: Any = x,
+            rec: Any = rec,
+            t_obs: Any = t_obs,
+        ) -> Any:
             lifetimes = _lifetimes()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -232,14 +243,18 @@ def predict_cases(quick: bool) -> list[Case]:
                 assert ok.mean() > 0.99
                 np.testing.assert_allclose(np.asarray(a)[ok], b[ok], rtol=1e-8)
 
-        cases.append(Case(
-            group=group,
-            size=f"{n:,} customers / {len(sample.drop_duplicates()):,} distinct rows",
-            contenders={"custvalue": cv, "lifetimes": lt},
-            check=check,
-            repeat=3,
-            note=f"expected purchases in 52 weeks + P(alive); lifetimes {fitter_name} methods.",
-        ))
+        cases.append(
+            Case(
+                group=group,
+                size=f"{n:,} customers / {len(sample.drop_duplicates()):,} distinct rows",
+                contenders={"custvalue": cv, "lifetimes": lt},
+                check=check,
+                repeat=3,
+                note=(
+                    f"expected purchases in 52 weeks + P(alive); lifetimes {fitter_name} methods."
+                ),
+            )
+        )
     return cases
 
 

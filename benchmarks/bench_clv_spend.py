@@ -21,12 +21,10 @@ import numpy as np
 import pandas as pd
 from _harness import Case
 
-from custvalue.clv import (
-    BetaGeoBetaBinomModel,
-    BetaGeoBetaBinomParams,
-    GammaGammaModel,
-    GammaGammaParams,
-)
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
 
 GG_TRUTH = GammaGammaParams(6.25, 3.74, 15.44)
 BGBB_TRUTH = BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783)

@@ -53,7 +53,8 @@ def make_lines(n: int, n_sp: int, seed: int = 0) -> pd.DataFrame:
 
 
 def plan(graduated: bool) -> Any:
-    from custvalue.commission import CommissionPlan, Tier
+    from custvalue.commission import CommissionPlan
+    from custvalue.commission import Tier
 
     def r(ppb: int) -> str:
         return f"{ppb}e-9"
@@ -139,8 +140,12 @@ def pandas_commission(df: pd.DataFrame, mode: str) -> tuple[np.ndarray, pd.DataF
         comm[frame.index.to_numpy()] = _half_even_div(num_sorted)
     st = (
         pd.DataFrame(
-            {"salesperson": df["salesperson"], "period": period, "basis": basis,
-             "commission": comm}
+            {
+                "salesperson": df["salesperson"],
+                "period": period,
+                "basis": basis,
+                "commission": comm,
+            }
         )
         .groupby(["salesperson", "period"], sort=True)[["basis", "commission"]]
         .sum()
@@ -154,12 +159,14 @@ def check(outputs: dict[str, object]) -> None:
     got_lines, got_st = outputs["custvalue"]  # type: ignore[misc]
     np.testing.assert_array_equal(got_lines, ref_lines)
     assert len(got_st) == len(ref_st), (len(got_st), len(ref_st))
-    np.testing.assert_array_equal(got_st["salesperson"].to_numpy(),
-                                  ref_st["salesperson"].to_numpy())
+    np.testing.assert_array_equal(
+        got_st["salesperson"].to_numpy(), ref_st["salesperson"].to_numpy()
+    )
     assert (pd.PeriodIndex(got_st["period"]) == pd.PeriodIndex(ref_st["period"])).all()
     for col in ("basis", "commission"):
-        np.testing.assert_array_equal(got_st[col].to_numpy(np.int64),
-                                      ref_st[col].to_numpy(np.int64))
+        np.testing.assert_array_equal(
+            got_st[col].to_numpy(np.int64), ref_st[col].to_numpy(np.int64)
+        )
 
 
 def cases(quick: bool) -> list[Case]:

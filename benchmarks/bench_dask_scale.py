@@ -93,8 +93,10 @@ def run(n_customers: int, memory_limit: str, sample: int, root: Path) -> dict[st
     import dask.dataframe as dd
     import distributed
 
-    from custvalue import clv, rfm, tiers
+    from custvalue import clv
     from custvalue import dask as cvd
+    from custvalue import rfm
+    from custvalue import tiers
 
     log_dir, out = root / "log", root / "out"
     t0 = time.perf_counter()
@@ -160,6 +162,7 @@ def run(n_customers: int, memory_limit: str, sample: int, root: Path) -> dict[st
         ).compute()
         last_day = pd.Timestamp(end, unit="D")
         mem = rfm.rfm_summary(lines, amount_col="amount", time_unit=7, observation_end=last_day)
+
         def sampled(part):
             return part[part.index.isin(picked)]
 

@@ -22,7 +22,8 @@ result (a polars DataFrame; duckdb's result fetched as a pandas DataFrame).
 from __future__ import annotations
 
 import gc
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import numpy as np
 import pandas as pd

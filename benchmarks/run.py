@@ -25,7 +25,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from _harness import BASELINE, Case, CaseResult, Row, run_case  # noqa: E402
+from _harness import BASELINE  # noqa: E402
+from _harness import Case  # noqa: E402
+from _harness import CaseResult  # noqa: E402
+from _harness import Row  # noqa: E402
+from _harness import run_case  # noqa: E402
 
 HEADER = ("group", "size", "contender", "best time (s)", "ratio", "peak MiB")
 

@@ -15,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from custvalue import diagnostics
-from custvalue.clv import (
-    BetaGeoModel,
-    GammaGammaModel,
-    ModifiedBetaGeoModel,
-    ParetoNBDModel,
-    acquisition_value,
-    customer_lifetime_value,
-)
-from custvalue.rfm import calibration_holdout_summary, rfm_scores, rfm_segments, rfm_summary
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import acquisition_value
+from custvalue.clv import customer_lifetime_value
+from custvalue.rfm import calibration_holdout_summary
+from custvalue.rfm import rfm_scores
+from custvalue.rfm import rfm_segments
+from custvalue.rfm import rfm_summary
 from custvalue.tiers import abc_classes
 
 DATA = Path(__file__).parent / "data" / "CDNOW_sample.txt"

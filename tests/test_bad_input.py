@@ -19,8 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue import commission, loyalty, rfm, tiers
-from custvalue.clv import BetaGeoModel, BetaGeoParams, GammaGammaModel
+from custvalue import commission
+from custvalue import loyalty
+from custvalue import rfm
+from custvalue import tiers
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
 from custvalue.errors import CustvalueError
 
 LOG = pd.DataFrame(

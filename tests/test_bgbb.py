@@ -10,19 +10,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from scipy import integrate
-from scipy.special import betaln, gammaln
+from scipy.special import betaln
+from scipy.special import gammaln
 
-from custvalue.clv import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams
-from custvalue.errors import (
-    ConvergenceError,
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-    NotFittedError,
-)
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.errors import ConvergenceError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.errors import NotFittedError
 
 DATA = Path(__file__).parent / "data"
 PUBLISHED = BetaGeoBetaBinomParams(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)

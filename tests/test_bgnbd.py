@@ -9,20 +9,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
-from scipy import integrate, special
+from scipy import integrate
+from scipy import special
 
 from custvalue._clv.bgnbd import _loglik_kernel
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._core.special import digamma
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-)
-from custvalue.errors import ConvergenceWarning, InputValueError, NotFittedError
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.errors import ConvergenceWarning
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 mp = pytest.importorskip("mpmath")
 
@@ -553,7 +556,8 @@ def test_unidentified_parameters_get_nan_standard_errors():
     st.booleans(),
 )
 def test_row_compression_matches_numpy_unique(rows, as_float):
-    from custvalue._clv.base import compress_weighted, compress_with_inverse
+    from custvalue._clv.base import compress_weighted
+    from custvalue._clv.base import compress_with_inverse
 
     arr = np.array(rows, dtype=np.float64)
     if as_float:

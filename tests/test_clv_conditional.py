@@ -14,16 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, special, stats
+from scipy import integrate
+from scipy import special
+from scipy import stats
 
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-)
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
 
 BG = BetaGeoModel.from_params(BetaGeoParams(0.243, 4.414, 0.793, 2.426))
 MBG = ModifiedBetaGeoModel.from_params(ModifiedBetaGeoParams(0.525, 6.183, 0.891, 1.614))

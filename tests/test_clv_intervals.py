@@ -6,14 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    customer_lifetime_value,
-)
-from custvalue.errors import InputValueError, NotFittedError
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import customer_lifetime_value
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 TRUE = BetaGeoParams(0.243, 4.414, 0.793, 2.426)
 HISTORY = (2, 30.43, 38.86)

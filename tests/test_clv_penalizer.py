@@ -14,22 +14,22 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special
+from scipy import optimize
+from scipy import special
 
-from custvalue.clv import (
-    BetaGeoBetaBinomModel,
-    BetaGeoBetaBinomParams,
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-    ShiftedBetaGeoModel,
-)
-from custvalue.errors import ConvergenceWarning, InputValueError
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
+from custvalue.clv import ShiftedBetaGeoModel
+from custvalue.errors import ConvergenceWarning
+from custvalue.errors import InputValueError
 
 BG_TRUE = BetaGeoParams(0.243, 4.414, 0.793, 2.426)
 

@@ -15,29 +15,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue._core.shape import resolve, shape_output
-from custvalue.clv import (
-    BetaGeoBetaBinomModel,
-    BetaGeoBetaBinomParams,
-    BetaGeoCNBDModel,
-    BetaGeoCNBDParams,
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    GGompertzNBDModel,
-    GGompertzNBDParams,
-    ModifiedBetaGeoCNBDModel,
-    ModifiedBetaGeoCNBDParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-    ShiftedBetaGeoModel,
-    ShiftedBetaGeoParams,
-    customer_lifetime_value,
-)
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.clv import BetaGeoCNBDModel
+from custvalue.clv import BetaGeoCNBDParams
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import GGompertzNBDModel
+from custvalue.clv import GGompertzNBDParams
+from custvalue.clv import ModifiedBetaGeoCNBDModel
+from custvalue.clv import ModifiedBetaGeoCNBDParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
+from custvalue.clv import ShiftedBetaGeoModel
+from custvalue.clv import ShiftedBetaGeoParams
+from custvalue.clv import customer_lifetime_value
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 BG = BetaGeoModel.from_params(BetaGeoParams(0.243, 4.414, 0.793, 2.426))
 MBG = ModifiedBetaGeoModel.from_params(ModifiedBetaGeoParams(0.525, 6.183, 0.891, 1.614))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from scipy import special
 
-from custvalue._core.special import betaln, digamma
+from custvalue._core.special import betaln
+from custvalue._core.special import digamma
 
 positive = st.floats(min_value=1e-8, max_value=1e8, allow_nan=False, allow_infinity=False)
 

@@ -9,20 +9,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.clv import (
-    BetaGeoBetaBinomModel,
-    BetaGeoBetaBinomParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    SpendModel,
-    TransactionModel,
-    acquisition_value,
-    customer_lifetime_value,
-)
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import SpendModel
+from custvalue.clv import TransactionModel
+from custvalue.clv import acquisition_value
+from custvalue.clv import customer_lifetime_value
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 DATA = Path(__file__).parent / "data"
 GG = GammaGammaModel.from_params(GammaGammaParams(6.25, 3.74, 15.44))
@@ -158,7 +159,8 @@ def test_matches_lifetimes_customer_lifetime_value(freq: str, step: float) -> No
 
 def test_matches_lifetimes_with_custvalue_bgnbd_when_available() -> None:
     try:
-        from custvalue.clv import BetaGeoModel, BetaGeoParams  # type: ignore[attr-defined]
+        from custvalue.clv import BetaGeoModel  # type: ignore[attr-defined]
+        from custvalue.clv import BetaGeoParams  # type: ignore[attr-defined]
     except ImportError:
         pytest.skip("BetaGeoModel not available yet")
     bgf, ggf, df = _lifetimes_setup()

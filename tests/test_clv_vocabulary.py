@@ -10,33 +10,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue.clv import (
-    BetaGeoBetaBinomModel,
-    BetaGeoBetaBinomParams,
-    BetaGeoCNBDModel,
-    BetaGeoCNBDParams,
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    GGompertzNBDModel,
-    GGompertzNBDParams,
-    ModifiedBetaGeoCNBDModel,
-    ModifiedBetaGeoCNBDParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-    ShiftedBetaGeoModel,
-    ShiftedBetaGeoParams,
-)
-from custvalue.errors import (
-    ConvergenceWarning,
-    CustvalueWarning,
-    InputTypeError,
-    InputValueError,
-    StandardErrorWarning,
-)
+from custvalue.clv import BetaGeoBetaBinomModel
+from custvalue.clv import BetaGeoBetaBinomParams
+from custvalue.clv import BetaGeoCNBDModel
+from custvalue.clv import BetaGeoCNBDParams
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import GGompertzNBDModel
+from custvalue.clv import GGompertzNBDParams
+from custvalue.clv import ModifiedBetaGeoCNBDModel
+from custvalue.clv import ModifiedBetaGeoCNBDParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
+from custvalue.clv import ShiftedBetaGeoModel
+from custvalue.clv import ShiftedBetaGeoParams
+from custvalue.errors import ConvergenceWarning
+from custvalue.errors import CustvalueWarning
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import StandardErrorWarning
 from custvalue.rfm import calibration_holdout_summary
 
 

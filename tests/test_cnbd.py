@@ -10,23 +10,25 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
-from scipy import integrate, special
+from scipy import integrate
+from scipy import special
 
-from custvalue.clv import (
-    BetaGeoCNBDModel,
-    BetaGeoCNBDParams,
-    BetaGeoModel,
-    BetaGeoParams,
-    ModifiedBetaGeoCNBDModel,
-    ModifiedBetaGeoCNBDParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    cnbd_summary,
-)
+from custvalue.clv import BetaGeoCNBDModel
+from custvalue.clv import BetaGeoCNBDParams
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import ModifiedBetaGeoCNBDModel
+from custvalue.clv import ModifiedBetaGeoCNBDParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import cnbd_summary
 from custvalue.diagnostics import holdout_metrics
-from custvalue.errors import InputTypeError, InputValueError, StandardErrorWarning
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import StandardErrorWarning
 from custvalue.rfm import calibration_holdout_summary
 
 DATA = Path(__file__).parent / "data"

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.commission import (
-    CommissionPlan,
-    Tier,
-    bps,
-    commission,
-    parse_rate,
-    product_margin_tiers,
-)
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.commission import CommissionPlan
+from custvalue.commission import Tier
+from custvalue.commission import bps
+from custvalue.commission import commission
+from custvalue.commission import parse_rate
+from custvalue.commission import product_margin_tiers
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 D = Decimal
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue._core.ids import factorize_ids, is_ascending, sorting_order
+from custvalue._core.ids import factorize_ids
+from custvalue._core.ids import is_ascending
+from custvalue._core.ids import sorting_order
 
 # Few distinct characters (incl. NUL, multi-byte and astral ones) make shared
 # prefixes, prefixes of each other and long runs of equal 8-byte words likely.

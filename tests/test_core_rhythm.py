@@ -6,10 +6,13 @@ import statistics
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
+from custvalue._core.rhythm import fallback_rhythm
+from custvalue._core.rhythm import overdue_ratio
+from custvalue._core.rhythm import purchase_rhythm
 from custvalue.errors import InputValueError
 
 

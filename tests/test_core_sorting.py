@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue._core.sorting import (
-    argsort_floats,
-    counting_order,
-    float_keys,
-    group_rows,
-    grouped_time_order,
-    radix_sort_pairs,
-    sort_floats,
-)
+from custvalue._core.sorting import argsort_floats
+from custvalue._core.sorting import counting_order
+from custvalue._core.sorting import float_keys
+from custvalue._core.sorting import group_rows
+from custvalue._core.sorting import grouped_time_order
+from custvalue._core.sorting import radix_sort_pairs
+from custvalue._core.sorting import sort_floats
 
 # NaN-free floats with the awkward cases drawn often: signed zeros, extremes, ties.
 special = st.sampled_from(

@@ -5,24 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue._core.calendar import (
-    add_months,
-    datetimes_to_periods,
-    month_ordinals,
-    parse_freq,
-    period_at,
-)
-from custvalue._core.transactions import (
-    period_of,
-    read_ids,
-    read_time,
-    read_transactions,
-)
-from custvalue._core.validation import check_column_name, check_dataframe
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.calendar import add_months
+from custvalue._core.calendar import datetimes_to_periods
+from custvalue._core.calendar import month_ordinals
+from custvalue._core.calendar import parse_freq
+from custvalue._core.calendar import period_at
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_ids
+from custvalue._core.transactions import read_time
+from custvalue._core.transactions import read_transactions
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 # --- calendar -------------------------------------------------------------------------------
 

@@ -8,14 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    customer_lifetime_value,
-    customer_value_parts,
-)
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import customer_lifetime_value
+from custvalue.clv import customer_value_parts
 from custvalue.errors import InputValueError
 
 

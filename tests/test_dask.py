@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 dd = pytest.importorskip("dask.dataframe")
@@ -20,9 +21,13 @@ distributed = pytest.importorskip("distributed")
 
 import dask  # noqa: E402
 
-from custvalue import clv, rfm, tiers  # noqa: E402
+from custvalue import clv  # noqa: E402
 from custvalue import dask as cvd  # noqa: E402
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError  # noqa: E402
+from custvalue import rfm  # noqa: E402
+from custvalue import tiers  # noqa: E402
+from custvalue.errors import InputTypeError  # noqa: E402
+from custvalue.errors import InputValueError  # noqa: E402
+from custvalue.errors import MissingColumnError  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 START = pd.Timestamp("2024-01-01")

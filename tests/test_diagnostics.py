@@ -8,38 +8,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
+from scipy import integrate
+from scipy import stats
 
-from custvalue.clv import (
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-    ParetoNBDModel,
-    ParetoNBDParams,
-)
-from custvalue.diagnostics import (
-    aic,
-    bic,
-    calibration_vs_holdout,
-    chi_square_test,
-    compare_models,
-    expected_cumulative_transactions,
-    frequency_recency_matrix,
-    holdout_metrics,
-    likelihood_ratio_test,
-    period_transactions,
-    probability_alive_matrix,
-    spend_by_frequency,
-)
-from custvalue.errors import (
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-    NotFittedError,
-)
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
+from custvalue.diagnostics import aic
+from custvalue.diagnostics import bic
+from custvalue.diagnostics import calibration_vs_holdout
+from custvalue.diagnostics import chi_square_test
+from custvalue.diagnostics import compare_models
+from custvalue.diagnostics import expected_cumulative_transactions
+from custvalue.diagnostics import frequency_recency_matrix
+from custvalue.diagnostics import holdout_metrics
+from custvalue.diagnostics import likelihood_ratio_test
+from custvalue.diagnostics import period_transactions
+from custvalue.diagnostics import probability_alive_matrix
+from custvalue.diagnostics import spend_by_frequency
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.errors import NotFittedError
 from custvalue.rfm import calibration_holdout_summary
 
 DATA = Path(__file__).parent / "data"

@@ -31,7 +31,13 @@ import matplotlib.pyplot as plt
 import polars as pl
 import pyarrow as pa
 
-from custvalue import clv, commission, diagnostics, loyalty, plotting, rfm, tiers
+from custvalue import clv
+from custvalue import commission
+from custvalue import diagnostics
+from custvalue import loyalty
+from custvalue import plotting
+from custvalue import rfm
+from custvalue import tiers
 from custvalue.errors import InputTypeError
 
 MODULES = (rfm, clv, tiers, commission, loyalty, diagnostics, plotting)

@@ -9,13 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from scipy import integrate
 from scipy.special import gammaln
 
-from custvalue.clv import GammaGammaModel, GammaGammaParams
-from custvalue.errors import ConvergenceError, InputValueError, NotFittedError
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
+from custvalue.errors import ConvergenceError
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,11 +9,15 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from custvalue.clv import GGompertzNBDModel, GGompertzNBDParams, ParetoNBDModel, ParetoNBDParams
+from custvalue.clv import GGompertzNBDModel
+from custvalue.clv import GGompertzNBDParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
 from custvalue.rfm import calibration_holdout_summary
 
 DATA = Path(__file__).parent / "data"

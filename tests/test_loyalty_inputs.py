@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import CustvalueError, InputTypeError, InputValueError
-from custvalue.loyalty import (
-    loyalty_score,
-    nps,
-    points_balance,
-    program_tiers,
-    purchase_regularity,
-)
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.loyalty import loyalty_score
+from custvalue.loyalty import nps
+from custvalue.loyalty import points_balance
+from custvalue.loyalty import program_tiers
+from custvalue.loyalty import purchase_regularity
 
 TIERS = {"Member": 0, "Silver": 100}
 

@@ -7,16 +7,17 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import (
-    CustvalueError,
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-)
-from custvalue.loyalty import TierResult, points_balance, program_tiers
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.loyalty import TierResult
+from custvalue.loyalty import points_balance
+from custvalue.loyalty import program_tiers
 
 TIERS = {"Member": 0, "Silver": 1000, "Gold": 5000, "Platinum": 10000}
 

@@ -9,26 +9,23 @@ import statistics
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from reference import percentile_rank as ref_percentile
 
 from custvalue._loyalty.kernels import combine_components
-from custvalue.errors import (
-    CustvalueError,
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-)
-from custvalue.loyalty import (
-    COMPONENTS,
-    DEFAULT_WEIGHTS,
-    LoyaltyScore,
-    NPSResult,
-    loyalty_score,
-    nps,
-    purchase_regularity,
-)
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.loyalty import COMPONENTS
+from custvalue.loyalty import DEFAULT_WEIGHTS
+from custvalue.loyalty import LoyaltyScore
+from custvalue.loyalty import NPSResult
+from custvalue.loyalty import loyalty_score
+from custvalue.loyalty import nps
+from custvalue.loyalty import purchase_regularity
 from custvalue.rfm import rfm_summary
 
 # ---------------------------------------------------------------------------

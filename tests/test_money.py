@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import localcontext
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue._core.money import (
-    HALF_EVEN,
-    HALF_UP,
-    MAX_MINOR,
-    allocate_largest_remainder,
-    allocate_largest_remainder_groups,
-    minor_to_decimal,
-    minor_to_decimals,
-    mul_div_round,
-    round_div,
-    round_div_py,
-    rounding_code,
-    to_minor_units,
-)
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.money import HALF_EVEN
+from custvalue._core.money import HALF_UP
+from custvalue._core.money import MAX_MINOR
+from custvalue._core.money import allocate_largest_remainder
+from custvalue._core.money import allocate_largest_remainder_groups
+from custvalue._core.money import minor_to_decimal
+from custvalue._core.money import minor_to_decimals
+from custvalue._core.money import mul_div_round
+from custvalue._core.money import round_div
+from custvalue._core.money import round_div_py
+from custvalue._core.money import rounding_code
+from custvalue._core.money import to_minor_units
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 DEC = {HALF_EVEN: ROUND_HALF_EVEN, HALF_UP: ROUND_HALF_UP}
 I62 = st.integers(-(2**62), 2**62)

@@ -8,13 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._clv.pareto_nbd import _loglik_kernel
-from custvalue.clv import ParetoNBDModel, ParetoNBDParams
-from custvalue.errors import ConvergenceWarning, InputValueError
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
+from custvalue.errors import ConvergenceWarning
+from custvalue.errors import InputValueError
 
 mp = pytest.importorskip("mpmath")
 

@@ -12,14 +12,15 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from custvalue import diagnostics, plotting  # noqa: E402
-from custvalue.clv import (  # noqa: E402
-    BetaGeoModel,
-    BetaGeoParams,
-    GammaGammaModel,
-    GammaGammaParams,
-)
-from custvalue.errors import CustvalueError, InputTypeError, InputValueError  # noqa: E402
+from custvalue import diagnostics  # noqa: E402
+from custvalue import plotting  # noqa: E402
+from custvalue.clv import BetaGeoModel  # noqa: E402
+from custvalue.clv import BetaGeoParams  # noqa: E402
+from custvalue.clv import GammaGammaModel  # noqa: E402
+from custvalue.clv import GammaGammaParams  # noqa: E402
+from custvalue.errors import CustvalueError  # noqa: E402
+from custvalue.errors import InputTypeError  # noqa: E402
+from custvalue.errors import InputValueError  # noqa: E402
 
 MODEL = BetaGeoModel.from_params(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
 

@@ -6,16 +6,15 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from custvalue._rfm.scores import rfm_scores
-from custvalue.errors import (
-    CustvalueError,
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-)
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 # ---------------------------------------------------------------------------
 # Slow, obviously-correct references, written from the documented rules.

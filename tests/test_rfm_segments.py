@@ -6,23 +6,20 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from custvalue._rfm.scores import rfm_scores
-from custvalue._rfm.segments import (
-    SegmentRule,
-    SegmentRulesReport,
-    check_segment_rules,
-    rfm_segments,
-    segment_rules,
-)
-from custvalue.errors import (
-    CustvalueError,
-    InputTypeError,
-    InputValueError,
-    MissingColumnError,
-)
+from custvalue._rfm.segments import SegmentRule
+from custvalue._rfm.segments import SegmentRulesReport
+from custvalue._rfm.segments import check_segment_rules
+from custvalue._rfm.segments import rfm_segments
+from custvalue._rfm.segments import segment_rules
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 # ---------------------------------------------------------------------------
 # Slow, obviously-correct references, written from the documented tables.

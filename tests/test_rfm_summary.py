@@ -8,11 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-from custvalue.rfm import calibration_holdout_summary, rfm_summary
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.rfm import calibration_holdout_summary
+from custvalue.rfm import rfm_summary
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,12 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
-from custvalue.clv import ShiftedBetaGeoModel, ShiftedBetaGeoParams
-from custvalue.errors import ConvergenceError, InputValueError, NotFittedError
+from custvalue.clv import ShiftedBetaGeoModel
+from custvalue.clv import ShiftedBetaGeoParams
+from custvalue.errors import ConvergenceError
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 COHORTS = pd.read_csv(Path(__file__).parent / "data" / "sbg_cohorts.csv")
 

@@ -5,11 +5,16 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import CustvalueError, InputTypeError, InputValueError
-from custvalue.tiers import abc_classes, abc_computed, abc_two_criteria
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.tiers import abc_classes
+from custvalue.tiers import abc_computed
+from custvalue.tiers import abc_two_criteria
 
 # ---------------------------------------------------------------------------
 # Slow, obviously-correct references written from the documented rules.

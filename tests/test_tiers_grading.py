@@ -3,12 +3,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from reference import percentile_rank as ref_percentile
 
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-from custvalue.tiers import Override, relationship_classes, value_grid, weighted_score
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.tiers import Override
+from custvalue.tiers import relationship_classes
+from custvalue.tiers import value_grid
+from custvalue.tiers import weighted_score
 
 # ---------------------------------------------------------------------------
 # References

@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue.errors import InputTypeError, InputValueError
-from custvalue.tiers import (
-    abc_classes,
-    abc_computed,
-    grade_by_profit,
-    lifecycle_stages,
-    profit_contribution,
-    weighted_score,
-)
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.tiers import abc_classes
+from custvalue.tiers import abc_computed
+from custvalue.tiers import grade_by_profit
+from custvalue.tiers import lifecycle_stages
+from custvalue.tiers import profit_contribution
+from custvalue.tiers import weighted_score
 
 
 def lines(**columns):

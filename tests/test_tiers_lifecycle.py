@@ -5,10 +5,13 @@ import statistics
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 from custvalue.rfm import rfm_summary
 from custvalue.tiers import lifecycle_stages
 

@@ -3,11 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
-from custvalue.tiers import abc_classes, grade_by_profit, profit_contribution
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
+from custvalue.tiers import abc_classes
+from custvalue.tiers import grade_by_profit
+from custvalue.tiers import profit_contribution
 
 # ---------------------------------------------------------------------------
 # Slow, obviously-correct reference written from the documented rules.
@@ -399,7 +404,8 @@ def test_grade_errors(kwargs, err, fragment):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_sorting_and_dense_panels_agree(data):
-    from custvalue._tiers.kernels import period_panel, period_panel_dense
+    from custvalue._tiers.kernels import period_panel
+    from custvalue._tiers.kernels import period_panel_dense
 
     n = data.draw(st.integers(min_value=1, max_value=60))
     n_groups = data.draw(st.integers(min_value=1, max_value=8))
@@ -435,7 +441,8 @@ def test_month_ordinals_match_numpy():
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), n_periods=st.sampled_from([1, 4, 13]))
 def test_dense_panel_with_many_buckets(seed, n_periods):
-    from custvalue._tiers.kernels import period_panel, period_panel_dense
+    from custvalue._tiers.kernels import period_panel
+    from custvalue._tiers.kernels import period_panel_dense
 
     rng = np.random.default_rng(seed)
     n, n_groups = 20_000, 9_000  # several cache-sized buckets of groups

@@ -45,30 +45,29 @@ from __future__ import annotations
 import pandas as pd
 
 from custvalue._clv import parts as _parts
-from custvalue._clv.bgbb import BetaGeoBetaBinomModel, BetaGeoBetaBinomParams
-from custvalue._clv.bgnbd import (
-    BetaGeoModel,
-    BetaGeoParams,
-    ModifiedBetaGeoModel,
-    ModifiedBetaGeoParams,
-)
-from custvalue._clv.cnbd import (
-    BetaGeoCNBDModel,
-    BetaGeoCNBDParams,
-    ModifiedBetaGeoCNBDModel,
-    ModifiedBetaGeoCNBDParams,
-    log_interpurchase_summary,
-)
-from custvalue._clv.gamma_gamma import GammaGammaModel, GammaGammaParams
-from custvalue._clv.ggompertz import GGompertzNBDModel, GGompertzNBDParams
-from custvalue._clv.pareto_nbd import ParetoNBDModel, ParetoNBDParams
-from custvalue._clv.sbg import ShiftedBetaGeoModel, ShiftedBetaGeoParams
-from custvalue._clv.value import (
-    SpendModel,
-    TransactionModel,
-    acquisition_value,
-    customer_lifetime_value,
-)
+from custvalue._clv.bgbb import BetaGeoBetaBinomModel
+from custvalue._clv.bgbb import BetaGeoBetaBinomParams
+from custvalue._clv.bgnbd import BetaGeoModel
+from custvalue._clv.bgnbd import BetaGeoParams
+from custvalue._clv.bgnbd import ModifiedBetaGeoModel
+from custvalue._clv.bgnbd import ModifiedBetaGeoParams
+from custvalue._clv.cnbd import BetaGeoCNBDModel
+from custvalue._clv.cnbd import BetaGeoCNBDParams
+from custvalue._clv.cnbd import ModifiedBetaGeoCNBDModel
+from custvalue._clv.cnbd import ModifiedBetaGeoCNBDParams
+from custvalue._clv.cnbd import log_interpurchase_summary
+from custvalue._clv.gamma_gamma import GammaGammaModel
+from custvalue._clv.gamma_gamma import GammaGammaParams
+from custvalue._clv.ggompertz import GGompertzNBDModel
+from custvalue._clv.ggompertz import GGompertzNBDParams
+from custvalue._clv.pareto_nbd import ParetoNBDModel
+from custvalue._clv.pareto_nbd import ParetoNBDParams
+from custvalue._clv.sbg import ShiftedBetaGeoModel
+from custvalue._clv.sbg import ShiftedBetaGeoParams
+from custvalue._clv.value import SpendModel
+from custvalue._clv.value import TransactionModel
+from custvalue._clv.value import acquisition_value
+from custvalue._clv.value import customer_lifetime_value
 
 __all__ = [
     "BetaGeoBetaBinomModel",

@@ -40,7 +40,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -49,10 +50,16 @@ import pandas as pd
 
 from custvalue._commission.lines import product_table
 from custvalue._commission.pipeline import run
-from custvalue._commission.plan import CommissionPlan, Tier
-from custvalue._commission.rates import RATE_SCALE, MoneyLike, bps, parse_rate
-from custvalue._commission.result import CommissionResult, Reconciliation
-from custvalue._core.money import check_decimals, rounding_code
+from custvalue._commission.plan import CommissionPlan
+from custvalue._commission.plan import Tier
+from custvalue._commission.rates import RATE_SCALE
+from custvalue._commission.rates import MoneyLike
+from custvalue._commission.rates import bps
+from custvalue._commission.rates import parse_rate
+from custvalue._commission.result import CommissionResult
+from custvalue._commission.result import Reconciliation
+from custvalue._core.money import check_decimals
+from custvalue._core.money import rounding_code
 from custvalue._core.validation import check_choice
 from custvalue.errors import InputTypeError
 

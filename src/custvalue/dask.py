@@ -33,7 +33,8 @@ and what it costs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 try:
     import dask.dataframe as dd

@@ -17,21 +17,17 @@ pandas object; :mod:`custvalue.plotting` draws each of them.
 from __future__ import annotations
 
 from custvalue._diagnostics.history import probability_alive_history
-from custvalue._diagnostics.metrics import (
-    aic,
-    bic,
-    chi_square_test,
-    compare_models,
-    holdout_metrics,
-    likelihood_ratio_test,
-)
-from custvalue._diagnostics.tables import (
-    calibration_vs_holdout,
-    frequency_recency_matrix,
-    period_transactions,
-    probability_alive_matrix,
-    spend_by_frequency,
-)
+from custvalue._diagnostics.metrics import aic
+from custvalue._diagnostics.metrics import bic
+from custvalue._diagnostics.metrics import chi_square_test
+from custvalue._diagnostics.metrics import compare_models
+from custvalue._diagnostics.metrics import holdout_metrics
+from custvalue._diagnostics.metrics import likelihood_ratio_test
+from custvalue._diagnostics.tables import calibration_vs_holdout
+from custvalue._diagnostics.tables import frequency_recency_matrix
+from custvalue._diagnostics.tables import period_transactions
+from custvalue._diagnostics.tables import probability_alive_matrix
+from custvalue._diagnostics.tables import spend_by_frequency
 from custvalue._diagnostics.tracking import expected_cumulative_transactions
 
 __all__ = [

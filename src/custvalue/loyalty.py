@@ -18,11 +18,16 @@ All functions validate their input once, never modify it, and do no I/O.
 
 from __future__ import annotations
 
-from custvalue._loyalty.nps import NPSResult, nps
+from custvalue._loyalty.nps import NPSResult
+from custvalue._loyalty.nps import nps
 from custvalue._loyalty.points import points_balance
-from custvalue._loyalty.programme import TierResult, program_tiers
+from custvalue._loyalty.programme import TierResult
+from custvalue._loyalty.programme import program_tiers
 from custvalue._loyalty.regularity import purchase_regularity
-from custvalue._loyalty.score import COMPONENTS, DEFAULT_WEIGHTS, LoyaltyScore, loyalty_score
+from custvalue._loyalty.score import COMPONENTS
+from custvalue._loyalty.score import DEFAULT_WEIGHTS
+from custvalue._loyalty.score import LoyaltyScore
+from custvalue._loyalty.score import loyalty_score
 
 __all__ = [
     "COMPONENTS",

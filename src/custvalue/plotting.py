@@ -10,24 +10,20 @@ is saved or shown: call ``ax.figure.savefig(...)`` yourself.
 from __future__ import annotations
 
 from custvalue._plotting.base import PlottingUnavailableError
-from custvalue._plotting.model_plots import (
-    plot_calibration_vs_holdout,
-    plot_cumulative_transactions,
-    plot_frequency_recency_matrix,
-    plot_history_alive,
-    plot_incremental_transactions,
-    plot_period_transactions,
-    plot_probability_alive_matrix,
-    plot_spend_by_frequency,
-)
-from custvalue._plotting.result_plots import (
-    plot_abc_curve,
-    plot_customer_exposure,
-    plot_loyalty_components,
-    plot_profit_contribution,
-    plot_rfm_heatmap,
-    plot_segments,
-)
+from custvalue._plotting.model_plots import plot_calibration_vs_holdout
+from custvalue._plotting.model_plots import plot_cumulative_transactions
+from custvalue._plotting.model_plots import plot_frequency_recency_matrix
+from custvalue._plotting.model_plots import plot_history_alive
+from custvalue._plotting.model_plots import plot_incremental_transactions
+from custvalue._plotting.model_plots import plot_period_transactions
+from custvalue._plotting.model_plots import plot_probability_alive_matrix
+from custvalue._plotting.model_plots import plot_spend_by_frequency
+from custvalue._plotting.result_plots import plot_abc_curve
+from custvalue._plotting.result_plots import plot_customer_exposure
+from custvalue._plotting.result_plots import plot_loyalty_components
+from custvalue._plotting.result_plots import plot_profit_contribution
+from custvalue._plotting.result_plots import plot_rfm_heatmap
+from custvalue._plotting.result_plots import plot_segments
 
 __all__ = [
     "PlottingUnavailableError",

@@ -22,13 +22,11 @@ import pandas as pd
 
 from custvalue._rfm import summary as _summary
 from custvalue._rfm.scores import rfm_scores
-from custvalue._rfm.segments import (
-    SegmentRule,
-    SegmentRulesReport,
-    check_segment_rules,
-    rfm_segments,
-    segment_rules,
-)
+from custvalue._rfm.segments import SegmentRule
+from custvalue._rfm.segments import SegmentRulesReport
+from custvalue._rfm.segments import check_segment_rules
+from custvalue._rfm.segments import rfm_segments
+from custvalue._rfm.segments import segment_rules
 
 __all__ = [
     "SegmentRule",

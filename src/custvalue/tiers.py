@@ -29,10 +29,18 @@ same index out).
 
 from __future__ import annotations
 
-from custvalue._tiers.abc import ComputedABC, abc_classes, abc_computed, abc_two_criteria
-from custvalue._tiers.grading import Override, relationship_classes, value_grid, weighted_score
-from custvalue._tiers.lifecycle import SupportsProbabilityAlive, lifecycle_stages
-from custvalue._tiers.profit import grade_by_profit, profit_contribution
+from custvalue._tiers.abc import ComputedABC
+from custvalue._tiers.abc import abc_classes
+from custvalue._tiers.abc import abc_computed
+from custvalue._tiers.abc import abc_two_criteria
+from custvalue._tiers.grading import Override
+from custvalue._tiers.grading import relationship_classes
+from custvalue._tiers.grading import value_grid
+from custvalue._tiers.grading import weighted_score
+from custvalue._tiers.lifecycle import SupportsProbabilityAlive
+from custvalue._tiers.lifecycle import lifecycle_stages
+from custvalue._tiers.profit import grade_by_profit
+from custvalue._tiers.profit import profit_contribution
 
 __all__ = [
     "ComputedABC",

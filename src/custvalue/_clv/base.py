@@ -23,33 +23,40 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar, overload
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import ClassVar
+from typing import Generic
+from typing import Self
+from typing import TypeVar
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
-from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
+from custvalue._clv.intervals import DEFAULT_DRAWS
+from custvalue._clv.intervals import predict_with_interval
 from custvalue._core.jit import jit
-from custvalue._core.shape import Resolved, column_name, resolve, shape_output
+from custvalue._core.shape import Resolved
+from custvalue._core.shape import column_name
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
 from custvalue._core.summary import check_histories
-from custvalue._core.validation import (
-    as_float_array,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
-    common_index,
-)
-from custvalue.errors import (
-    ConvergenceError,
-    ConvergenceWarning,
-    InputTypeError,
-    InputValueError,
-    NotFittedError,
-    StandardErrorWarning,
-)
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_consistent_length
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue._core.validation import common_index
+from custvalue.errors import ConvergenceError
+from custvalue.errors import ConvergenceWarning
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
+from custvalue.errors import StandardErrorWarning
 
 __all__ = [
     "FitResult",

@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from typing import Any
+from typing import ClassVar
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special as sps
 
-from custvalue._clv.base import (
-    FittedModel,
-    NegLogLik,
-    PositiveParams,
-    compress_weighted,
-    history_inputs,
-    resolve_inputs,
-    resolve_weights,
-)
+from custvalue._clv.base import FittedModel
+from custvalue._clv.base import NegLogLik
+from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import compress_weighted
+from custvalue._clv.base import history_inputs
+from custvalue._clv.base import resolve_inputs
+from custvalue._clv.base import resolve_weights
 from custvalue._core.jit import jit
-from custvalue._core.shape import Resolved, resolve, shape_output
-from custvalue._core.special import betaln, digamma
+from custvalue._core.shape import Resolved
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue._core.special import betaln
+from custvalue._core.special import digamma
 from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 

@@ -19,31 +19,38 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from typing import Any, ClassVar, Self
+from typing import Any
+from typing import ClassVar
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv.base import (
-    FitResult,
-    HistoryModel,
-    PositiveParams,
-    as_horizon,
-    compress_weighted,
-    history_inputs,
-    maximize_likelihood,
-    resolve_weights,
-    rfm_arrays,
-)
+from custvalue._clv.base import FitResult
+from custvalue._clv.base import HistoryModel
+from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import as_horizon
+from custvalue._clv.base import compress_weighted
+from custvalue._clv.base import history_inputs
+from custvalue._clv.base import maximize_likelihood
+from custvalue._clv.base import resolve_weights
+from custvalue._clv.base import rfm_arrays
 from custvalue._core.jit import jit
-from custvalue._core.shape import resolve, shape_output
-from custvalue._core.special import betaln, digamma
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue._core.special import betaln
+from custvalue._core.special import digamma
 from custvalue._core.summary import check_histories
-from custvalue._core.transactions import filter_window, period_of, read_transactions
-from custvalue._core.validation import as_float_array, check_dataframe, check_scalar
-from custvalue.errors import InputValueError, StandardErrorWarning
+from custvalue._core.transactions import filter_window
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_transactions
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputValueError
+from custvalue.errors import StandardErrorWarning
 from custvalue.rfm import rfm_summary
 
 __all__ = [

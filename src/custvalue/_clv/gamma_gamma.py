@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Self, cast
+from typing import Any
+from typing import ClassVar
+from typing import Self
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import gammaln, polygamma, psi
+from scipy.special import gammaln
+from scipy.special import polygamma
+from scipy.special import psi
 
-from custvalue._clv.base import (
-    FitResult,
-    FittedModel,
-    NegLogLik,
-    PositiveParams,
-    log_scale_covariance,
-    maximize_likelihood,
-    resolve_inputs,
-    resolve_weights,
-)
+from custvalue._clv.base import FitResult
+from custvalue._clv.base import FittedModel
+from custvalue._clv.base import NegLogLik
+from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import log_scale_covariance
+from custvalue._clv.base import maximize_likelihood
+from custvalue._clv.base import resolve_inputs
+from custvalue._clv.base import resolve_weights
 from custvalue._core.jit import jit
-from custvalue._core.shape import resolve, shape_output
-from custvalue.errors import ConvergenceError, InputValueError
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue.errors import ConvergenceError
+from custvalue.errors import InputValueError
 
 __all__ = ["GammaGammaModel", "GammaGammaParams"]
 

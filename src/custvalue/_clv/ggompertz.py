@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._clv.base import HistoryModel, PositiveParams, as_horizon
+from custvalue._clv.base import HistoryModel
+from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import as_horizon
 from custvalue._core.jit import jit
-from custvalue._core.shape import resolve, shape_output
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
 from custvalue._core.validation import check_scalar
 

@@ -21,7 +21,8 @@ not the spread of the customer's actual future purchases (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.validation import check_scalar
-from custvalue.errors import InputTypeError, InputValueError, NotFittedError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 __all__ = ["check_interval", "predict_with_interval"]
 

@@ -16,23 +16,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custvalue._clv.base import (
-    HistoryModel,
-    PositiveParams,
-    as_horizon,
-    compress_with_inverse,
-    history_inputs,
-)
+from custvalue._clv.base import HistoryModel
+from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import as_horizon
+from custvalue._clv.base import compress_with_inverse
+from custvalue._clv.base import history_inputs
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._core.jit import jit
-from custvalue._core.shape import resolve, shape_output
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
 from custvalue._core.validation import check_scalar
 

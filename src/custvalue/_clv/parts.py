@@ -14,15 +14,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._clv.value import (
-    SpendModel,
-    TransactionModel,
-    check_grid,
-    discounted_purchases,
-    history_arrays,
-)
-from custvalue._core.validation import as_float_array, check_scalar
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._clv.value import SpendModel
+from custvalue._clv.value import TransactionModel
+from custvalue._clv.value import check_grid
+from custvalue._clv.value import discounted_purchases
+from custvalue._clv.value import history_arrays
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = ["customer_value_parts"]
 

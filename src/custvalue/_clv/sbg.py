@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Self
+from typing import Any
+from typing import ClassVar
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import betaln, psi
+from scipy.special import betaln
+from scipy.special import psi
 
-from custvalue._clv.base import (
-    FittedModel,
-    NegLogLik,
-    PositiveParams,
-)
+from custvalue._clv.base import FittedModel
+from custvalue._clv.base import NegLogLik
+from custvalue._clv.base import PositiveParams
 from custvalue._core.jit import jit
-from custvalue._core.shape import Resolved, column_name, resolve, shape_output
-from custvalue._core.validation import as_float_array, check_scalar
+from custvalue._core.shape import Resolved
+from custvalue._core.shape import column_name
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
 __all__ = ["ShiftedBetaGeoModel", "ShiftedBetaGeoParams"]

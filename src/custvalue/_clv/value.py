@@ -12,16 +12,23 @@ and sBG model modules.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
+from typing import Protocol
+from typing import runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._clv.intervals import DEFAULT_DRAWS, predict_with_interval
-from custvalue._core.shape import Resolved, resolve, shape_output
-from custvalue._core.validation import check_dataframe, check_scalar
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._clv.intervals import DEFAULT_DRAWS
+from custvalue._clv.intervals import predict_with_interval
+from custvalue._core.shape import Resolved
+from custvalue._core.shape import resolve
+from custvalue._core.shape import shape_output
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = [
     "SpendModel",

@@ -11,14 +11,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._commission.lines import label_codes
-from custvalue._commission.rates import (
-    RATE_DECIMALS,
-    RATE_SCALE,
-    REVERSAL,
-    parse_share,
-    pct,
-    show,
-)
+from custvalue._commission.rates import RATE_DECIMALS
+from custvalue._commission.rates import RATE_SCALE
+from custvalue._commission.rates import REVERSAL
+from custvalue._commission.rates import parse_share
+from custvalue._commission.rates import pct
+from custvalue._commission.rates import show
 from custvalue._core.money import round_div_py
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputValueError

@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
-from custvalue._core.money import mul_div_round, round_quotient
+from custvalue._core.money import mul_div_round
+from custvalue._core.money import round_quotient
 
 __all__ = [
     "RATE_SCALE",

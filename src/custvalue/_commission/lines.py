@@ -11,11 +11,13 @@ import pandas as pd
 
 from custvalue._commission import kernels as _k
 from custvalue._commission.plan import CommissionPlan
-from custvalue._commission.rates import money_scalar, show
+from custvalue._commission.rates import money_scalar
+from custvalue._commission.rates import show
 from custvalue._core.ids import offset_codes
 from custvalue._core.money import to_minor_units
 from custvalue._core.validation import check_dataframe
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 IntArray = npt.NDArray[np.int64]
 

@@ -8,7 +8,8 @@ of int64 arrays) and the settings it needs; :func:`run` chains them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,37 +18,34 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._commission import kernels as _k
-from custvalue._commission.credits import (
-    Credits,
-    Links,
-    credit_lines,
-    link_returns,
-    reverse_credits,
-    reverse_lines,
-)
-from custvalue._commission.lines import (
-    limits,
-    line_ids,
-    period_codes,
-    period_labels,
-    product_table,
-)
+from custvalue._commission.credits import Credits
+from custvalue._commission.credits import Links
+from custvalue._commission.credits import credit_lines
+from custvalue._commission.credits import link_returns
+from custvalue._commission.credits import reverse_credits
+from custvalue._commission.credits import reverse_lines
+from custvalue._commission.lines import limits
+from custvalue._commission.lines import line_ids
+from custvalue._commission.lines import period_codes
+from custvalue._commission.lines import period_labels
+from custvalue._commission.lines import product_table
 from custvalue._commission.plan import CommissionPlan
-from custvalue._commission.rates import (
-    RATE_SCALE,
-    show,
-)
-from custvalue._commission.records import Lines, Priced, Statements
-from custvalue._commission.result import CommissionResult, Parts
-from custvalue._core.money import (
-    allocate_largest_remainder_groups,
-    check_decimals,
-    minor_to_decimal_array,
-    rounding_code,
-    to_minor_units,
-)
-from custvalue._core.validation import check_choice, check_dataframe
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._commission.rates import RATE_SCALE
+from custvalue._commission.rates import show
+from custvalue._commission.records import Lines
+from custvalue._commission.records import Priced
+from custvalue._commission.records import Statements
+from custvalue._commission.result import CommissionResult
+from custvalue._commission.result import Parts
+from custvalue._core.money import allocate_largest_remainder_groups
+from custvalue._core.money import check_decimals
+from custvalue._core.money import minor_to_decimal_array
+from custvalue._core.money import rounding_code
+from custvalue._core.money import to_minor_units
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = ["Settings", "run"]
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from custvalue._commission.rates import (
-    BOUND_LIMIT,
-    MoneyLike,
-    RateLike,
-    money_scalar,
-    parse_rate,
-    pct,
-    scaled,
-)
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._commission.rates import BOUND_LIMIT
+from custvalue._commission.rates import MoneyLike
+from custvalue._commission.rates import RateLike
+from custvalue._commission.rates import money_scalar
+from custvalue._commission.rates import parse_rate
+from custvalue._commission.rates import pct
+from custvalue._commission.rates import scaled
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = ["CommissionPlan", "Tier"]
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 
 import numpy as np
 
 from custvalue._commission import kernels as _k
 from custvalue._core.money import MAX_MINOR
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = [
     "KINDS",

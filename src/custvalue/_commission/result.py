@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +14,12 @@ import pandas as pd
 from custvalue._commission import kernels as _k
 from custvalue._commission.credits import Credits
 from custvalue._commission.plan import CommissionPlan
-from custvalue._commission.rates import KINDS, RATE_DECIMALS, RATE_SCALE
-from custvalue._commission.records import Lines, Priced, Statements
+from custvalue._commission.rates import KINDS
+from custvalue._commission.rates import RATE_DECIMALS
+from custvalue._commission.rates import RATE_SCALE
+from custvalue._commission.records import Lines
+from custvalue._commission.records import Priced
+from custvalue._commission.records import Statements
 from custvalue._core.money import minor_to_decimal_array
 
 __all__ = ["CommissionResult", "Parts", "Reconciliation"]

@@ -35,9 +35,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = [
     "Freq",

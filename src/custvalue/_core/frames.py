@@ -33,7 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from custvalue.errors import InputTypeError, MissingColumnError
+from custvalue.errors import InputTypeError
+from custvalue.errors import MissingColumnError
 
 __all__ = ["as_pandas_frame", "frame_columns", "is_foreign_frame"]
 

@@ -27,17 +27,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final
+from decimal import ROUND_HALF_EVEN
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import Any
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from custvalue._core.arrays import IntArray, first_true
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
 from custvalue._core.jit import jit
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = [
     "HALF_EVEN",

@@ -17,7 +17,8 @@ import numpy as np
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.jit import jit
-from custvalue._core.sorting import float_keys, radix_sort_pairs
+from custvalue._core.sorting import float_keys
+from custvalue._core.sorting import radix_sort_pairs
 
 __all__ = ["percentile_rank"]
 

@@ -42,15 +42,20 @@ array([2., 4., 6.])
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any, overload
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.validation import as_float_array, check_dataframe
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = ["Resolved", "column_name", "resolve", "shape_output"]
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from custvalue._core.arrays import FloatArray, IntArray, UIntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import UIntArray
 from custvalue._core.jit import jit
 
 __all__ = [

@@ -17,8 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, first_true
-from custvalue._core.validation import as_float_array, check_consistent_length
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import first_true
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_consistent_length
 from custvalue.errors import InputValueError
 
 __all__ = ["check_histories", "history_arrays", "summary_arrays"]

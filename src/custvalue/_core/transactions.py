@@ -32,23 +32,27 @@ purchase.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray, first_true
-from custvalue._core.calendar import Freq, datetimes_to_periods, parse_freq
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
+from custvalue._core.calendar import Freq
+from custvalue._core.calendar import datetimes_to_periods
+from custvalue._core.calendar import parse_freq
 from custvalue._core.ids import factorize_ids
-from custvalue._core.validation import (
-    as_float_array,
-    check_choice,
-    check_column_name,
-    check_dataframe,
-)
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 __all__ = [
     "RETURNS",

@@ -10,7 +10,10 @@ it*.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +21,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.frames import as_pandas_frame
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = [
     "as_float_array",

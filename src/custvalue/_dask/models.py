@@ -15,7 +15,8 @@ from the class bounds (see :func:`abc_classes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import dask.dataframe as dd
@@ -23,9 +24,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue import clv, tiers
+from custvalue import clv
+from custvalue import tiers
 from custvalue._core.validation import check_choice
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = [
     "abc_classes",

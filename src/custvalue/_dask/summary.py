@@ -27,17 +27,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue import rfm
-from custvalue._core.transactions import (
-    TransactionLog,
-    apply_returns,
-    check_returns,
-    period_of,
-    read_amounts,
-    read_ids,
-    read_time,
-)
-from custvalue._core.validation import check_column_name, check_scalar
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.transactions import TransactionLog
+from custvalue._core.transactions import apply_returns
+from custvalue._core.transactions import check_returns
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_amounts
+from custvalue._core.transactions import read_ids
+from custvalue._core.transactions import read_time
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = ["calibration_holdout", "check_dask_frame", "summarize"]
 

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, first_true
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import first_true
 from custvalue._core.validation import check_dataframe
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 
 def check_frame(data: object, name: str, columns: Sequence[str]) -> pd.DataFrame:

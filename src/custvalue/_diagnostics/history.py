@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 
 from custvalue._core.validation import check_column_name
-from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
+from custvalue._diagnostics.checks import as_float
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import model_method
+from custvalue._diagnostics.checks import positive_int
 from custvalue._diagnostics.tracking import log_offsets
 from custvalue.errors import InputValueError
 

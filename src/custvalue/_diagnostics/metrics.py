@@ -10,8 +10,11 @@ import pandas as pd
 from scipy import stats
 
 from custvalue._core.arrays import FloatArray
-from custvalue._diagnostics.checks import check_frame, positive_int
-from custvalue.errors import InputTypeError, InputValueError, NotFittedError
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import positive_int
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import NotFittedError
 
 
 def _values(values: object, name: str, n: int | None) -> FloatArray:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custvalue._diagnostics.checks import (
-    as_float,
-    check_frame,
-    float_column,
-    model_method,
-    positive_float,
-    positive_int,
-)
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._diagnostics.checks import as_float
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import float_column
+from custvalue._diagnostics.checks import model_method
+from custvalue._diagnostics.checks import positive_float
+from custvalue._diagnostics.checks import positive_int
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 
 def period_transactions(model: object, data: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:

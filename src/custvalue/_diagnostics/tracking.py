@@ -8,7 +8,10 @@ import pandas as pd
 
 from custvalue._core.calendar import period_at
 from custvalue._core.transactions import read_log
-from custvalue._diagnostics.checks import as_float, check_frame, model_method, positive_int
+from custvalue._diagnostics.checks import as_float
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import model_method
+from custvalue._diagnostics.checks import positive_int
 from custvalue.errors import InputTypeError
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -10,9 +11,13 @@ import pandas as pd
 
 from custvalue._core.arrays import IntArray
 from custvalue._core.ids import sorting_order
-from custvalue._core.transactions import RETURNS, TransactionLog, period_of, read_transactions
+from custvalue._core.transactions import RETURNS
+from custvalue._core.transactions import TransactionLog
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_transactions
 from custvalue._core.validation import check_choice
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 _NS_PER_DAY: Final[int] = 86_400 * 10**9
 

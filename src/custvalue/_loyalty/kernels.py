@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from custvalue._core.arrays import FloatArray, Int8Array, IntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import Int8Array
+from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import grouped_time_order
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Any, Final, overload
+from typing import Any
+from typing import Final
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import IntArray, first_true
-from custvalue._core.validation import as_float_array, check_consistent_length, check_scalar
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_consistent_length
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 
 @dataclass(frozen=True, slots=True)

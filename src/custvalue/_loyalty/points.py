@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Any
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import IntArray, first_true
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
 from custvalue._core.calendar import add_months
-from custvalue._core.frames import as_pandas_frame, is_foreign_frame
-from custvalue._core.transactions import filter_window, period_of
-from custvalue._core.validation import as_float_array, check_column_name, check_dataframe
-from custvalue._loyalty.common import (
-    calendar_log,
-    days_to_datetime,
-    sorted_codes,
-)
+from custvalue._core.frames import as_pandas_frame
+from custvalue._core.frames import is_foreign_frame
+from custvalue._core.transactions import filter_window
+from custvalue._core.transactions import period_of
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
+from custvalue._loyalty.common import calendar_log
+from custvalue._loyalty.common import days_to_datetime
+from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import points_fifo
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 _INT64_MAX: Final[int] = 2**63 - 1
 _FLOAT_EXACT: Final[float] = 2.0**53

@@ -5,24 +5,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any
+from typing import Final
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
 from custvalue._core.calendar import add_months
 from custvalue._core.transactions import check_finite_totals
-from custvalue._core.validation import check_choice, check_scalar
-from custvalue._loyalty.common import (
-    calendar_log,
-    date_list,
-    days_to_datetime,
-    sorted_codes,
-)
-from custvalue._loyalty.kernels import EVENT_NAMES, OUTCOME_NAMES, tier_timeline
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_scalar
+from custvalue._loyalty.common import calendar_log
+from custvalue._loyalty.common import date_list
+from custvalue._loyalty.common import days_to_datetime
+from custvalue._loyalty.common import sorted_codes
+from custvalue._loyalty.kernels import EVENT_NAMES
+from custvalue._loyalty.kernels import OUTCOME_NAMES
+from custvalue._loyalty.kernels import tier_timeline
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 # Relative tolerance of the tier threshold comparison (see program_tiers).
 _TIER_RTOL: Final[float] = 1e-9

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.transactions import RETURNS, filter_window, period_of, read_log
+from custvalue._core.transactions import RETURNS
+from custvalue._core.transactions import filter_window
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_log
 from custvalue._core.validation import check_choice
 from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import regularity_stats

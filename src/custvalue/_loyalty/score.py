@@ -12,16 +12,16 @@ import pandas as pd
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.ranks import percentile_rank
-from custvalue._core.rhythm import overdue_ratio, purchase_rhythm
+from custvalue._core.rhythm import overdue_ratio
+from custvalue._core.rhythm import purchase_rhythm
 from custvalue._core.summary import summary_arrays
-from custvalue._core.validation import (
-    as_float_array,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
-)
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_consistent_length
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
 from custvalue._loyalty.kernels import combine_components
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 #: The loyalty-score components, in the order of the result columns.
 COMPONENTS: Final[tuple[str, ...]] = (

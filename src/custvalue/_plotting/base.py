@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from custvalue.errors import CustvalueError, InputTypeError
+from custvalue.errors import CustvalueError
+from custvalue.errors import InputTypeError
 
 
 class PlottingUnavailableError(CustvalueError, ImportError):

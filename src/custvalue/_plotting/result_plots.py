@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from custvalue._core.frames import as_pandas_frame, is_foreign_frame
-from custvalue._diagnostics.checks import check_frame, float_column
+from custvalue._core.frames import as_pandas_frame
+from custvalue._core.frames import is_foreign_frame
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import float_column
 from custvalue._plotting.base import axes
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 
 def _series(values: object, name: str) -> pd.Series:

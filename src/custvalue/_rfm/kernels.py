@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from custvalue._core.arrays import FloatArray, IntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
 from custvalue._core.sorting import group_starts
 

@@ -6,15 +6,24 @@ The public names are re-exported by :mod:`custvalue.rfm`.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray, first_true
-from custvalue._core.validation import as_float_array, check_choice, check_dataframe, check_scalar
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = ["rfm_scores"]
 

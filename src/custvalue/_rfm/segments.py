@@ -15,9 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.frames import as_pandas_frame, is_foreign_frame
-from custvalue._core.validation import as_float_array, check_choice, check_dataframe
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue._core.frames import as_pandas_frame
+from custvalue._core.frames import is_foreign_frame
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_dataframe
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 __all__ = [
     "SegmentRule",

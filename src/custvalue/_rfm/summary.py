@@ -12,16 +12,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.ids import is_ascending, sorting_order
-from custvalue._core.transactions import (
-    TransactionLog,
-    check_finite_totals,
-    filter_window,
-    period_of,
-    read_log,
-)
+from custvalue._core.ids import is_ascending
+from custvalue._core.ids import sorting_order
+from custvalue._core.transactions import TransactionLog
+from custvalue._core.transactions import check_finite_totals
+from custvalue._core.transactions import filter_window
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_log
 from custvalue._core.validation import check_scalar
-from custvalue._rfm.kernels import customer_periods, distinct_period_counts
+from custvalue._rfm.kernels import customer_periods
+from custvalue._rfm.kernels import distinct_period_counts
 from custvalue.errors import InputValueError
 
 __all__ = ["calibration_holdout", "read", "summarize"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -12,16 +14,17 @@ import pandas as pd
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.sorting import sort_floats
-from custvalue._core.validation import (
-    as_float_array,
-    check_choice,
-    check_consistent_length,
-    check_scalar,
-    common_index,
-)
-from custvalue._tiers.common import categorical, series_name
-from custvalue._tiers.kernels import abc_lower_bounds, classify_by_bounds
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_consistent_length
+from custvalue._core.validation import check_scalar
+from custvalue._core.validation import common_index
+from custvalue._tiers.common import categorical
+from custvalue._tiers.common import series_name
+from custvalue._tiers.kernels import abc_lower_bounds
+from custvalue._tiers.kernels import classify_by_bounds
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 VALUE_CUTOFFS = (0.8, 0.95)
 COUNT_CUTOFFS = (0.2, 0.5)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,17 +13,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray, first_true
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
+from custvalue._core.arrays import first_true
 from custvalue._core.ranks import percentile_rank
-from custvalue._core.validation import (
-    as_float_array,
-    check_consistent_length,
-    check_dataframe,
-    check_scalar,
-    common_index,
-)
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_consistent_length
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue._core.validation import common_index
 from custvalue._tiers.common import from_codes
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 RELATIONSHIP = ("cash-flow", "quasi-cash-flow", "high-cost-to-serve", "transaction")
 

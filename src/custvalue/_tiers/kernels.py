@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from custvalue._core.arrays import FloatArray, Int8Array, IntArray
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import Int8Array
+from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
-from custvalue._core.sorting import counting_order, group_rows
+from custvalue._core.sorting import counting_order
+from custvalue._core.sorting import group_rows
 
 PANEL_NAMES = (
     "revenue",

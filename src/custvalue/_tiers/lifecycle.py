@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any
+from typing import Literal
+from typing import Protocol
+from typing import runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -12,23 +16,23 @@ import pandas as pd
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.ids import sorting_order
-from custvalue._core.rhythm import fallback_rhythm, overdue_ratio, purchase_rhythm
+from custvalue._core.rhythm import fallback_rhythm
+from custvalue._core.rhythm import overdue_ratio
+from custvalue._core.rhythm import purchase_rhythm
 from custvalue._core.summary import summary_arrays
-from custvalue._core.transactions import (
-    check_returns,
-    filter_window,
-    period_of,
-    read_transactions,
-)
-from custvalue._core.validation import (
-    check_choice,
-    check_column_name,
-    check_dataframe,
-    check_scalar,
-)
+from custvalue._core.transactions import check_returns
+from custvalue._core.transactions import filter_window
+from custvalue._core.transactions import period_of
+from custvalue._core.transactions import read_transactions
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
 from custvalue._tiers.common import from_codes
 from custvalue._tiers.kernels import purchase_history
-from custvalue.errors import InputTypeError, InputValueError, MissingColumnError
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
+from custvalue.errors import MissingColumnError
 
 STAGES = ("prospect", "new", "active", "reactivated", "at risk", "lapsed")
 

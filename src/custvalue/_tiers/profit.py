@@ -5,38 +5,46 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any
+from typing import Literal
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.arrays import FloatArray, IntArray
-from custvalue._core.calendar import Freq, month_ordinals_ns, parse_freq, period_at
-from custvalue._core.ids import factorize_ids, offset_codes, sorting_order
-from custvalue._core.transactions import check_returns, first_bad, read_datetimes, read_ids
-from custvalue._core.validation import (
-    as_float_array,
-    check_choice,
-    check_column_name,
-    check_dataframe,
-    check_scalar,
-)
-from custvalue._tiers.abc import (
-    NEGATIVE,
-    VALUE_CUTOFFS,
-    abc_codes,
-    check_abc_options,
-    check_labels,
-)
-from custvalue._tiers.common import check_finite_sum, from_codes, returns_mask
-from custvalue._tiers.kernels import (
-    PANEL_NAMES,
-    classify_by_bounds,
-    period_panel,
-    period_panel_dense,
-)
-from custvalue.errors import InputTypeError, InputValueError
+from custvalue._core.arrays import FloatArray
+from custvalue._core.arrays import IntArray
+from custvalue._core.calendar import Freq
+from custvalue._core.calendar import month_ordinals_ns
+from custvalue._core.calendar import parse_freq
+from custvalue._core.calendar import period_at
+from custvalue._core.ids import factorize_ids
+from custvalue._core.ids import offset_codes
+from custvalue._core.ids import sorting_order
+from custvalue._core.transactions import check_returns
+from custvalue._core.transactions import first_bad
+from custvalue._core.transactions import read_datetimes
+from custvalue._core.transactions import read_ids
+from custvalue._core.validation import as_float_array
+from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
+from custvalue._core.validation import check_scalar
+from custvalue._tiers.abc import NEGATIVE
+from custvalue._tiers.abc import VALUE_CUTOFFS
+from custvalue._tiers.abc import abc_codes
+from custvalue._tiers.abc import check_abc_options
+from custvalue._tiers.abc import check_labels
+from custvalue._tiers.common import check_finite_sum
+from custvalue._tiers.common import from_codes
+from custvalue._tiers.common import returns_mask
+from custvalue._tiers.kernels import PANEL_NAMES
+from custvalue._tiers.kernels import classify_by_bounds
+from custvalue._tiers.kernels import period_panel
+from custvalue._tiers.kernels import period_panel_dense
+from custvalue.errors import InputTypeError
+from custvalue.errors import InputValueError
 
 _MONTHS = {"Y-DEC": 12, "Q-DEC": 3, "M": 1}  # months per base period
 
