@@ -146,3 +146,47 @@ def cases(quick: bool) -> list[Case]:
             ),
         )
     ]
+
+
+def _phases(n_customers: int) -> None:
+    """Print the wall time of each custvalue step on a log of ``n_customers`` customers."""
+    import time
+
+    from custvalue.clv import BetaGeoModel
+    from custvalue.clv import GammaGammaModel
+    from custvalue.clv import customer_lifetime_value
+    from custvalue.rfm import rfm_summary
+    from custvalue.tiers import abc_classes
+
+    log = synthetic_transactions(n_customers, int(2.6 * n_customers), seed=3)
+    custvalue_pipeline(log.head(10_000))  # compile and warm the caches
+    clock = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter()))
+
+    summary = rfm_summary(log, amount_col="amount", freq="D")
+    mark("rfm_summary")
+    bg = BetaGeoModel().fit(summary)
+    mark("BG/NBD fit")
+    gg = GammaGammaModel().fit(summary[summary["frequency"] > 0])
+    mark("Gamma-Gamma fit")
+    clv = customer_lifetime_value(bg, gg, summary, horizon=HORIZON, discount_rate=RATE, step=STEP)
+    mark("12-month CLV")
+    abc_classes(clv, cutoffs=(0.8, 0.95))
+    mark("ABC classes")
+    print(f"{n_customers:,} customers, {len(log):,} transactions, daily periods")
+    last = clock
+    for name, at in marks:
+        print(f"  {name:<16} {at - last:8.2f} s")
+        last = at
+    print(f"  {'total':<16} {last - clock:8.2f} s")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="custvalue's pipeline steps, timed one by one")
+    parser.add_argument("--customers", type=int, default=10_000_000)
+    _phases(parser.parse_args().customers)

@@ -50,7 +50,7 @@ def same_options(
             except TypeError as exc:
                 raise InputTypeError(
                     f"{f.__name__}(): {exc}; it takes the options of "
-                    f"{original.__module__}.{original.__qualname__}"
+                    f"{original.__name__}() (see help({f.__name__}))"
                 ) from None
             data, *_ = bound.arguments.values()
             options = {k: v for k, v in bound.arguments.items() if k != head.name}
