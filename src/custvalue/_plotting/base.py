@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
