@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from custvalue._core.docs import LOG_PARAMS
 from custvalue._core.docs import fill_doc
+from custvalue._core.signatures import same_options
 from custvalue._core.validation import check_column_name
 from custvalue._diagnostics.checks import as_float
 from custvalue._diagnostics.checks import check_frame
 from custvalue._diagnostics.checks import model_method
 from custvalue._diagnostics.checks import positive_int
 from custvalue._diagnostics.docs import DIAG_DOCS
+from custvalue._diagnostics.tracking import expected_cumulative_transactions
 from custvalue._diagnostics.tracking import log_offsets
 from custvalue.errors import InputValueError
 
+_TRACKING = inspect.signature(expected_cumulative_transactions)
 
-@fill_doc(LOG_PARAMS, DIAG_DOCS)
-def probability_alive_history(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    *,
-    customer_col: str | None = "customer_id",
-    date_col: str = "date",
-    freq: str = "D",
-    amount_col: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-) -> pd.DataFrame:
+
+@same_options(expected_cumulative_transactions, object)
+@fill_doc(DIAG_DOCS)
+def probability_alive_history(model: object, **options: Any) -> pd.DataFrame:
     """Return one customer's probability of being alive, period by period.
+
+    It reads the log as :func:`expected_cumulative_transactions` does, with the
+    same options.
 
     Parameters
     ----------
@@ -41,7 +40,8 @@ def probability_alive_history(
         Number of periods after the first purchase to follow.
     customer_col : str or None, default "customer_id"
         If ``transactions`` has this column, it must hold a single id
-        (several customers are refused rather than merged).
+        (several customers are refused rather than merged); without it, or
+        with None, every line is the customer's.
     %(dated_log)s
 
     Returns
@@ -62,6 +62,22 @@ def probability_alive_history(
     >>> history[["purchase", "frequency", "recency", "T"]].to_numpy().tolist()
     [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
     """
+    arguments = _TRACKING.bind(model, **options)
+    arguments.apply_defaults()
+    return _history(**arguments.arguments)
+
+
+def _history(
+    model: object,
+    transactions: pd.DataFrame,
+    t: int,
+    customer_col: str | None,
+    date_col: str,
+    freq: object,
+    amount_col: str | None,
+    returns: object,
+    date_format: object,
+) -> pd.DataFrame:
     transactions = check_frame(transactions, "transactions", [date_col])
     if customer_col is not None:
         customer_col = check_column_name(customer_col, "customer_col")

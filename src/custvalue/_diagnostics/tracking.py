@@ -7,7 +7,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.calendar import period_at
-from custvalue._core.docs import LOG_PARAMS
 from custvalue._core.docs import fill_doc
 from custvalue._core.transactions import read_log
 from custvalue._diagnostics.checks import as_float
@@ -51,13 +50,13 @@ def log_offsets(
     return log.codes, offsets, period_at(first, log.freq)
 
 
-@fill_doc(LOG_PARAMS, DIAG_DOCS)
+@fill_doc(DIAG_DOCS)
 def expected_cumulative_transactions(
     model: object,
     transactions: pd.DataFrame,
     t: int,
     *,
-    customer_col: str = "customer_id",
+    customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
     amount_col: str | None = None,
@@ -80,7 +79,9 @@ def expected_cumulative_transactions(
     t : int
         Number of periods tracked from the period of the first purchase in
         the log.
-    %(customer_col)s
+    customer_col : str or None, default "customer_id"
+        Column with the customer id (missing ids are an error); None reads
+        ``transactions`` as the purchases of one customer.
     %(dated_log)s
 
     Returns
