@@ -256,6 +256,16 @@ def test_bad_ax_and_missing_matplotlib(monkeypatch):
     assert isinstance(err.value, ImportError)
 
 
+def test_model_plots_take_the_diagnostics_result():
+    data = pd.DataFrame({"frequency": [0, 1], "recency": [0.0, 2.0], "T": [5.0, 5.0]})
+    with pytest.raises(InputTypeError, match="`table`"):
+        plotting.plot_period_transactions(MODEL, data)
+    with pytest.raises(CustvalueError, match="predicted"):
+        plotting.plot_cumulative_transactions(pd.DataFrame({"period": [], "actual": []}))
+    with pytest.raises(InputTypeError, match="numeric"):
+        plotting.plot_spend_by_frequency(pd.DataFrame({"observed": ["a"], "expected": [1.0]}))
+
+
 def test_at_least_twelve_plot_functions():
     names = [n for n in plotting.__all__ if n.startswith("plot_")]
     assert len(names) >= 12
