@@ -70,9 +70,9 @@ def model_check(split: pd.DataFrame, figures: Path | None) -> None:
         from custvalue import plotting
 
         figures.mkdir(parents=True, exist_ok=True)
-        ax = plotting.plot_period_transactions(bg, calibration)
+        ax = plotting.plot_period_transactions(table)
         ax.figure.savefig(figures / "period_transactions.png")
-        ax = plotting.plot_calibration_vs_holdout(bg, split)
+        ax = plotting.plot_calibration_vs_holdout(diagnostics.calibration_vs_holdout(bg, split))
         ax.figure.savefig(figures / "calibration_vs_holdout.png")
         print(f"Figures saved in {figures}\n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from custvalue.diagnostics import frequency_recency_matrix
 from custvalue.diagnostics import holdout_metrics
 from custvalue.diagnostics import likelihood_ratio_test
 from custvalue.diagnostics import period_transactions
+from custvalue.diagnostics import probability_alive_history
 from custvalue.diagnostics import probability_alive_matrix
 from custvalue.diagnostics import spend_by_frequency
 from custvalue.errors import InputTypeError
@@ -156,6 +158,24 @@ def test_tracking_curve_does_not_mutate_and_refuses_bad_input(master_log):
         expected_cumulative_transactions(model, small, 30, freq="bogus")
     with pytest.raises(InputTypeError, match="expected_purchases_new_customer"):
         expected_cumulative_transactions(object(), small, 3)
+    # customer_col=None: the log is one customer's purchases
+    one = small.assign(customer_id=7)
+    pd.testing.assert_frame_equal(
+        expected_cumulative_transactions(model, small, 30, customer_col=None),
+        expected_cumulative_transactions(model, one, 30),
+    )
+
+
+def test_history_reads_the_log_with_the_tracking_options(master_log):
+    model = BetaGeoModel.from_params(BG)
+    one = master_log[master_log["customer_id"] == master_log["customer_id"].iloc[0]]
+    assert list(inspect.signature(probability_alive_history).parameters) == list(
+        inspect.signature(expected_cumulative_transactions).parameters
+    )
+    weekly = probability_alive_history(model, one, 10, freq="W", date_col="date")
+    assert weekly["period"].iloc[0] == pd.Period(one["date"].min(), "W")
+    with pytest.raises(InputTypeError, match="datefmt"):
+        probability_alive_history(model, one, 10, datefmt="%Y")
 
 
 # -- period_transactions -----------------------------------------------------------------

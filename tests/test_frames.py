@@ -143,6 +143,9 @@ def _gg() -> Any:
 BG = _bg()
 GG = _gg()
 SCORES = rfm.rfm_scores(SUMMARY)
+# the diagnostics results the model-check plots draw
+CURVE = diagnostics.expected_cumulative_transactions(BG, LOG, t=100).reset_index(drop=True)
+HISTORY = diagnostics.probability_alive_history(BG, LOG[LOG["customer_id"] == "c001"], t=100)
 
 # Each case: function of ``f`` (pandas frame -> frame of the library under test).
 Case = Callable[[Callable[[pd.DataFrame], Any]], Any]
@@ -206,29 +209,37 @@ CASES: dict[str, Case] = {
     ),
     "diagnostics.spend_by_frequency": lambda f: diagnostics.spend_by_frequency(GG, f(SUMMARY)),
     "plotting.plot_calibration_vs_holdout": lambda f: plotting.plot_calibration_vs_holdout(
-        BG, f(SPLIT)
+        f(diagnostics.calibration_vs_holdout(BG, SPLIT).reset_index())
     ),
     "plotting.plot_cumulative_transactions": lambda f: plotting.plot_cumulative_transactions(
-        BG, f(LOG), t=100
+        f(CURVE), calibration_end=50
     ),
     "plotting.plot_customer_exposure": lambda f: plotting.plot_customer_exposure(f(SUMMARY)),
+    "plotting.plot_frequency_recency_matrix": lambda f: plotting.plot_frequency_recency_matrix(
+        f(diagnostics.frequency_recency_matrix(BG, T=30, t=10, max_frequency=8))
+    ),
     "plotting.plot_history_alive": lambda f: plotting.plot_history_alive(
-        BG, f(LOG[LOG["customer_id"] == "c001"]), t=100
+        f(HISTORY.reset_index(drop=True))
     ),
     "plotting.plot_incremental_transactions": lambda f: plotting.plot_incremental_transactions(
-        BG, f(LOG), t=100
+        f(CURVE)
     ),
     "plotting.plot_loyalty_components": lambda f: plotting.plot_loyalty_components(
         f(loyalty.loyalty_score(SUMMARY).contributions.reset_index(drop=True)), 3
     ),
     "plotting.plot_period_transactions": lambda f: plotting.plot_period_transactions(
-        BG, f(SUMMARY)
+        f(diagnostics.period_transactions(BG, SUMMARY).reset_index())
+    ),
+    "plotting.plot_probability_alive_matrix": lambda f: plotting.plot_probability_alive_matrix(
+        f(diagnostics.probability_alive_matrix(BG, T=30, max_frequency=8))
     ),
     "plotting.plot_profit_contribution": lambda f: plotting.plot_profit_contribution(
         f(tiers.profit_contribution(LOG, cost_col="cost").reset_index())
     ),
     "plotting.plot_rfm_heatmap": lambda f: plotting.plot_rfm_heatmap(f(SCORES)),
-    "plotting.plot_spend_by_frequency": lambda f: plotting.plot_spend_by_frequency(GG, f(SUMMARY)),
+    "plotting.plot_spend_by_frequency": lambda f: plotting.plot_spend_by_frequency(
+        f(diagnostics.spend_by_frequency(GG, SUMMARY).reset_index())
+    ),
 }
 
 

@@ -80,7 +80,7 @@ def test_period_transactions(summary):
     data = summary.rename(columns={"frequency_cal": "frequency", "T_cal": "T"})
     table = diagnostics.period_transactions(MODEL, data, 5)
     _, ax = plt.subplots()
-    out = plotting.plot_period_transactions(MODEL, data, 5, ax=ax)
+    out = plotting.plot_period_transactions(table, ax=ax)
     assert out is ax
     assert _heights(ax.containers[0]) == table["actual"].astype(float).tolist()
     np.testing.assert_allclose(_heights(ax.containers[1]), table["expected"])
@@ -90,10 +90,11 @@ def test_period_transactions(summary):
 
 def test_calibration_vs_holdout(summary):
     table = diagnostics.calibration_vs_holdout(MODEL, summary, max_value=4)
-    ax = plotting.plot_calibration_vs_holdout(MODEL, summary, max_value=4)
+    ax = plotting.plot_calibration_vs_holdout(table)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), table["actual"])
     np.testing.assert_allclose(ax.lines[1].get_ydata(), table["predicted"])
-    assert ax.get_xticklabels()[-1].get_text() == "4+"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3", "4"]
+    assert ax.get_xlabel() == "frequency_cal"
     assert _labels(ax)[2] == ["actual", "model"]
 
 
@@ -105,22 +106,23 @@ def test_tracking_plots(log, incremental):
         if incremental
         else plotting.plot_cumulative_transactions
     )
-    ax = fn(MODEL, log, 80, calibration_end=40)
+    ax = fn(curve, calibration_end=40)
     suffix = "_incremental" if incremental else ""
     np.testing.assert_allclose(ax.lines[0].get_ydata(), curve[f"actual{suffix}"])
     np.testing.assert_allclose(ax.lines[1].get_ydata(), curve[f"predicted{suffix}"])
     assert list(ax.lines[2].get_xdata()) == [40, 40]
     assert _labels(ax)[2] == ["actual", "model", "end of calibration"]
+    assert ax.get_xlabel() == f"periods (D) since {log['date'].min():%Y-%m-%d}"
 
 
 @pytest.mark.parametrize("kind", ["frequency_recency", "probability_alive"])
 def test_matrix_plots(kind):
     if kind == "frequency_recency":
         grid = diagnostics.frequency_recency_matrix(MODEL, T=12, t=5, max_frequency=6)
-        ax = plotting.plot_frequency_recency_matrix(MODEL, T=12, t=5, max_frequency=6)
+        ax = plotting.plot_frequency_recency_matrix(grid)
     else:
         grid = diagnostics.probability_alive_matrix(MODEL, T=12, max_frequency=6)
-        ax = plotting.plot_probability_alive_matrix(MODEL, T=12, max_frequency=6)
+        ax = plotting.plot_probability_alive_matrix(grid)
     drawn = ax.images[0].get_array()
     np.testing.assert_array_equal(np.ma.getmaskarray(drawn), grid.isna().to_numpy())
     np.testing.assert_allclose(drawn.filled(np.nan), grid.to_numpy())
@@ -130,7 +132,7 @@ def test_matrix_plots(kind):
 def test_history_alive(log):
     one = log[log["customer_id"] == log["customer_id"].iloc[0]]
     history = diagnostics.probability_alive_history(MODEL, one, 60)
-    ax = plotting.plot_history_alive(MODEL, one, 60)
+    ax = plotting.plot_history_alive(history)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), history["p_alive"])
     marks = [float(line.get_xdata()[0]) for line in ax.lines[1:]]
     assert marks == history.index[history["purchase"] == 1].astype(float).tolist()
@@ -161,7 +163,7 @@ def test_spend_by_frequency():
     model = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.44))
     data = pd.DataFrame({"frequency": [1, 1, 2, 3, 9], "monetary_value": [10.0, 30, 20, 5, 40]})
     table = diagnostics.spend_by_frequency(model, data, 3)
-    ax = plotting.plot_spend_by_frequency(model, data, 3)
+    ax = plotting.plot_spend_by_frequency(table)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), table["observed"])
     np.testing.assert_allclose(ax.lines[1].get_ydata(), table["expected"])
     assert _labels(ax)[2] == ["observed", "model"]
@@ -252,6 +254,16 @@ def test_bad_ax_and_missing_matplotlib(monkeypatch):
     with pytest.raises(CustvalueError, match=r"pip install custvalue\[plot\]") as err:
         plotting.plot_abc_curve([1.0, 2.0])
     assert isinstance(err.value, ImportError)
+
+
+def test_model_plots_take_the_diagnostics_result():
+    data = pd.DataFrame({"frequency": [0, 1], "recency": [0.0, 2.0], "T": [5.0, 5.0]})
+    with pytest.raises(InputTypeError, match="`table`"):
+        plotting.plot_period_transactions(MODEL, data)
+    with pytest.raises(CustvalueError, match="predicted"):
+        plotting.plot_cumulative_transactions(pd.DataFrame({"period": [], "actual": []}))
+    with pytest.raises(InputTypeError, match="numeric"):
+        plotting.plot_spend_by_frequency(pd.DataFrame({"observed": ["a"], "expected": [1.0]}))
 
 
 def test_at_least_twelve_plot_functions():

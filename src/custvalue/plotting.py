@@ -1,10 +1,11 @@
 """Pictures of the model checks and of the other modules' results (matplotlib).
 
 Install with ``pip install custvalue[plot]``; matplotlib is imported only
-when a function is called.  Every function takes ``ax=None`` (a new figure
-when omitted), draws one result of :mod:`custvalue.diagnostics` or of another
-custvalue module, labels its axes and legend, and returns the Axes.  Nothing
-is saved or shown: call ``ax.figure.savefig(...)`` yourself.
+when a function is called.  Every function takes the result it draws (of
+:mod:`custvalue.diagnostics` or of another custvalue module) and ``ax=None``
+(a new figure when omitted), labels its axes and legend, and returns the
+Axes: ``plot_period_transactions(period_transactions(model, data))``.
+Nothing is saved or shown: call ``ax.figure.savefig(...)`` yourself.
 """
 
 from __future__ import annotations

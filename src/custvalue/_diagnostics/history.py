@@ -2,51 +2,47 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from custvalue._core.docs import fill_doc
+from custvalue._core.signatures import same_options
 from custvalue._core.validation import check_column_name
 from custvalue._diagnostics.checks import as_float
 from custvalue._diagnostics.checks import check_frame
 from custvalue._diagnostics.checks import model_method
 from custvalue._diagnostics.checks import positive_int
+from custvalue._diagnostics.docs import DIAG_DOCS
+from custvalue._diagnostics.tracking import expected_cumulative_transactions
 from custvalue._diagnostics.tracking import log_offsets
 from custvalue.errors import InputValueError
 
+_TRACKING = inspect.signature(expected_cumulative_transactions)
 
-def probability_alive_history(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    *,
-    customer_col: str | None = "customer_id",
-    date_col: str = "date",
-    freq: str = "D",
-    amount_col: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-) -> pd.DataFrame:
+
+@same_options(expected_cumulative_transactions, object)
+@fill_doc(DIAG_DOCS)
+def probability_alive_history(model: object, **options: Any) -> pd.DataFrame:
     """Return one customer's probability of being alive, period by period.
+
+    It reads the log as :func:`expected_cumulative_transactions` does, with the
+    same options.
 
     Parameters
     ----------
-    model : fitted transaction model
-        Any custvalue model with ``probability_alive(frequency, recency, T)``
-        whose time unit is ``freq``.
+    %(model_probability_alive)s
     transactions : pandas.DataFrame
         The purchases of ONE customer (filter the log first).
     t : int
         Number of periods after the first purchase to follow.
     customer_col : str or None, default "customer_id"
         If ``transactions`` has this column, it must hold a single id
-        (several customers are refused rather than merged).
-    date_col : str, default "date"
-        Purchase date column (``datetime64``).
-    freq : str, default "D"
-        Pandas period alias of the time unit.
-    amount_col, returns, date_format
-        As in :func:`custvalue.diagnostics.expected_cumulative_transactions`
-        (the returns policy, and the parsing of string or integer dates).
+        (several customers are refused rather than merged); without it, or
+        with None, every line is the customer's.
+    %(dated_log)s
 
     Returns
     -------
@@ -60,12 +56,28 @@ def probability_alive_history(
     >>> import pandas as pd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.diagnostics import probability_alive_history
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> one = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-03"])})
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> history = probability_alive_history(model, one, 4)
     >>> history[["purchase", "frequency", "recency", "T"]].to_numpy().tolist()
     [[1, 0, 0, 0], [0, 0, 0, 1], [1, 1, 2, 2], [0, 1, 2, 3], [0, 1, 2, 4]]
     """
+    arguments = _TRACKING.bind(model, **options)
+    arguments.apply_defaults()
+    return _history(**arguments.arguments)
+
+
+def _history(
+    model: object,
+    transactions: pd.DataFrame,
+    t: int,
+    customer_col: str | None,
+    date_col: str,
+    freq: object,
+    amount_col: str | None,
+    returns: object,
+    date_format: object,
+) -> pd.DataFrame:
     transactions = check_frame(transactions, "transactions", [date_col])
     if customer_col is not None:
         customer_col = check_column_name(customer_col, "customer_col")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custvalue._core.docs import fill_doc
 from custvalue._diagnostics.checks import as_float
 from custvalue._diagnostics.checks import check_frame
 from custvalue._diagnostics.checks import float_column
 from custvalue._diagnostics.checks import model_method
 from custvalue._diagnostics.checks import positive_float
 from custvalue._diagnostics.checks import positive_int
+from custvalue._diagnostics.docs import DIAG_DOCS
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -41,9 +43,8 @@ def period_transactions(model: object, data: pd.DataFrame, max_frequency: int = 
     >>> import pandas as pd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.diagnostics import period_transactions
+    >>> data = pd.DataFrame({"frequency": [0, 1, 3], "T": 30.0})
     >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> data = pd.DataFrame({"frequency": [0, 1, 3], "recency": [0.0, 5.0, 20.0],
-    ...                      "T": [30.0, 30.0, 30.0]})
     >>> table = period_transactions(model, data, max_frequency=2)
     >>> table["actual"].tolist()
     [1, 1, 1]
@@ -103,10 +104,9 @@ def calibration_vs_holdout(
     >>> import pandas as pd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.diagnostics import calibration_vs_holdout
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> data = pd.DataFrame({"frequency_cal": [0, 1, 1], "recency_cal": [0.0, 5.0, 9.0],
-    ...     "T_cal": [30.0, 30.0, 30.0], "frequency_holdout": [0, 1, 2],
-    ...     "duration_holdout": [30.0, 30.0, 30.0]})
+    ...     "T_cal": 30.0, "frequency_holdout": [0, 1, 2], "duration_holdout": 30.0})
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> calibration_vs_holdout(model, data)[["customers", "actual"]]
                    customers  actual
     frequency_cal
@@ -138,9 +138,14 @@ def calibration_vs_holdout(
     return out
 
 
-def _grid(
-    T: object, max_frequency: object, max_recency: object
-) -> tuple[float, int, np.ndarray, np.ndarray, np.ndarray]:
+def _over_grid(
+    model: object, method: str, T: object, max_frequency: object, max_recency: object, *args: float
+) -> pd.DataFrame:
+    """Return ``model.method(*args, frequency, recency, T)`` over every possible history.
+
+    Rows ``frequency`` ``0 .. max_frequency``, columns ``recency`` ``0 .. max_recency``
+    (``floor(T)`` by default); a history that cannot occur is NaN.
+    """
     t_obs = positive_float(T, "T")
     k_max = positive_int(max_frequency, "max_frequency", minimum=0)
     if max_recency is None:
@@ -151,6 +156,7 @@ def _grid(
             raise InputValueError(
                 f"`max_recency` must be <= `T` ({t_obs}), got {r_max}; fix by lowering it."
             )
+    predict = model_method(model, method)
     freq, rec = np.meshgrid(
         np.arange(k_max + 1, dtype=np.float64),
         np.arange(r_max + 1, dtype=np.float64),
@@ -158,21 +164,18 @@ def _grid(
     )
     # x repeat purchases in distinct whole periods need recency >= x; none means recency 0.
     possible = np.where(freq == 0, rec == 0, rec >= freq)
-    return t_obs, k_max, freq, rec, possible
-
-
-def _matrix(
-    values: np.ndarray, possible: np.ndarray, freq: np.ndarray, rec: np.ndarray
-) -> pd.DataFrame:
+    f, r = freq[possible], rec[possible]
+    head = [np.full(f.size, a) for a in args]
     grid = np.full(freq.shape, np.nan)
-    grid[possible] = values
+    grid[possible] = as_float(predict(*head, f, r, np.full(f.size, t_obs)))
     return pd.DataFrame(
         grid,
-        index=pd.Index(freq[:, 0].astype(np.int64), name="frequency"),
-        columns=pd.Index(rec[0].astype(np.int64), name="recency"),
+        index=pd.Index(np.arange(k_max + 1), name="frequency"),
+        columns=pd.Index(np.arange(r_max + 1), name="recency"),
     )
 
 
+@fill_doc(DIAG_DOCS)
 def frequency_recency_matrix(
     model: object,
     T: float,
@@ -184,43 +187,34 @@ def frequency_recency_matrix(
 
     Parameters
     ----------
-    model : fitted transaction model
-        Any custvalue model with ``expected_purchases(t, frequency, recency, T)``.
-    T : float
-        Age of the customers (periods since their first purchase).
+    %(model_expected_purchases)s
+    %(grid_T)s
     t : float, default 1
         Prediction horizon.
-    max_frequency : int, default 20
-        Largest frequency (rows ``0 .. max_frequency``).
-    max_recency : int, optional
-        Largest recency (columns ``0 .. max_recency``); defaults to ``floor(T)``.
+    %(grid_bounds)s
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``frequency``, columns ``recency``.  Histories that cannot
-        occur with whole purchase periods (no repeat purchase but recency >
-        0, or fewer recency periods than repeat purchases) are NaN.
+        Expected purchases, rows ``frequency``, columns ``recency``.  Histories
+        that cannot occur with whole purchase periods (no repeat purchase but
+        recency > 0, or fewer recency periods than repeat purchases) are NaN.
 
     Examples
     --------
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.diagnostics import frequency_recency_matrix
     >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> grid = frequency_recency_matrix(model, T=3, max_frequency=2)
-    >>> grid.isna().to_numpy().astype(int)
+    >>> frequency_recency_matrix(model, T=3, max_frequency=2).isna().to_numpy().astype(int)
     array([[0, 1, 1, 1],
            [1, 0, 0, 0],
            [1, 1, 0, 0]])
     """
-    t_obs, _, freq, rec, possible = _grid(T, max_frequency, max_recency)
     horizon = positive_float(t, "t")
-    predict = model_method(model, "expected_purchases")
-    f, r = freq[possible], rec[possible]
-    values = as_float(predict(np.full(f.size, horizon), f, r, np.full(f.size, t_obs)))
-    return _matrix(values, possible, freq, rec)
+    return _over_grid(model, "expected_purchases", T, max_frequency, max_recency, horizon)
 
 
+@fill_doc(DIAG_DOCS)
 def probability_alive_matrix(
     model: object,
     T: float,
@@ -229,32 +223,31 @@ def probability_alive_matrix(
 ) -> pd.DataFrame:
     """Return P(alive) over the (frequency, recency) grid for customers of age ``T``.
 
+    A cell is the probability that a customer with that history is still
+    active at age ``T``: a purchase at ``T`` (recency ``T``) means alive.
+
     Parameters
     ----------
-    model : fitted transaction model
-        Any custvalue model with ``probability_alive(frequency, recency, T)``.
-    T, max_frequency, max_recency
-        As in :func:`frequency_recency_matrix`.
+    %(model_probability_alive)s
+    %(grid_T)s
+    %(grid_bounds)s
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``frequency``, columns ``recency``; impossible histories NaN.
+        P(alive), rows ``frequency``, columns ``recency``; the histories that
+        cannot occur NaN, as in :func:`frequency_recency_matrix`.
 
     Examples
     --------
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> from custvalue.clv import ParetoNBDModel, ParetoNBDParams
     >>> from custvalue.diagnostics import probability_alive_matrix
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
+    >>> model = ParetoNBDModel.from_params(ParetoNBDParams(0.55, 10.6, 0.61, 11.7))
     >>> grid = probability_alive_matrix(model, T=3, max_frequency=1)
-    >>> float(grid.loc[0, 0])
+    >>> float(grid.loc[1, 3])  # a repeat purchase at age T: alive
     1.0
     """
-    t_obs, _, freq, rec, possible = _grid(T, max_frequency, max_recency)
-    alive = model_method(model, "probability_alive")
-    f, r = freq[possible], rec[possible]
-    values = as_float(alive(f, r, np.full(f.size, t_obs)))
-    return _matrix(values, possible, freq, rec)
+    return _over_grid(model, "probability_alive", T, max_frequency, max_recency)
 
 
 def spend_by_frequency(

@@ -7,11 +7,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.calendar import period_at
+from custvalue._core.docs import fill_doc
 from custvalue._core.transactions import read_log
 from custvalue._diagnostics.checks import as_float
 from custvalue._diagnostics.checks import check_frame
 from custvalue._diagnostics.checks import model_method
 from custvalue._diagnostics.checks import positive_int
+from custvalue._diagnostics.docs import DIAG_DOCS
 from custvalue.errors import InputTypeError
 
 
@@ -48,12 +50,13 @@ def log_offsets(
     return log.codes, offsets, period_at(first, log.freq)
 
 
+@fill_doc(DIAG_DOCS)
 def expected_cumulative_transactions(
     model: object,
     transactions: pd.DataFrame,
     t: int,
     *,
-    customer_col: str = "customer_id",
+    customer_col: str | None = "customer_id",
     date_col: str = "date",
     freq: str = "D",
     amount_col: str | None = None,
@@ -76,16 +79,10 @@ def expected_cumulative_transactions(
     t : int
         Number of periods tracked from the period of the first purchase in
         the log.
-    customer_col, date_col : str
-        Customer id and purchase date (``datetime64``) columns.
-    freq : str, default "D"
-        Pandas period alias of the time unit (``"D"``, ``"W"``, ...).
-    amount_col : str, optional
-        Amount column; with it, ``returns`` decides what a negative line means.
-    returns : {"error", "net", "drop"}, default "error"
-        The library's policy for returns (see the Conventions page).
-    date_format : str, optional
-        ``strftime`` format parsing string or integer dates (e.g. ``"%Y%m%d"``).
+    customer_col : str or None, default "customer_id"
+        Column with the customer id (missing ids are an error); None reads
+        ``transactions`` as the purchases of one customer.
+    %(dated_log)s
 
     Returns
     -------
@@ -106,10 +103,10 @@ def expected_cumulative_transactions(
     >>> import pandas as pd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.diagnostics import expected_cumulative_transactions
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2],
     ...     "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02",
     ...                             "2024-01-02", "2024-01-04"])})
+    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
     >>> curve = expected_cumulative_transactions(model, log, 4)
     >>> curve["actual"].tolist()
     [0, 0, 1, 2]

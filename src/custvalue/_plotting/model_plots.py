@@ -1,4 +1,4 @@
-"""Plots of the diagnostics of a fitted model (each draws one custvalue.diagnostics result)."""
+"""Plots of the diagnostics of a fitted model: each draws one custvalue.diagnostics result."""
 
 from __future__ import annotations
 
@@ -7,168 +7,119 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custvalue import diagnostics
-from custvalue._plotting.base import axes
+from custvalue._core.docs import fill_doc
+from custvalue._diagnostics.checks import check_frame
+from custvalue._diagnostics.checks import float_column
+from custvalue._plotting.base import bars
+from custvalue._plotting.base import heatmap
+from custvalue._plotting.base import labelled
+from custvalue._plotting.base import lines
+from custvalue._plotting.docs import PLOT_DOCS
 
 
-def plot_period_transactions(
-    model: object, data: pd.DataFrame, max_frequency: int = 7, ax: Any = None
-) -> Any:
+@fill_doc(PLOT_DOCS)
+def plot_period_transactions(table: pd.DataFrame, ax: Any = None) -> Any:
     """Draw customers as bars by number of repeat transactions, actual and model.
 
-    Draws :func:`custvalue.diagnostics.period_transactions`; arguments as there.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`custvalue.diagnostics.period_transactions`: one row
+        per bin, columns ``actual`` and ``expected``.
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.plotting import plot_period_transactions
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> data = pd.DataFrame({"frequency": [0, 1, 3], "recency": [0.0, 5, 20], "T": [30.0] * 3})
-    >>> ax = plot_period_transactions(model, data, max_frequency=2)
-    >>> [float(bar.get_height()) for bar in ax.containers[0]]
-    [1.0, 1.0, 1.0]
+    >>> table = pd.DataFrame({"actual": [5, 3], "expected": [4.5, 3.5]}, index=["0", "1+"])
+    >>> [float(bar.get_height()) for bar in plot_period_transactions(table).containers[1]]
+    [4.5, 3.5]
     """
-    table = diagnostics.period_transactions(model, data, max_frequency)
-    ax = axes(ax)
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, table["actual"].to_numpy(dtype=float), width=0.4, label="actual")
-    ax.bar(x + 0.2, table["expected"].to_numpy(dtype=float), width=0.4, label="model")
-    ax.set_xticks(x, list(table.index))
-    ax.set_xlabel("repeat transactions in the calibration period")
-    ax.set_ylabel("customers")
-    ax.set_title("Frequency of repeat transactions")
-    ax.legend()
-    return ax
+    table = check_frame(table, "table", ["actual", "expected"])
+    counts = {c: float_column(table, c, "table") for c in ("actual", "expected")}
+    ax = bars(ax, table.index, {"actual": counts["actual"], "model": counts["expected"]})
+    xlabel = "repeat transactions in the calibration period"
+    return labelled(ax, xlabel, "customers", "Frequency of repeat transactions")
 
 
 def _by_group(
-    table: pd.DataFrame,
-    observed: str,
-    expected: str,
-    top: int | None,
-    labels: tuple[str, str, str],
-    ax: Any,
+    table: object, observed: str, expected: str, labels: tuple[str, str, str], ax: Any
 ) -> Any:
     """Draw the ``observed`` and model (``expected``) columns over the groups of ``table``.
 
-    The last group reads ``top+`` when it is ``top`` (the group of all larger values);
-    ``labels`` are the x label, y label and title.
+    ``labels`` are the x label (the index name when it has one), y label and title.
     """
-    ax = axes(ax)
+    table = check_frame(table, "table", [observed, expected])
     x = np.arange(len(table))
-    ax.plot(x, table[observed].to_numpy(dtype=float), marker="o", label=observed)
-    ax.plot(x, table[expected].to_numpy(dtype=float), marker="s", label="model")
-    ticks = [str(v) for v in table.index]
-    if top is not None and len(ticks) and table.index[-1] == top:
-        ticks[-1] = f"{ticks[-1]}+"
-    ax.set_xticks(x, ticks)
+    series = {observed: float_column(table, observed, "table")}
+    series["model"] = float_column(table, expected, "table")
+    ax = lines(ax, x, series, markers=True)
+    ax.set_xticks(x, [str(v) for v in table.index])
     xlabel, ylabel, title = labels
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend()
-    return ax
+    return labelled(ax, str(table.index.name or xlabel), ylabel, title)
 
 
-def plot_calibration_vs_holdout(
-    model: object,
-    data: pd.DataFrame,
-    by: str = "frequency_cal",
-    max_value: int | None = 7,
-    ax: Any = None,
-) -> Any:
-    """Draw mean holdout purchases per group, actual and predicted.
+@fill_doc(PLOT_DOCS)
+def plot_calibration_vs_holdout(table: pd.DataFrame, ax: Any = None) -> Any:
+    """Draw mean holdout purchases per group of customers, actual and predicted.
 
-    Draws :func:`custvalue.diagnostics.calibration_vs_holdout`; arguments as there.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`custvalue.diagnostics.calibration_vs_holdout`: one
+        row per group, columns ``actual`` and ``predicted``.
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.plotting import plot_calibration_vs_holdout
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> data = pd.DataFrame({"frequency_cal": [0, 1, 1], "recency_cal": [0.0, 5.0, 9.0],
-    ...     "T_cal": [30.0] * 3, "frequency_holdout": [0, 1, 2], "duration_holdout": [30.0] * 3})
-    >>> ax = plot_calibration_vs_holdout(model, data)
-    >>> ax.lines[0].get_ydata().tolist()
-    [0.0, 1.5]
+    >>> table = pd.DataFrame({"actual": [0.0, 1.5], "predicted": [0.2, 1.3]}).rename_axis("by")
+    >>> ax = plot_calibration_vs_holdout(table)
+    >>> ax.get_xlabel(), ax.lines[1].get_ydata().tolist()
+    ('by', [0.2, 1.3])
     """
-    table = diagnostics.calibration_vs_holdout(model, data, by, max_value)
-    labels = (by, "mean purchases in the holdout period", "Calibration vs holdout purchases")
-    return _by_group(table, "actual", "predicted", max_value, labels, ax)
+    labels = ("group", "mean purchases in the holdout period", "Calibration vs holdout purchases")
+    return _by_group(table, "actual", "predicted", labels, ax)
 
 
-def _tracking(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    customer_col: str,
-    date_col: str,
-    freq: str,
-    calibration_end: int | None,
-    ax: Any,
-    incremental: bool,
-    **log_options: Any,
-) -> Any:
-    curve = diagnostics.expected_cumulative_transactions(
-        model,
-        transactions,
-        t,
-        customer_col=customer_col,
-        date_col=date_col,
-        freq=freq,
-        **log_options,
-    )
+def _since(frame: pd.DataFrame) -> str:
+    """Return the x label of a frame indexed by period offsets, with a ``period`` column."""
+    first = frame["period"].iloc[0] if len(frame) else None
+    if isinstance(first, pd.Period):
+        return f"periods ({first.freqstr}) since {first}"
+    return "periods since the first purchase"
+
+
+def _tracking(curve: object, incremental: bool, calibration_end: int | None, ax: Any) -> Any:
     suffix = "_incremental" if incremental else ""
-    ax = axes(ax)
-    x = curve.index.to_numpy()
-    ax.plot(x, curve[f"actual{suffix}"].to_numpy(dtype=float), label="actual")
-    ax.plot(x, curve[f"predicted{suffix}"].to_numpy(dtype=float), linestyle="--", label="model")
+    actual, predicted = f"actual{suffix}", f"predicted{suffix}"
+    curve = check_frame(curve, "curve", ["period", actual, predicted])
+    series = {"actual": float_column(curve, actual, "curve")}
+    series["model"] = float_column(curve, predicted, "curve")
+    ax = lines(ax, curve.index.to_numpy(), series, markers=False)
     if calibration_end is not None:
         ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
-    ax.set_xlabel(f"periods ({freq}) since {curve['period'].iloc[0]}")
     kind = "repeat transactions per period" if incremental else "cumulative repeat transactions"
-    ax.set_ylabel(kind)
-    ax.set_title("Tracking " + ("incremental" if incremental else "cumulative") + " transactions")
-    ax.legend()
-    return ax
+    title = "Tracking " + ("incremental" if incremental else "cumulative") + " transactions"
+    return labelled(ax, _since(curve), kind, title)
 
 
+@fill_doc(PLOT_DOCS)
 def plot_cumulative_transactions(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    freq: str = "D",
-    amount_col: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    calibration_end: int | None = None,
-    ax: Any = None,
+    curve: pd.DataFrame, *, calibration_end: int | None = None, ax: Any = None
 ) -> Any:
     """Draw cumulative repeat transactions of the log and of the model (the tracking curve).
 
-    Draws :func:`custvalue.diagnostics.expected_cumulative_transactions`;
-    ``calibration_end`` (a period offset) adds a vertical line.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Output of :func:`custvalue.diagnostics.expected_cumulative_transactions`
+        (index: period offsets; columns ``period``, ``actual``, ``predicted``).
+    calibration_end : int, optional
+        Period offset where the calibration period ends, drawn as a vertical line.
+    %(ax)s
 
     See Also
     --------
@@ -176,57 +127,25 @@ def plot_cumulative_transactions(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.plotting import plot_cumulative_transactions
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 2],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04"])})
-    >>> ax = plot_cumulative_transactions(model, log, 4)
-    >>> ax.lines[0].get_ydata().tolist()
-    [0.0, 0.0, 1.0, 2.0]
+    >>> curve = pd.DataFrame({"period": pd.period_range("2024-01", periods=3, freq="M"),
+    ...                       "actual": [0, 2, 3], "predicted": [0.5, 1.5, 2.8]})
+    >>> ax = plot_cumulative_transactions(curve, calibration_end=1)
+    >>> ax.get_xlabel(), ax.lines[0].get_ydata().tolist()
+    ('periods (M) since 2024-01', [0.0, 2.0, 3.0])
     """
-    return _tracking(
-        model,
-        transactions,
-        t,
-        customer_col,
-        date_col,
-        freq,
-        calibration_end,
-        ax,
-        False,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
-    )
+    return _tracking(curve, False, calibration_end, ax)
 
 
 def plot_incremental_transactions(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    freq: str = "D",
-    amount_col: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    calibration_end: int | None = None,
-    ax: Any = None,
+    curve: pd.DataFrame, *, calibration_end: int | None = None, ax: Any = None
 ) -> Any:
     """Draw repeat transactions per period of the log and of the model.
 
-    Draws the incremental columns of
-    :func:`custvalue.diagnostics.expected_cumulative_transactions`; parameters
-    as in :func:`plot_cumulative_transactions`.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    The tracking curve of :func:`plot_cumulative_transactions`, per period: it
+    draws the columns ``actual_incremental`` and ``predicted_incremental``;
+    arguments and return value as there.
 
     See Also
     --------
@@ -234,191 +153,113 @@ def plot_incremental_transactions(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.plotting import plot_incremental_transactions
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 2],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04"])})
-    >>> ax = plot_incremental_transactions(model, log, 4)
-    >>> ax.lines[0].get_ydata().tolist()
-    [0.0, 0.0, 1.0, 1.0]
+    >>> curve = pd.DataFrame({"period": pd.period_range("2024-01-01", periods=2, freq="D"),
+    ...                       "actual_incremental": [1, 2], "predicted_incremental": [1.2, 1.6]})
+    >>> plot_incremental_transactions(curve).lines[1].get_ydata().tolist()
+    [1.2, 1.6]
     """
-    return _tracking(
-        model,
-        transactions,
-        t,
-        customer_col,
-        date_col,
-        freq,
-        calibration_end,
-        ax,
-        True,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
-    )
+    return _tracking(curve, True, calibration_end, ax)
 
 
-def _heatmap(grid: pd.DataFrame, title: str, label: str, ax: Any) -> Any:
-    ax = axes(ax)
-    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
-    image = ax.imshow(values, origin="lower", aspect="auto", interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel(f"{grid.columns.name} (last purchase, periods after the first)")
-    ax.set_ylabel(f"{grid.index.name} (repeat purchases)")
-    ax.set_title(title)
-    return ax
+def _matrix(grid: object, label: str, title: str, ax: Any) -> Any:
+    grid = check_frame(grid, "grid", [])
+    ax = heatmap(ax, grid, label)
+    xlabel = f"{grid.columns.name or 'recency'} (last purchase, periods after the first)"
+    ylabel = f"{grid.index.name or 'frequency'} (repeat purchases)"
+    return labelled(ax, xlabel, ylabel, title, legend=False)
 
 
-def plot_frequency_recency_matrix(
-    model: object,
-    T: float,
-    t: float = 1.0,
-    max_frequency: int = 20,
-    max_recency: int | None = None,
-    ax: Any = None,
-) -> Any:
+@fill_doc(PLOT_DOCS)
+def plot_frequency_recency_matrix(grid: pd.DataFrame, ax: Any = None) -> Any:
     """Draw a heat map of expected purchases over the (frequency, recency) grid.
 
-    Draws :func:`custvalue.diagnostics.frequency_recency_matrix`; impossible
-    cells are left blank.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Output of :func:`custvalue.diagnostics.frequency_recency_matrix`
+        (rows ``frequency``, columns ``recency``); NaN cells are left blank.
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> import numpy as np
+    >>> import pandas as pd
     >>> from custvalue.plotting import plot_frequency_recency_matrix
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> ax = plot_frequency_recency_matrix(model, T=10, max_frequency=5)
-    >>> ax.images[0].get_array().shape
-    (6, 11)
+    >>> ax = plot_frequency_recency_matrix(pd.DataFrame([[0.1, np.nan], [np.nan, 0.9]]))
+    >>> ax.images[0].get_array().mask.tolist()
+    [[False, True], [True, False]]
     """
-    grid = diagnostics.frequency_recency_matrix(model, T, t, max_frequency, max_recency)
-    return _heatmap(
-        grid, f"Expected purchases in the next {t:g} periods (T = {T:g})", "purchases", ax
-    )
+    return _matrix(grid, "expected purchases", "Expected purchases", ax)
 
 
-def plot_probability_alive_matrix(
-    model: object,
-    T: float,
-    max_frequency: int = 20,
-    max_recency: int | None = None,
-    ax: Any = None,
-) -> Any:
+def plot_probability_alive_matrix(grid: pd.DataFrame, ax: Any = None) -> Any:
     """Draw a heat map of P(alive) over the (frequency, recency) grid.
 
-    Draws :func:`custvalue.diagnostics.probability_alive_matrix`.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    The heat map of :func:`plot_frequency_recency_matrix` for the ``grid`` of
+    :func:`custvalue.diagnostics.probability_alive_matrix`; arguments and
+    return value as there.
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
+    >>> import pandas as pd
     >>> from custvalue.plotting import plot_probability_alive_matrix
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> ax = plot_probability_alive_matrix(model, T=10, max_frequency=5)
-    >>> float(ax.images[0].get_array()[0, 0])
-    1.0
+    >>> grid = pd.DataFrame({0: [1.0, None], 1: [0.4, 0.8]}).rename_axis(columns="recency")
+    >>> float(plot_probability_alive_matrix(grid).images[0].get_array()[1, 1])
+    0.8
     """
-    grid = diagnostics.probability_alive_matrix(model, T, max_frequency, max_recency)
-    return _heatmap(grid, f"Probability alive (T = {T:g})", "P(alive)", ax)
+    return _matrix(grid, "P(alive)", "Probability alive", ax)
 
 
-def plot_history_alive(
-    model: object,
-    transactions: pd.DataFrame,
-    t: int,
-    *,
-    customer_col: str | None = "customer_id",
-    date_col: str = "date",
-    freq: str = "D",
-    amount_col: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    ax: Any = None,
-) -> Any:
+@fill_doc(PLOT_DOCS)
+def plot_history_alive(history: pd.DataFrame, ax: Any = None) -> Any:
     """Draw one customer's P(alive) over time, with the purchases marked.
 
-    Draws :func:`custvalue.diagnostics.probability_alive_history`.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        One customer's history, as :func:`custvalue.diagnostics.probability_alive_history`
+        returns it (index: period offsets; columns ``period``, ``purchase``, ``p_alive``).
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> from custvalue.plotting import plot_history_alive
-    >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4))
-    >>> one = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-03"])})
-    >>> ax = plot_history_alive(model, one, 10)
-    >>> len(ax.lines[0].get_ydata())
-    11
+    >>> history = pd.DataFrame({"period": pd.period_range("2024-01-01", periods=3),
+    ...                         "purchase": [1, 0, 1], "p_alive": [1.0, 0.7, 1.0]})
+    >>> [float(line.get_xdata()[0]) for line in plot_history_alive(history).lines[1:]]
+    [0.0, 2.0]
     """
-    history = diagnostics.probability_alive_history(
-        model,
-        transactions,
-        t,
-        customer_col=customer_col,
-        date_col=date_col,
-        freq=freq,
-        amount_col=amount_col,
-        returns=returns,
-        date_format=date_format,
-    )
-    ax = axes(ax)
-    x = history.index.to_numpy()
-    ax.plot(x, history["p_alive"].to_numpy(dtype=float), label="P(alive)")
-    bought = history["purchase"].to_numpy() == 1
-    for i, pos in enumerate(x[bought]):
+    history = check_frame(history, "history", ["period", "purchase", "p_alive"])
+    bought = float_column(history, "purchase", "history") == 1
+    p_alive = float_column(history, "p_alive", "history")
+    ax = lines(ax, history.index.to_numpy(), {"P(alive)": p_alive}, markers=False)
+    for i, pos in enumerate(history.index.to_numpy()[bought]):
         ax.axvline(pos, color="grey", linestyle="--", label="purchase" if i == 0 else None)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel(f"periods ({freq}) since {history['period'].iloc[0]}")
-    ax.set_ylabel("probability alive")
-    ax.set_title("History of P(alive)")
-    ax.legend()
-    return ax
+    return labelled(ax, _since(history), "probability alive", "History of P(alive)")
 
 
-def plot_spend_by_frequency(
-    model: object, data: pd.DataFrame, max_frequency: int | None = 7, ax: Any = None
-) -> Any:
+@fill_doc(PLOT_DOCS)
+def plot_spend_by_frequency(table: pd.DataFrame, ax: Any = None) -> Any:
     """Draw observed and model-expected mean spend by repeat frequency.
 
-    Draws :func:`custvalue.diagnostics.spend_by_frequency`.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`custvalue.diagnostics.spend_by_frequency` (columns
+        ``observed`` and ``expected``, one row per frequency).
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> from custvalue.clv import GammaGammaModel, GammaGammaParams
     >>> from custvalue.plotting import plot_spend_by_frequency
-    >>> model = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.44))
-    >>> data = pd.DataFrame({"frequency": [1, 1, 2], "monetary_value": [10.0, 30.0, 20.0]})
-    >>> plot_spend_by_frequency(model, data).lines[0].get_ydata().tolist()
-    [20.0, 20.0]
+    >>> table = pd.DataFrame({"observed": [20.0, 25.0], "expected": [21.0, 24.0]}, index=[1, 2])
+    >>> plot_spend_by_frequency(table).lines[0].get_ydata().tolist()
+    [20.0, 25.0]
     """
-    table = diagnostics.spend_by_frequency(model, data, max_frequency)
     labels = ("repeat transactions", "mean spend per transaction", "Spend by frequency")
-    return _by_group(table, "observed", "expected", max_frequency, labels, ax)
+    return _by_group(table, "observed", "expected", labels, ax)

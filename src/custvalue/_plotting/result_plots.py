@@ -9,11 +9,16 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from custvalue._core.docs import fill_doc
 from custvalue._core.frames import as_pandas_frame
 from custvalue._core.frames import is_foreign_frame
 from custvalue._diagnostics.checks import check_frame
 from custvalue._diagnostics.checks import float_column
 from custvalue._plotting.base import axes
+from custvalue._plotting.base import bars
+from custvalue._plotting.base import heatmap
+from custvalue._plotting.base import labelled
+from custvalue._plotting.docs import PLOT_DOCS
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -40,6 +45,7 @@ def _aligned_value(value: object, index: pd.Index, name: str = "value") -> pd.Se
     return pd.Series(arr, index=index)
 
 
+@fill_doc(PLOT_DOCS)
 def plot_customer_exposure(data: pd.DataFrame, max_customers: int = 100, ax: Any = None) -> Any:
     """Draw each customer's observation window: a line from the first purchase to ``T``.
 
@@ -52,16 +58,10 @@ def plot_customer_exposure(data: pd.DataFrame, max_customers: int = 100, ax: Any
         :func:`custvalue.rfm.rfm_summary`); the first ``max_customers`` rows
         are drawn, one per line.
     max_customers : int, default 100
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from custvalue.plotting import plot_customer_exposure
     >>> data = pd.DataFrame({"recency": [2.0, 0.0], "T": [5.0, 3.0]})
@@ -77,13 +77,10 @@ def plot_customer_exposure(data: pd.DataFrame, max_customers: int = 100, ax: Any
     y = np.arange(len(head), dtype=np.float64)
     ax.hlines(y, 0.0, T, color="tab:blue", label="observed (first purchase to T)")
     ax.scatter(rec, y, color="tab:red", marker="|", s=60, label="last purchase", zorder=3)
-    ax.set_xlabel("time since the first purchase")
-    ax.set_ylabel("customer")
-    ax.set_title("Customer exposure")
-    ax.legend()
-    return ax
+    return labelled(ax, "time since the first purchase", "customer", "Customer exposure")
 
 
+@fill_doc(PLOT_DOCS)
 def plot_rfm_heatmap(scores: pd.DataFrame, value: object = None, ax: Any = None) -> Any:
     """Draw customers (or mean ``value``) per cell of the R x F score grid.
 
@@ -93,16 +90,10 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: object = None, ax: Any = None)
         Output of :func:`custvalue.rfm.rfm_scores` (columns ``R`` and ``F``).
     value : pandas.Series or array-like, optional
         A value per customer (on the index of ``scores``); the cells show its mean.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from custvalue.plotting import plot_rfm_heatmap
     >>> scores = pd.DataFrame({"R": [1, 1, 2], "F": [1, 2, 2]})
@@ -118,19 +109,13 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: object = None, ax: Any = None)
         frame["value"] = _aligned_value(value, scores.index).to_numpy()
         grid = frame.groupby(["R", "F"])["value"].mean().unstack("F")
         label = "mean value"
-    ax = axes(ax)
-    image = ax.imshow(
-        np.ma.masked_invalid(grid.to_numpy(dtype=float)), origin="lower", aspect="auto"
-    )
-    ax.figure.colorbar(image, ax=ax, label=label)
+    ax = heatmap(ax, grid, label)
     ax.set_xticks(np.arange(grid.shape[1]), [str(c) for c in grid.columns])
     ax.set_yticks(np.arange(grid.shape[0]), [str(r) for r in grid.index])
-    ax.set_xlabel("F score")
-    ax.set_ylabel("R score")
-    ax.set_title(f"RFM grid: {label}")
-    return ax
+    return labelled(ax, "F score", "R score", f"RFM grid: {label}", legend=False)
 
 
+@fill_doc(PLOT_DOCS)
 def plot_segments(segments: object, value: object = None, ax: Any = None) -> Any:
     """Draw the share of customers (and of ``value``) per segment.
 
@@ -140,16 +125,10 @@ def plot_segments(segments: object, value: object = None, ax: Any = None) -> Any
         A segment label per customer, e.g. from :func:`custvalue.rfm.rfm_segments`.
     value : pandas.Series or array-like, optional
         A value per customer (on the index of ``segments``, >= 0 in total).
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from custvalue.plotting import plot_segments
     >>> ax = plot_segments(pd.Series(["a", "b", "a", "a"]), value=[1.0, 6.0, 1.0, 2.0])
@@ -161,26 +140,18 @@ def plot_segments(segments: object, value: object = None, ax: Any = None) -> Any
         raise InputValueError("`segments` has missing labels; fix by labelling every customer.")
     codes, names = pd.factorize(labels, sort=True)
     counts = np.bincount(codes, minlength=len(names)).astype(float)
-    ax = axes(ax)
-    y = np.arange(len(names), dtype=np.float64)
-    height = 0.4 if value is not None else 0.8
-    ax.barh(
-        y - (0.2 if value is not None else 0.0), counts / counts.sum(), height, label="customers"
-    )
+    shares = {"customers": counts / counts.sum()}
     if value is not None:
         values = _aligned_value(value, labels.index).to_numpy()
         totals = np.bincount(codes, weights=values, minlength=len(names))
         if totals.sum() <= 0:
             raise InputValueError("`value` must have a positive total.")
-        ax.barh(y + 0.2, totals / totals.sum(), height, label="value")
-    ax.set_yticks(y, [str(n) for n in names])
-    ax.set_xlabel("share")
-    ax.set_ylabel("segment")
-    ax.set_title("Segments")
-    ax.legend()
-    return ax
+        shares["value"] = totals / totals.sum()
+    ax = bars(ax, names, shares, across=True)
+    return labelled(ax, "share", "segment", "Segments")
 
 
+@fill_doc(PLOT_DOCS)
 def plot_abc_curve(values: object, cutoffs: Sequence[float] = (0.8, 0.95), ax: Any = None) -> Any:
     """Draw the ABC (Pareto / Lorenz) curve: value share against customer share.
 
@@ -194,16 +165,10 @@ def plot_abc_curve(values: object, cutoffs: Sequence[float] = (0.8, 0.95), ax: A
         A value >= 0 per customer, with a positive total.
     cutoffs : sequence of float, default (0.8, 0.95)
         Cumulative value shares that separate the classes.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from custvalue.plotting import plot_abc_curve
     >>> ax = plot_abc_curve([50.0, 30.0, 10.0, 6.0, 4.0])
     >>> ax.lines[0].get_ydata().round(2).tolist()
@@ -225,13 +190,11 @@ def plot_abc_curve(values: object, cutoffs: Sequence[float] = (0.8, 0.95), ax: A
         ax.axvline(reach, color="grey", linestyle=":")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("share of customers (by decreasing value)")
-    ax.set_ylabel("share of value")
-    ax.set_title("ABC curve")
-    ax.legend()
-    return ax
+    xlabel = "share of customers (by decreasing value)"
+    return labelled(ax, xlabel, "share of value", "ABC curve")
 
 
+@fill_doc(PLOT_DOCS)
 def plot_profit_contribution(contribution: pd.DataFrame, ax: Any = None) -> Any:
     """Draw revenue and profit per period (period over period), summed over customers.
 
@@ -240,16 +203,10 @@ def plot_profit_contribution(contribution: pd.DataFrame, ax: Any = None) -> Any:
     contribution : pandas.DataFrame
         Output of :func:`custvalue.tiers.profit_contribution` (index level
         ``period``; columns ``revenue`` and ``profit``).
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from custvalue.plotting import plot_profit_contribution
     >>> frame = pd.DataFrame({"revenue": [10.0, 5.0, 8.0], "profit": [2.0, 1.0, 3.0]},
@@ -267,18 +224,11 @@ def plot_profit_contribution(contribution: pd.DataFrame, ax: Any = None) -> Any:
             "(the output of custvalue.tiers.profit_contribution)."
         )
     totals = contribution.groupby(level="period", sort=True)[["revenue", "profit"]].sum()
-    ax = axes(ax)
-    x = np.arange(len(totals))
-    ax.bar(x - 0.2, totals["revenue"].to_numpy(dtype=float), 0.4, label="revenue")
-    ax.bar(x + 0.2, totals["profit"].to_numpy(dtype=float), 0.4, label="profit")
-    ax.set_xticks(x, [str(p) for p in totals.index])
-    ax.set_xlabel("period")
-    ax.set_ylabel("amount")
-    ax.set_title("Profit contribution by period")
-    ax.legend()
-    return ax
+    ax = bars(ax, totals.index, {c: totals[c].to_numpy(dtype=float) for c in totals.columns})
+    return labelled(ax, "period", "amount", "Profit contribution by period")
 
 
+@fill_doc(PLOT_DOCS)
 def plot_loyalty_components(
     contributions: pd.DataFrame, customer: object = None, ax: Any = None
 ) -> Any:
@@ -291,16 +241,10 @@ def plot_loyalty_components(
         (one column per component, rows sum to the score).
     customer : hashable, optional
         Draw this customer's row; by default the mean over all customers.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(ax)s
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from custvalue.plotting import plot_loyalty_components
     >>> parts = pd.DataFrame({"recency": [30.0, 10.0], "frequency": [20.0, 40.0]},
@@ -322,12 +266,5 @@ def plot_loyalty_components(
             raise InputValueError(f"`customer` {customer!r} is not in `contributions`.")
         row = contributions.loc[cast(Any, customer)]
         title = f"Loyalty score components of {customer}"
-    ax = axes(ax)
-    y = np.arange(len(row), dtype=np.float64)
-    ax.barh(y, row.to_numpy(dtype=float), label="points added")
-    ax.set_yticks(y, [str(c) for c in row.index])
-    ax.set_xlabel("points of the score")
-    ax.set_ylabel("component")
-    ax.set_title(title)
-    ax.legend()
-    return ax
+    ax = bars(ax, row.index, {"points added": row.to_numpy(dtype=float)}, across=True)
+    return labelled(ax, "points of the score", "component", title)
