@@ -45,6 +45,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 import pandas as pd
 
+from custvalue import rfm
+from custvalue._core.signatures import same_options
 from custvalue._dask import models as _models
 from custvalue._dask import summary as _summary
 
@@ -61,18 +63,8 @@ __all__ = [
 ]
 
 
-def rfm_summary(
-    transactions: dd.DataFrame,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = None,
-    observation_end: object = None,
-    freq: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    time_unit: float = 1.0,
-) -> dd.DataFrame:
+@same_options(rfm.rfm_summary, dd.DataFrame)
+def rfm_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
     """Per-customer recency, frequency and value of a Dask transaction log.
 
     The Dask counterpart of :func:`custvalue.rfm.rfm_summary`, with the same
@@ -147,32 +139,11 @@ def rfm_summary(
     a                    1      3.0  9.0            20.0          2         35.0         6.0
     b                    0      0.0  7.0             0.0          1          7.5         7.0
     """
-    return _summary.summarize(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        observation_end=observation_end,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    return _summary.summarize(transactions, **options)
 
 
-def calibration_holdout_summary(
-    transactions: dd.DataFrame,
-    calibration_end: object,
-    observation_end: object,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = None,
-    freq: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    time_unit: float = 1.0,
-) -> dd.DataFrame:
+@same_options(rfm.calibration_holdout_summary, dd.DataFrame)
+def calibration_holdout_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
     """Calibration summary and holdout outcomes of a Dask log.
 
     The Dask counterpart of :func:`custvalue.rfm.calibration_holdout_summary`
@@ -220,18 +191,7 @@ def calibration_holdout_summary(
     1                        1    6.0                  1
     2                        0    5.0                  0
     """
-    return _summary.calibration_holdout(
-        transactions,
-        calibration_end,
-        observation_end,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    return _summary.calibration_holdout(transactions, **options)
 
 
 def sufficient_statistics(
