@@ -15,6 +15,7 @@ from the class bounds (see :func:`abc_classes`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -27,12 +28,13 @@ import pandas as pd
 from custvalue import clv
 from custvalue import tiers
 from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
-from custvalue.errors import MissingColumnError
 
 __all__ = [
     "abc_classes",
+    "customer_lifetime_value",
     "fit_spend_model",
     "fit_transaction_model",
     "predict",
@@ -51,13 +53,8 @@ def _check_summary(data: object, name: str, columns: Sequence[str]) -> dd.DataFr
             f"`{name}` must be a dask DataFrame (e.g. custvalue.dask.rfm_summary(...)), "
             f"got {type(data).__name__}; use custvalue.clv directly for pandas frames."
         )
-    for col in columns:
-        if col not in data.columns:
-            present = ", ".join(repr(c) for c in list(data.columns)[:20])
-            raise MissingColumnError(
-                f"`{name}` has no column {col!r} (columns present: {present}); pass the "
-                f"output of custvalue.dask.rfm_summary (with amount_col for the spend model)."
-            )
+    hint = "pass the output of custvalue.dask.rfm_summary (with amount_col for the spend model)"
+    check_dataframe(data._meta, name, columns, allow_empty=True, hint=hint)  # columns only
     return data
 
 
@@ -92,7 +89,7 @@ def fit_spend_model(model: Any, data: object, **fit_options: Any) -> Any:
     return model.fit(stats, weights=WEIGHT, **fit_options)
 
 
-def predict(
+def _per_partition(
     data: object,
     columns: Sequence[str],
     name: str,
@@ -110,40 +107,44 @@ def predict(
     return frame.map_partitions(part, meta=meta)
 
 
-def expected_purchases(model: Any, data: object, t: float) -> dd.Series:
-    """Return the expected purchases in ``(T, T + t]`` of every customer."""
-    _check_model(model, "expected_purchases", "fitted transaction model")
-    return predict(
+def predict(model: Any, method: str, data: object, *args: Any) -> dd.Series:
+    """``model.<method>(*args, frequency, recency, T)`` of every customer, named ``method``.
+
+    The per-customer predictions of a fitted transaction model
+    (``expected_purchases``, ``probability_alive``), run on each partition.
+    """
+    _check_model(model, method, "fitted transaction model")
+    predict_rows = getattr(model, method)
+    return _per_partition(
         data,
         _TRANSACTION_COLUMNS,
-        "expected_purchases",
-        lambda f: model.expected_purchases(t, f["frequency"], f["recency"], f["T"]),
-    )
-
-
-def probability_alive(model: Any, data: object) -> dd.Series:
-    """Return P(alive) of every customer."""
-    _check_model(model, "probability_alive", "fitted transaction model")
-    return predict(
-        data,
-        _TRANSACTION_COLUMNS,
-        "probability_alive",
-        lambda f: model.probability_alive(f["frequency"], f["recency"], f["T"]),
+        method,
+        lambda f: predict_rows(*args, f["frequency"], f["recency"], f["T"]),
     )
 
 
 def customer_lifetime_value(
-    transaction_model: Any, spend_model: Any, data: object, **options: Any
+    transaction_model: Any,
+    spend_model: Any,
+    data: object,
+    horizon: int,
+    discount_rate: float,
+    margin: float,
+    step: float,
 ) -> dd.Series:
     """Return the discounted CLV of every customer (see ``clv.customer_lifetime_value``)."""
     _check_model(transaction_model, "expected_purchases", "fitted transaction model")
     _check_model(spend_model, "expected_spend", "fitted spend model")
-    return predict(
-        data,
-        (*_TRANSACTION_COLUMNS, "monetary_value"),
-        "clv",
-        lambda f: clv.customer_lifetime_value(transaction_model, spend_model, f, **options),
+    clv_of = functools.partial(
+        clv.customer_lifetime_value,
+        transaction_model,
+        spend_model,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        margin=margin,
+        step=step,
     )
+    return _per_partition(data, (*_TRANSACTION_COLUMNS, "monetary_value"), "clv", clv_of)
 
 
 # --- ABC classes ----------------------------------------------------------------------------
