@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from typing import Literal
 
 try:
     import dask.dataframe as dd
@@ -46,6 +45,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 import pandas as pd
 
 from custvalue import rfm
+from custvalue import tiers
 from custvalue._core.docs import fill_doc
 from custvalue._core.signatures import same_options
 from custvalue._dask import models as _models
@@ -431,15 +431,8 @@ def customer_lifetime_value(
     )
 
 
-def abc_classes(
-    values: dd.Series,
-    *,
-    cutoffs: Sequence[float] | None = None,
-    labels: Sequence[str] = ("A", "B", "C"),
-    rule: Literal["value", "count"] = "value",
-    negative: Literal["error", "separate"] = "error",
-    negative_label: str = "D",
-) -> dd.Series:
+@same_options(tiers.abc_classes, dd.Series)
+def abc_classes(values: dd.Series, **options: Any) -> dd.Series:
     """ABC class of every customer from the global cumulative share of a Dask Series.
 
     The Dask counterpart of :func:`custvalue.tiers.abc_classes` (same
@@ -494,11 +487,4 @@ def abc_classes(
     >>> cvd.abc_classes(values).compute().tolist()
     ['A', 'A', 'B', 'B', 'C']
     """
-    return _models.abc_classes(
-        values,
-        cutoffs=cutoffs,
-        labels=labels,
-        rule=rule,
-        negative=negative,
-        negative_label=negative_label,
-    )
+    return _models.abc_classes(values, **options)

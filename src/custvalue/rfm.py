@@ -173,6 +173,11 @@ def calibration_holdout_summary(
 ) -> pd.DataFrame:
     """Split a log at ``calibration_end`` into a calibration summary and holdout outcomes.
 
+    The calibration window is summarised as by :func:`rfm_summary`; the
+    holdout window that follows it, up to ``observation_end``, gives each of
+    those customers the outcomes a model fitted on the calibration summary
+    should predict.
+
     Parameters
     ----------
     transactions : pandas.DataFrame

@@ -29,6 +29,7 @@ from custvalue import clv
 from custvalue import tiers
 from custvalue._core.validation import check_choice
 from custvalue._core.validation import check_dataframe
+from custvalue._dask.options import with_defaults
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -177,32 +178,19 @@ def _local_bounds(
     return pd.DataFrame([bounds], columns=[f"b{j}" for j in range(k)])
 
 
-def abc_classes(
-    values: object,
-    *,
-    cutoffs: Sequence[float] | None,
-    labels: Sequence[str],
-    rule: str,
-    negative: str,
-    negative_label: str,
-) -> dd.Series:
+def abc_classes(values: object, **options: Any) -> dd.Series:
     """Compute :func:`custvalue.dask.abc_classes` (see its documentation)."""
     if not isinstance(values, dd.Series):
         raise InputTypeError(
             f"`values` must be a dask Series (e.g. a column of a custvalue.dask summary), "
             f"got {type(values).__name__}; use custvalue.tiers.abc_classes for pandas."
         )
+    given = with_defaults(tiers.abc_classes, options)
+    cutoffs, labels, rule, negative = (given[k] for k in ("cutoffs", "labels", "rule", "negative"))
     check_choice(rule, "rule", ("value", "count"))
     check_choice(negative, "negative", ("error", "separate"))
     # Validates cutoffs and labels exactly as in memory, and yields the categories.
-    probe = tiers.abc_classes(
-        pd.Series([1.0]),
-        cutoffs=cutoffs,
-        labels=labels,
-        rule=rule,  # type: ignore[arg-type]
-        negative=negative,  # type: ignore[arg-type]
-        negative_label=negative_label,
-    )
+    probe = tiers.abc_classes(pd.Series([1.0]), **given)
     categories = list(probe.cat.categories)
     k = len(labels) - 1
     cuts = np.asarray(

@@ -19,7 +19,6 @@ The log is never collected.  Three steps:
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
@@ -40,6 +39,7 @@ from custvalue._core.transactions import read_time
 from custvalue._core.validation import check_column_name
 from custvalue._core.validation import check_dataframe
 from custvalue._core.validation import check_scalar
+from custvalue._dask.options import with_defaults
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -94,10 +94,7 @@ class _Options:
     """
 
     def __init__(self, original: Callable[..., object], options: Mapping[str, Any]) -> None:
-        given = {
-            name: options.get(name, param.default)
-            for name, param in inspect.signature(original).parameters.items()
-        }
+        given = with_defaults(original, options)
         self.customer_col: str = check_column_name(given.pop("customer_col"), "customer_col")
         self.date_col: str = check_column_name(given.pop("date_col"), "date_col")
         amount_col = given.pop("amount_col")
@@ -110,7 +107,6 @@ class _Options:
         self.time_unit = check_scalar(
             given.pop("time_unit"), "time_unit", low=0.0, low_inclusive=False
         )
-        del given["transactions"]
         self.ends: dict[str, Any] = given
 
     @property
