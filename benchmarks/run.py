@@ -5,7 +5,8 @@ Usage (from the repository root)::
     python benchmarks/run.py [--quick] [--only GROUP ...] [--markdown FILE] [--list]
 
 Every ``benchmarks/bench_*.py`` module exposes ``cases(quick: bool) -> list[Case]``;
-all cases run in this one process.  For each contender the table shows the best
+all cases run in this one process (standalone scripts such as ``scale_dask.py``
+are named otherwise and are not collected).  For each contender the table shows the best
 wall time over the timed calls, the ratio ``peer time / custvalue time`` (so
 ``20.0×`` means custvalue is 20 times faster, ``0.5×`` that the peer is twice
 as fast) and the tracemalloc peak.  See ``benchmarks/README.md``.
@@ -89,6 +90,12 @@ def collect(quick: bool) -> tuple[list[Case], list[str]]:
     for name in discover():
         try:
             module = importlib.import_module(name)
+            if not callable(getattr(module, "cases", None)):
+                errors.append(
+                    f"{name}: no cases(quick) function; a standalone script must not be "
+                    f"named bench_*.py"
+                )
+                continue
             got = list(module.cases(quick))
         except Exception as exc:
             traceback.print_exc()

@@ -7,6 +7,7 @@ data (``ddf.compute()``, so the ids have the dtype Dask holds them in).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -297,3 +298,27 @@ def test_refuses_what_it_cannot_read():
         cvd.abc_classes(log["customer_id"])
     with pytest.raises(InputTypeError, match="model"):
         cvd.fit_transaction_model(clv.BetaGeoModel, ddf)
+
+
+@pytest.mark.parametrize(
+    ("on_dask", "in_memory"),
+    [
+        (cvd.rfm_summary, rfm.rfm_summary),
+        (cvd.calibration_holdout_summary, rfm.calibration_holdout_summary),
+        (cvd.abc_classes, tiers.abc_classes),
+    ],
+)
+def test_mirrors_take_exactly_the_in_memory_options(on_dask, in_memory):
+    ours = list(inspect.signature(on_dask).parameters.values())[1:]
+    theirs = list(inspect.signature(in_memory).parameters.values())[1:]
+    assert ours == theirs
+    ddf = dd.from_pandas(pd.DataFrame({"customer_id": [1], "date": [0.0]}), npartitions=1)
+    required = {p.name: 0 for p in theirs if p.default is inspect.Parameter.empty}
+    with pytest.raises(InputTypeError, match="no_such_option"):
+        on_dask(ddf, no_such_option=1, **required)
+
+
+def test_missing_summary_column_names_the_fix():
+    summary = dd.from_pandas(pd.DataFrame({"frequency": [0], "recency": [0.0]}), npartitions=1)
+    with pytest.raises(MissingColumnError, match=r"no column 'T' .*custvalue.dask.rfm_summary"):
+        cvd.sufficient_statistics(summary)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from typing import Literal
 
 try:
     import dask.dataframe as dd
@@ -45,8 +44,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 import pandas as pd
 
+from custvalue import rfm
+from custvalue import tiers
+from custvalue._core.docs import fill_doc
+from custvalue._core.signatures import same_options
 from custvalue._dask import models as _models
 from custvalue._dask import summary as _summary
+from custvalue._dask.docs import PREDICTION_PARAMS
 
 __all__ = [
     "abc_classes",
@@ -61,18 +65,8 @@ __all__ = [
 ]
 
 
-def rfm_summary(
-    transactions: dd.DataFrame,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = None,
-    observation_end: object = None,
-    freq: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    time_unit: float = 1.0,
-) -> dd.DataFrame:
+@same_options(rfm.rfm_summary, dd.DataFrame)
+def rfm_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
     """Per-customer recency, frequency and value of a Dask transaction log.
 
     The Dask counterpart of :func:`custvalue.rfm.rfm_summary`, with the same
@@ -147,32 +141,11 @@ def rfm_summary(
     a                    1      3.0  9.0            20.0          2         35.0         6.0
     b                    0      0.0  7.0             0.0          1          7.5         7.0
     """
-    return _summary.summarize(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        observation_end=observation_end,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    return _summary.summarize(transactions, **options)
 
 
-def calibration_holdout_summary(
-    transactions: dd.DataFrame,
-    calibration_end: object,
-    observation_end: object,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = None,
-    freq: str | None = None,
-    returns: str = "error",
-    date_format: str | None = None,
-    time_unit: float = 1.0,
-) -> dd.DataFrame:
+@same_options(rfm.calibration_holdout_summary, dd.DataFrame)
+def calibration_holdout_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
     """Calibration summary and holdout outcomes of a Dask log.
 
     The Dask counterpart of :func:`custvalue.rfm.calibration_holdout_summary`
@@ -204,34 +177,17 @@ def calibration_holdout_summary(
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
-    >>> log = pd.DataFrame({
-    ...     "customer_id": [1, 1, 1, 1, 2, 3],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-12", "2024-01-12",
-    ...                             "2024-01-02", "2024-01-11"]),
-    ...     "amount": [5.0, 10.0, 4.0, 6.0, 3.0, 8.0],
-    ... })
-    >>> split = cvd.calibration_holdout_summary(
-    ...     dd.from_pandas(log, npartitions=3), "2024-01-07", "2024-01-14", amount_col="amount")
+    >>> log = dd.from_dict(
+    ...     {"customer_id": [1, 1, 1, 2, 3], "date": [0, 4, 11, 1, 10]}, npartitions=2)
+    >>> split = cvd.calibration_holdout_summary(log, calibration_end=6, observation_end=13)
     >>> split.compute().sort_index()[["frequency_cal", "T_cal", "frequency_holdout"]]
                  frequency_cal  T_cal  frequency_holdout
     customer_id
     1                        1    6.0                  1
     2                        0    5.0                  0
     """
-    return _summary.calibration_holdout(
-        transactions,
-        calibration_end,
-        observation_end,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    return _summary.calibration_holdout(transactions, **options)
 
 
 def sufficient_statistics(
@@ -265,10 +221,9 @@ def sufficient_statistics(
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
-    >>> summary = dd.from_pandas(pd.DataFrame(
-    ...     {"frequency": [0, 1, 1], "recency": [0.0, 3.0, 3.0], "T": [5.0, 6.0, 6.0]}),
+    >>> summary = dd.from_dict(
+    ...     {"frequency": [0, 1, 1], "recency": [0.0, 3.0, 3.0], "T": [5.0, 6.0, 6.0]},
     ...     npartitions=2)
     >>> cvd.sufficient_statistics(summary)
        frequency  recency    T  customers
@@ -306,13 +261,12 @@ def fit_transaction_model(model: Any, data: dd.DataFrame, **fit_options: Any) ->
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
     >>> from custvalue.clv import BetaGeoModel
-    >>> summary = dd.from_pandas(pd.DataFrame({
+    >>> summary = dd.from_dict({
     ...     "frequency": [0, 2, 5, 1, 0, 3, 0, 1],
     ...     "recency": [0.0, 20.0, 35.0, 4.0, 0.0, 30.0, 0.0, 12.0],
-    ...     "T": [40.0, 38.0, 39.0, 40.0, 30.0, 33.0, 36.0, 37.0]}), npartitions=2)
+    ...     "T": [40.0, 38.0, 39.0, 40.0, 30.0, 33.0, 36.0, 37.0]}, npartitions=2)
     >>> model = cvd.fit_transaction_model(BetaGeoModel(), summary)
     >>> model.converged_
     True
@@ -369,66 +323,65 @@ def fit_spend_model(model: Any, data: dd.DataFrame, **fit_options: Any) -> Any:
     return _models.fit_spend_model(model, data, **fit_options)
 
 
+@fill_doc(PREDICTION_PARAMS)
 def expected_purchases(model: Any, data: dd.DataFrame, t: float) -> dd.Series:
     """Return the expected purchases of every customer in ``(T, T + t]``, per partition.
 
     Parameters
     ----------
-    model : fitted transaction model
-        E.g. from :func:`fit_transaction_model`.
-    data : dask.dataframe.DataFrame
-        Summary with ``frequency``, ``recency`` and ``T``.
+    %(model)s
+    %(data)s
     t : float
         Horizon in the summary's time unit.
 
     Returns
     -------
     dask.dataframe.Series
-        ``expected_purchases`` (float) on the summary's index.
+        ``expected_purchases`` (float): ``model.expected_purchases(t, ...)`` of
+        each customer, on the summary's index.
 
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
-    >>> summary = dd.from_pandas(pd.DataFrame(
-    ...     {"frequency": [0, 2], "recency": [0.0, 20.0], "T": [30.0, 38.0]}), npartitions=1)
+    >>> summary = dd.from_dict(
+    ...     {"frequency": [0, 2], "recency": [0.0, 20.0], "T": [30.0, 38.0]}, npartitions=1)
     >>> cvd.expected_purchases(model, summary, 10.0).compute().round(4).tolist()
     [0.0697, 0.2782]
     """
-    return _models.expected_purchases(model, data, t)
+    return _models.predict(model, "expected_purchases", data, t)
 
 
+@fill_doc(PREDICTION_PARAMS)
 def probability_alive(model: Any, data: dd.DataFrame) -> dd.Series:
     """P(alive) of every customer, per partition.
 
     Parameters
     ----------
-    model : fitted transaction model
-        E.g. from :func:`fit_transaction_model`.
-    data : dask.dataframe.DataFrame
-        Summary with ``frequency``, ``recency`` and ``T``.
+    %(model)s
+    %(data)s
 
     Returns
     -------
     dask.dataframe.Series
-        ``probability_alive`` (float) on the summary's index.
+        ``probability_alive`` (float, in [0, 1]) on the summary's index.
 
     Examples
     --------
+    Two customers with the same purchases, the second one observed 16 periods longer:
+
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
+    >>> summary = dd.from_dict(
+    ...     {"frequency": [2, 2], "recency": [20.0, 20.0], "T": [22.0, 38.0]}, npartitions=1)
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams
     >>> model = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
-    >>> summary = dd.from_pandas(pd.DataFrame(
-    ...     {"frequency": [0, 2], "recency": [0.0, 20.0], "T": [30.0, 38.0]}), npartitions=1)
     >>> cvd.probability_alive(model, summary).compute().round(4).tolist()
-    [1.0, 0.5538]
+    [0.7828, 0.5538]
     """
-    return _models.probability_alive(model, data)
+    return _models.predict(model, "probability_alive", data)
 
 
 def customer_lifetime_value(
@@ -458,42 +411,28 @@ def customer_lifetime_value(
     Returns
     -------
     dask.dataframe.Series
-        ``clv`` (float) on the summary's index.
+        ``clv`` (float, in the unit of ``monetary_value``) on the summary's index.
 
     Examples
     --------
     >>> import dask.dataframe as dd
-    >>> import pandas as pd
     >>> from custvalue import dask as cvd
     >>> from custvalue.clv import BetaGeoModel, BetaGeoParams, GammaGammaModel, GammaGammaParams
     >>> bg = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=4.4, a=0.79, b=2.4))
     >>> gg = GammaGammaModel.from_params(GammaGammaParams(p=6.25, q=3.74, v=15.4))
-    >>> summary = dd.from_pandas(pd.DataFrame({"frequency": [0, 2], "recency": [0.0, 20.0],
-    ...     "T": [30.0, 38.0], "monetary_value": [0.0, 30.0]}), npartitions=1)
+    >>> summary = dd.from_dict({"frequency": [0, 2], "recency": [0.0, 20.0],
+    ...     "T": [30.0, 38.0], "monetary_value": [0.0, 30.0]}, npartitions=1)
     >>> clv = cvd.customer_lifetime_value(bg, gg, summary, horizon=3, discount_rate=0.01, step=4)
     >>> clv.compute().round(2).tolist()
     [2.86, 10.02]
     """
     return _models.customer_lifetime_value(
-        transaction_model,
-        spend_model,
-        data,
-        horizon=horizon,
-        discount_rate=discount_rate,
-        margin=margin,
-        step=step,
+        transaction_model, spend_model, data, horizon, discount_rate, margin, step
     )
 
 
-def abc_classes(
-    values: dd.Series,
-    *,
-    cutoffs: Sequence[float] | None = None,
-    labels: Sequence[str] = ("A", "B", "C"),
-    rule: Literal["value", "count"] = "value",
-    negative: Literal["error", "separate"] = "error",
-    negative_label: str = "D",
-) -> dd.Series:
+@same_options(tiers.abc_classes, dd.Series)
+def abc_classes(values: dd.Series, **options: Any) -> dd.Series:
     """ABC class of every customer from the global cumulative share of a Dask Series.
 
     The Dask counterpart of :func:`custvalue.tiers.abc_classes` (same
@@ -548,11 +487,4 @@ def abc_classes(
     >>> cvd.abc_classes(values).compute().tolist()
     ['A', 'A', 'B', 'B', 'C']
     """
-    return _models.abc_classes(
-        values,
-        cutoffs=cutoffs,
-        labels=labels,
-        rule=rule,
-        negative=negative,
-        negative_label=negative_label,
-    )
+    return _models.abc_classes(values, **options)

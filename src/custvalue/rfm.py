@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from custvalue._core.docs import LOG_PARAMS
+from custvalue._core.docs import fill_doc
 from custvalue._rfm import summary as _summary
 from custvalue._rfm.scores import rfm_scores
 from custvalue._rfm.segments import SegmentRule
@@ -40,6 +42,7 @@ __all__ = [
 ]
 
 
+@fill_doc(LOG_PARAMS)
 def rfm_summary(
     transactions: pd.DataFrame,
     *,
@@ -58,51 +61,21 @@ def rfm_summary(
     ----------
     transactions : pandas.DataFrame
         One row per transaction (any order; several per period allowed).
-    customer_col : str, default "customer_id"
-        Column with the customer id (any hashable type; missing ids of any
-        dtype, including ``pd.NA`` in nullable columns, are an error).
-    date_col : str, default "date"
-        Column with the purchase time: ``datetime64`` (naive or time-zone
-        aware), Arrow-backed timestamps or dates (``timestamp[ns][pyarrow]``),
-        or numeric.  Strings are parsed only with ``date_format``; integers
-        that all look like yyyymmdd dates (``19970101``) are refused unless
-        ``date_format`` is given.
+    %(customer_col)s
+    %(date_col)s
     amount_col : str, optional
         Column with the amount of each transaction (finite).  When given,
         ``monetary_value`` and ``total_value`` are returned.  Without it no
         line can be told to be a return: every line is a purchase.
-    observation_end : date, pandas.Period or number, optional
-        End of the observation window (str, datetime, numpy.datetime64,
-        pandas.Timestamp or pandas.Period; a number for numeric time).
-        Defaults to the latest transaction.  A Period stands for its whole
-        span: the window ends in the period holding the Period's last
-        instant (``pd.Period("2024-03", "M")`` includes all of March).
-        Transactions in later periods are excluded (as in lifetimes);
-        customers whose first purchase is later are absent from the result.
-    freq : str, optional
-        Period length for datetime columns: ``"D"`` (the default when None),
-        ``"W"`` (Monday–Sunday), ``"M"`` or any pandas period alias, with
-        multiples honoured: ``"7D"`` is a period of 7 days, ``"2M"`` of two
-        calendar months (periods are anchored on pandas' base ordinal 0, so
-        ``"2M"`` groups January–February, March–April ...; see Notes).
-        Must be None for a numeric time column (its values are used as they are).
-    returns : {"error", "net", "drop"}, default "error"
-        Policy for negative amounts (returns): ``"error"`` refuses them,
-        ``"drop"`` ignores the negative lines, ``"net"`` sums the amounts
-        per customer and period and a period whose net is ``<= 0`` is not a
-        purchase occasion (``monetary_value`` and ``total_value`` use the
-        netted totals; a customer without a positive period is absent).
-        Without ``amount_col`` there is nothing to net.
-    date_format : str, optional
-        strftime format parsing a string or integer date column, e.g.
-        ``"%Y%m%d"`` for ``19970101`` (``pandas.to_datetime(..., format=...)``;
-        lifetimes calls it ``datetime_format``).  Ignored for datetime columns.
-    time_unit : float, default 1
-        Length of the output time unit in periods: ``recency``, ``T`` and
-        ``inactivity`` are divided by it, so a daily summary is expressed in
-        weeks with ``time_unit=7`` (lifetimes: ``freq_multiplier``;
-        pymc-marketing: ``time_scaler``).  Purchases are still counted per
-        period of ``freq``.
+    %(observation_end)s
+        Customers whose first purchase is later are absent from the result.
+    %(freq)s
+        See Notes for the period arithmetic.
+    %(returns)s
+        Under ``"net"``, ``monetary_value`` and ``total_value`` use the netted
+        totals and a customer without a positive period is absent.
+    %(date_format)s
+    %(time_unit)s
 
     Returns
     -------
@@ -199,6 +172,11 @@ def calibration_holdout_summary(
     time_unit: float = 1.0,
 ) -> pd.DataFrame:
     """Split a log at ``calibration_end`` into a calibration summary and holdout outcomes.
+
+    The calibration window is summarised as by :func:`rfm_summary`; the
+    holdout window that follows it, up to ``observation_end``, gives each of
+    those customers the outcomes a model fitted on the calibration summary
+    should predict.
 
     Parameters
     ----------

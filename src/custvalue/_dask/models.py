@@ -15,6 +15,7 @@ from the class bounds (see :func:`abc_classes`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -27,12 +28,14 @@ import pandas as pd
 from custvalue import clv
 from custvalue import tiers
 from custvalue._core.validation import check_choice
+from custvalue._core.validation import check_dataframe
+from custvalue._dask.options import with_defaults
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
-from custvalue.errors import MissingColumnError
 
 __all__ = [
     "abc_classes",
+    "customer_lifetime_value",
     "fit_spend_model",
     "fit_transaction_model",
     "predict",
@@ -51,13 +54,8 @@ def _check_summary(data: object, name: str, columns: Sequence[str]) -> dd.DataFr
             f"`{name}` must be a dask DataFrame (e.g. custvalue.dask.rfm_summary(...)), "
             f"got {type(data).__name__}; use custvalue.clv directly for pandas frames."
         )
-    for col in columns:
-        if col not in data.columns:
-            present = ", ".join(repr(c) for c in list(data.columns)[:20])
-            raise MissingColumnError(
-                f"`{name}` has no column {col!r} (columns present: {present}); pass the "
-                f"output of custvalue.dask.rfm_summary (with amount_col for the spend model)."
-            )
+    hint = "pass the output of custvalue.dask.rfm_summary (with amount_col for the spend model)"
+    check_dataframe(data._meta, name, columns, allow_empty=True, hint=hint)  # columns only
     return data
 
 
@@ -92,7 +90,7 @@ def fit_spend_model(model: Any, data: object, **fit_options: Any) -> Any:
     return model.fit(stats, weights=WEIGHT, **fit_options)
 
 
-def predict(
+def _per_partition(
     data: object,
     columns: Sequence[str],
     name: str,
@@ -110,40 +108,44 @@ def predict(
     return frame.map_partitions(part, meta=meta)
 
 
-def expected_purchases(model: Any, data: object, t: float) -> dd.Series:
-    """Return the expected purchases in ``(T, T + t]`` of every customer."""
-    _check_model(model, "expected_purchases", "fitted transaction model")
-    return predict(
+def predict(model: Any, method: str, data: object, *args: Any) -> dd.Series:
+    """``model.<method>(*args, frequency, recency, T)`` of every customer, named ``method``.
+
+    The per-customer predictions of a fitted transaction model
+    (``expected_purchases``, ``probability_alive``), run on each partition.
+    """
+    _check_model(model, method, "fitted transaction model")
+    predict_rows = getattr(model, method)
+    return _per_partition(
         data,
         _TRANSACTION_COLUMNS,
-        "expected_purchases",
-        lambda f: model.expected_purchases(t, f["frequency"], f["recency"], f["T"]),
-    )
-
-
-def probability_alive(model: Any, data: object) -> dd.Series:
-    """Return P(alive) of every customer."""
-    _check_model(model, "probability_alive", "fitted transaction model")
-    return predict(
-        data,
-        _TRANSACTION_COLUMNS,
-        "probability_alive",
-        lambda f: model.probability_alive(f["frequency"], f["recency"], f["T"]),
+        method,
+        lambda f: predict_rows(*args, f["frequency"], f["recency"], f["T"]),
     )
 
 
 def customer_lifetime_value(
-    transaction_model: Any, spend_model: Any, data: object, **options: Any
+    transaction_model: Any,
+    spend_model: Any,
+    data: object,
+    horizon: int,
+    discount_rate: float,
+    margin: float,
+    step: float,
 ) -> dd.Series:
     """Return the discounted CLV of every customer (see ``clv.customer_lifetime_value``)."""
     _check_model(transaction_model, "expected_purchases", "fitted transaction model")
     _check_model(spend_model, "expected_spend", "fitted spend model")
-    return predict(
-        data,
-        (*_TRANSACTION_COLUMNS, "monetary_value"),
-        "clv",
-        lambda f: clv.customer_lifetime_value(transaction_model, spend_model, f, **options),
+    clv_of = functools.partial(
+        clv.customer_lifetime_value,
+        transaction_model,
+        spend_model,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        margin=margin,
+        step=step,
     )
+    return _per_partition(data, (*_TRANSACTION_COLUMNS, "monetary_value"), "clv", clv_of)
 
 
 # --- ABC classes ----------------------------------------------------------------------------
@@ -176,32 +178,19 @@ def _local_bounds(
     return pd.DataFrame([bounds], columns=[f"b{j}" for j in range(k)])
 
 
-def abc_classes(
-    values: object,
-    *,
-    cutoffs: Sequence[float] | None,
-    labels: Sequence[str],
-    rule: str,
-    negative: str,
-    negative_label: str,
-) -> dd.Series:
+def abc_classes(values: object, **options: Any) -> dd.Series:
     """Compute :func:`custvalue.dask.abc_classes` (see its documentation)."""
     if not isinstance(values, dd.Series):
         raise InputTypeError(
             f"`values` must be a dask Series (e.g. a column of a custvalue.dask summary), "
             f"got {type(values).__name__}; use custvalue.tiers.abc_classes for pandas."
         )
+    given = with_defaults(tiers.abc_classes, options)
+    cutoffs, labels, rule, negative = (given[k] for k in ("cutoffs", "labels", "rule", "negative"))
     check_choice(rule, "rule", ("value", "count"))
     check_choice(negative, "negative", ("error", "separate"))
     # Validates cutoffs and labels exactly as in memory, and yields the categories.
-    probe = tiers.abc_classes(
-        pd.Series([1.0]),
-        cutoffs=cutoffs,
-        labels=labels,
-        rule=rule,  # type: ignore[arg-type]
-        negative=negative,  # type: ignore[arg-type]
-        negative_label=negative_label,
-    )
+    probe = tiers.abc_classes(pd.Series([1.0]), **given)
     categories = list(probe.cat.categories)
     k = len(labels) - 1
     cuts = np.asarray(

@@ -18,7 +18,9 @@ The log is never collected.  Three steps:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import dask.dataframe as dd
@@ -35,10 +37,11 @@ from custvalue._core.transactions import read_amounts
 from custvalue._core.transactions import read_ids
 from custvalue._core.transactions import read_time
 from custvalue._core.validation import check_column_name
+from custvalue._core.validation import check_dataframe
 from custvalue._core.validation import check_scalar
+from custvalue._dask.options import with_defaults
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
-from custvalue.errors import MissingColumnError
 
 __all__ = ["calibration_holdout", "check_dask_frame", "summarize"]
 
@@ -77,38 +80,34 @@ def check_dask_frame(data: object, name: str, columns: list[str]) -> dd.DataFram
         raise InputTypeError(
             f"`{name}` must be a dask DataFrame, got {type(data).__name__}; {hint}."
         )
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        present = ", ".join(repr(c) for c in list(data.columns)[:20])
-        raise MissingColumnError(
-            f"`{name}` has no column {missing[0]!r} (columns present: {present}); rename the "
-            f"column or pass its name through the matching *_col argument."
-        )
+    check_dataframe(data._meta, name, columns, allow_empty=True)  # the columns, not the rows
     return data
 
 
 class _Options:
-    """The checked keywords of one summary call, passed to every partition task."""
+    """The checked reading options of one summary call, passed to every partition task.
 
-    def __init__(
-        self,
-        customer_col: object,
-        date_col: object,
-        amount_col: object,
-        freq: object,
-        returns: object,
-        date_format: object,
-        time_unit: object,
-    ) -> None:
-        self.customer_col: str = check_column_name(customer_col, "customer_col")
-        self.date_col: str = check_column_name(date_col, "date_col")
+    Built from the options a caller gave to the Dask mirror of ``original`` (an
+    in-memory summary function); an option not given takes ``original``'s default.
+    The options that are not about reading the log (the window ends) are kept in
+    ``ends``.
+    """
+
+    def __init__(self, original: Callable[..., object], options: Mapping[str, Any]) -> None:
+        given = with_defaults(original, options)
+        self.customer_col: str = check_column_name(given.pop("customer_col"), "customer_col")
+        self.date_col: str = check_column_name(given.pop("date_col"), "date_col")
+        amount_col = given.pop("amount_col")
         self.amount_col: str | None = (
             None if amount_col is None else check_column_name(amount_col, "amount_col")
         )
-        self.freq = freq
-        self.returns = check_returns(returns)
-        self.date_format = date_format
-        self.time_unit = check_scalar(time_unit, "time_unit", low=0.0, low_inclusive=False)
+        self.freq = given.pop("freq")
+        self.returns = check_returns(given.pop("returns"))
+        self.date_format = given.pop("date_format")
+        self.time_unit = check_scalar(
+            given.pop("time_unit"), "time_unit", low=0.0, low_inclusive=False
+        )
+        self.ends: dict[str, Any] = given
 
     @property
     def columns(self) -> list[str]:
@@ -262,21 +261,40 @@ def _summary_part(
     return out
 
 
-def summarize(
-    transactions: object,
-    *,
-    customer_col: object,
-    date_col: object,
-    amount_col: object,
-    observation_end: object,
-    freq: object,
-    returns: object,
-    date_format: object,
-    time_unit: object,
+def _summaries(
+    log: dd.DataFrame,
+    opt: _Options,
+    end: float,
+    first_end: float,
+    dtypes: dict[str, str],
+    summary: Callable[..., pd.DataFrame],
 ) -> dd.DataFrame:
+    """Rows up to ``end`` shuffled by customer, then ``summary(rows)`` on each partition.
+
+    ``summary`` is the in-memory summary with its window ends bound, run with
+    the reading options on the shuffled rows (time in period ordinals).
+    """
+    meta = _output_meta(log._meta[opt.customer_col], opt, dtypes)
+    run = functools.partial(
+        summary,
+        customer_col=opt.customer_col,
+        date_col=opt.date_col,
+        amount_col=opt.amount_col,
+        time_unit=opt.time_unit,
+    )
+    rows = log[opt.columns].map_partitions(
+        _aggregate, opt, end, meta=_aggregate_meta(log._meta, opt)
+    )
+    return rows.shuffle(on=opt.customer_col).map_partitions(
+        _summary_part, opt, meta, run, first_end, meta=meta, align_dataframes=False
+    )
+
+
+def summarize(transactions: object, **options: Any) -> dd.DataFrame:
     """Compute :func:`custvalue.dask.rfm_summary` (see its documentation)."""
-    opt = _Options(customer_col, date_col, amount_col, freq, returns, date_format, time_unit)
+    opt = _Options(rfm.rfm_summary, options)
     log = check_dask_frame(transactions, "transactions", opt.columns)
+    observation_end = opt.ends["observation_end"]
     ends = () if observation_end is None else ((observation_end, "observation_end"),)
     first, last, end_periods = _global_bounds(log, opt, ends)
     end = last if observation_end is None else end_periods[0]
@@ -285,47 +303,15 @@ def summarize(
             "`observation_end` is before every transaction; pass a later date "
             "(or None for the latest transaction)."
         )
-    meta = _output_meta(log._meta[opt.customer_col], opt, _SUMMARY_DTYPES)
-
-    def run(rows: pd.DataFrame) -> pd.DataFrame:
-        return rfm.rfm_summary(
-            rows,
-            customer_col=opt.customer_col,
-            date_col=opt.date_col,
-            amount_col=opt.amount_col,
-            observation_end=end,
-            time_unit=opt.time_unit,
-        )
-
-    return _shuffled(log, opt, end).map_partitions(
-        _summary_part, opt, meta, run, end, meta=meta, align_dataframes=False
-    )
+    summary = functools.partial(rfm.rfm_summary, observation_end=end)
+    return _summaries(log, opt, end, end, _SUMMARY_DTYPES, summary)
 
 
-def _shuffled(log: dd.DataFrame, opt: _Options, end: float) -> dd.DataFrame:
-    """Return the (customer, period, amount) rows up to ``end``, shuffled by customer."""
-    rows = log[opt.columns].map_partitions(
-        _aggregate, opt, end, meta=_aggregate_meta(log._meta, opt)
-    )
-    return rows.shuffle(on=opt.customer_col)
-
-
-def calibration_holdout(
-    transactions: object,
-    calibration_end: object,
-    observation_end: object,
-    *,
-    customer_col: object,
-    date_col: object,
-    amount_col: object,
-    freq: object,
-    returns: object,
-    date_format: object,
-    time_unit: object,
-) -> dd.DataFrame:
+def calibration_holdout(transactions: object, **options: Any) -> dd.DataFrame:
     """Compute :func:`custvalue.dask.calibration_holdout_summary` (see its documentation)."""
-    opt = _Options(customer_col, date_col, amount_col, freq, returns, date_format, time_unit)
+    opt = _Options(rfm.calibration_holdout_summary, options)
     log = check_dask_frame(transactions, "transactions", opt.columns)
+    calibration_end, observation_end = opt.ends["calibration_end"], opt.ends["observation_end"]
     ends = ((calibration_end, "calibration_end"), (observation_end, "observation_end"))
     first, _, (cal_end, obs_end) = _global_bounds(log, opt, ends)
     if obs_end <= cal_end:
@@ -335,19 +321,7 @@ def calibration_holdout(
         )
     if cal_end < first:
         raise InputValueError("`calibration_end` is before every transaction; pass a later date.")
-    meta = _output_meta(log._meta[opt.customer_col], opt, _SPLIT_DTYPES)
-
-    def run(rows: pd.DataFrame) -> pd.DataFrame:
-        return rfm.calibration_holdout_summary(
-            rows,
-            cal_end,
-            obs_end,
-            customer_col=opt.customer_col,
-            date_col=opt.date_col,
-            amount_col=opt.amount_col,
-            time_unit=opt.time_unit,
-        )
-
-    return _shuffled(log, opt, obs_end).map_partitions(
-        _summary_part, opt, meta, run, cal_end, meta=meta, align_dataframes=False
+    summary = functools.partial(
+        rfm.calibration_holdout_summary, calibration_end=cal_end, observation_end=obs_end
     )
+    return _summaries(log, opt, obs_end, cal_end, _SPLIT_DTYPES, summary)

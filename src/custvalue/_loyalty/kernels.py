@@ -145,26 +145,28 @@ def _qualified_level(value: float, thresholds: FloatArray) -> int:
 
 
 @jit
-def _add_change(
-    h_ids: IntArray,
-    h_codes: Int8Array,
-    h_value: FloatArray,
-    nh: int,
+def _append(
+    ids: IntArray,
+    codes: Int8Array,
+    values: FloatArray,
+    n: int,
     c: int,
-    day: int,
-    old: int,
-    new: int,
-    event: int,
+    when: int,
+    row_codes: tuple[int, ...],
     value: float,
 ) -> int:
-    """Write one tier change as column ``nh`` of the history blocks; return ``nh + 1``."""
-    h_ids[0, nh] = c
-    h_ids[1, nh] = day
-    h_codes[0, nh] = old
-    h_codes[1, nh] = new
-    h_codes[2, nh] = event
-    h_value[nh] = value
-    return nh + 1
+    """Write one record as column ``n`` of a block of rows; return ``n + 1``.
+
+    A block is ``ids`` (customer, day or evaluation index), ``codes`` (one row
+    per entry of ``row_codes``) and ``values``: the history of tier changes
+    and the evaluations are both kept this way.
+    """
+    ids[0, n] = c
+    ids[1, n] = when
+    for i in range(codes.shape[0]):
+        codes[i, n] = row_codes[i]
+    values[n] = value
+    return n + 1
 
 
 @jit
@@ -233,7 +235,7 @@ def _replay_customer(
             value = prefix[a] - prefix[w]
             q = _qualified_level(value, thresholds)
             if q > lev:
-                nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, q, EVENT_UPGRADE, value)
+                nh = _append(h_ids, h_codes, h_value, nh, c, day, (lev, q, EVENT_UPGRADE), value)
                 lev = q
                 fail = 0
                 since_day = day
@@ -247,16 +249,9 @@ def _replay_customer(
         outcome, new, fail = _evaluate(lev, fail, q, grace, to_qualified)
         if new != lev:
             event = EVENT_UPGRADE if new > lev else EVENT_DOWNGRADE
-            nh = _add_change(h_ids, h_codes, h_value, nh, c, day, lev, new, event, value)
+            nh = _append(h_ids, h_codes, h_value, nh, c, day, (lev, new, event), value)
             since_day = day
-        e_ids[0, ne] = c
-        e_ids[1, ne] = e
-        e_codes[0, ne] = q
-        e_codes[1, ne] = lev
-        e_codes[2, ne] = new
-        e_codes[3, ne] = outcome
-        e_value[ne] = value
-        ne += 1
+        ne = _append(e_ids, e_codes, e_value, ne, c, e, (q, lev, new, outcome), value)
         lev = new
         e += 1
     state[0, c] = lev

@@ -158,7 +158,7 @@ def points_balance(
     >>> import pandas as pd
     >>> from custvalue.loyalty import points_balance
     >>> ledger = pd.DataFrame({
-    ...     "customer_id": ["a", "a", "a", "a"],
+    ...     "customer_id": "a",
     ...     "date": pd.to_datetime(["2023-01-10", "2023-06-01", "2023-09-01", "2024-01-10"]),
     ...     "points": [100, 50, -120, 10],
     ... })

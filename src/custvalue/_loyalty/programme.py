@@ -253,9 +253,9 @@ def program_tiers(
     >>> import pandas as pd
     >>> from custvalue.loyalty import program_tiers
     >>> activity = pd.DataFrame({
-    ...     "customer_id": ["a", "a", "a", "b"],
-    ...     "date": pd.to_datetime(["2023-03-01", "2023-06-15", "2023-09-01", "2023-05-01"]),
-    ...     "amount": [400.0, 700.0, 4000.0, 50.0],
+    ...     "customer_id": "a",
+    ...     "date": pd.to_datetime(["2023-03-01", "2023-06-15", "2023-09-01"]),
+    ...     "amount": [400.0, 700.0, 4000.0],
     ... })
     >>> tiers = {"Member": 0, "Silver": 1000, "Gold": 5000}
     >>> result = program_tiers(activity, tiers, window="calendar-year",
@@ -269,7 +269,6 @@ def program_tiers(
                    tier  level      since  failed_evaluations
     customer_id
     a            Silver      1 2024-12-31                   0
-    b            Member      0 2023-05-01                   0
     """
     log = calendar_log(
         activity, "activity", customer_col, date_col, amount_col, returns, date_format

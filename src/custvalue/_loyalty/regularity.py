@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._core.docs import LOG_PARAMS
+from custvalue._core.docs import fill_doc
 from custvalue._core.transactions import RETURNS
 from custvalue._core.transactions import filter_window
 from custvalue._core.transactions import period_of
@@ -18,6 +20,7 @@ from custvalue._loyalty.common import sorted_codes
 from custvalue._loyalty.kernels import regularity_stats
 
 
+@fill_doc(LOG_PARAMS)
 def purchase_regularity(
     transactions: pd.DataFrame,
     *,
@@ -36,29 +39,18 @@ def purchase_regularity(
     transactions : pandas.DataFrame
         One row per transaction, read exactly as by
         :func:`custvalue.rfm.rfm_summary` (same columns, periods and checks).
-    customer_col, date_col : str
-        Columns holding the customer id and the purchase time (datetime64 or
-        numeric).
+    %(customer_col)s
+    %(date_col)s
     amount_col : str, optional
         Column with transaction amounts (finite); when given, the
         ``spend_trend`` column is added and negative amounts (returns)
         follow ``returns``.
-    observation_end : date, pandas.Period or number, optional
-        End of the observation window (default: the latest transaction);
-        later transactions are ignored, as in ``rfm_summary``.
-    freq : str, optional
-        Period length for datetime columns (``"D"`` when None): a pandas
-        period alias, multiples honoured as in ``rfm_summary`` (``"7D"``:
-        periods of seven days, ``"2W"``: of two weeks).  Intervals are
-        counted in these periods.  Must be None for a numeric time column.
-    returns : {"error", "net", "drop"}, default "error"
-        Policy for negative amounts (with ``amount_col``): refuse them;
-        ``"net"``: sum the amounts per customer and period, a period whose
-        net is ``<= 0`` is not a purchase occasion; ``"drop"``: ignore the
-        negative lines.  A customer left without a purchase is not listed.
-    date_format : str, optional
-        strftime format parsing a string or integer date column, e.g.
-        ``"%Y%m%d"`` for ``19970101``, as in ``rfm_summary``.
+    %(observation_end)s
+    %(freq)s
+        Intervals are counted in these periods.
+    %(returns)s
+        A customer left without a purchase is not listed.
+    %(date_format)s
 
     Returns
     -------

@@ -435,14 +435,13 @@ or pandas.DataFrame, default "classic4"
     >>> list(segments), list(segments.cat.categories)
     (['vip', 'rest', 'recent', 'rest', 'rest'], ['vip', 'recent', 'rest'])
     """
-    data = check_dataframe(scores, "scores", allow_empty=True)
-    for dim in _DIMS:
-        if dim not in data.columns:
-            present = ", ".join(repr(c) for c in list(data.columns)[:20])
-            raise MissingColumnError(
-                f"`scores` has no column {dim!r} (columns present: {present}); pass the "
-                f"output of rfm_scores(...), which has the columns 'R', 'F' and 'M'."
-            )
+    data = check_dataframe(
+        scores,
+        "scores",
+        _DIMS,
+        allow_empty=True,
+        hint="pass the output of rfm_scores(...), which has the columns 'R', 'F' and 'M'",
+    )
     if is_foreign_frame(scheme):
         scheme = as_pandas_frame(scheme, "scheme")
     if isinstance(scheme, str):

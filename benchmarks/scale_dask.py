@@ -2,8 +2,8 @@
 
 A standalone script (not part of ``benchmarks/run.py``)::
 
-    python benchmarks/bench_dask_scale.py                      # 1M and 10M customers
-    python benchmarks/bench_dask_scale.py --customers 1000000  # one size
+    python benchmarks/scale_dask.py                      # 1M and 10M customers
+    python benchmarks/scale_dask.py --customers 1000000  # one size
 
 For each size it writes a synthetic log (``datagen.synthetic_transactions``,
 2.6 transactions per customer) as Parquet into a temporary directory, starts a
