@@ -38,8 +38,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize
 
+from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import column_name
@@ -745,6 +747,7 @@ class HistoryModel(FittedModel[P]):
         """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook)."""
         raise NotImplementedError
 
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -770,17 +773,11 @@ class HistoryModel(FittedModel[P]):
         frequency, recency, T : array-like or str, optional
             The history columns; a string names a column of ``data``; arrays
             passed explicitly win over the columns of ``data``.
-        weights : array-like or str, optional
-            Number of customers with each history (non-negative); default 1.
+        %(weights)s
         initial_params : the model's parameter dataclass, optional
             Start of the search (default: a start derived from the data).
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------

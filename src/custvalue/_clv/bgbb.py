@@ -27,6 +27,9 @@ from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import history_inputs
 from custvalue._clv.base import resolve_inputs
 from custvalue._clv.base import resolve_weights
+from custvalue._clv.docs import FIT_PARAMS
+from custvalue._core.arrays import first_true
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import resolve
@@ -289,20 +292,17 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
 
 
 def _check_histories(x: FloatArray, tx: FloatArray, n: FloatArray) -> None:
-    if (bad := tx > n).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(tx > n)) is not None:
         raise InputValueError(
             f"`recency` must be <= `n_periods`, but row {i} has recency {tx[i]:g} > "
             f"n_periods {n[i]:g}; recency is the opportunity of the last purchase."
         )
-    if (bad := x > tx).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(x > tx)) is not None:
         raise InputValueError(
             f"`frequency` must be <= `recency`, but row {i} has frequency {x[i]:g} > "
             f"recency {tx[i]:g}; x purchases need at least x opportunities."
         )
-    if (bad := (x == 0) & (tx != 0)).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true((x == 0) & (tx != 0))) is not None:
         raise InputValueError(
             f"`recency` must be 0 when `frequency` is 0, but row {i} has recency {tx[i]:g}."
         )
@@ -378,6 +378,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
 
     params_type: ClassVar[type[Any]] = BetaGeoBetaBinomParams
 
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -405,17 +406,11 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Opportunity of the last transaction, :math:`t_x` (0 when ``x = 0``).
         n_periods : array-like or str, optional
             Number of transaction opportunities observed, :math:`n` (``>= recency``).
-        weights : array-like or str, optional
-            Number of customers with each history (non-negative); default 1.
+        %(weights)s
         initial_params : BetaGeoBetaBinomParams, optional
             Starting point of the search (default all ones).
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------

@@ -17,6 +17,7 @@ likelihood over ``k = 1, 2, ...``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import warnings
 from typing import Any
@@ -37,6 +38,7 @@ from custvalue._clv.base import history_inputs
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
+from custvalue._core.arrays import first_true
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -351,51 +353,30 @@ def _log_interpurchase_kernel(
     return out
 
 
-def log_interpurchase_summary(
-    transactions: pd.DataFrame,
-    *,
-    customer_col: str,
-    date_col: str,
-    amount_col: str | None,
-    observation_end: object,
-    freq: str | None,
-    returns: str,
-    date_format: str | None,
-    time_unit: float,
-) -> pd.DataFrame:
+def log_interpurchase_summary(transactions: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """Compute :func:`custvalue.clv.cnbd_summary` (see its documentation)."""
-    summary = rfm_summary(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        observation_end=observation_end,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    summary = rfm_summary(transactions, **options)
+    given = inspect.signature(rfm_summary).bind(transactions, **options)
+    given.apply_defaults()
+    opt = given.arguments
     log = read_transactions(
         transactions,
-        customer_col,
-        date_col,
-        amount_col,
-        freq,
-        returns=returns,
-        date_format=date_format,
+        opt["customer_col"],
+        opt["date_col"],
+        opt["amount_col"],
+        opt["freq"],
+        returns=opt["returns"],
+        date_format=opt["date_format"],
         freq_on_numeric="error",
     )
-    end = (
-        log.last_period()
-        if observation_end is None
-        else period_of(observation_end, "observation_end", log)
-    )
+    end = opt["observation_end"]
+    end = log.last_period() if end is None else period_of(end, "observation_end", log)
     codes, ids, periods, _ = filter_window(log, end)
     order = np.lexsort((periods, codes))
     litt = _log_interpurchase_kernel(
         np.ascontiguousarray(codes[order], dtype=np.int64),
         np.ascontiguousarray(periods[order]),
-        float(time_unit),
+        float(opt["time_unit"]),
         len(ids),
     )
     out = summary.copy()
@@ -424,9 +405,7 @@ def _litt_column(data: pd.DataFrame | None, litt: object) -> object:
 
 def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
     """Refuse ``litt`` values no history has (above x·log(t_x/x), or not 0 at x = 0)."""
-    bad = (x == 0) & (litt != 0.0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true((x == 0) & (litt != 0.0))) is not None:
         raise InputValueError(
             f"`litt` must be 0 when `frequency` is 0 (no inter-purchase time), but row {i} "
             f"has litt={litt[i]:g}; compute litt with custvalue.clv.cnbd_summary."
@@ -434,9 +413,7 @@ def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
     pos = x > 0
     bound = np.zeros_like(litt)
     bound[pos] = x[pos] * np.log(tx[pos] / x[pos])
-    bad = pos & (litt > bound + 1e-9 * (1.0 + np.abs(bound)))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(pos & (litt > bound + 1e-9 * (1.0 + np.abs(bound))))) is not None:
         raise InputValueError(
             f"`litt` (the sum of the logs of the inter-purchase times) cannot exceed "
             f"frequency·log(recency/frequency), but row {i} has litt={litt[i]:g} for "
