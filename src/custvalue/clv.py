@@ -128,16 +128,15 @@ def cnbd_summary(transactions: pd.DataFrame, **options: Any) -> pd.DataFrame:
 
     Examples
     --------
+    Purchases of ``a`` at times 0, 2 and 6 (gaps 2 and 4, :math:`\log 2 + \log 4`):
+
     >>> import pandas as pd
     >>> from custvalue.clv import cnbd_summary
-    >>> log = pd.DataFrame({
-    ...     "customer_id": ["a", "a", "a", "b"],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-07", "2024-01-02"]),
-    ... })
-    >>> cnbd_summary(log, observation_end="2024-01-10")[["frequency", "recency", "T", "litt"]]
-                 frequency  recency     T      litt
+    >>> log = pd.DataFrame({"customer_id": list("aaab"), "date": [0.0, 2.0, 6.0, 1.0]})
+    >>> cnbd_summary(log, observation_end=9.0)[["frequency", "recency", "T", "litt"]]
+                 frequency  recency    T      litt
     customer_id
-    a                    2      6.0   9.0  2.079442
-    b                    0      0.0   8.0  0.000000
+    a                    2      6.0  9.0  2.079442
+    b                    0      0.0  8.0  0.000000
     """
     return log_interpurchase_summary(transactions, **options)

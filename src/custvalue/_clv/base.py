@@ -724,12 +724,15 @@ class HistoryModel(FittedModel[P]):
         params: Any = self._fitted_params()
         return tuple(float(v) for v in dataclasses.astuple(params))
 
-    #: the model's numba likelihood kernel, called as
-    #: ``kernel(*kernel_params, x, t_x, T, w, rows, alive, grad, want_rows)``
+    #: the model's numba likelihood kernel, called as ``kernel(params, h, w, out, grad)``:
+    #: ``params`` from :meth:`_kernel_params`, ``h`` the C-contiguous ``(3, n)`` histories
+    #: (rows ``x``, ``t_x``, ``T``), ``w`` the row weights; it returns the weighted
+    #: log-likelihood, fills ``grad`` and, when ``out`` is ``(2, n)`` (not ``(2, 0)``),
+    #: the per-row log-likelihood and P(alive) in ``out[0]`` and ``out[1]``
     _kernel: ClassVar[Callable[..., float]]
 
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        """Return the leading scalar arguments of :attr:`_kernel` (hook; the parameters)."""
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        """Return the parameter vector of :attr:`_kernel` (hook; the model's parameters)."""
         return p
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
@@ -741,11 +744,12 @@ class HistoryModel(FittedModel[P]):
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook)."""
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; ``h`` of _rows)."""
         raise NotImplementedError
+
+    def _check_interval(self) -> None:
+        """Refuse ``interval`` where the model offers no prediction interval (hook)."""
 
     @fill_doc(FIT_PARAMS)
     def fit(
@@ -806,29 +810,31 @@ class HistoryModel(FittedModel[P]):
 
     def _neg_log_lik(self, prepared: Any) -> NegLogLik:
         cols, w = prepared
-        rows = np.empty(0)
+        h = np.stack(cols)
+        no_rows = np.empty((2, 0))
         grad = np.empty(len(self._param_names()))
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            args = self._kernel_params(tuple(float(v) for v in theta))
-            ll = self._kernel(*args, *cols, w, rows, rows, grad, False)
+            ll = self._kernel(self._kernel_params(theta), h, w, no_rows, grad)
             return -ll, -grad.copy()
 
         return neg_ll
 
     def _rows(
         self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
-        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray, list[FloatArray]]:
+        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct rows.
+
+        The distinct rows are the ``(3, n)`` histories ``h`` and the ``extra`` columns.
+        """
         cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
-        n = cols[0].size
-        rows = np.empty(n)
-        alive = np.empty(n)
+        h = np.stack(cols[:3])
+        n = h.shape[1]
+        out = np.empty((2, n))
         grad = np.empty(len(self._param_names()))
-        self._kernel(
-            *self._kernel_params(self._p()), *cols[:3], np.ones(n), rows, alive, grad, True
-        )
-        return rows, alive, inv, cols
+        params = self._kernel_params(np.array(self._p()))
+        self._kernel(params, h, np.ones(n), out, grad)
+        return out[0], out[1], inv, h, cols[3:]
 
     def individual_log_likelihood(
         self,
@@ -843,7 +849,7 @@ class HistoryModel(FittedModel[P]):
         Inputs and output follow the shape convention of the class docstring.
         """
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
         return shape_output(rows[inv], res, "log_likelihood")
 
     @overload
@@ -954,11 +960,11 @@ class HistoryModel(FittedModel[P]):
             )
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+            _, alive, inv, _, _ = self._rows(x, tx, t_obs, [])
             return shape_output(alive[inv], res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        future = alive * self._survival_if_alive(self._p(), ux, ut, uh)
+        _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        future = alive * self._survival_if_alive(self._p(), h[0], h[2], uh)
         return shape_output(future[inv], res, "probability_alive")
 
     @overload
@@ -1058,6 +1064,7 @@ class HistoryModel(FittedModel[P]):
         (cost: ``n_draws`` prediction passes; :doc:`/clv_uncertainty`).
         """
         if interval is not None:
+            self._check_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
@@ -1068,11 +1075,11 @@ class HistoryModel(FittedModel[P]):
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
-            uh = np.full(ux.size, res.arrays["t"][0])
+            _, alive, inv, h, _ = self._rows(x, tx, t_obs, [])
+            uh = np.full(h.shape[1], res.arrays["t"][0])
         else:
-            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional(self._p(), ux, ut, uh)
+            _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional(self._p(), h, uh)
         return shape_output((alive * cond)[inv], res, "expected_purchases")
 
     def _pmf_if_alive(
@@ -1177,7 +1184,7 @@ class HistoryModel(FittedModel[P]):
             frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
         )
         extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
-        _, alive, inv, (ux, _, ut, un, uh) = self._rows(x, tx, t_obs, extra)
-        pmf = self._pmf_if_alive(self._p(), ux, ut, uh, un)
+        _, alive, inv, h, (un, uh) = self._rows(x, tx, t_obs, extra)
+        pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")

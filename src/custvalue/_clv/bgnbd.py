@@ -85,25 +85,16 @@ class ModifiedBetaGeoParams(_BetaGeoFields):
 # ----------------------------------------------------------------------------------------
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood and its gradient; per-row LL and P(alive) if ``want_rows``.
+    """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
     Terms that depend on ``x`` only are recomputed when ``x`` changes, so rows
     sorted by frequency (as :func:`compress_rows` returns them) are cheapest.
     """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
+    want_rows = out.shape[1] > 0
     n = x.shape[0]
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
@@ -159,8 +150,8 @@ def _loglik_kernel(
         wi = w[i]
         total += wi * li
         if want_rows:
-            rows[i] = li
-            alive[i] = w1
+            out[0, i] = li
+            out[1, i] = w1
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * la_x)
         g_alpha += wi * (
             r / alpha - rx * (w1 / (alpha + t_obs[i]) + (w2 / (alpha + tx[i]) if has2 else 0.0))
@@ -176,39 +167,28 @@ def _loglik_kernel(
 
 
 @jit
-def _conditional_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long)."""
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
+
+    ``p`` = ``(r, alpha, a, b, m)``; ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
+    """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, t_obs = h[0], h[2]
     for i in range(x.shape[0]):
         ti = t[i]
         z = ti / (alpha + t_obs[i] + ti)
         out[i] = nb_geometric_mean(r + x[i], z, a, b + x[i] + m)
 
 
-def _conditional_fallback(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-) -> FloatArray:
+def _conditional_fallback(p: FloatArray, h: FloatArray, t: FloatArray) -> FloatArray:
     """Evaluate FHL (2005) eq. 10 without the P(alive) factor with ``scipy.special.hyp2f1``.
 
     Used only where the positive series would need more than 2·10⁷ terms
-    (horizons vastly longer than the observed history).
+    (horizons vastly longer than the observed history).  Arguments as for
+    :func:`_conditional_kernel`.
     """
+    r, alpha, a, b, m = (float(v) for v in p)
+    x, t_obs = h[0], h[2]
     z = t / (alpha + t_obs + t)
     c = a + b + x - 1.0 + m
     if a == 1.0:
@@ -260,22 +240,16 @@ def _bg_pmf(
 
 @jit
 def _survival_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
+    p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray, out: FloatArray
 ) -> None:
     """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
 
-    ``p ~ Beta(a, b + x)`` (``b`` already shifted by one for the MBG/NBD).
+    ``p`` = ``(r, alpha, a, b, m)``: the dropout probability is ``Beta(a, b + m + x)``.
     Series of positive terms ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN
     where more than 2·10⁷ terms would be needed (then evaluated by
     :func:`_survival_fallback`).
     """
+    r, alpha, a, b = p[0], p[1], p[2], p[3] + p[4]
     for i in range(x.shape[0]):
         rr = r + x[i]
         bb = b + x[i]
@@ -313,21 +287,19 @@ class _BetaGeoBase(HistoryModel[Any]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
 
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        return (*p, self._m)
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        return np.append(p, self._m)
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        r, alpha, a, b = p
-        cond = np.empty(x.size)
-        _conditional_kernel(r, alpha, a, b, self._m, x, t_obs, t, cond)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        params = self._kernel_params(np.array(p))
+        cond = np.empty(t.size)
+        _conditional_kernel(params, h, t, cond)
         bad = np.isnan(cond)
         if bad.any():
-            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, x[bad], t_obs[bad], t[bad])
+            cond[bad] = _conditional_fallback(params, h[:, bad], t[bad])
         return cond
 
     def expected_purchases_new_customer(
@@ -337,21 +309,13 @@ class _BetaGeoBase(HistoryModel[Any]):
 
         ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
-        r, alpha, a, b = self._p()
+        _, _, a, b = p = self._p()
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        m = self._m
         # BG: E[min(N, K)], P(K >= j) = E[(1-p)^(j-1)];  MBG: P(K >= j) = E[(1-p)^j].
-        scale = b / (a + b) if m else 1.0
-        out = np.empty(horizon.size)
+        scale = b / (a + b) if self._m else 1.0
         # a new customer is a customer with x = 0 observed for T = 0 (and alive)
-        _conditional_kernel(r, alpha, a, b, m, zeros, zeros, horizon, out)
-        bad = np.isnan(out)
-        if bad.any():
-            out[bad] = _conditional_fallback(
-                r, alpha, a, b, m, zeros[bad], zeros[bad], horizon[bad]
-            )
+        out = self._conditional(p, np.zeros((3, horizon.size)), horizon)
         out *= scale
         return shape_output(out, res, "expected_purchases")
 
@@ -381,7 +345,7 @@ class _BetaGeoBase(HistoryModel[Any]):
     ) -> FloatArray:
         r, alpha, a, b = p
         out = np.empty(x.size)
-        _survival_kernel(r, alpha, a, b + self._m, x, t_obs, t, out)
+        _survival_kernel(self._kernel_params(np.array(p)), x, t_obs, t, out)
         bad = np.isnan(out)
         if bad.any():
             rr, bb = r + x[bad], b + self._m + x[bad]

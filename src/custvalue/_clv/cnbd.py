@@ -34,7 +34,6 @@ from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_weighted
-from custvalue._clv.base import history_inputs
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
@@ -121,26 +120,16 @@ class ModifiedBetaGeoCNBDParams(_CNBDFields):
 # ----------------------------------------------------------------------------------------
 @jit
 def _loglik_kernel(
-    k: float,
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
     """Weighted log-likelihood without the ``litt`` term, its gradient, per-row LL and P(alive).
 
     The gradient is w.r.t. ``(k, r, alpha, a, b)``; its ``k`` entry is 0 (``k`` is
     discrete).  Terms depending on ``x`` only are recomputed when ``x`` changes.
     """
+    k, r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4], p[5]
+    x, tx, t_obs = h[0], h[1], h[2]
+    want_rows = out.shape[1] > 0
     n = x.shape[0]
     kk = int(k)
     log_alpha = math.log(alpha)
@@ -213,8 +202,8 @@ def _loglik_kernel(
         wi = w[i]
         total += wi * li
         if want_rows:
-            rows[i] = li
-            alive[i] = w_alive
+            out[0, i] = li
+            out[1, i] = w_alive
         g_r += wi * (d_r - dg_r + log_alpha)
         g_alpha += wi * (r / alpha + d_alpha)
         common = dg_ab - dg_abx
@@ -305,20 +294,13 @@ def _erlang_geometric_mean(
 
 
 @jit
-def _conditional_kernel(
-    k: float,
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long)."""
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
+
+    ``p`` = ``(k, r, alpha, a, b, m)``; ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
+    """
+    k, r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4], p[5]
+    x, tx, t_obs = h[0], h[1], h[2]
     kk = int(k)
     logw = np.zeros(kk)
     for i in range(x.shape[0]):
@@ -428,8 +410,8 @@ class _CNBDBase(HistoryModel[Any]):
     _m: ClassVar[float]
     _kernel = staticmethod(_loglik_kernel)
 
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        return (*p, self._m)
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        return np.append(p, self._m)
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, 1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
@@ -490,16 +472,14 @@ class _CNBDBase(HistoryModel[Any]):
         return float(prepared[0][1].sum())
 
     def _neg_log_lik_k(self, prepared: Any, k: int) -> Any:
-        ((ux, utx, ut), w), (s_litt, s_x), _ = prepared
-        rows = np.empty(0)
+        (cols, w), (s_litt, s_x), _ = prepared
+        h = np.stack(cols)
+        no_rows = np.empty((2, 0))
         grad = np.empty(5)
         offset = (k - 1) * s_litt - s_x * math.lgamma(k)
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = (float(v) for v in theta)
-            ll = _loglik_kernel(
-                float(k), r, alpha, a, b, self._m, ux, utx, ut, w, rows, rows, grad, False
-            )
+            ll = _loglik_kernel(self._kernel_params(np.append(k, theta)), h, w, no_rows, grad)
             return -(ll + offset), -grad[1:].copy()
 
         return neg_ll
@@ -582,17 +562,14 @@ class _CNBDBase(HistoryModel[Any]):
         )
         check_histories(x, tx, t_obs, res.index)
         _check_litt(litt_arr, x, tx)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
         k = self._p()[0]
         ll = rows[inv] + (k - 1.0) * litt_arr - x * math.lgamma(k)
         return shape_output(ll, res, "log_likelihood")
 
-    def _conditional_all(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        k, r, alpha, a, b = self._p()
-        out = np.empty(x.size)
-        _conditional_kernel(k, r, alpha, a, b, self._m, x, tx, t_obs, t, out)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        out = np.empty(t.size)
+        _conditional_kernel(self._kernel_params(np.array(p)), h, t, out)
         if np.isnan(out).any():
             raise InputValueError(
                 "`t` is too long for the expected purchases to be summed (more than "
@@ -600,43 +577,21 @@ class _CNBDBase(HistoryModel[Any]):
             )
         return out
 
-    def expected_purchases(
-        self,
-        t: object = None,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-        interval: float | None = None,
-        n_draws: int = 500,
-        seed: int | None = None,
-    ) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        Prediction intervals (``interval``) are not offered for the CNBD-k models:
-        ``k`` is chosen by a discrete profile, outside the asymptotic normal of the
-        other parameters.
-        """
-        if interval is not None:
-            raise InputValueError(
-                "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
-                "pass interval=None."
-            )
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        _, alive, inv, (ux, utx, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional_all(ux, utx, ut, uh)
-        return shape_output((alive * cond)[inv], res, "expected_purchases")
+    def _check_interval(self) -> None:
+        # k is chosen by a discrete profile, outside the asymptotic normal of the others
+        raise InputValueError(
+            "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
+            "pass interval=None."
+        )
 
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer."""
-        _, _, a, b = self._p()[1:]
+        _, _, _, a, b = p = self._p()
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        out = self._conditional_all(zeros, zeros, zeros, horizon)
+        out = self._conditional(p, np.zeros((3, horizon.size)), horizon)
         if self._m:
             out *= b / (a + b)
         return shape_output(out, res, "expected_purchases")
@@ -717,6 +672,8 @@ _METHODS = r"""
         :math:`P(\text{alive at } T \mid x, t_x, T)`.
     expected_purchases(t, frequency, recency, T, *, data=None)
         Expected purchases in :math:`(T, T+t]` given the history (exact, see Notes).
+        Prediction intervals (``interval``) are not offered: ``k`` is chosen by
+        a discrete profile, outside the asymptotic normal of the other parameters.
     expected_purchases_new_customer(t, *, data=None)
         :math:`E[X(t)]` of a customer who made the first purchase at time 0.
     probability_of_purchases(n, t, *, data=None)

@@ -188,21 +188,12 @@ def _integrate_density(
 
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    b: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood and gradient; per-row LL and P(alive) if ``want_rows``."""
+    """Weighted log-likelihood and gradient; per-row LL and P(alive) (``HistoryModel._kernel``)."""
+    r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
+    want_rows = out.shape[1] > 0
     n = x.shape[0]
     log_alpha = math.log(alpha)
     log_beta = math.log(beta)
@@ -253,8 +244,8 @@ def _loglik_kernel(
         wi = w[i]
         total += wi * li
         if want_rows:
-            rows[i] = li
-            alive[i] = w_a
+            out[0, i] = li
+            out[1, i] = w_a
         inv = w_i / integral[0] if w_i > 0.0 else 0.0
         grad[0] += wi * (dg_rx - dg_r + log_alpha - w_a * la_t + inv * integral[1])
         grad[1] += wi * (r / alpha - w_a * (r + xi) / (alpha + ti) + inv * integral[2])
@@ -318,23 +309,16 @@ def _survival_integral(t: float, b: float, s: float, beta_star: float, grow: flo
 
 
 @jit
-def _conditional_kernel(
-    r: float,
-    alpha: float,
-    b: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T``.
 
     ``E[λ | x, T] · E[time alive in (T, T+t] | alive at T]``; given survival to
     ``T``, ``η ~ Gamma(s, β + e^{bT} − 1)`` and the remaining lifetime has
-    survival ``(β*/(β* + e^{bT}(e^{bτ} − 1)))^s``.
+    survival ``(β*/(β* + e^{bT}(e^{bτ} − 1)))^s``.  ``p`` = ``(r, alpha, b, s, beta)``,
+    ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     """
+    r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
+    x, t_obs = h[0], h[2]
     for i in range(x.shape[0]):
         ti = t_obs[i]
         beta_star = beta + math.expm1(b * ti)
@@ -433,12 +417,9 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0 / mean_t, 1.0, 1.0])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        r, alpha, b, s, beta = p
-        out = np.empty(x.size)
-        _conditional_kernel(r, alpha, b, s, beta, x, t_obs, t, out)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        out = np.empty(t.size)
+        _conditional_kernel(np.array(p), h, t, out)
         return out
 
     def expected_purchases_new_customer(
@@ -447,8 +428,7 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer."""
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        out = self._conditional(self._p(), zeros, zeros, horizon)
+        out = self._conditional(self._p(), np.zeros((3, horizon.size)), horizon)
         return shape_output(out, res, "expected_purchases")
 
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:

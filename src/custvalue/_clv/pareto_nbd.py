@@ -61,25 +61,17 @@ class ParetoNBDParams(PositiveParams):
 
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood, gradient; per-row LL and P(alive) when ``want_rows``.
+    """Weighted log-likelihood, gradient; per-row LL and P(alive) (``HistoryModel._kernel``).
 
     ``L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s + s I ]`` with
     ``I = ∫_{t_x}^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ``, integrated in
     ``y = log(min(α, β) + τ)``.
     """
+    r, alpha, s, beta = p[0], p[1], p[2], p[3]
+    x, tx, t_obs = h[0], h[1], h[2]
+    want_rows = out.shape[1] > 0
     c = min(alpha, beta)
     shift_a = alpha - c
     shift_b = beta - c
@@ -103,11 +95,11 @@ def _loglik_kernel(
             prev = xi
             lg_rx = math.lgamma(r + xi)
             dg_rx = digamma(r + xi)
-        p = r + xi
+        rx = r + xi
         ti = t_obs[i]
         la_t = math.log(alpha + ti)
         lb_t = math.log(beta + ti)
-        l1 = -p * la_t - s * lb_t
+        l1 = -rx * la_t - s * lb_t
         m_la = 0.0
         m_lb = 0.0
         m_ia = 0.0
@@ -117,7 +109,7 @@ def _loglik_kernel(
         lse = l1
         if tx[i] < ti:
             log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
-                1.0, p, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
+                1.0, rx, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
             )
             l2 = log_s + log_i
             if l1 >= l2:
@@ -130,10 +122,10 @@ def _loglik_kernel(
         wi = w[i]
         total += wi * li
         if want_rows:
-            rows[i] = li
-            alive[i] = w1
+            out[0, i] = li
+            out[1, i] = w1
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
-        g_alpha += wi * (r / alpha - p * (w1 / (alpha + ti) + w2 * m_ia))
+        g_alpha += wi * (r / alpha - rx * (w1 / (alpha + ti) + w2 * m_ia))
         g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
         g_beta += wi * (s / beta - w1 * s / (beta + ti) - w2 * q * m_ib)
     grad[0] = g_r
@@ -347,10 +339,9 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = p
+        x, t_obs = h[0], h[2]
         return np.asarray(
             (r + x) / (alpha + t_obs) * _residual_lifetime_factor(s, beta + t_obs, t),
             dtype=np.float64,
@@ -421,7 +412,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
+        _, alive, inv, (ux, _, ut), _ = self._rows(x, tx, t_obs, [])
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
