@@ -27,6 +27,7 @@ from scipy import special
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import as_horizon
+from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
@@ -120,8 +121,7 @@ def _loglik_kernel(
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
             beta1 = betaln(a, b + xi + m) - bl_ab
             dg_abx = digamma(a + b + xi + m)
             dg_b1 = digamma(b + xi + m)
@@ -159,10 +159,7 @@ def _loglik_kernel(
         common = dg_ab - dg_abx
         g_a += wi * (common + w2 / a)
         g_b += wi * (common - dg_b + w1 * dg_b1 + (w2 * dg_b2 if has2 else 0.0))
-    grad[0] = g_r
-    grad[1] = g_alpha
-    grad[2] = g_a
-    grad[3] = g_b
+    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_a, g_b
     return total
 
 

@@ -23,6 +23,7 @@ import warnings
 from typing import Any
 from typing import ClassVar
 from typing import Self
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
 from custvalue._core.arrays import first_true
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -63,6 +65,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_P = TypeVar("_P")
 
 #: more terms than this in a prediction series: the horizon is refused
 _MAX_TERMS = 20_000_000
@@ -209,11 +212,7 @@ def _loglik_kernel(
         common = dg_ab - dg_abx
         g_a += wi * (common + w_dead / a)
         g_b += wi * (common - dg_b + w_alive * dg_b1 + w_dead * dg_b2)
-    grad[0] = 0.0
-    grad[1] = g_r
-    grad[2] = g_alpha
-    grad[3] = g_a
-    grad[4] = g_b
+    grad[0], grad[1], grad[2], grad[3], grad[4] = 0.0, g_r, g_alpha, g_a, g_b
     return total
 
 
@@ -404,7 +403,7 @@ def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
         )
 
 
-class _CNBDBase(HistoryModel[Any]):
+class _CNBDBase(HistoryModel[_P]):
     """Fit, predictions and simulation shared by BG/CNBD-k (``_m = 0``) and MBG/CNBD-k."""
 
     _m: ClassVar[float]
@@ -749,19 +748,23 @@ _NOTES = r"""
     BTYDplus (R package), ``bgcnbd.*`` and ``mbgcnbd.*`` functions.
 """
 
+#: the numpydoc sections both CNBD-k model docstrings share
+_SHARED_DOC = {"methods": _METHODS, "notes": _NOTES}
 
-class BetaGeoCNBDModel(_CNBDBase):
-    __doc__ = (
-        r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
+
+@fill_doc(_SHARED_DOC)
+class BetaGeoCNBDModel(_CNBDBase[BetaGeoCNBDParams]):
+    r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
 
     While alive, a customer's inter-purchase times are Erlang-:math:`k` with
     rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`; after each repeat
     purchase the customer drops out with probability
     :math:`p \sim \mathrm{Beta}(a, b)`.  :math:`k = 1` is the BG/NBD.
-"""
-        + _METHODS
-        + _NOTES
-        + r"""
+
+    %(methods)s
+
+    %(notes)s
+
     Examples
     --------
     >>> from custvalue.clv import BetaGeoCNBDModel, BetaGeoCNBDParams
@@ -773,35 +776,32 @@ class BetaGeoCNBDModel(_CNBDBase):
     >>> BetaGeoCNBDModel().fit(sim).params_.k
     2.0
     """
-    )
 
     params_type: ClassVar[type[Any]] = BetaGeoCNBDParams
-    params_: BetaGeoCNBDParams
-    standard_errors_: BetaGeoCNBDParams
     _m: ClassVar[float] = 0.0
 
 
-class ModifiedBetaGeoCNBDModel(_CNBDBase):
-    __doc__ = (
-        r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.
+@fill_doc(_SHARED_DOC)
+class ModifiedBetaGeoCNBDModel(_CNBDBase[ModifiedBetaGeoCNBDParams]):
+    r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.
 
     As :class:`BetaGeoCNBDModel`, except that a customer may also drop out
     right at the first purchase (time 0); :math:`k = 1` is the MBG/NBD.
-"""
-        + _METHODS
-        + _NOTES
-        + r"""
+
+    %(methods)s
+
+    %(notes)s
+
     Examples
     --------
+    A customer without repeat purchase may have dropped out at the first one:
+
     >>> from custvalue.clv import ModifiedBetaGeoCNBDModel, ModifiedBetaGeoCNBDParams
     >>> model = ModifiedBetaGeoCNBDModel.from_params(
     ...     ModifiedBetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
     >>> round(model.probability_alive(0, 0.0, 24.0), 3)
     0.326
     """
-    )
 
     params_type: ClassVar[type[Any]] = ModifiedBetaGeoCNBDParams
-    params_: ModifiedBetaGeoCNBDParams
-    standard_errors_: ModifiedBetaGeoCNBDParams
     _m: ClassVar[float] = 1.0

@@ -27,6 +27,7 @@ import pandas as pd
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import as_horizon
+from custvalue._clv.kernels import lgamma_digamma
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -209,8 +210,7 @@ def _loglik_kernel(
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
         ti = t_obs[i]
         em_t = math.expm1(b * ti)
         q_t = beta + em_t

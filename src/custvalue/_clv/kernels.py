@@ -23,8 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.special import digamma
 
 __all__ = [
+    "lgamma_digamma",
     "log_concave_integral",
     "nb_geometric_mean",
 ]
@@ -162,6 +164,12 @@ def log_concave_integral(
     if not s > 0.0:
         return -np.inf, 0.0, 0.0, 0.0, 0.0
     return top + math.log(s), acc[1] / s, acc[2] / s, acc[3] / s, acc[4] / s
+
+
+@jit
+def lgamma_digamma(v: float) -> tuple[float, float]:
+    """Return ``log Γ(v)`` and its derivative ``ψ(v)`` (the per-frequency terms of the kernels)."""
+    return math.lgamma(v), digamma(v)
 
 
 # ----------------------------------------------------------------------------------------

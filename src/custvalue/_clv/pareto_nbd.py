@@ -29,6 +29,7 @@ from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import history_inputs
+from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
@@ -93,8 +94,7 @@ def _loglik_kernel(
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
         rx = r + xi
         ti = t_obs[i]
         la_t = math.log(alpha + ti)
@@ -128,10 +128,7 @@ def _loglik_kernel(
         g_alpha += wi * (r / alpha - rx * (w1 / (alpha + ti) + w2 * m_ia))
         g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
         g_beta += wi * (s / beta - w1 * s / (beta + ti) - w2 * q * m_ib)
-    grad[0] = g_r
-    grad[1] = g_alpha
-    grad[2] = g_s
-    grad[3] = g_beta
+    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_s, g_beta
     return total
 
 
