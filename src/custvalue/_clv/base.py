@@ -735,6 +735,13 @@ class HistoryModel(FittedModel[P]):
         """Return the parameter vector of :attr:`_kernel` (hook; the model's parameters)."""
         return p
 
+    def _simulation_start(
+        self, n_customers: object, T: object, seed: int | None
+    ) -> tuple[FloatArray, np.random.Generator]:
+        """Validate ``simulate``'s customer count and ages ``T``; return the ages and the RNG."""
+        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
+        return as_horizon(T, n, "T"), np.random.default_rng(seed)
+
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         """Return the default start of the search from the mean frequency and age (hook)."""
         raise NotImplementedError

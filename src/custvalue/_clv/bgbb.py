@@ -245,6 +245,18 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
 
 
 @jit
+def _log_binomial_beta(a: float, b: float, x: float, n: float, lbab: float) -> float:
+    """``log[C(n, x) B(a + x, b + n - x) / B(a, b)]`` (``lbab`` = ``log B(a, b)``)."""
+    return (
+        math.lgamma(n + 1.0)
+        - math.lgamma(x + 1.0)
+        - math.lgamma(n - x + 1.0)
+        + betaln(a + x, b + n - x)
+        - lbab
+    )
+
+
+@jit
 def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArray) -> FloatArray:
     """Log P(X(n) = x) (FHS 2010 eq. 7), per row, by log-space summation."""
     rows = x.shape[0]
@@ -257,27 +269,11 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
         if xk > nk:
             out[k] = -np.inf
             continue
-        top = (
-            math.lgamma(nk + 1.0)
-            - math.lgamma(xk + 1.0)
-            - math.lgamma(nk - xk + 1.0)
-            + betaln(a + xk, b + nk - xk)
-            - lbab
-            + betaln(g, d + nk)
-            - lbgd
-        )
+        top = _log_binomial_beta(a, b, xk, nk, lbab) + betaln(g, d + nk) - lbgd
         s = 1.0
         i = xk
         while i < nk:
-            lt = (
-                math.lgamma(i + 1.0)
-                - math.lgamma(xk + 1.0)
-                - math.lgamma(i - xk + 1.0)
-                + betaln(a + xk, b + i - xk)
-                - lbab
-                + betaln(g + 1.0, d + i)
-                - lbgd
-            )
+            lt = _log_binomial_beta(a, b, xk, i, lbab) + betaln(g + 1.0, d + i) - lbgd
             if lt > top:
                 s = s * math.exp(top - lt) + 1.0
                 top = lt
@@ -392,7 +388,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         tol: float = 1e-9,
         penalizer: float = 0.0,
     ) -> Self:
-        r"""Estimate the parameters by maximum likelihood.
+        r"""Estimate ``alpha``, ``beta``, ``gamma`` and ``delta`` by maximum likelihood.
 
         Parameters
         ----------

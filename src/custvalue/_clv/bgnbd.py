@@ -26,15 +26,14 @@ from scipy import special
 
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import nb_geometric_mean
+from custvalue._clv.kernels import store_row
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import betaln
 from custvalue._core.special import digamma
-from custvalue._core.validation import check_scalar
 
 __all__ = [
     "BetaGeoModel",
@@ -70,14 +69,9 @@ class BetaGeoParams(_BetaGeoFields):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModifiedBetaGeoParams(_BetaGeoFields):
-    r"""Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+    """Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
-    Attributes
-    ----------
-    r, alpha : float
-        Gamma distribution (shape, rate) of the purchase rate :math:`\lambda`.
-    a, b : float
-        Beta distribution of the dropout probability :math:`p`.
+    The fields and their meaning are those of :class:`BetaGeoParams`.
     """
 
 
@@ -95,7 +89,6 @@ def _loglik_kernel(
     """
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
-    want_rows = out.shape[1] > 0
     n = x.shape[0]
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
@@ -149,9 +142,7 @@ def _loglik_kernel(
         li = lg_rx + const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            out[0, i] = li
-            out[1, i] = w1
+        store_row(out, i, li, w1)
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * la_x)
         g_alpha += wi * (
             r / alpha - rx * (w1 / (alpha + t_obs[i]) + (w2 / (alpha + tx[i]) if has2 else 0.0))
@@ -360,9 +351,8 @@ class _BetaGeoBase(HistoryModel[Any]):
         See the class docstring.
         """
         r, alpha, a, b = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+        t_obs, rng = self._simulation_start(n_customers, T, seed)
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
         purchases = rng.poisson(lam * t_obs)

@@ -33,11 +33,11 @@ from scipy import special
 from custvalue._clv.base import FitResult
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
+from custvalue._clv.kernels import store_row
 from custvalue._core.arrays import first_true
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
@@ -105,16 +105,9 @@ class BetaGeoCNBDParams(_CNBDFields):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModifiedBetaGeoCNBDParams(_CNBDFields):
-    r"""Parameters of the MBG/CNBD-k model (Platzer & Reutterer 2016).
+    """Parameters of the MBG/CNBD-k model (Platzer & Reutterer 2016).
 
-    Attributes
-    ----------
-    k : float
-        Erlang order of the inter-purchase times (a whole number >= 1).
-    r, alpha : float
-        Gamma distribution (shape, rate) of the Erlang rate :math:`\lambda`.
-    a, b : float
-        Beta distribution of the dropout probability :math:`p`.
+    The fields and their meaning are those of :class:`BetaGeoCNBDParams`.
     """
 
 
@@ -132,7 +125,6 @@ def _loglik_kernel(
     """
     k, r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4], p[5]
     x, tx, t_obs = h[0], h[1], h[2]
-    want_rows = out.shape[1] > 0
     n = x.shape[0]
     kk = int(k)
     log_alpha = math.log(alpha)
@@ -204,9 +196,7 @@ def _loglik_kernel(
         li = const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            out[0, i] = li
-            out[1, i] = w_alive
+        store_row(out, i, li, w_alive)
         g_r += wi * (d_r - dg_r + log_alpha)
         g_alpha += wi * (r / alpha + d_alpha)
         common = dg_ab - dg_abx
@@ -627,9 +617,8 @@ class _CNBDBase(HistoryModel[_P]):
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
         """Draw customers: ``frequency``, ``recency``, ``T``, ``litt`` and ``alive``."""
         k, r, alpha, a, b = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+        t_obs, rng = self._simulation_start(n_customers, T, seed)
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
         # repeat purchases made before dropping out (BG: K >= 1, MBG: K >= 0)

@@ -26,13 +26,12 @@ import pandas as pd
 
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.kernels import lgamma_digamma
+from custvalue._clv.kernels import store_row
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
-from custvalue._core.validation import check_scalar
 
 __all__ = ["GGompertzNBDModel", "GGompertzNBDParams"]
 
@@ -148,6 +147,33 @@ def _gk_density(
 
 
 @jit
+def _panel_done(err: float, scale: float, share: float, value: float, top: int) -> bool:
+    """Whether a panel of the adaptive integration is accurate enough (or cannot be split).
+
+    ``share`` is the panel's part of the whole interval, ``scale`` the first
+    estimate of the whole integral and ``top`` the height of the panel stack.
+    """
+    return (
+        err <= max(_RTOL * scale * share, 1e-15 * abs(value))
+        or top + 2 >= _MAX_PANELS
+        or share < 1e-12
+    )
+
+
+@jit
+def _split_panel(
+    stack_lo: FloatArray, stack_hi: FloatArray, top: int, a0: float, a1: float
+) -> int:
+    """Push the two halves of the panel ``[a0, a1]`` on the stack; return the new height."""
+    m = 0.5 * (a0 + a1)
+    stack_lo[top] = m
+    stack_hi[top] = a1
+    stack_lo[top + 1] = a0
+    stack_hi[top + 1] = m
+    return top + 2
+
+
+@jit
 def _integrate_density(
     lo: float, hi: float, r: float, alpha: float, b: float, s: float, beta: float, x: float,
     c: float, total: FloatArray,
@@ -171,20 +197,11 @@ def _integrate_density(
         a1 = stack_hi[top]
         err = _gk_density(a0, a1, r, alpha, b, s, beta, x, c, res, buf)
         share = (a1 - a0) / width
-        if (
-            err <= max(_RTOL * scale * share, 1e-15 * abs(res[0]))
-            or top + 2 >= _MAX_PANELS
-            or share < 1e-12
-        ):
+        if _panel_done(err, scale, share, res[0], top):
             for j in range(6):
                 total[j] += res[j]
         else:
-            m = 0.5 * (a0 + a1)
-            stack_lo[top] = m
-            stack_hi[top] = a1
-            stack_lo[top + 1] = a0
-            stack_hi[top + 1] = m
-            top += 2
+            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
 
 
 @jit
@@ -194,7 +211,6 @@ def _loglik_kernel(
     """Weighted log-likelihood and gradient; per-row LL and P(alive) (``HistoryModel._kernel``)."""
     r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
-    want_rows = out.shape[1] > 0
     n = x.shape[0]
     log_alpha = math.log(alpha)
     log_beta = math.log(beta)
@@ -243,9 +259,7 @@ def _loglik_kernel(
         li = lg_rx - math.lgamma(r) + r * log_alpha + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            out[0, i] = li
-            out[1, i] = w_a
+        store_row(out, i, li, w_a)
         inv = w_i / integral[0] if w_i > 0.0 else 0.0
         grad[0] += wi * (dg_rx - dg_r + log_alpha - w_a * la_t + inv * integral[1])
         grad[1] += wi * (r / alpha - w_a * (r + xi) / (alpha + ti) + inv * integral[2])
@@ -292,19 +306,10 @@ def _survival_integral(t: float, b: float, s: float, beta_star: float, grow: flo
         a1 = stack_hi[top]
         val, err = _gk_survival(a0, a1, b, s, beta_star, grow)
         share = (a1 - a0) / t
-        if (
-            err <= max(_RTOL * scale * share, 1e-15 * abs(val))
-            or top + 2 >= _MAX_PANELS
-            or share < 1e-12
-        ):
+        if _panel_done(err, scale, share, val, top):
             total += val
         else:
-            m = 0.5 * (a0 + a1)
-            stack_lo[top] = m
-            stack_hi[top] = a1
-            stack_lo[top + 1] = a0
-            stack_hi[top + 1] = m
-            top += 2
+            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
     return total
 
 
@@ -434,9 +439,8 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
         """Draw customers from the fitted model: ``frequency``, ``recency``, ``T``, ``alive``."""
         r, alpha, b, s, beta = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+        t_obs, rng = self._simulation_start(n_customers, T, seed)
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         eta = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
         # S(t | eta) = exp(-eta (e^{bt} - 1)): invert at an exponential draw

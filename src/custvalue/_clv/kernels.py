@@ -29,6 +29,7 @@ __all__ = [
     "lgamma_digamma",
     "log_concave_integral",
     "nb_geometric_mean",
+    "store_row",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -164,6 +165,14 @@ def log_concave_integral(
     if not s > 0.0:
         return -np.inf, 0.0, 0.0, 0.0, 0.0
     return top + math.log(s), acc[1] / s, acc[2] / s, acc[3] / s, acc[4] / s
+
+
+@jit
+def store_row(out: FloatArray, i: int, log_lik: float, alive: float) -> None:
+    """Store row ``i``'s log-likelihood and P(alive) in ``out`` (``(2, 0)``: none wanted)."""
+    if out.shape[1] > 0:
+        out[0, i] = log_lik
+        out[1, i] = alive
 
 
 @jit

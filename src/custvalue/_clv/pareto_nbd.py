@@ -26,11 +26,11 @@ from scipy import special
 
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import history_inputs
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
+from custvalue._clv.kernels import store_row
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -72,7 +72,6 @@ def _loglik_kernel(
     """
     r, alpha, s, beta = p[0], p[1], p[2], p[3]
     x, tx, t_obs = h[0], h[1], h[2]
-    want_rows = out.shape[1] > 0
     c = min(alpha, beta)
     shift_a = alpha - c
     shift_b = beta - c
@@ -121,9 +120,7 @@ def _loglik_kernel(
         li = lg_rx + const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            out[0, i] = li
-            out[1, i] = w1
+        store_row(out, i, li, w1)
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
         g_alpha += wi * (r / alpha - rx * (w1 / (alpha + ti) + w2 * m_ia))
         g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
@@ -422,9 +419,8 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         ``T`` is a scalar or one age per customer; the same seed gives the same frame.
         """
         r, alpha, s, beta = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+        t_obs, rng = self._simulation_start(n_customers, T, seed)
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         mu = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
         death = rng.standard_exponential(n) / mu
