@@ -36,6 +36,7 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import optimize
 
 from custvalue._clv.docs import FIT_PARAMS
@@ -61,6 +62,7 @@ from custvalue.errors import NotFittedError
 from custvalue.errors import StandardErrorWarning
 
 __all__ = [
+    "Columns",
     "FitResult",
     "FittedModel",
     "HistoryModel",
@@ -85,6 +87,9 @@ P = TypeVar("P")
 
 #: Array-like input of a prediction that is not a Series (gives an ndarray).
 ArrayInput = Sequence[float] | npt.NDArray[Any]
+
+#: The columns of a simulated frame, by name.
+Columns = dict[str, npt.NDArray[Any]]
 
 #: ``f(params) -> (negative log-likelihood, gradient w.r.t. params)``, params in natural scale.
 NegLogLik = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -735,13 +740,6 @@ class HistoryModel(FittedModel[P]):
         """Return the parameter vector of :attr:`_kernel` (hook; the model's parameters)."""
         return p
 
-    def _simulation_start(
-        self, n_customers: object, T: object, seed: int | None
-    ) -> tuple[FloatArray, np.random.Generator]:
-        """Validate ``simulate``'s customer count and ages ``T``; return the ages and the RNG."""
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        return as_horizon(T, n, "T"), np.random.default_rng(seed)
-
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         """Return the default start of the search from the mean frequency and age (hook)."""
         raise NotImplementedError
@@ -1088,6 +1086,23 @@ class HistoryModel(FittedModel[P]):
             _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
         cond = self._conditional(self._p(), h, uh)
         return shape_output((alive * cond)[inv], res, "expected_purchases")
+
+    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+        """Draw ``n_customers`` customers of ages ``T`` from the fitted model.
+
+        Returns a DataFrame that :meth:`fit` takes: ``frequency``, ``recency``,
+        ``T`` (and the model's further history columns, e.g. ``litt``) and
+        ``alive`` (still alive at ``T``), drawn exactly from the model in
+        continuous time (see the class docstring).  ``T`` is a scalar or one
+        age per customer; the same seed gives the same frame.
+        """
+        params = self._p()
+        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
+        return pd.DataFrame(self._draw(params, as_horizon(T, n, "T"), np.random.default_rng(seed)))
+
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        """Return the columns of :meth:`simulate` for customers of ages ``t_obs`` (hook)."""
+        raise NotImplementedError
 
     def _pmf_if_alive(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray

@@ -22,13 +22,17 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._clv.kernels import store_row
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -345,13 +349,8 @@ class _BetaGeoBase(HistoryModel[Any]):
         return out
 
     # -- simulation ------------------------------------------------------------------
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the fitted model: ``frequency``, ``recency``, ``T`` and ``alive``.
-
-        See the class docstring.
-        """
-        r, alpha, a, b = self._p()
-        t_obs, rng = self._simulation_start(n_customers, T, seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, a, b = params
         n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
@@ -365,11 +364,10 @@ class _BetaGeoBase(HistoryModel[Any]):
         # the x-th of N uniform purchase times on [0, T] is T * Beta(x, N - x + 1)
         recency[pos] = t_obs[pos] * rng.beta(freq[pos], purchases[pos] - freq[pos] + 1)
         recency = np.minimum(recency, t_obs)
-        return pd.DataFrame(
-            {"frequency": freq.astype(np.int64), "recency": recency, "T": t_obs, "alive": alive}
-        )
+        return {"frequency": freq.astype(np.int64), "recency": recency, "T": t_obs, "alive": alive}
 
 
+@fill_doc(MODEL_ERRORS)
 class BetaGeoModel(_BetaGeoBase):
     r"""BG/NBD model of Fader, Hardie & Lee (2005), "Counting your customers the easy way".
 
@@ -417,10 +415,7 @@ class BetaGeoModel(_BetaGeoBase):
         ``frequency``, ``frequency > 0`` with ``recency == 0`` or
         ``frequency == 0`` with ``recency > 0``); the message names the
         argument and the first offending row.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 
     Notes
     -----

@@ -28,8 +28,10 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import FitResult
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
@@ -37,6 +39,7 @@ from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
+from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import store_row
 from custvalue._core.arrays import first_true
 from custvalue._core.docs import fill_doc
@@ -105,10 +108,7 @@ class BetaGeoCNBDParams(_CNBDFields):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModifiedBetaGeoCNBDParams(_CNBDFields):
-    """Parameters of the MBG/CNBD-k model (Platzer & Reutterer 2016).
-
-    The fields and their meaning are those of :class:`BetaGeoCNBDParams`.
-    """
+    """Parameters of the MBG/CNBD-k model: the fields of :class:`BetaGeoCNBDParams`."""
 
 
 # ----------------------------------------------------------------------------------------
@@ -614,10 +614,8 @@ class _CNBDBase(HistoryModel[_P]):
         out = np.asarray(pm * survive + tail * stop, dtype=np.float64)
         return shape_output(out, res, "probability")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers: ``frequency``, ``recency``, ``T``, ``litt`` and ``alive``."""
-        k, r, alpha, a, b = self._p()
-        t_obs, rng = self._simulation_start(n_customers, T, seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        k, r, alpha, a, b = params
         n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
@@ -636,9 +634,7 @@ class _CNBDBase(HistoryModel[_P]):
             last[idx] = when[ok]
             litt[idx] += np.log(gap[ok])
             active = idx[freq[idx] < cap[idx]]
-        return pd.DataFrame(
-            {"frequency": freq, "recency": last, "T": t_obs, "litt": litt, "alive": freq < cap}
-        )
+        return {"frequency": freq, "recency": last, "T": t_obs, "litt": litt, "alive": freq < cap}
 
 
 _METHODS = r"""
@@ -679,10 +675,7 @@ _METHODS = r"""
         history can have (not 0 at ``frequency == 0``, or above
         :math:`x \log(t_x/x)`), a missing ``litt`` with ``k`` other than 1, or
         a non-whole ``k``.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 """
 
 _NOTES = r"""
@@ -741,6 +734,7 @@ _NOTES = r"""
 _SHARED_DOC = {"methods": _METHODS, "notes": _NOTES}
 
 
+@fill_doc(MODEL_ERRORS)
 @fill_doc(_SHARED_DOC)
 class BetaGeoCNBDModel(_CNBDBase[BetaGeoCNBDParams]):
     r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
@@ -770,6 +764,7 @@ class BetaGeoCNBDModel(_CNBDBase[BetaGeoCNBDParams]):
     _m: ClassVar[float] = 0.0
 
 
+@fill_doc(MODEL_ERRORS)
 @fill_doc(_SHARED_DOC)
 class ModifiedBetaGeoCNBDModel(_CNBDBase[ModifiedBetaGeoCNBDParams]):
     r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FIT_PARAMS"]
+__all__ = ["FIT_PARAMS", "MODEL_ERRORS"]
 
 #: The controls of every model's ``fit``.
 FIT_PARAMS: dict[str, str] = {
@@ -20,5 +20,15 @@ FIT_PARAMS: dict[str, str] = {
             search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
             the number of customers); 0 is the plain maximum-likelihood fit.
             For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        """,
+}
+
+#: The errors every history model's fit and predictions share (class docstrings).
+MODEL_ERRORS: dict[str, str] = {
+    "fit_errors": """
+        ConvergenceError
+            When the optimizer fails (with its message).
+        NotFittedError
+            When a prediction is asked of a model without parameters.
         """,
 }

@@ -23,7 +23,9 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.kernels import lgamma_digamma
@@ -436,10 +438,8 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
         out = self._conditional(self._p(), np.zeros((3, horizon.size)), horizon)
         return shape_output(out, res, "expected_purchases")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the fitted model: ``frequency``, ``recency``, ``T``, ``alive``."""
-        r, alpha, b, s, beta = self._p()
-        t_obs, rng = self._simulation_start(n_customers, T, seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, b, s, beta = params
         n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         eta = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
@@ -451,11 +451,9 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
         pos = freq > 0
         # the last of N uniform purchase times on [0, span]
         recency[pos] = span[pos] * rng.beta(freq[pos], 1.0)
-        return pd.DataFrame(
-            {
-                "frequency": freq.astype(np.int64),
-                "recency": recency,
-                "T": t_obs,
-                "alive": life > t_obs,
-            }
-        )
+        return {
+            "frequency": freq.astype(np.int64),
+            "recency": recency,
+            "T": t_obs,
+            "alive": life > t_obs,
+        }

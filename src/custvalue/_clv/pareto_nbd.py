@@ -22,15 +22,19 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import history_inputs
+from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._clv.kernels import store_row
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -178,6 +182,7 @@ def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> Fl
     return np.asarray(beta_t * -np.expm1(-e * log_ratio) / e, dtype=np.float64)
 
 
+@fill_doc(MODEL_ERRORS)
 class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     r"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
@@ -221,10 +226,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         For impossible histories (see :class:`~custvalue.clv.BetaGeoModel`) and
         non-positive ``discount_rate``; messages name the argument and first
         offending row.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 
     Notes
     -----
@@ -413,13 +415,8 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         out = np.asarray(alive * (r + ux) / (alpha + ut) * residual, dtype=np.float64)
         return shape_output(out[inv], res, "discounted_expected_residual_transactions")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the model: ``frequency``, ``recency``, ``T``, ``alive``.
-
-        ``T`` is a scalar or one age per customer; the same seed gives the same frame.
-        """
-        r, alpha, s, beta = self._p()
-        t_obs, rng = self._simulation_start(n_customers, T, seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, s, beta = params
         n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         mu = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
@@ -430,11 +427,9 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         pos = freq > 0
         # the last of x uniform purchase times on [0, active] is active * U^(1/x)
         recency[pos] = active[pos] * rng.random(int(pos.sum())) ** (1.0 / freq[pos])
-        return pd.DataFrame(
-            {
-                "frequency": freq.astype(np.int64),
-                "recency": recency,
-                "T": t_obs,
-                "alive": death > t_obs,
-            }
-        )
+        return {
+            "frequency": freq.astype(np.int64),
+            "recency": recency,
+            "T": t_obs,
+            "alive": death > t_obs,
+        }
