@@ -62,6 +62,7 @@ from custvalue.errors import NotFittedError
 from custvalue.errors import StandardErrorWarning
 
 __all__ = [
+    "BetaGeometricModel",
     "Columns",
     "FitResult",
     "FittedModel",
@@ -1210,3 +1211,17 @@ class HistoryModel(FittedModel[P]):
         pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")
+
+
+class BetaGeometricModel(HistoryModel[P]):
+    """History model with beta-geometric dropout: the (M)BG/NBD and (M)BG/CNBD-k models.
+
+    ``_m`` is 0 where a customer drops out only after repeat purchases (BG),
+    1 where also right at the first purchase (MBG); the kernel takes it after
+    the model's parameters.
+    """
+
+    _m: ClassVar[float]
+
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        return np.append(p, self._m)

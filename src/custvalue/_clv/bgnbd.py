@@ -25,11 +25,12 @@ import pandas as pd
 from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
-from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
+from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._clv.kernels import store_row
 from custvalue._core.docs import fill_doc
@@ -132,12 +133,7 @@ def _loglik_kernel(
         if has2:
             la_x = math.log(alpha + tx[i])
             l2 = beta2 - rx * la_x
-            if l1 >= l2:
-                lse = l1 + math.log1p(math.exp(l2 - l1))
-            else:
-                lse = l2 + math.log1p(math.exp(l1 - l2))
-            w1 = math.exp(l1 - lse)
-            w2 = math.exp(l2 - lse)
+            lse, w1, w2 = log_sum_exp2(l1, l2)
         else:
             la_x = 0.0
             lse = l1
@@ -271,16 +267,11 @@ def _survival_kernel(
 # ----------------------------------------------------------------------------------------
 # shared model class
 # ----------------------------------------------------------------------------------------
-class _BetaGeoBase(HistoryModel[Any]):
+class _BetaGeoBase(BetaGeometricModel[Any]):
     """Fit, predictions and simulation shared by BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``)."""
-
-    _m: ClassVar[float]
 
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
-
-    def _kernel_params(self, p: FloatArray) -> FloatArray:
-        return np.append(p, self._m)
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])

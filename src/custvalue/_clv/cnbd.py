@@ -31,6 +31,7 @@ import pandas as pd
 from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
 from custvalue._clv.base import FitResult
 from custvalue._clv.base import HistoryModel
@@ -393,14 +394,10 @@ def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
         )
 
 
-class _CNBDBase(HistoryModel[_P]):
+class _CNBDBase(BetaGeometricModel[_P]):
     """Fit, predictions and simulation shared by BG/CNBD-k (``_m = 0``) and MBG/CNBD-k."""
 
-    _m: ClassVar[float]
     _kernel = staticmethod(_loglik_kernel)
-
-    def _kernel_params(self, p: FloatArray) -> FloatArray:
-        return np.append(p, self._m)
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, 1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
@@ -753,11 +750,11 @@ class BetaGeoCNBDModel(_CNBDBase[BetaGeoCNBDParams]):
     >>> from custvalue.clv import BetaGeoCNBDModel, BetaGeoCNBDParams
     >>> model = BetaGeoCNBDModel.from_params(
     ...     BetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
-    >>> round(model.probability_alive(3, 20.0, 24.0), 3)
-    0.783
     >>> sim = model.simulate(2000, T=24.0, seed=1)
     >>> BetaGeoCNBDModel().fit(sim).params_.k
     2.0
+    >>> round(model.probability_alive(3, 20.0, 24.0), 3)
+    0.783
     """
 
     params_type: ClassVar[type[Any]] = BetaGeoCNBDParams

@@ -28,6 +28,7 @@ from custvalue._core.special import digamma
 __all__ = [
     "lgamma_digamma",
     "log_concave_integral",
+    "log_sum_exp2",
     "nb_geometric_mean",
     "store_row",
 ]
@@ -173,6 +174,16 @@ def store_row(out: FloatArray, i: int, log_lik: float, alive: float) -> None:
     if out.shape[1] > 0:
         out[0, i] = log_lik
         out[1, i] = alive
+
+
+@jit
+def log_sum_exp2(l1: float, l2: float) -> tuple[float, float, float]:
+    """Return ``log(e^l1 + e^l2)`` and the shares ``e^l1``, ``e^l2`` of the sum (no overflow)."""
+    if l1 >= l2:
+        lse = l1 + math.log1p(math.exp(l2 - l1))
+    else:
+        lse = l2 + math.log1p(math.exp(l1 - l2))
+    return lse, math.exp(l1 - lse), math.exp(l2 - lse)
 
 
 @jit

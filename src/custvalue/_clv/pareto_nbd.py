@@ -33,6 +33,7 @@ from custvalue._clv.base import history_inputs
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
+from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import store_row
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
@@ -115,12 +116,7 @@ def _loglik_kernel(
                 1.0, rx, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
             )
             l2 = log_s + log_i
-            if l1 >= l2:
-                lse = l1 + math.log1p(math.exp(l2 - l1))
-            else:
-                lse = l2 + math.log1p(math.exp(l1 - l2))
-            w1 = math.exp(l1 - lse)
-            w2 = math.exp(l2 - lse)
+            lse, w1, w2 = log_sum_exp2(l1, l2)
         li = lg_rx + const + lse
         wi = w[i]
         total += wi * li
