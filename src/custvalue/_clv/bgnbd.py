@@ -29,6 +29,8 @@ from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import dropout_constants
+from custvalue._clv.kernels import dropout_terms
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import nb_geometric_mean
@@ -37,7 +39,6 @@ from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
-from custvalue._core.special import betaln
 from custvalue._core.special import digamma
 
 __all__ = [
@@ -97,36 +98,19 @@ def _loglik_kernel(
     n = x.shape[0]
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
-    bl_ab = betaln(a, b)
+    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
     dg_r = digamma(r)
-    dg_ab = digamma(a + b)
-    dg_b = digamma(b)
-    total = 0.0
-    g_r = 0.0
-    g_alpha = 0.0
-    g_a = 0.0
-    g_b = 0.0
+    total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
     lg_rx = 0.0
     dg_rx = 0.0
-    beta1 = 0.0
-    beta2 = 0.0
-    dg_abx = 0.0
-    dg_b1 = 0.0
-    dg_b2 = 0.0
-    has2 = False
+    beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
     for i in range(n):
         xi = x[i]
         if xi != prev:
             prev = xi
             lg_rx, dg_rx = lgamma_digamma(r + xi)
-            beta1 = betaln(a, b + xi + m) - bl_ab
-            dg_abx = digamma(a + b + xi + m)
-            dg_b1 = digamma(b + xi + m)
-            has2 = xi + m > 0.0
-            if has2:
-                beta2 = betaln(a + 1.0, b + xi + m - 1.0) - bl_ab
-                dg_b2 = digamma(b + xi + m - 1.0)
+            beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
         rx = r + xi
         la_t = math.log(alpha + t_obs[i])
         l1 = beta1 - rx * la_t

@@ -41,13 +41,14 @@ from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
 from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import dropout_constants
+from custvalue._clv.kernels import dropout_terms
 from custvalue._clv.kernels import store_row
 from custvalue._core.arrays import first_true
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
-from custvalue._core.special import betaln
 from custvalue._core.special import digamma
 from custvalue._core.summary import check_histories
 from custvalue._core.transactions import filter_window
@@ -130,26 +131,15 @@ def _loglik_kernel(
     kk = int(k)
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
-    bl_ab = betaln(a, b)
+    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
     dg_r = digamma(r)
-    dg_ab = digamma(a + b)
-    dg_b = digamma(b)
     lg_j = np.zeros(kk)
     dg_j = np.zeros(kk)
     terms = np.zeros(kk + 1)
-    total = 0.0
-    g_r = 0.0
-    g_alpha = 0.0
-    g_a = 0.0
-    g_b = 0.0
+    total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
     rk = r
-    beta_alive = 0.0
-    beta_dead = 0.0
-    dg_abx = 0.0
-    dg_b1 = 0.0
-    dg_b2 = 0.0
-    has_dead = False
+    beta_alive, beta_dead, dg_abx, dg_b1, dg_b2, has_dead = 0.0, 0.0, 0.0, 0.0, 0.0, False
     for i in range(n):
         xi = x[i]
         if xi != prev:
@@ -158,13 +148,9 @@ def _loglik_kernel(
             for j in range(kk):
                 lg_j[j] = math.lgamma(rk + j) - math.lgamma(j + 1.0)
                 dg_j[j] = digamma(rk + j)
-            beta_alive = betaln(a, b + xi + m) - bl_ab
-            dg_abx = digamma(a + b + xi + m)
-            dg_b1 = digamma(b + xi + m)
-            has_dead = xi + m > 0.0
-            if has_dead:
-                beta_dead = betaln(a + 1.0, b + xi + m - 1.0) - bl_ab
-                dg_b2 = digamma(b + xi + m - 1.0)
+            beta_alive, beta_dead, dg_abx, dg_b1, dg_b2, has_dead = dropout_terms(
+                a, b, xi, m, bl_ab
+            )
         la_t = math.log(alpha + t_obs[i])
         la_x = math.log(alpha + tx[i])
         delta = t_obs[i] - tx[i]

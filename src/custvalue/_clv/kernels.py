@@ -23,9 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.special import betaln
 from custvalue._core.special import digamma
 
 __all__ = [
+    "dropout_constants",
+    "dropout_terms",
     "lgamma_digamma",
     "log_concave_integral",
     "log_sum_exp2",
@@ -184,6 +187,32 @@ def log_sum_exp2(l1: float, l2: float) -> tuple[float, float, float]:
     else:
         lse = l2 + math.log1p(math.exp(l1 - l2))
     return lse, math.exp(l1 - lse), math.exp(l2 - lse)
+
+
+@jit
+def dropout_constants(a: float, b: float) -> tuple[float, float, float]:
+    """``log B(a, b)``, ``ψ(a + b)`` and ``ψ(b)``: the dropout terms common to all rows."""
+    return betaln(a, b), digamma(a + b), digamma(b)
+
+
+@jit
+def dropout_terms(
+    a: float, b: float, x: float, m: float, log_beta_ab: float
+) -> tuple[float, float, float, float, float, bool]:
+    """Terms of the beta-geometric dropout after ``x`` repeat purchases (shift ``m``).
+
+    With ``c = b + x + m``: ``log B(a, c)/B(a, b)`` (still alive),
+    ``log B(a + 1, c - 1)/B(a, b)`` (dropped out after the last purchase; 0 when
+    ``x + m = 0``, then impossible), ``ψ(a + c)``, ``ψ(c)``, ``ψ(c - 1)`` (0
+    when impossible) and whether the dropout term exists.
+    """
+    alive = betaln(a, b + x + m) - log_beta_ab
+    dg_abx = digamma(a + b + x + m)
+    dg_b1 = digamma(b + x + m)
+    if x + m > 0.0:
+        dead = betaln(a + 1.0, b + x + m - 1.0) - log_beta_ab
+        return alive, dead, dg_abx, dg_b1, digamma(b + x + m - 1.0), True
+    return alive, 0.0, dg_abx, dg_b1, 0.0, False
 
 
 @jit
