@@ -41,8 +41,10 @@ from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
 from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import NB_MAX_TERMS
 from custvalue._clv.kernels import dropout_constants
 from custvalue._clv.kernels import dropout_terms
+from custvalue._clv.kernels import erlang_geometric_mean
 from custvalue._clv.kernels import store_row
 from custvalue._core.arrays import first_true
 from custvalue._core.docs import fill_doc
@@ -73,7 +75,7 @@ FloatArray = npt.NDArray[np.float64]
 _P = TypeVar("_P")
 
 #: more terms than this in a prediction series: the horizon is refused
-_MAX_TERMS = 20_000_000
+_MAX_TERMS = NB_MAX_TERMS
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -194,82 +196,6 @@ def _loglik_kernel(
 
 
 @jit
-def _erlang_geometric_mean(
-    big_r: float, z: float, a: float, bp: float, k: int, phase: int
-) -> float:
-    """``Σ_n P(N = n) Σ_{j=1..⌊(n+phase)/k⌋} B(a, bp + j − 1) / B(a, bp)``.
-
-    ``N`` is negative binomial, ``P(N = n) = Γ(R+n)/(Γ(R) n!) (1−z)^R z^n``: the
-    number of Erlang stages completed in the horizon, ``phase`` stages being
-    already done at its start; ``⌊(N + phase)/k⌋`` is the number of purchases.
-    The sum starts at the mode of ``N`` and walks both ways to double precision.
-    Returns NaN if more than ``_MAX_TERMS`` terms would be needed.
-    """
-    if z <= 0.0:
-        return 0.0
-    log1mz = math.log1p(-z)
-    logz = math.log(z)
-    mean = big_r * z / (1.0 - z)
-    mode = math.floor((big_r - 1.0) * z / (1.0 - z)) if big_r > 1.0 else 0.0
-    spread = math.sqrt(big_r * z) / (1.0 - z)
-    if mean + 50.0 * spread + 60.0 * k / max(-logz, 1e-300) > _MAX_TERMS:
-        return np.nan
-    n0 = int(mode)
-    m0 = (n0 + phase) // k
-    ratio = 1.0
-    s0 = 0.0
-    for j in range(1, m0 + 1):
-        s0 += ratio
-        ratio *= (bp + j - 1.0) / (a + bp + j - 1.0)
-    log_pmf0 = (
-        math.lgamma(big_r + n0)
-        - math.lgamma(big_r)
-        - math.lgamma(n0 + 1.0)
-        + big_r * log1mz
-        + n0 * logz
-    )
-    total = s0
-    # upward (pmf in units of exp(log_pmf0)); ``ratio`` is ratio_{m+1}
-    pmf = 1.0
-    s = s0
-    r_up = ratio
-    mc = m0
-    nn = n0
-    while True:
-        pmf *= (big_r + nn) / (nn + 1.0) * z
-        nn += 1
-        if (nn + phase) // k > mc:
-            mc += 1
-            s += r_up
-            r_up *= (bp + mc - 1.0) / (a + bp + mc - 1.0)
-        term = pmf * s
-        total += term
-        rho = z * (big_r + nn) / (nn + 1.0)
-        if nn > mean and rho < 1.0 and pmf * (s + nn + 1.0) < 1e-17 * total * (1.0 - rho):
-            break
-        if pmf == 0.0 or nn - n0 > _MAX_TERMS:
-            break
-    # downward; ``r_dn`` is ratio_{m+1}
-    pmf = 1.0
-    s = s0
-    r_dn = ratio
-    mc = m0
-    nn = n0
-    while nn > 0 and s > 0.0:
-        pmf *= nn / ((big_r + nn - 1.0) * z)
-        nn -= 1
-        if (nn + phase) // k < mc:
-            r_dn *= (a + bp + mc - 1.0) / (bp + mc - 1.0)
-            s -= r_dn
-            mc -= 1
-        term = pmf * s
-        total += term
-        if term < 1e-18 * total:
-            break
-    return total * math.exp(log_pmf0)
-
-
-@jit
 def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
@@ -295,7 +221,7 @@ def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatA
         acc = 0.0
         for j in range(n_phase):
             wj = math.exp(logw[j] - big) / norm
-            acc += wj * _erlang_geometric_mean(rk + j, z, a, b + x[i] + m, kk, j)
+            acc += wj * erlang_geometric_mean(rk + j, z, a, b + x[i] + m, kk, j)
         out[i] = acc
 
 
