@@ -52,6 +52,9 @@ _DIRECT_SUM_LIMIT = 10_000
 class BetaGeoBetaBinomParams(PositiveParams):
     r"""Parameters of the BG/BB model, named as in Fader, Hardie & Shang (2010).
 
+    They are the parameters of two beta distributions across customers: of
+    the probability of a transaction at an opportunity and of a dropout at one.
+
     Attributes
     ----------
     alpha, beta : float
