@@ -98,21 +98,16 @@ def stable_reference(fn, *args, start_dps=40, max_dps=1280, rel=1e-13):
 
 def kernel_ll(params, x, tx, t_obs, modified=False):
     x, tx, t_obs = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, tx, t_obs))
-    rows = np.empty(x.size)
-    alive = np.empty(x.size)
+    out = np.empty((2, x.size))
     grad = np.empty(4)
     total = _loglik_kernel(
-        *map(float, params),
-        1.0 if modified else 0.0,
-        x,
-        tx,
-        t_obs,
+        np.array([*map(float, params), 1.0 if modified else 0.0]),
+        np.stack([x, tx, t_obs]),
         np.ones(x.size),
-        rows,
-        alive,
+        out,
         grad,
-        True,
     )
+    rows, alive = out
     return total, grad.copy(), rows, alive
 
 
@@ -193,10 +188,11 @@ def test_gradient_matches_finite_differences_of_weighted_total():
     w = rng.integers(1, 5, 300).astype(float)
     p = np.array([0.7, 3.0, 1.3, 2.2])
     grad = np.empty(4)
-    e = np.empty(0)
+    e = np.empty((2, 0))
+    hist = np.stack([x, tx, t_obs])
 
     def f(q):
-        return _loglik_kernel(*q, 0.0, x, tx, t_obs, w, e, e, grad, False)
+        return _loglik_kernel(np.append(q, 0.0), hist, w, e, grad)
 
     f(p)
     g = grad.copy()

@@ -89,10 +89,10 @@ def ref_alive(params, x, tx, t_obs):
 def kernel(params, x, tx, t_obs, w=None):
     x, tx, t_obs = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, tx, t_obs))
     w = np.ones(x.size) if w is None else w
-    rows = np.empty(x.size)
-    alive = np.empty(x.size)
+    out = np.empty((2, x.size))
     grad = np.empty(4)
-    total = _loglik_kernel(*map(float, params), x, tx, t_obs, w, rows, alive, grad, True)
+    total = _loglik_kernel(np.array(params, dtype=float), np.stack([x, tx, t_obs]), w, out, grad)
+    rows, alive = out
     return total, grad.copy(), rows, alive
 
 

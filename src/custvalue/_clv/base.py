@@ -36,10 +36,13 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import optimize
 
+from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import column_name
@@ -59,6 +62,8 @@ from custvalue.errors import NotFittedError
 from custvalue.errors import StandardErrorWarning
 
 __all__ = [
+    "BetaGeometricModel",
+    "Columns",
     "FitResult",
     "FittedModel",
     "HistoryModel",
@@ -83,6 +88,9 @@ P = TypeVar("P")
 
 #: Array-like input of a prediction that is not a Series (gives an ndarray).
 ArrayInput = Sequence[float] | npt.NDArray[Any]
+
+#: The columns of a simulated frame, by name.
+Columns = dict[str, npt.NDArray[Any]]
 
 #: ``f(params) -> (negative log-likelihood, gradient w.r.t. params)``, params in natural scale.
 NegLogLik = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -722,12 +730,15 @@ class HistoryModel(FittedModel[P]):
         params: Any = self._fitted_params()
         return tuple(float(v) for v in dataclasses.astuple(params))
 
-    #: the model's numba likelihood kernel, called as
-    #: ``kernel(*kernel_params, x, t_x, T, w, rows, alive, grad, want_rows)``
+    #: the model's numba likelihood kernel, called as ``kernel(params, h, w, out, grad)``:
+    #: ``params`` from :meth:`_kernel_params`, ``h`` the C-contiguous ``(3, n)`` histories
+    #: (rows ``x``, ``t_x``, ``T``), ``w`` the row weights; it returns the weighted
+    #: log-likelihood, fills ``grad`` and, when ``out`` is ``(2, n)`` (not ``(2, 0)``),
+    #: the per-row log-likelihood and P(alive) in ``out[0]`` and ``out[1]``
     _kernel: ClassVar[Callable[..., float]]
 
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        """Return the leading scalar arguments of :attr:`_kernel` (hook; the parameters)."""
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        """Return the parameter vector of :attr:`_kernel` (hook; the model's parameters)."""
         return p
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
@@ -739,12 +750,14 @@ class HistoryModel(FittedModel[P]):
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook)."""
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; ``h`` of _rows)."""
         raise NotImplementedError
 
+    def _check_interval(self) -> None:
+        """Refuse ``interval`` where the model offers no prediction interval (hook)."""
+
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -770,17 +783,11 @@ class HistoryModel(FittedModel[P]):
         frequency, recency, T : array-like or str, optional
             The history columns; a string names a column of ``data``; arrays
             passed explicitly win over the columns of ``data``.
-        weights : array-like or str, optional
-            Number of customers with each history (non-negative); default 1.
+        %(weights)s
         initial_params : the model's parameter dataclass, optional
             Start of the search (default: a start derived from the data).
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------
@@ -809,29 +816,31 @@ class HistoryModel(FittedModel[P]):
 
     def _neg_log_lik(self, prepared: Any) -> NegLogLik:
         cols, w = prepared
-        rows = np.empty(0)
+        h = np.stack(cols)
+        no_rows = np.empty((2, 0))
         grad = np.empty(len(self._param_names()))
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            args = self._kernel_params(tuple(float(v) for v in theta))
-            ll = self._kernel(*args, *cols, w, rows, rows, grad, False)
+            ll = self._kernel(self._kernel_params(theta), h, w, no_rows, grad)
             return -ll, -grad.copy()
 
         return neg_ll
 
     def _rows(
         self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], list[FloatArray]]:
-        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct columns."""
+    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray, list[FloatArray]]:
+        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct rows.
+
+        The distinct rows are the ``(3, n)`` histories ``h`` and the ``extra`` columns.
+        """
         cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
-        n = cols[0].size
-        rows = np.empty(n)
-        alive = np.empty(n)
+        h = np.stack(cols[:3])
+        n = h.shape[1]
+        out = np.empty((2, n))
         grad = np.empty(len(self._param_names()))
-        self._kernel(
-            *self._kernel_params(self._p()), *cols[:3], np.ones(n), rows, alive, grad, True
-        )
-        return rows, alive, inv, cols
+        params = self._kernel_params(np.array(self._p()))
+        self._kernel(params, h, np.ones(n), out, grad)
+        return out[0], out[1], inv, h, cols[3:]
 
     def individual_log_likelihood(
         self,
@@ -846,7 +855,7 @@ class HistoryModel(FittedModel[P]):
         Inputs and output follow the shape convention of the class docstring.
         """
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
         return shape_output(rows[inv], res, "log_likelihood")
 
     @overload
@@ -957,11 +966,11 @@ class HistoryModel(FittedModel[P]):
             )
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            _, alive, inv, _ = self._rows(x, tx, t_obs, [])
+            _, alive, inv, _, _ = self._rows(x, tx, t_obs, [])
             return shape_output(alive[inv], res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        future = alive * self._survival_if_alive(self._p(), ux, ut, uh)
+        _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        future = alive * self._survival_if_alive(self._p(), h[0], h[2], uh)
         return shape_output(future[inv], res, "probability_alive")
 
     @overload
@@ -1061,6 +1070,7 @@ class HistoryModel(FittedModel[P]):
         (cost: ``n_draws`` prediction passes; :doc:`/clv_uncertainty`).
         """
         if interval is not None:
+            self._check_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
@@ -1071,12 +1081,29 @@ class HistoryModel(FittedModel[P]):
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
-            uh = np.full(ux.size, res.arrays["t"][0])
+            _, alive, inv, h, _ = self._rows(x, tx, t_obs, [])
+            uh = np.full(h.shape[1], res.arrays["t"][0])
         else:
-            _, alive, inv, (ux, _, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional(self._p(), ux, ut, uh)
+            _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional(self._p(), h, uh)
         return shape_output((alive * cond)[inv], res, "expected_purchases")
+
+    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+        """Draw ``n_customers`` customers of ages ``T`` from the fitted model.
+
+        Returns a DataFrame that :meth:`fit` takes: ``frequency``, ``recency``,
+        ``T`` (and the model's further history columns, e.g. ``litt``) and
+        ``alive`` (still alive at ``T``), drawn exactly from the model in
+        continuous time (see the class docstring).  ``T`` is a scalar or one
+        age per customer; the same seed gives the same frame.
+        """
+        params = self._p()
+        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
+        return pd.DataFrame(self._draw(params, as_horizon(T, n, "T"), np.random.default_rng(seed)))
+
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        """Return the columns of :meth:`simulate` for customers of ages ``t_obs`` (hook)."""
+        raise NotImplementedError
 
     def _pmf_if_alive(
         self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
@@ -1180,7 +1207,21 @@ class HistoryModel(FittedModel[P]):
             frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
         )
         extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
-        _, alive, inv, (ux, _, ut, un, uh) = self._rows(x, tx, t_obs, extra)
-        pmf = self._pmf_if_alive(self._p(), ux, ut, uh, un)
+        _, alive, inv, h, (un, uh) = self._rows(x, tx, t_obs, extra)
+        pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")
+
+
+class BetaGeometricModel(HistoryModel[P]):
+    """History model with beta-geometric dropout: the (M)BG/NBD and (M)BG/CNBD-k models.
+
+    ``_m`` is 0 where a customer drops out only after repeat purchases (BG),
+    1 where also right at the first purchase (MBG); the kernel takes it after
+    the model's parameters.
+    """
+
+    _m: ClassVar[float]
+
+    def _kernel_params(self, p: FloatArray) -> FloatArray:
+        return np.append(p, self._m)

@@ -27,6 +27,9 @@ from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import history_inputs
 from custvalue._clv.base import resolve_inputs
 from custvalue._clv.base import resolve_weights
+from custvalue._clv.docs import FIT_PARAMS
+from custvalue._core.arrays import first_true
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import resolve
@@ -48,6 +51,9 @@ _DIRECT_SUM_LIMIT = 10_000
 @dataclasses.dataclass(frozen=True, slots=True)
 class BetaGeoBetaBinomParams(PositiveParams):
     r"""Parameters of the BG/BB model, named as in Fader, Hardie & Shang (2010).
+
+    They are the parameters of two beta distributions across customers: of
+    the probability of a transaction at an opportunity and of a dropout at one.
 
     Attributes
     ----------
@@ -242,6 +248,18 @@ def _log_alive_sum(g: float, d: float, n: FloatArray, t: FloatArray) -> FloatArr
 
 
 @jit
+def _log_binomial_beta(a: float, b: float, x: float, n: float, lbab: float) -> float:
+    """``log[C(n, x) B(a + x, b + n - x) / B(a, b)]`` (``lbab`` = ``log B(a, b)``)."""
+    return (
+        math.lgamma(n + 1.0)
+        - math.lgamma(x + 1.0)
+        - math.lgamma(n - x + 1.0)
+        + betaln(a + x, b + n - x)
+        - lbab
+    )
+
+
+@jit
 def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArray) -> FloatArray:
     """Log P(X(n) = x) (FHS 2010 eq. 7), per row, by log-space summation."""
     rows = x.shape[0]
@@ -254,27 +272,11 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
         if xk > nk:
             out[k] = -np.inf
             continue
-        top = (
-            math.lgamma(nk + 1.0)
-            - math.lgamma(xk + 1.0)
-            - math.lgamma(nk - xk + 1.0)
-            + betaln(a + xk, b + nk - xk)
-            - lbab
-            + betaln(g, d + nk)
-            - lbgd
-        )
+        top = _log_binomial_beta(a, b, xk, nk, lbab) + betaln(g, d + nk) - lbgd
         s = 1.0
         i = xk
         while i < nk:
-            lt = (
-                math.lgamma(i + 1.0)
-                - math.lgamma(xk + 1.0)
-                - math.lgamma(i - xk + 1.0)
-                + betaln(a + xk, b + i - xk)
-                - lbab
-                + betaln(g + 1.0, d + i)
-                - lbgd
-            )
+            lt = _log_binomial_beta(a, b, xk, i, lbab) + betaln(g + 1.0, d + i) - lbgd
             if lt > top:
                 s = s * math.exp(top - lt) + 1.0
                 top = lt
@@ -289,20 +291,17 @@ def _log_pmf(a: float, b: float, g: float, d: float, x: FloatArray, n: FloatArra
 
 
 def _check_histories(x: FloatArray, tx: FloatArray, n: FloatArray) -> None:
-    if (bad := tx > n).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(tx > n)) is not None:
         raise InputValueError(
             f"`recency` must be <= `n_periods`, but row {i} has recency {tx[i]:g} > "
             f"n_periods {n[i]:g}; recency is the opportunity of the last purchase."
         )
-    if (bad := x > tx).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(x > tx)) is not None:
         raise InputValueError(
             f"`frequency` must be <= `recency`, but row {i} has frequency {x[i]:g} > "
             f"recency {tx[i]:g}; x purchases need at least x opportunities."
         )
-    if (bad := (x == 0) & (tx != 0)).any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true((x == 0) & (tx != 0))) is not None:
         raise InputValueError(
             f"`recency` must be 0 when `frequency` is 0, but row {i} has recency {tx[i]:g}."
         )
@@ -378,6 +377,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
 
     params_type: ClassVar[type[Any]] = BetaGeoBetaBinomParams
 
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -391,7 +391,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         tol: float = 1e-9,
         penalizer: float = 0.0,
     ) -> Self:
-        r"""Estimate the parameters by maximum likelihood.
+        r"""Estimate ``alpha``, ``beta``, ``gamma`` and ``delta`` by maximum likelihood.
 
         Parameters
         ----------
@@ -405,17 +405,11 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             Opportunity of the last transaction, :math:`t_x` (0 when ``x = 0``).
         n_periods : array-like or str, optional
             Number of transaction opportunities observed, :math:`n` (``>= recency``).
-        weights : array-like or str, optional
-            Number of customers with each history (non-negative); default 1.
+        %(weights)s
         initial_params : BetaGeoBetaBinomParams, optional
             Starting point of the search (default all ones).
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------

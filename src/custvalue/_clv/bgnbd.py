@@ -22,18 +22,24 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
-from custvalue._clv.base import HistoryModel
+from custvalue._clv.base import BetaGeometricModel
+from custvalue._clv.base import Columns
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
+from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import dropout_constants
+from custvalue._clv.kernels import dropout_terms
+from custvalue._clv.kernels import lgamma_digamma
+from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import nb_geometric_mean
+from custvalue._clv.kernels import store_row
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
-from custvalue._core.special import betaln
 from custvalue._core.special import digamma
-from custvalue._core.validation import check_scalar
 
 __all__ = [
     "BetaGeoModel",
@@ -69,14 +75,9 @@ class BetaGeoParams(_BetaGeoFields):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModifiedBetaGeoParams(_BetaGeoFields):
-    r"""Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+    """Parameters of the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
-    Attributes
-    ----------
-    r, alpha : float
-        Gamma distribution (shape, rate) of the purchase rate :math:`\lambda`.
-    a, b : float
-        Beta distribution of the dropout probability :math:`p`.
+    The fields and their meaning are those of :class:`BetaGeoParams`.
     """
 
 
@@ -85,71 +86,38 @@ class ModifiedBetaGeoParams(_BetaGeoFields):
 # ----------------------------------------------------------------------------------------
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood and its gradient; per-row LL and P(alive) if ``want_rows``.
+    """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
     Terms that depend on ``x`` only are recomputed when ``x`` changes, so rows
     sorted by frequency (as :func:`compress_rows` returns them) are cheapest.
     """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
     n = x.shape[0]
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
-    bl_ab = betaln(a, b)
+    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
     dg_r = digamma(r)
-    dg_ab = digamma(a + b)
-    dg_b = digamma(b)
-    total = 0.0
-    g_r = 0.0
-    g_alpha = 0.0
-    g_a = 0.0
-    g_b = 0.0
+    total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
     lg_rx = 0.0
     dg_rx = 0.0
-    beta1 = 0.0
-    beta2 = 0.0
-    dg_abx = 0.0
-    dg_b1 = 0.0
-    dg_b2 = 0.0
-    has2 = False
+    beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
     for i in range(n):
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
-            beta1 = betaln(a, b + xi + m) - bl_ab
-            dg_abx = digamma(a + b + xi + m)
-            dg_b1 = digamma(b + xi + m)
-            has2 = xi + m > 0.0
-            if has2:
-                beta2 = betaln(a + 1.0, b + xi + m - 1.0) - bl_ab
-                dg_b2 = digamma(b + xi + m - 1.0)
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
+            beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
         rx = r + xi
         la_t = math.log(alpha + t_obs[i])
         l1 = beta1 - rx * la_t
         if has2:
             la_x = math.log(alpha + tx[i])
             l2 = beta2 - rx * la_x
-            if l1 >= l2:
-                lse = l1 + math.log1p(math.exp(l2 - l1))
-            else:
-                lse = l2 + math.log1p(math.exp(l1 - l2))
-            w1 = math.exp(l1 - lse)
-            w2 = math.exp(l2 - lse)
+            lse, w1, w2 = log_sum_exp2(l1, l2)
         else:
             la_x = 0.0
             lse = l1
@@ -158,9 +126,7 @@ def _loglik_kernel(
         li = lg_rx + const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            rows[i] = li
-            alive[i] = w1
+        store_row(out, i, li, w1)
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * la_x)
         g_alpha += wi * (
             r / alpha - rx * (w1 / (alpha + t_obs[i]) + (w2 / (alpha + tx[i]) if has2 else 0.0))
@@ -168,47 +134,33 @@ def _loglik_kernel(
         common = dg_ab - dg_abx
         g_a += wi * (common + w2 / a)
         g_b += wi * (common - dg_b + w1 * dg_b1 + (w2 * dg_b2 if has2 else 0.0))
-    grad[0] = g_r
-    grad[1] = g_alpha
-    grad[2] = g_a
-    grad[3] = g_b
+    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_a, g_b
     return total
 
 
 @jit
-def _conditional_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long)."""
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
+
+    ``p`` = ``(r, alpha, a, b, m)``; ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
+    """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, t_obs = h[0], h[2]
     for i in range(x.shape[0]):
         ti = t[i]
         z = ti / (alpha + t_obs[i] + ti)
         out[i] = nb_geometric_mean(r + x[i], z, a, b + x[i] + m)
 
 
-def _conditional_fallback(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-) -> FloatArray:
+def _conditional_fallback(p: FloatArray, h: FloatArray, t: FloatArray) -> FloatArray:
     """Evaluate FHL (2005) eq. 10 without the P(alive) factor with ``scipy.special.hyp2f1``.
 
     Used only where the positive series would need more than 2·10⁷ terms
-    (horizons vastly longer than the observed history).
+    (horizons vastly longer than the observed history).  Arguments as for
+    :func:`_conditional_kernel`.
     """
+    r, alpha, a, b, m = (float(v) for v in p)
+    x, t_obs = h[0], h[2]
     z = t / (alpha + t_obs + t)
     c = a + b + x - 1.0 + m
     if a == 1.0:
@@ -260,22 +212,16 @@ def _bg_pmf(
 
 @jit
 def _survival_kernel(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
+    p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray, out: FloatArray
 ) -> None:
     """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
 
-    ``p ~ Beta(a, b + x)`` (``b`` already shifted by one for the MBG/NBD).
+    ``p`` = ``(r, alpha, a, b, m)``: the dropout probability is ``Beta(a, b + m + x)``.
     Series of positive terms ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN
     where more than 2·10⁷ terms would be needed (then evaluated by
     :func:`_survival_fallback`).
     """
+    r, alpha, a, b = p[0], p[1], p[2], p[3] + p[4]
     for i in range(x.shape[0]):
         rr = r + x[i]
         bb = b + x[i]
@@ -305,29 +251,22 @@ def _survival_kernel(
 # ----------------------------------------------------------------------------------------
 # shared model class
 # ----------------------------------------------------------------------------------------
-class _BetaGeoBase(HistoryModel[Any]):
+class _BetaGeoBase(BetaGeometricModel[Any]):
     """Fit, predictions and simulation shared by BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``)."""
-
-    _m: ClassVar[float]
 
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
 
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        return (*p, self._m)
-
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        r, alpha, a, b = p
-        cond = np.empty(x.size)
-        _conditional_kernel(r, alpha, a, b, self._m, x, t_obs, t, cond)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        params = self._kernel_params(np.array(p))
+        cond = np.empty(t.size)
+        _conditional_kernel(params, h, t, cond)
         bad = np.isnan(cond)
         if bad.any():
-            cond[bad] = _conditional_fallback(r, alpha, a, b, self._m, x[bad], t_obs[bad], t[bad])
+            cond[bad] = _conditional_fallback(params, h[:, bad], t[bad])
         return cond
 
     def expected_purchases_new_customer(
@@ -337,21 +276,13 @@ class _BetaGeoBase(HistoryModel[Any]):
 
         ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
-        r, alpha, a, b = self._p()
+        _, _, a, b = p = self._p()
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        m = self._m
         # BG: E[min(N, K)], P(K >= j) = E[(1-p)^(j-1)];  MBG: P(K >= j) = E[(1-p)^j].
-        scale = b / (a + b) if m else 1.0
-        out = np.empty(horizon.size)
+        scale = b / (a + b) if self._m else 1.0
         # a new customer is a customer with x = 0 observed for T = 0 (and alive)
-        _conditional_kernel(r, alpha, a, b, m, zeros, zeros, horizon, out)
-        bad = np.isnan(out)
-        if bad.any():
-            out[bad] = _conditional_fallback(
-                r, alpha, a, b, m, zeros[bad], zeros[bad], horizon[bad]
-            )
+        out = self._conditional(p, np.zeros((3, horizon.size)), horizon)
         out *= scale
         return shape_output(out, res, "expected_purchases")
 
@@ -381,7 +312,7 @@ class _BetaGeoBase(HistoryModel[Any]):
     ) -> FloatArray:
         r, alpha, a, b = p
         out = np.empty(x.size)
-        _survival_kernel(r, alpha, a, b + self._m, x, t_obs, t, out)
+        _survival_kernel(self._kernel_params(np.array(p)), x, t_obs, t, out)
         bad = np.isnan(out)
         if bad.any():
             rr, bb = r + x[bad], b + self._m + x[bad]
@@ -393,15 +324,9 @@ class _BetaGeoBase(HistoryModel[Any]):
         return out
 
     # -- simulation ------------------------------------------------------------------
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the fitted model: ``frequency``, ``recency``, ``T`` and ``alive``.
-
-        See the class docstring.
-        """
-        r, alpha, a, b = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, a, b = params
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
         purchases = rng.poisson(lam * t_obs)
@@ -414,11 +339,10 @@ class _BetaGeoBase(HistoryModel[Any]):
         # the x-th of N uniform purchase times on [0, T] is T * Beta(x, N - x + 1)
         recency[pos] = t_obs[pos] * rng.beta(freq[pos], purchases[pos] - freq[pos] + 1)
         recency = np.minimum(recency, t_obs)
-        return pd.DataFrame(
-            {"frequency": freq.astype(np.int64), "recency": recency, "T": t_obs, "alive": alive}
-        )
+        return {"frequency": freq.astype(np.int64), "recency": recency, "T": t_obs, "alive": alive}
 
 
+@fill_doc(MODEL_ERRORS)
 class BetaGeoModel(_BetaGeoBase):
     r"""BG/NBD model of Fader, Hardie & Lee (2005), "Counting your customers the easy way".
 
@@ -466,10 +390,7 @@ class BetaGeoModel(_BetaGeoBase):
         ``frequency``, ``frequency > 0`` with ``recency == 0`` or
         ``frequency == 0`` with ``recency > 0``); the message names the
         argument and the first offending row.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 
     Notes
     -----

@@ -17,30 +17,40 @@ likelihood over ``k = 1, 2, ...``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import warnings
 from typing import Any
 from typing import ClassVar
 from typing import Self
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import BetaGeometricModel
+from custvalue._clv.base import Columns
 from custvalue._clv.base import FitResult
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_weighted
-from custvalue._clv.base import history_inputs
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
+from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import NB_MAX_TERMS
+from custvalue._clv.kernels import dropout_constants
+from custvalue._clv.kernels import dropout_terms
+from custvalue._clv.kernels import erlang_geometric_mean
+from custvalue._clv.kernels import store_row
+from custvalue._core.arrays import first_true
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
-from custvalue._core.special import betaln
 from custvalue._core.special import digamma
 from custvalue._core.summary import check_histories
 from custvalue._core.transactions import filter_window
@@ -62,9 +72,10 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_P = TypeVar("_P")
 
 #: more terms than this in a prediction series: the horizon is refused
-_MAX_TERMS = 20_000_000
+_MAX_TERMS = NB_MAX_TERMS
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,17 +112,7 @@ class BetaGeoCNBDParams(_CNBDFields):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ModifiedBetaGeoCNBDParams(_CNBDFields):
-    r"""Parameters of the MBG/CNBD-k model (Platzer & Reutterer 2016).
-
-    Attributes
-    ----------
-    k : float
-        Erlang order of the inter-purchase times (a whole number >= 1).
-    r, alpha : float
-        Gamma distribution (shape, rate) of the Erlang rate :math:`\lambda`.
-    a, b : float
-        Beta distribution of the dropout probability :math:`p`.
-    """
+    """Parameters of the MBG/CNBD-k model: the fields of :class:`BetaGeoCNBDParams`."""
 
 
 # ----------------------------------------------------------------------------------------
@@ -119,50 +120,28 @@ class ModifiedBetaGeoCNBDParams(_CNBDFields):
 # ----------------------------------------------------------------------------------------
 @jit
 def _loglik_kernel(
-    k: float,
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
     """Weighted log-likelihood without the ``litt`` term, its gradient, per-row LL and P(alive).
 
     The gradient is w.r.t. ``(k, r, alpha, a, b)``; its ``k`` entry is 0 (``k`` is
     discrete).  Terms depending on ``x`` only are recomputed when ``x`` changes.
     """
+    k, r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4], p[5]
+    x, tx, t_obs = h[0], h[1], h[2]
     n = x.shape[0]
     kk = int(k)
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
-    bl_ab = betaln(a, b)
+    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
     dg_r = digamma(r)
-    dg_ab = digamma(a + b)
-    dg_b = digamma(b)
     lg_j = np.zeros(kk)
     dg_j = np.zeros(kk)
     terms = np.zeros(kk + 1)
-    total = 0.0
-    g_r = 0.0
-    g_alpha = 0.0
-    g_a = 0.0
-    g_b = 0.0
+    total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
     rk = r
-    beta_alive = 0.0
-    beta_dead = 0.0
-    dg_abx = 0.0
-    dg_b1 = 0.0
-    dg_b2 = 0.0
-    has_dead = False
+    beta_alive, beta_dead, dg_abx, dg_b1, dg_b2, has_dead = 0.0, 0.0, 0.0, 0.0, 0.0, False
     for i in range(n):
         xi = x[i]
         if xi != prev:
@@ -171,13 +150,9 @@ def _loglik_kernel(
             for j in range(kk):
                 lg_j[j] = math.lgamma(rk + j) - math.lgamma(j + 1.0)
                 dg_j[j] = digamma(rk + j)
-            beta_alive = betaln(a, b + xi + m) - bl_ab
-            dg_abx = digamma(a + b + xi + m)
-            dg_b1 = digamma(b + xi + m)
-            has_dead = xi + m > 0.0
-            if has_dead:
-                beta_dead = betaln(a + 1.0, b + xi + m - 1.0) - bl_ab
-                dg_b2 = digamma(b + xi + m - 1.0)
+            beta_alive, beta_dead, dg_abx, dg_b1, dg_b2, has_dead = dropout_terms(
+                a, b, xi, m, bl_ab
+            )
         la_t = math.log(alpha + t_obs[i])
         la_x = math.log(alpha + tx[i])
         delta = t_obs[i] - tx[i]
@@ -210,113 +185,24 @@ def _loglik_kernel(
         li = const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            rows[i] = li
-            alive[i] = w_alive
+        store_row(out, i, li, w_alive)
         g_r += wi * (d_r - dg_r + log_alpha)
         g_alpha += wi * (r / alpha + d_alpha)
         common = dg_ab - dg_abx
         g_a += wi * (common + w_dead / a)
         g_b += wi * (common - dg_b + w_alive * dg_b1 + w_dead * dg_b2)
-    grad[0] = 0.0
-    grad[1] = g_r
-    grad[2] = g_alpha
-    grad[3] = g_a
-    grad[4] = g_b
+    grad[0], grad[1], grad[2], grad[3], grad[4] = 0.0, g_r, g_alpha, g_a, g_b
     return total
 
 
 @jit
-def _erlang_geometric_mean(
-    big_r: float, z: float, a: float, bp: float, k: int, phase: int
-) -> float:
-    """``Σ_n P(N = n) Σ_{j=1..⌊(n+phase)/k⌋} B(a, bp + j − 1) / B(a, bp)``.
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
-    ``N`` is negative binomial, ``P(N = n) = Γ(R+n)/(Γ(R) n!) (1−z)^R z^n``: the
-    number of Erlang stages completed in the horizon, ``phase`` stages being
-    already done at its start; ``⌊(N + phase)/k⌋`` is the number of purchases.
-    The sum starts at the mode of ``N`` and walks both ways to double precision.
-    Returns NaN if more than ``_MAX_TERMS`` terms would be needed.
+    ``p`` = ``(k, r, alpha, a, b, m)``; ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     """
-    if z <= 0.0:
-        return 0.0
-    log1mz = math.log1p(-z)
-    logz = math.log(z)
-    mean = big_r * z / (1.0 - z)
-    mode = math.floor((big_r - 1.0) * z / (1.0 - z)) if big_r > 1.0 else 0.0
-    spread = math.sqrt(big_r * z) / (1.0 - z)
-    if mean + 50.0 * spread + 60.0 * k / max(-logz, 1e-300) > _MAX_TERMS:
-        return np.nan
-    n0 = int(mode)
-    m0 = (n0 + phase) // k
-    ratio = 1.0
-    s0 = 0.0
-    for j in range(1, m0 + 1):
-        s0 += ratio
-        ratio *= (bp + j - 1.0) / (a + bp + j - 1.0)
-    log_pmf0 = (
-        math.lgamma(big_r + n0)
-        - math.lgamma(big_r)
-        - math.lgamma(n0 + 1.0)
-        + big_r * log1mz
-        + n0 * logz
-    )
-    total = s0
-    # upward (pmf in units of exp(log_pmf0)); ``ratio`` is ratio_{m+1}
-    pmf = 1.0
-    s = s0
-    r_up = ratio
-    mc = m0
-    nn = n0
-    while True:
-        pmf *= (big_r + nn) / (nn + 1.0) * z
-        nn += 1
-        if (nn + phase) // k > mc:
-            mc += 1
-            s += r_up
-            r_up *= (bp + mc - 1.0) / (a + bp + mc - 1.0)
-        term = pmf * s
-        total += term
-        rho = z * (big_r + nn) / (nn + 1.0)
-        if nn > mean and rho < 1.0 and pmf * (s + nn + 1.0) < 1e-17 * total * (1.0 - rho):
-            break
-        if pmf == 0.0 or nn - n0 > _MAX_TERMS:
-            break
-    # downward; ``r_dn`` is ratio_{m+1}
-    pmf = 1.0
-    s = s0
-    r_dn = ratio
-    mc = m0
-    nn = n0
-    while nn > 0 and s > 0.0:
-        pmf *= nn / ((big_r + nn - 1.0) * z)
-        nn -= 1
-        if (nn + phase) // k < mc:
-            r_dn *= (a + bp + mc - 1.0) / (bp + mc - 1.0)
-            s -= r_dn
-            mc -= 1
-        term = pmf * s
-        total += term
-        if term < 1e-18 * total:
-            break
-    return total * math.exp(log_pmf0)
-
-
-@jit
-def _conditional_kernel(
-    k: float,
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long)."""
+    k, r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4], p[5]
+    x, tx, t_obs = h[0], h[1], h[2]
     kk = int(k)
     logw = np.zeros(kk)
     for i in range(x.shape[0]):
@@ -335,7 +221,7 @@ def _conditional_kernel(
         acc = 0.0
         for j in range(n_phase):
             wj = math.exp(logw[j] - big) / norm
-            acc += wj * _erlang_geometric_mean(rk + j, z, a, b + x[i] + m, kk, j)
+            acc += wj * erlang_geometric_mean(rk + j, z, a, b + x[i] + m, kk, j)
         out[i] = acc
 
 
@@ -351,51 +237,30 @@ def _log_interpurchase_kernel(
     return out
 
 
-def log_interpurchase_summary(
-    transactions: pd.DataFrame,
-    *,
-    customer_col: str,
-    date_col: str,
-    amount_col: str | None,
-    observation_end: object,
-    freq: str | None,
-    returns: str,
-    date_format: str | None,
-    time_unit: float,
-) -> pd.DataFrame:
+def log_interpurchase_summary(transactions: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """Compute :func:`custvalue.clv.cnbd_summary` (see its documentation)."""
-    summary = rfm_summary(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        observation_end=observation_end,
-        freq=freq,
-        returns=returns,
-        date_format=date_format,
-        time_unit=time_unit,
-    )
+    summary = rfm_summary(transactions, **options)
+    given = inspect.signature(rfm_summary).bind(transactions, **options)
+    given.apply_defaults()
+    opt = given.arguments
     log = read_transactions(
         transactions,
-        customer_col,
-        date_col,
-        amount_col,
-        freq,
-        returns=returns,
-        date_format=date_format,
+        opt["customer_col"],
+        opt["date_col"],
+        opt["amount_col"],
+        opt["freq"],
+        returns=opt["returns"],
+        date_format=opt["date_format"],
         freq_on_numeric="error",
     )
-    end = (
-        log.last_period()
-        if observation_end is None
-        else period_of(observation_end, "observation_end", log)
-    )
+    end = opt["observation_end"]
+    end = log.last_period() if end is None else period_of(end, "observation_end", log)
     codes, ids, periods, _ = filter_window(log, end)
     order = np.lexsort((periods, codes))
     litt = _log_interpurchase_kernel(
         np.ascontiguousarray(codes[order], dtype=np.int64),
         np.ascontiguousarray(periods[order]),
-        float(time_unit),
+        float(opt["time_unit"]),
         len(ids),
     )
     out = summary.copy()
@@ -424,9 +289,7 @@ def _litt_column(data: pd.DataFrame | None, litt: object) -> object:
 
 def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
     """Refuse ``litt`` values no history has (above x·log(t_x/x), or not 0 at x = 0)."""
-    bad = (x == 0) & (litt != 0.0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true((x == 0) & (litt != 0.0))) is not None:
         raise InputValueError(
             f"`litt` must be 0 when `frequency` is 0 (no inter-purchase time), but row {i} "
             f"has litt={litt[i]:g}; compute litt with custvalue.clv.cnbd_summary."
@@ -434,9 +297,7 @@ def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
     pos = x > 0
     bound = np.zeros_like(litt)
     bound[pos] = x[pos] * np.log(tx[pos] / x[pos])
-    bad = pos & (litt > bound + 1e-9 * (1.0 + np.abs(bound)))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(pos & (litt > bound + 1e-9 * (1.0 + np.abs(bound))))) is not None:
         raise InputValueError(
             f"`litt` (the sum of the logs of the inter-purchase times) cannot exceed "
             f"frequency·log(recency/frequency), but row {i} has litt={litt[i]:g} for "
@@ -445,14 +306,10 @@ def _check_litt(litt: FloatArray, x: FloatArray, tx: FloatArray) -> None:
         )
 
 
-class _CNBDBase(HistoryModel[Any]):
+class _CNBDBase(BetaGeometricModel[_P]):
     """Fit, predictions and simulation shared by BG/CNBD-k (``_m = 0``) and MBG/CNBD-k."""
 
-    _m: ClassVar[float]
     _kernel = staticmethod(_loglik_kernel)
-
-    def _kernel_params(self, p: tuple[float, ...]) -> tuple[float, ...]:
-        return (*p, self._m)
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, 1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
@@ -513,16 +370,14 @@ class _CNBDBase(HistoryModel[Any]):
         return float(prepared[0][1].sum())
 
     def _neg_log_lik_k(self, prepared: Any, k: int) -> Any:
-        ((ux, utx, ut), w), (s_litt, s_x), _ = prepared
-        rows = np.empty(0)
+        (cols, w), (s_litt, s_x), _ = prepared
+        h = np.stack(cols)
+        no_rows = np.empty((2, 0))
         grad = np.empty(5)
         offset = (k - 1) * s_litt - s_x * math.lgamma(k)
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = (float(v) for v in theta)
-            ll = _loglik_kernel(
-                float(k), r, alpha, a, b, self._m, ux, utx, ut, w, rows, rows, grad, False
-            )
+            ll = _loglik_kernel(self._kernel_params(np.append(k, theta)), h, w, no_rows, grad)
             return -(ll + offset), -grad[1:].copy()
 
         return neg_ll
@@ -605,17 +460,14 @@ class _CNBDBase(HistoryModel[Any]):
         )
         check_histories(x, tx, t_obs, res.index)
         _check_litt(litt_arr, x, tx)
-        rows, _, inv, _ = self._rows(x, tx, t_obs, [])
+        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
         k = self._p()[0]
         ll = rows[inv] + (k - 1.0) * litt_arr - x * math.lgamma(k)
         return shape_output(ll, res, "log_likelihood")
 
-    def _conditional_all(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        k, r, alpha, a, b = self._p()
-        out = np.empty(x.size)
-        _conditional_kernel(k, r, alpha, a, b, self._m, x, tx, t_obs, t, out)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        out = np.empty(t.size)
+        _conditional_kernel(self._kernel_params(np.array(p)), h, t, out)
         if np.isnan(out).any():
             raise InputValueError(
                 "`t` is too long for the expected purchases to be summed (more than "
@@ -623,43 +475,21 @@ class _CNBDBase(HistoryModel[Any]):
             )
         return out
 
-    def expected_purchases(
-        self,
-        t: object = None,
-        frequency: object = None,
-        recency: object = None,
-        T: object = None,
-        *,
-        data: pd.DataFrame | None = None,
-        interval: float | None = None,
-        n_draws: int = 500,
-        seed: int | None = None,
-    ) -> Any:
-        """Return the expected number of purchases in ``(T, T + t]`` given each history.
-
-        Prediction intervals (``interval``) are not offered for the CNBD-k models:
-        ``k`` is chosen by a discrete profile, outside the asymptotic normal of the
-        other parameters.
-        """
-        if interval is not None:
-            raise InputValueError(
-                "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
-                "pass interval=None."
-            )
-        res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        _, alive, inv, (ux, utx, ut, uh) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional_all(ux, utx, ut, uh)
-        return shape_output((alive * cond)[inv], res, "expected_purchases")
+    def _check_interval(self) -> None:
+        # k is chosen by a discrete profile, outside the asymptotic normal of the others
+        raise InputValueError(
+            "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
+            "pass interval=None."
+        )
 
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer."""
-        _, _, a, b = self._p()[1:]
+        _, _, _, a, b = p = self._p()
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        out = self._conditional_all(zeros, zeros, zeros, horizon)
+        out = self._conditional(p, np.zeros((3, horizon.size)), horizon)
         if self._m:
             out *= b / (a + b)
         return shape_output(out, res, "expected_purchases")
@@ -693,12 +523,9 @@ class _CNBDBase(HistoryModel[Any]):
         out = np.asarray(pm * survive + tail * stop, dtype=np.float64)
         return shape_output(out, res, "probability")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers: ``frequency``, ``recency``, ``T``, ``litt`` and ``alive``."""
-        k, r, alpha, a, b = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        k, r, alpha, a, b = params
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         p = np.clip(rng.beta(a, b, n), 1e-12, 1.0)
         # repeat purchases made before dropping out (BG: K >= 1, MBG: K >= 0)
@@ -716,9 +543,7 @@ class _CNBDBase(HistoryModel[Any]):
             last[idx] = when[ok]
             litt[idx] += np.log(gap[ok])
             active = idx[freq[idx] < cap[idx]]
-        return pd.DataFrame(
-            {"frequency": freq, "recency": last, "T": t_obs, "litt": litt, "alive": freq < cap}
-        )
+        return {"frequency": freq, "recency": last, "T": t_obs, "litt": litt, "alive": freq < cap}
 
 
 _METHODS = r"""
@@ -740,6 +565,8 @@ _METHODS = r"""
         :math:`P(\text{alive at } T \mid x, t_x, T)`.
     expected_purchases(t, frequency, recency, T, *, data=None)
         Expected purchases in :math:`(T, T+t]` given the history (exact, see Notes).
+        Prediction intervals (``interval``) are not offered: ``k`` is chosen by
+        a discrete profile, outside the asymptotic normal of the other parameters.
     expected_purchases_new_customer(t, *, data=None)
         :math:`E[X(t)]` of a customer who made the first purchase at time 0.
     probability_of_purchases(n, t, *, data=None)
@@ -757,10 +584,7 @@ _METHODS = r"""
         history can have (not 0 at ``frequency == 0``, or above
         :math:`x \log(t_x/x)`), a missing ``litt`` with ``k`` other than 1, or
         a non-whole ``k``.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 """
 
 _NOTES = r"""
@@ -815,59 +639,62 @@ _NOTES = r"""
     BTYDplus (R package), ``bgcnbd.*`` and ``mbgcnbd.*`` functions.
 """
 
+#: the numpydoc sections both CNBD-k model docstrings share
+_SHARED_DOC = {"methods": _METHODS, "notes": _NOTES}
 
-class BetaGeoCNBDModel(_CNBDBase):
-    __doc__ = (
-        r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
+
+@fill_doc(MODEL_ERRORS)
+@fill_doc(_SHARED_DOC)
+class BetaGeoCNBDModel(_CNBDBase[BetaGeoCNBDParams]):
+    r"""BG/CNBD-k model of Platzer & Reutterer (2016): BG/NBD with Erlang-k timing.
 
     While alive, a customer's inter-purchase times are Erlang-:math:`k` with
     rate :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)`; after each repeat
     purchase the customer drops out with probability
     :math:`p \sim \mathrm{Beta}(a, b)`.  :math:`k = 1` is the BG/NBD.
-"""
-        + _METHODS
-        + _NOTES
-        + r"""
+
+    %(methods)s
+
+    %(notes)s
+
     Examples
     --------
     >>> from custvalue.clv import BetaGeoCNBDModel, BetaGeoCNBDParams
     >>> model = BetaGeoCNBDModel.from_params(
     ...     BetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
-    >>> round(model.probability_alive(3, 20.0, 24.0), 3)
-    0.783
     >>> sim = model.simulate(2000, T=24.0, seed=1)
     >>> BetaGeoCNBDModel().fit(sim).params_.k
     2.0
+    >>> round(model.probability_alive(3, 20.0, 24.0), 3)
+    0.783
     """
-    )
 
     params_type: ClassVar[type[Any]] = BetaGeoCNBDParams
-    params_: BetaGeoCNBDParams
-    standard_errors_: BetaGeoCNBDParams
     _m: ClassVar[float] = 0.0
 
 
-class ModifiedBetaGeoCNBDModel(_CNBDBase):
-    __doc__ = (
-        r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.
+@fill_doc(MODEL_ERRORS)
+@fill_doc(_SHARED_DOC)
+class ModifiedBetaGeoCNBDModel(_CNBDBase[ModifiedBetaGeoCNBDParams]):
+    r"""MBG/CNBD-k model of Platzer & Reutterer (2016): MBG/NBD with Erlang-k timing.
 
     As :class:`BetaGeoCNBDModel`, except that a customer may also drop out
     right at the first purchase (time 0); :math:`k = 1` is the MBG/NBD.
-"""
-        + _METHODS
-        + _NOTES
-        + r"""
+
+    %(methods)s
+
+    %(notes)s
+
     Examples
     --------
+    A customer without repeat purchase may have dropped out at the first one:
+
     >>> from custvalue.clv import ModifiedBetaGeoCNBDModel, ModifiedBetaGeoCNBDParams
     >>> model = ModifiedBetaGeoCNBDModel.from_params(
     ...     ModifiedBetaGeoCNBDParams(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42))
     >>> round(model.probability_alive(0, 0.0, 24.0), 3)
     0.326
     """
-    )
 
     params_type: ClassVar[type[Any]] = ModifiedBetaGeoCNBDParams
-    params_: ModifiedBetaGeoCNBDParams
-    standard_errors_: ModifiedBetaGeoCNBDParams
     _m: ClassVar[float] = 1.0

@@ -23,6 +23,8 @@ from custvalue._clv.base import log_scale_covariance
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_inputs
 from custvalue._clv.base import resolve_weights
+from custvalue._clv.docs import FIT_PARAMS
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -297,6 +299,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             x, m, w = x[keep], m[keep], w[keep]
         return _GGData(x, m, w)
 
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -332,13 +335,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             per step) finishes on the full data from that optimum; if Newton
             fails, L-BFGS-B takes over.  Either way the result is the
             full-data optimum.
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------

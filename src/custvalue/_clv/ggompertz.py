@@ -23,15 +23,17 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
+from custvalue._clv.kernels import lgamma_digamma
+from custvalue._clv.kernels import store_row
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
-from custvalue._core.validation import check_scalar
 
 __all__ = ["GGompertzNBDModel", "GGompertzNBDParams"]
 
@@ -147,6 +149,33 @@ def _gk_density(
 
 
 @jit
+def _panel_done(err: float, scale: float, share: float, value: float, top: int) -> bool:
+    """Whether a panel of the adaptive integration is accurate enough (or cannot be split).
+
+    ``share`` is the panel's part of the whole interval, ``scale`` the first
+    estimate of the whole integral and ``top`` the height of the panel stack.
+    """
+    return (
+        err <= max(_RTOL * scale * share, 1e-15 * abs(value))
+        or top + 2 >= _MAX_PANELS
+        or share < 1e-12
+    )
+
+
+@jit
+def _split_panel(
+    stack_lo: FloatArray, stack_hi: FloatArray, top: int, a0: float, a1: float
+) -> int:
+    """Push the two halves of the panel ``[a0, a1]`` on the stack; return the new height."""
+    m = 0.5 * (a0 + a1)
+    stack_lo[top] = m
+    stack_hi[top] = a1
+    stack_lo[top + 1] = a0
+    stack_hi[top + 1] = m
+    return top + 2
+
+
+@jit
 def _integrate_density(
     lo: float, hi: float, r: float, alpha: float, b: float, s: float, beta: float, x: float,
     c: float, total: FloatArray,
@@ -170,39 +199,20 @@ def _integrate_density(
         a1 = stack_hi[top]
         err = _gk_density(a0, a1, r, alpha, b, s, beta, x, c, res, buf)
         share = (a1 - a0) / width
-        if (
-            err <= max(_RTOL * scale * share, 1e-15 * abs(res[0]))
-            or top + 2 >= _MAX_PANELS
-            or share < 1e-12
-        ):
+        if _panel_done(err, scale, share, res[0], top):
             for j in range(6):
                 total[j] += res[j]
         else:
-            m = 0.5 * (a0 + a1)
-            stack_lo[top] = m
-            stack_hi[top] = a1
-            stack_lo[top + 1] = a0
-            stack_hi[top + 1] = m
-            top += 2
+            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
 
 
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    b: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood and gradient; per-row LL and P(alive) if ``want_rows``."""
+    """Weighted log-likelihood and gradient; per-row LL and P(alive) (``HistoryModel._kernel``)."""
+    r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
     n = x.shape[0]
     log_alpha = math.log(alpha)
     log_beta = math.log(beta)
@@ -218,8 +228,7 @@ def _loglik_kernel(
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
         ti = t_obs[i]
         em_t = math.expm1(b * ti)
         q_t = beta + em_t
@@ -252,9 +261,7 @@ def _loglik_kernel(
         li = lg_rx - math.lgamma(r) + r * log_alpha + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            rows[i] = li
-            alive[i] = w_a
+        store_row(out, i, li, w_a)
         inv = w_i / integral[0] if w_i > 0.0 else 0.0
         grad[0] += wi * (dg_rx - dg_r + log_alpha - w_a * la_t + inv * integral[1])
         grad[1] += wi * (r / alpha - w_a * (r + xi) / (alpha + ti) + inv * integral[2])
@@ -301,40 +308,24 @@ def _survival_integral(t: float, b: float, s: float, beta_star: float, grow: flo
         a1 = stack_hi[top]
         val, err = _gk_survival(a0, a1, b, s, beta_star, grow)
         share = (a1 - a0) / t
-        if (
-            err <= max(_RTOL * scale * share, 1e-15 * abs(val))
-            or top + 2 >= _MAX_PANELS
-            or share < 1e-12
-        ):
+        if _panel_done(err, scale, share, val, top):
             total += val
         else:
-            m = 0.5 * (a0 + a1)
-            stack_lo[top] = m
-            stack_hi[top] = a1
-            stack_lo[top + 1] = a0
-            stack_hi[top + 1] = m
-            top += 2
+            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
     return total
 
 
 @jit
-def _conditional_kernel(
-    r: float,
-    alpha: float,
-    b: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    t_obs: FloatArray,
-    t: FloatArray,
-    out: FloatArray,
-) -> None:
+def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T``.
 
     ``E[λ | x, T] · E[time alive in (T, T+t] | alive at T]``; given survival to
     ``T``, ``η ~ Gamma(s, β + e^{bT} − 1)`` and the remaining lifetime has
-    survival ``(β*/(β* + e^{bT}(e^{bτ} − 1)))^s``.
+    survival ``(β*/(β* + e^{bT}(e^{bτ} − 1)))^s``.  ``p`` = ``(r, alpha, b, s, beta)``,
+    ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     """
+    r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
+    x, t_obs = h[0], h[2]
     for i in range(x.shape[0]):
         ti = t_obs[i]
         beta_star = beta + math.expm1(b * ti)
@@ -433,12 +424,9 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0 / mean_t, 1.0, 1.0])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
-        r, alpha, b, s, beta = p
-        out = np.empty(x.size)
-        _conditional_kernel(r, alpha, b, s, beta, x, t_obs, t, out)
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+        out = np.empty(t.size)
+        _conditional_kernel(np.array(p), h, t, out)
         return out
 
     def expected_purchases_new_customer(
@@ -447,16 +435,12 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
         """Return the expected number of repeat purchases ``E[X(t)]`` of a new customer."""
         res = resolve({"t": t}, data=data)
         horizon = np.ascontiguousarray(res.arrays["t"])
-        zeros = np.zeros(horizon.size)
-        out = self._conditional(self._p(), zeros, zeros, horizon)
+        out = self._conditional(self._p(), np.zeros((3, horizon.size)), horizon)
         return shape_output(out, res, "expected_purchases")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the fitted model: ``frequency``, ``recency``, ``T``, ``alive``."""
-        r, alpha, b, s, beta = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, b, s, beta = params
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         eta = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
         # S(t | eta) = exp(-eta (e^{bt} - 1)): invert at an exponential draw
@@ -467,11 +451,9 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
         pos = freq > 0
         # the last of N uniform purchase times on [0, span]
         recency[pos] = span[pos] * rng.beta(freq[pos], 1.0)
-        return pd.DataFrame(
-            {
-                "frequency": freq.astype(np.int64),
-                "recency": recency,
-                "T": t_obs,
-                "alive": life > t_obs,
-            }
-        )
+        return {
+            "frequency": freq.astype(np.int64),
+            "recency": recency,
+            "T": t_obs,
+            "alive": life > t_obs,
+        }

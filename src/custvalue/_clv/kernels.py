@@ -23,10 +23,19 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.jit import jit
+from custvalue._core.special import betaln
+from custvalue._core.special import digamma
 
 __all__ = [
+    "NB_MAX_TERMS",
+    "dropout_constants",
+    "dropout_terms",
+    "erlang_geometric_mean",
+    "lgamma_digamma",
     "log_concave_integral",
+    "log_sum_exp2",
     "nb_geometric_mean",
+    "store_row",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -164,10 +173,61 @@ def log_concave_integral(
     return top + math.log(s), acc[1] / s, acc[2] / s, acc[3] / s, acc[4] / s
 
 
+@jit
+def store_row(out: FloatArray, i: int, log_lik: float, alive: float) -> None:
+    """Store row ``i``'s log-likelihood and P(alive) in ``out`` (``(2, 0)``: none wanted)."""
+    if out.shape[1] > 0:
+        out[0, i] = log_lik
+        out[1, i] = alive
+
+
+@jit
+def log_sum_exp2(l1: float, l2: float) -> tuple[float, float, float]:
+    """Return ``log(e^l1 + e^l2)`` and the shares ``e^l1``, ``e^l2`` of the sum (no overflow)."""
+    if l1 >= l2:
+        lse = l1 + math.log1p(math.exp(l2 - l1))
+    else:
+        lse = l2 + math.log1p(math.exp(l1 - l2))
+    return lse, math.exp(l1 - lse), math.exp(l2 - lse)
+
+
+@jit
+def dropout_constants(a: float, b: float) -> tuple[float, float, float]:
+    """``log B(a, b)``, ``ψ(a + b)`` and ``ψ(b)``: the dropout terms common to all rows."""
+    return betaln(a, b), digamma(a + b), digamma(b)
+
+
+@jit
+def dropout_terms(
+    a: float, b: float, x: float, m: float, log_beta_ab: float
+) -> tuple[float, float, float, float, float, bool]:
+    """Terms of the beta-geometric dropout after ``x`` repeat purchases (shift ``m``).
+
+    With ``c = b + x + m``: ``log B(a, c)/B(a, b)`` (still alive),
+    ``log B(a + 1, c - 1)/B(a, b)`` (dropped out after the last purchase; 0 when
+    ``x + m = 0``, then impossible), ``ψ(a + c)``, ``ψ(c)``, ``ψ(c - 1)`` (0
+    when impossible) and whether the dropout term exists.
+    """
+    alive = betaln(a, b + x + m) - log_beta_ab
+    dg_abx = digamma(a + b + x + m)
+    dg_b1 = digamma(b + x + m)
+    if x + m > 0.0:
+        dead = betaln(a + 1.0, b + x + m - 1.0) - log_beta_ab
+        return alive, dead, dg_abx, dg_b1, digamma(b + x + m - 1.0), True
+    return alive, 0.0, dg_abx, dg_b1, 0.0, False
+
+
+@jit
+def lgamma_digamma(v: float) -> tuple[float, float]:
+    """Return ``log Γ(v)`` and its derivative ``ψ(v)`` (the per-frequency terms of the kernels)."""
+    return math.lgamma(v), digamma(v)
+
+
 # ----------------------------------------------------------------------------------------
 # E[min(N, K)] for the beta-geometric models
 # ----------------------------------------------------------------------------------------
-_NB_MAX_TERMS = 20_000_000
+#: more terms than this in a negative binomial series: the sum is not attempted
+NB_MAX_TERMS = 20_000_000
 
 
 @jit
@@ -179,7 +239,23 @@ def nb_geometric_mean(big_r: float, z: float, a: float, bp: float) -> float:
     so the sum is ``E[min(N, K)]`` with ``P(K ≥ j) = E[(1−p)^(j−1)]``.  All
     terms are positive; the sum starts at the mode of ``N`` and walks both ways
     until the remaining terms are below double precision.  Returns NaN if more
-    than ``_NB_MAX_TERMS`` terms would be needed (``z`` extremely close to 1).
+    than :data:`NB_MAX_TERMS` terms would be needed (``z`` extremely close to 1).
+    The case ``k = 1`` (one stage per purchase) of :func:`erlang_geometric_mean`.
+    """
+    return erlang_geometric_mean(big_r, z, a, bp, 1, 0)
+
+
+@jit
+def erlang_geometric_mean(
+    big_r: float, z: float, a: float, bp: float, k: int, phase: int
+) -> float:
+    """``Σ_n P(N = n) Σ_{j=1..⌊(n+phase)/k⌋} B(a, bp + j − 1) / B(a, bp)``.
+
+    ``N`` is negative binomial, ``P(N = n) = Γ(R+n)/(Γ(R) n!) (1−z)^R z^n``: the
+    number of Erlang stages completed in the horizon, ``phase`` stages being
+    already done at its start; ``⌊(N + phase)/k⌋`` is the number of purchases.
+    The sum starts at the mode of ``N`` and walks both ways to double precision.
+    Returns NaN if more than :data:`NB_MAX_TERMS` terms would be needed.
     """
     if z <= 0.0:
         return 0.0
@@ -188,52 +264,57 @@ def nb_geometric_mean(big_r: float, z: float, a: float, bp: float) -> float:
     mean = big_r * z / (1.0 - z)
     mode = math.floor((big_r - 1.0) * z / (1.0 - z)) if big_r > 1.0 else 0.0
     spread = math.sqrt(big_r * z) / (1.0 - z)
-    if mean + 50.0 * spread + 60.0 / max(-logz, 1e-300) > _NB_MAX_TERMS:
+    if mean + 50.0 * spread + 60.0 * k / max(-logz, 1e-300) > NB_MAX_TERMS:
         return np.nan
-    k0 = int(mode)
-    # S_k0 = Σ_{j=1..k0} ratio_j, ratio_1 = 1, ratio_{j+1} = ratio_j (bp+j-1)/(a+bp+j-1)
+    n0 = int(mode)
+    m0 = (n0 + phase) // k
     ratio = 1.0
-    s_k = 0.0
-    for j in range(1, k0 + 1):
-        s_k += ratio
+    s0 = 0.0
+    for j in range(1, m0 + 1):
+        s0 += ratio
         ratio *= (bp + j - 1.0) / (a + bp + j - 1.0)
-    # ratio now equals ratio_{k0+1}
     log_pmf0 = (
-        math.lgamma(big_r + k0)
+        math.lgamma(big_r + n0)
         - math.lgamma(big_r)
-        - math.lgamma(k0 + 1.0)
+        - math.lgamma(n0 + 1.0)
         + big_r * log1mz
-        + k0 * logz
+        + n0 * logz
     )
-    # upward from k0 (pmf in units of exp(log_pmf0))
-    total = s_k
+    total = s0
+    # upward (pmf in units of exp(log_pmf0)); ``ratio`` is ratio_{m+1}
     pmf = 1.0
-    s_up = s_k
-    ratio_up = ratio
-    k = k0
+    s = s0
+    r_up = ratio
+    mc = m0
+    nn = n0
     while True:
-        pmf *= (big_r + k) / (k + 1.0) * z
-        k += 1
-        s_up += ratio_up
-        ratio_up *= (bp + k - 1.0) / (a + bp + k - 1.0)
-        term = pmf * s_up
+        pmf *= (big_r + nn) / (nn + 1.0) * z
+        nn += 1
+        if (nn + phase) // k > mc:
+            mc += 1
+            s += r_up
+            r_up *= (bp + mc - 1.0) / (a + bp + mc - 1.0)
+        term = pmf * s
         total += term
-        rho = z * (big_r + k) / (k + 1.0)
-        if k > mean and rho < 1.0 and term * (1.0 + k) < 1e-17 * total * (1.0 - rho):
+        rho = z * (big_r + nn) / (nn + 1.0)
+        if nn > mean and rho < 1.0 and pmf * (s + nn + 1.0) < 1e-17 * total * (1.0 - rho):
             break
-        if k - k0 > _NB_MAX_TERMS:
-            return np.nan
-    # downward from k0
+        if pmf == 0.0 or nn - n0 > NB_MAX_TERMS:
+            break
+    # downward; ``r_dn`` is ratio_{m+1}
     pmf = 1.0
-    s_dn = s_k
-    ratio_dn = ratio  # ratio_{k0+1}
-    k = k0
-    while k > 0 and s_dn > 0.0:
-        pmf *= k / ((big_r + k - 1.0) * z)
-        ratio_dn *= (a + bp + k - 1.0) / (bp + k - 1.0)  # -> ratio_k
-        s_dn -= ratio_dn
-        k -= 1
-        term = pmf * s_dn
+    s = s0
+    r_dn = ratio
+    mc = m0
+    nn = n0
+    while nn > 0 and s > 0.0:
+        pmf *= nn / ((big_r + nn - 1.0) * z)
+        nn -= 1
+        if (nn + phase) // k < mc:
+            r_dn *= (a + bp + mc - 1.0) / (bp + mc - 1.0)
+            s -= r_dn
+            mc -= 1
+        term = pmf * s
         total += term
         if term < 1e-18 * total:
             break

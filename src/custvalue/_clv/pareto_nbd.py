@@ -22,14 +22,20 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numpy.random import Generator
 from scipy import special
 
+from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
-from custvalue._clv.base import as_horizon
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import history_inputs
+from custvalue._clv.docs import MODEL_ERRORS
+from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
+from custvalue._clv.kernels import log_sum_exp2
+from custvalue._clv.kernels import store_row
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
@@ -61,25 +67,16 @@ class ParetoNBDParams(PositiveParams):
 
 @jit
 def _loglik_kernel(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    tx: FloatArray,
-    t_obs: FloatArray,
-    w: FloatArray,
-    rows: FloatArray,
-    alive: FloatArray,
-    grad: FloatArray,
-    want_rows: bool,
+    p: FloatArray, h: FloatArray, w: FloatArray, out: FloatArray, grad: FloatArray
 ) -> float:
-    """Weighted log-likelihood, gradient; per-row LL and P(alive) when ``want_rows``.
+    """Weighted log-likelihood, gradient; per-row LL and P(alive) (``HistoryModel._kernel``).
 
     ``L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s + s I ]`` with
     ``I = ∫_{t_x}^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ``, integrated in
     ``y = log(min(α, β) + τ)``.
     """
+    r, alpha, s, beta = p[0], p[1], p[2], p[3]
+    x, tx, t_obs = h[0], h[1], h[2]
     c = min(alpha, beta)
     shift_a = alpha - c
     shift_b = beta - c
@@ -101,13 +98,12 @@ def _loglik_kernel(
         xi = x[i]
         if xi != prev:
             prev = xi
-            lg_rx = math.lgamma(r + xi)
-            dg_rx = digamma(r + xi)
-        p = r + xi
+            lg_rx, dg_rx = lgamma_digamma(r + xi)
+        rx = r + xi
         ti = t_obs[i]
         la_t = math.log(alpha + ti)
         lb_t = math.log(beta + ti)
-        l1 = -p * la_t - s * lb_t
+        l1 = -rx * la_t - s * lb_t
         m_la = 0.0
         m_lb = 0.0
         m_ia = 0.0
@@ -117,29 +113,19 @@ def _loglik_kernel(
         lse = l1
         if tx[i] < ti:
             log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
-                1.0, p, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
+                1.0, rx, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
             )
             l2 = log_s + log_i
-            if l1 >= l2:
-                lse = l1 + math.log1p(math.exp(l2 - l1))
-            else:
-                lse = l2 + math.log1p(math.exp(l1 - l2))
-            w1 = math.exp(l1 - lse)
-            w2 = math.exp(l2 - lse)
+            lse, w1, w2 = log_sum_exp2(l1, l2)
         li = lg_rx + const + lse
         wi = w[i]
         total += wi * li
-        if want_rows:
-            rows[i] = li
-            alive[i] = w1
+        store_row(out, i, li, w1)
         g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
-        g_alpha += wi * (r / alpha - p * (w1 / (alpha + ti) + w2 * m_ia))
+        g_alpha += wi * (r / alpha - rx * (w1 / (alpha + ti) + w2 * m_ia))
         g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
         g_beta += wi * (s / beta - w1 * s / (beta + ti) - w2 * q * m_ib)
-    grad[0] = g_r
-    grad[1] = g_alpha
-    grad[2] = g_s
-    grad[3] = g_beta
+    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_s, g_beta
     return total
 
 
@@ -192,6 +178,7 @@ def _residual_lifetime_factor(s: float, beta_t: FloatArray, t: FloatArray) -> Fl
     return np.asarray(beta_t * -np.expm1(-e * log_ratio) / e, dtype=np.float64)
 
 
+@fill_doc(MODEL_ERRORS)
 class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     r"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
@@ -235,10 +222,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         For impossible histories (see :class:`~custvalue.clv.BetaGeoModel`) and
         non-positive ``discount_rate``; messages name the argument and first
         offending row.
-    ConvergenceError
-        When the optimizer fails (with its message).
-    NotFittedError
-        When a prediction is asked of a model without parameters.
+    %(fit_errors)s
 
     Notes
     -----
@@ -347,10 +331,9 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
-    def _conditional(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> FloatArray:
+    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = p
+        x, t_obs = h[0], h[2]
         return np.asarray(
             (r + x) / (alpha + t_obs) * _residual_lifetime_factor(s, beta + t_obs, t),
             dtype=np.float64,
@@ -421,22 +404,16 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, (ux, _, ut) = self._rows(x, tx, t_obs, [])
+        _, alive, inv, (ux, _, ut), _ = self._rows(x, tx, t_obs, [])
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
         out = np.asarray(alive * (r + ux) / (alpha + ut) * residual, dtype=np.float64)
         return shape_output(out[inv], res, "discounted_expected_residual_transactions")
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
-        """Draw customers from the model: ``frequency``, ``recency``, ``T``, ``alive``.
-
-        ``T`` is a scalar or one age per customer; the same seed gives the same frame.
-        """
-        r, alpha, s, beta = self._p()
-        n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        t_obs = as_horizon(T, n, "T")
-        rng = np.random.default_rng(seed)
+    def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
+        r, alpha, s, beta = params
+        n = t_obs.size
         lam = rng.gamma(r, 1.0 / alpha, n)
         mu = np.maximum(rng.gamma(s, 1.0 / beta, n), 1e-300)
         death = rng.standard_exponential(n) / mu
@@ -446,11 +423,9 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         pos = freq > 0
         # the last of x uniform purchase times on [0, active] is active * U^(1/x)
         recency[pos] = active[pos] * rng.random(int(pos.sum())) ** (1.0 / freq[pos])
-        return pd.DataFrame(
-            {
-                "frequency": freq.astype(np.int64),
-                "recency": recency,
-                "T": t_obs,
-                "alive": death > t_obs,
-            }
-        )
+        return {
+            "frequency": freq.astype(np.int64),
+            "recency": recency,
+            "T": t_obs,
+            "alive": death > t_obs,
+        }

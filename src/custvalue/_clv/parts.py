@@ -73,7 +73,111 @@ def customer_value_parts(
     T: object = None,
     monetary_value: object = None,
 ) -> pd.DataFrame:
-    """Compute the parts of :func:`custvalue.clv.customer_value_parts` (see its docstring)."""
+    r"""Historical, current and potential value of each customer, each its own column.
+
+    - **historical** :math:`H_i`: the profit the customer has already brought,
+      given as ``historical`` (e.g. the per-customer sum of
+      :func:`custvalue.tiers.profit_contribution`'s ``profit``), compounded to
+      today as :math:`H_i (1 + \rho)^{k_i}` with ``historical_rate``
+      :math:`\rho` and ``historical_periods`` :math:`k_i` (default no compounding);
+    - **current** :math:`C_i`: the discounted CLV if the customer goes on as
+      now, :func:`customer_lifetime_value` with the same ``horizon``,
+      ``discount_rate``, ``margin`` and ``step``:
+      :math:`C_i = D_i\,E[Z_i]\,\mathrm{margin}`, :math:`D_i` the discounted
+      expected purchases and :math:`E[Z_i]` the expected spend;
+    - **potential** :math:`P_i`: the upside if the customer rose to the
+      purchase rate and spend of the better customers of its group,
+
+      .. math::
+
+          P_i = \max\Big(0,\; P_A(i)\,Q_q\Big[\frac{D_j}{P_A(j)}\Big]_{j \in g(i)}
+                \,Q_q\big[E[Z_j]\big]_{j \in g(i)}\,\mathrm{margin} - C_i\Big),
+
+      :math:`P_A` the probability of being alive, :math:`Q_q` the
+      ``quantile`` :math:`q` within the customer's group :math:`g(i)`
+      (``group``, e.g. the RFM segment or ABC class; all customers one group
+      by default) and :math:`D_j / P_A(j)` the discounted purchases of
+      customer :math:`j` if alive.
+
+    ``total`` is their sum.
+
+    Parameters
+    ----------
+    transaction_model, spend_model
+        Fitted models as for :func:`customer_lifetime_value`; the transaction
+        model must also offer ``probability_alive(frequency, recency, T)``.
+    data : pandas.DataFrame, optional
+        One row per customer with ``frequency``, ``recency``, ``T`` (or
+        ``n_periods``) and ``monetary_value``; the result is on its index.
+    historical : pandas.Series or array-like
+        Profit already brought per customer (a Series must cover every customer
+        of ``data``; it is aligned on ``data.index``).
+    horizon, discount_rate, margin, step
+        As for :func:`customer_lifetime_value`.
+    group : pandas.Series or array-like, optional
+        Group label per customer (aligned like ``historical``).
+    quantile : float, default 0.75
+        The level :math:`q` in [0, 1] that defines the "better customers".
+    historical_rate : float, default 0.0
+        Rate per period at which past profit is compounded to today.
+    historical_periods : float or array-like, default 0.0
+        Periods between the (mean) date of the past profit and today.
+    frequency, recency, T, monetary_value : array-like, optional
+        Per-customer inputs overriding the columns of ``data``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``historical``, ``current``, ``potential``, ``total`` on the
+        index of ``data`` (or of the Series inputs).
+
+    Raises
+    ------
+    InputValueError
+        For a ``historical`` or ``group`` that misses customers, bad rates or
+        quantiles, and the errors of :func:`customer_lifetime_value`.
+    InputTypeError
+        If a model lacks a needed method.
+
+    Notes
+    -----
+    Assumptions: the customer's probability of being alive is kept (potential
+    is an upside of engagement, not of retention); frequency and spend are
+    raised to their group quantiles separately (the transaction and spend
+    models are independent); a customer at or above the quantile in both has
+    potential 0; historical value is taken as given (no model).  This follows
+    the historical + current + potential decomposition of customer value of
+    Gupta & Lehmann (2005) and Kumar (2008), with potential defined against
+    peers of the same segment.
+
+    References
+    ----------
+    Gupta, S. & Lehmann, D. R. (2005). *Managing Customers as Investments*.
+    Wharton School Publishing.
+    Kumar, V. (2008). *Managing Customers for Profit*. Wharton School Publishing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.clv import (BetaGeoModel, BetaGeoParams, GammaGammaModel,
+    ...     GammaGammaParams, customer_value_parts)
+    >>> bg = BetaGeoModel.from_params(BetaGeoParams(0.243, 4.414, 0.793, 2.426))
+    >>> gg = GammaGammaModel.from_params(GammaGammaParams(6.25, 3.74, 15.44))
+    >>> rfm = pd.DataFrame({"frequency": [2, 7, 1], "recency": [30.0, 35.0, 10.0],
+    ...                     "T": [38.0, 38.0, 38.0], "monetary_value": [20.0, 40.0, 15.0]},
+    ...                    index=pd.Index(["ann", "bob", "cid"], name="customer"))
+    >>> past = pd.Series({"ann": 50.0, "bob": 300.0, "cid": 12.0})
+    >>> parts = customer_value_parts(bg, gg, rfm, historical=past, horizon=12,
+    ...                              discount_rate=0.01, step=4.0, quantile=1.0)
+    >>> parts.round(2)
+              historical  current  potential   total
+    customer
+    ann             50.0    31.92     138.68  220.60
+    bob            300.0   201.45       0.00  501.45
+    cid             12.0    10.31      93.55  115.86
+    >>> float(parts.loc["bob", "potential"])
+    0.0
+    """
     for name, model, method in (
         ("transaction_model", transaction_model, "probability_alive"),
         ("transaction_model", transaction_model, "expected_purchases"),

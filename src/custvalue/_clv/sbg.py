@@ -17,6 +17,8 @@ from scipy.special import psi
 from custvalue._clv.base import FittedModel
 from custvalue._clv.base import NegLogLik
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.docs import FIT_PARAMS
+from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import column_name
@@ -179,6 +181,7 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
 
     params_type: ClassVar[type[Any]] = ShiftedBetaGeoParams
 
+    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         alive: object,
@@ -198,13 +201,8 @@ class ShiftedBetaGeoModel(FittedModel[ShiftedBetaGeoParams]):
             ``[1000, 631, 468, 382]``.
         initial_params : ShiftedBetaGeoParams, optional
             Starting point (default ``alpha = beta = 1``).
-        max_iter, tol : int, float
-            Iteration limit (default 2000) and gradient tolerance (default 1e-9).
-        penalizer : float, default 0.0
-            Weight :math:`c \ge 0` of the L2 penalty on the log-parameters: the
-            search minimises :math:`-\ell/W + c \sum_j (\log\theta_j)^2` (``W``
-            the number of customers); 0 is the plain maximum-likelihood fit.
-            For small or degenerate samples; see :doc:`/clv_uncertainty`.
+        %(max_iter)s
+        %(penalizer)s
 
         Returns
         -------

@@ -362,13 +362,9 @@ def acquisition_value(
     The population mean spend of the Gamma-Gamma model, :math:`pv/(q-1)`, is
     the mean of the spend distribution of repeat transactions; using it for the
     first purchase (``include_first_purchase=True``) assumes the first basket
-    is like later ones.
-
-    References
-    ----------
-    .. [1] Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005), "RFM and CLV:
-       Using Iso-Value Curves for Customer Base Analysis", Journal of
-       Marketing Research, 42 (4), 415-430.
+    is like later ones.  This is the valuation of a new customer of Fader,
+    Hardie & Lee (2005b, "RFM and CLV"; reference in
+    :class:`~custvalue.clv.GammaGammaModel`).
 
     Examples
     --------
