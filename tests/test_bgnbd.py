@@ -13,7 +13,6 @@ from hypothesis import example
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from scipy import integrate
 from scipy import special
 
 from custvalue._clv.bgnbd import _loglik_kernel
@@ -130,30 +129,27 @@ def test_digamma_matches_scipy(v):
 
 @settings(max_examples=40, deadline=None)
 @given(positive, st.floats(0.01, 0.95), positive, positive)
+@example(float(np.exp(4.0)), 0.875, float(np.exp(4.0)), 48.18)  # QUADPACK was off here
+@example(1.0, 0.5, 1.0, float(np.exp(-2.0)))  # a strong singularity at p = 1
 def test_nb_geometric_series_matches_quadrature(big_r, z, a, bp):
-    # E[min(N, K)] = E_p[(1/p)(1 - (1 + p z/(1-z))^-R)] with p ~ Beta(a, bp): integrate over p
-    # (QUADPACK's algebraic weight takes the p^(a-1) (1-p)^(bp-1) endpoint behaviour).
-    u = z / (1.0 - z)
+    # E[min(N, K)] = E_p[g(p)], g(p) = (1/p)(1 - (1 + p z/(1-z))^-R), p ~ Beta(a, bp), in
+    # 30-digit arithmetic.  Split at m; p = s^(1/a) on [0, m] and p = 1 - q^(1/bp) on [m, 1]
+    # absorb the endpoint powers of the beta density, so both integrands are bounded.
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(30):
+        r, u = mpmath.mpf(big_r), mpmath.mpf(z) / (1 - mpmath.mpf(z))
+        a_, b_ = mpmath.mpf(a), mpmath.mpf(bp)
 
-    def smooth(p):
-        return -math.expm1(-big_r * math.log1p(p * u)) / p if p > 0 else big_r * u
+        def g(p):
+            return -mpmath.expm1(-r * mpmath.log1p(p * u)) / p if p > 0 else r * u
 
-    with warnings.catch_warnings():
-        # Where QUADPACK cannot reach 1e-13 it says so; its error estimate widens the bound.
-        warnings.simplefilter("ignore", integrate.IntegrationWarning)
-        value, abserr = integrate.quad(
-            smooth,
-            0.0,
-            1.0,
-            weight="alg",
-            wvar=(a - 1.0, bp - 1.0),
-            epsabs=0.0,
-            epsrel=1e-13,
-            limit=200,
+        m = (a_ - 1) / (a_ + b_ - 2) if a > 1 and bp > 1 else mpmath.mpf(0.5)
+        low = mpmath.quad(lambda s: g(s ** (1 / a_)) * (1 - s ** (1 / a_)) ** (b_ - 1), [0, m**a_])
+        high = mpmath.quad(
+            lambda q: g(1 - q ** (1 / b_)) * (1 - q ** (1 / b_)) ** (a_ - 1), [0, (1 - m) ** b_]
         )
-    ref = value / special.beta(a, bp)
-    tol = max(1e-9 * abs(ref), 10.0 * abserr / special.beta(a, bp))
-    assert abs(nb_geometric_mean(big_r, z, a, bp) - ref) <= tol
+        ref = float((low / a_ + high / b_) / mpmath.beta(a_, b_))
+    assert nb_geometric_mean(big_r, z, a, bp) == pytest.approx(ref, rel=1e-9)
 
 
 # ------------------------------------------------------------------------------------
