@@ -19,6 +19,7 @@ from custvalue.clv import GGompertzNBDParams
 from custvalue.clv import ParetoNBDModel
 from custvalue.clv import ParetoNBDParams
 from custvalue.rfm import calibration_holdout_summary
+from custvalue.rfm import rfm_summary
 
 DATA = Path(__file__).parent / "data"
 P = {"r": 0.9, "alpha": 4.0, "b": 0.08, "s": 1.3, "beta": 2.5}
@@ -184,3 +185,20 @@ def test_cdnow_fit_reproduces_published_log_likelihood() -> None:
     assert round(model.params_.r, 3) == 0.553
     assert round(model.params_.alpha, 2) == 10.58
     assert 0.603 <= round(model.params_.s, 3) <= 0.607
+
+
+def test_fit_on_a_small_daily_summary_ends() -> None:
+    # the optimiser visits extreme parameters here where the first estimate of the
+    # density integral misses its spike; the adaptive integration must still end
+    rng = np.random.default_rng(7)
+    n = 400
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 60, n),
+            "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D"),
+        }
+    )
+    summary = rfm_summary(log)
+    model = GGompertzNBDModel().fit(summary)
+    assert np.isfinite(model.log_likelihood_)
+    assert np.isfinite(model.individual_log_likelihood(data=summary)).all()

@@ -74,6 +74,7 @@ _WG = np.array(
     ]
 )
 _MAX_PANELS = 400
+_MAX_EVALS = 4000
 _RTOL = 1e-12
 
 
@@ -149,15 +150,23 @@ def _gk_density(
 
 
 @jit
-def _panel_done(err: float, scale: float, share: float, value: float, top: int) -> bool:
+def _panel_done(
+    err: float, scale: float, share: float, value: float, top: int, evals: int
+) -> bool:
     """Whether a panel of the adaptive integration is accurate enough (or cannot be split).
 
     ``share`` is the panel's part of the whole interval, ``scale`` the first
-    estimate of the whole integral and ``top`` the height of the panel stack.
+    estimate of the whole integral, ``top`` the height of the panel stack and
+    ``evals`` the panels evaluated so far: after ``_MAX_EVALS`` panels the rest
+    are taken as they are.  The tolerance is relative to the first estimate, so
+    where that estimate is far too small (a spike it misses, at the extreme
+    parameters an optimiser may try) every panel would otherwise be split down
+    to ``share < 1e-12``: about 2**40 panels.
     """
     return (
         err <= max(_RTOL * scale * share, 1e-15 * abs(value))
         or top + 2 >= _MAX_PANELS
+        or evals >= _MAX_EVALS
         or share < 1e-12
     )
 
@@ -193,13 +202,15 @@ def _integrate_density(
     stack_hi[0] = hi
     top = 1
     width = hi - lo
+    evals = 0
     while top > 0:
         top -= 1
+        evals += 1
         a0 = stack_lo[top]
         a1 = stack_hi[top]
         err = _gk_density(a0, a1, r, alpha, b, s, beta, x, c, res, buf)
         share = (a1 - a0) / width
-        if _panel_done(err, scale, share, res[0], top):
+        if _panel_done(err, scale, share, res[0], top, evals):
             for j in range(6):
                 total[j] += res[j]
         else:
@@ -302,13 +313,15 @@ def _survival_integral(t: float, b: float, s: float, beta_star: float, grow: flo
     stack_hi[0] = t
     top = 1
     total = 0.0
+    evals = 0
     while top > 0:
         top -= 1
+        evals += 1
         a0 = stack_lo[top]
         a1 = stack_hi[top]
         val, err = _gk_survival(a0, a1, b, s, beta_star, grow)
         share = (a1 - a0) / t
-        if _panel_done(err, scale, share, val, top):
+        if _panel_done(err, scale, share, val, top, evals):
             total += val
         else:
             top = _split_panel(stack_lo, stack_hi, top, a0, a1)
