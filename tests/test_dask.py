@@ -306,6 +306,9 @@ def test_refuses_what_it_cannot_read():
         (cvd.rfm_summary, rfm.rfm_summary),
         (cvd.calibration_holdout_summary, rfm.calibration_holdout_summary),
         (cvd.abc_classes, tiers.abc_classes),
+        (cvd.profit_contribution, tiers.profit_contribution),
+        (cvd.rfm_scores, rfm.rfm_scores),
+        (cvd.rfm_segments, rfm.rfm_segments),
     ],
 )
 def test_mirrors_take_exactly_the_in_memory_options(on_dask, in_memory):
@@ -322,3 +325,187 @@ def test_missing_summary_column_names_the_fix():
     summary = dd.from_pandas(pd.DataFrame({"frequency": [0], "recency": [0.0]}), npartitions=1)
     with pytest.raises(MissingColumnError, match=r"no column 'T' .*custvalue.dask.rfm_summary"):
         cvd.sufficient_statistics(summary)
+
+
+# --- profit contribution, scores and segments --------------------------------------------------
+
+
+def _as_in_memory(got: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    keys = ([] if by is None else [by]) + ["period"]
+    return got.set_index(keys, append=True).sort_index()
+
+
+def assert_same_panel(got: pd.DataFrame, expected: pd.DataFrame, by: str | None = None) -> None:
+    pd.testing.assert_frame_equal(
+        _as_in_memory(got, by), expected, check_exact=False, rtol=1e-12, check_index_type=False
+    )
+
+
+@st.composite
+def sales(draw):
+    n = draw(st.integers(1, 50))
+    customers = draw(st.lists(st.integers(0, 10), min_size=n, max_size=n))
+    days = draw(st.lists(st.integers(0, 1500), min_size=n, max_size=n))
+    amounts = draw(st.lists(st.integers(-40, 400), min_size=n, max_size=n))
+    costs = draw(st.lists(st.integers(0, 300), min_size=n, max_size=n))
+    products = draw(st.lists(st.sampled_from(["p", "q", "r"]), min_size=n, max_size=n))
+    return pd.DataFrame(
+        {
+            "customer_id": customers,
+            "date": START + pd.to_timedelta(days, unit="D"),
+            # quarters of a unit: exact in float64, so the sums do not depend on their order
+            "amount": np.asarray(amounts, dtype=np.float64) / 4,
+            "cost": np.asarray(costs, dtype=np.float64) / 4,
+            "product": products,
+        }
+    )
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    log=sales(),
+    npartitions=st.integers(1, 5),
+    freq=st.sampled_from(["Y", "Q", "M", "2M"]),
+    by=st.sampled_from([None, "product"]),
+    returns=st.sampled_from(["error", "net", "drop"]),
+)
+def test_profit_contribution_equals_in_memory(log, npartitions, freq, by, returns):
+    ddf = dd.from_pandas(log, npartitions=npartitions)
+    kw = dict(cost_col="cost", freq=freq, by=by, returns=returns)
+    expected, error = _in_memory_or_error(tiers.profit_contribution, ddf.compute(), **kw)
+    with dask.config.set(SYNC):
+        if error is not None:
+            with pytest.raises(type(error)):
+                cvd.profit_contribution(ddf, **kw).compute()
+            return
+        got = cvd.profit_contribution(ddf, **kw).compute()
+    assert_same_panel(got, expected, by)
+
+
+def test_profit_contribution_fixes_what_spans_customers():
+    # customer 1 buys only in 2023 and sits alone in its partition: its 2024 drop row
+    # (the log's last period is 2024) and both shares need the other partition's customers
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2],
+            "date": pd.to_datetime(["2023-03-01", "2023-05-01", "2024-02-01"]),
+            "amount": [100.0, 200.0, 300.0],
+            "profit": [40.0, 60.0, 100.0],
+        }
+    )
+    ddf = dd.from_pandas(log, npartitions=2, sort=False)
+    with dask.config.set(SYNC):
+        got = cvd.profit_contribution(ddf, profit_col="profit").compute()
+    expected = tiers.profit_contribution(log, profit_col="profit")
+    assert_same_panel(got, expected)
+    one = _as_in_memory(got).loc[1]
+    assert one["profit_share"].tolist() == [0.4, 0.0]
+    assert one["profit_change"].tolist() == [40.0, -40.0]
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_cdnow_profit_scores_segments_on_a_cluster(client, cdnow, npartitions):
+    log = cdnow.assign(cost=np.round(cdnow["dollar_value"] * 0.6, 2))
+    ddf = dd.from_pandas(log, npartitions=npartitions)
+    kw = dict(amount_col="dollar_value", cost_col="cost", freq="Q")
+    assert_same_panel(
+        cvd.profit_contribution(ddf, **kw).compute(), tiers.profit_contribution(log, **kw)
+    )
+    by_month = dict(amount_col="dollar_value", profit_col="cost", freq="M", by="number_of_cds")
+    assert_same_panel(
+        cvd.profit_contribution(ddf, **by_month).compute(),
+        tiers.profit_contribution(log, **by_month),
+        "number_of_cds",
+    )
+
+    summary = cvd.rfm_summary(ddf, amount_col="dollar_value", time_unit=7)
+    mem = rfm.rfm_summary(cdnow, amount_col="dollar_value", time_unit=7)
+    edges = {"R": [2, 4, 12, 40], "F": [2, 3, 5, 8], "M": [20.0, 50.0, 100.0, 250.0]}
+    scores = cvd.rfm_scores(summary, method="edges", edges=edges)
+    scores_mem = rfm.rfm_scores(mem, method="edges", edges=edges)
+    pd.testing.assert_frame_equal(scores.compute().sort_index(), scores_mem)
+    for scheme in ("classic4", "marketing"):
+        got = cvd.rfm_segments(scores, scheme).compute().sort_index()
+        pd.testing.assert_series_equal(got, rfm.rfm_segments(scores_mem, scheme))
+    # quantile scores from global thresholds: CDNOW's heavy ties (most customers bought once)
+    # (the global sort under the task shuffle, as for abc_classes above)
+    for bins in (3, 5):
+        with dask.config.set(SYNC):
+            got = cvd.rfm_scores(summary, bins=bins).compute().sort_index()
+        pd.testing.assert_frame_equal(got, rfm.rfm_scores(mem, bins=bins))
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    summary=st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 4), st.integers(0, 40)),
+        min_size=1,
+        max_size=40,
+    ),
+    npartitions=st.integers(1, 4),
+    bins=st.integers(2, 9),
+)
+def test_quantile_scores_equal_in_memory(summary, npartitions, bins):
+    # few distinct values: ties across partitions and empty scores
+    frame = pd.DataFrame(summary, columns=["inactivity", "purchases", "total_value"])
+    frame["total_value"] = frame["total_value"] / 4
+    ds = dd.from_pandas(frame.rename(index=lambda i: f"c{i}"), npartitions=npartitions)
+    with dask.config.set(SYNC):
+        got = cvd.rfm_scores(ds, bins=bins, monetary_col="total_value").compute()
+    expected = rfm.rfm_scores(ds.compute(), bins=bins)
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index())
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    summary=st.lists(
+        st.tuples(st.integers(0, 50), st.integers(1, 9), st.integers(0, 400)),
+        min_size=1,
+        max_size=40,
+    ),
+    npartitions=st.integers(1, 4),
+)
+def test_rfm_scores_and_segments_equal_in_memory(summary, npartitions):
+    frame = pd.DataFrame(
+        summary, columns=["inactivity", "purchases", "total_value"], dtype="float64"
+    ).rename(index=lambda i: f"c{i}")
+    edges = {"R": [5, 20], "F": [2, 4], "M": [10.0, 100.0, 200.0]}
+    ds = dd.from_pandas(frame, npartitions=npartitions)
+    with dask.config.set(SYNC):
+        scores = cvd.rfm_scores(ds, method="edges", edges=edges)
+        got = scores.compute()
+        segments = cvd.rfm_segments(scores, "classic4").compute()
+    expected = rfm.rfm_scores(ds.compute(), method="edges", edges=edges)
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index())
+    pd.testing.assert_series_equal(
+        segments.sort_index(), rfm.rfm_segments(expected, "classic4").sort_index()
+    )
+
+
+def test_scores_refuse_what_a_partition_cannot_see():
+    summary = dd.from_pandas(
+        pd.DataFrame({"inactivity": [1.0], "purchases": [1], "total_value": [1.0]}),
+        npartitions=1,
+    )
+    with pytest.raises(InputValueError, match=r"got 'mean'.*method='edges'"):
+        cvd.rfm_scores(summary, method="mean")
+    with pytest.raises(InputValueError, match="bins"):
+        cvd.rfm_scores(summary, bins=12)
+    with dask.config.set(SYNC):
+        with pytest.raises(InputValueError, match="empty"):
+            cvd.rfm_scores(summary[summary["purchases"] > 5])
+        with pytest.raises(InputValueError):
+            cvd.rfm_scores(summary.assign(purchases=-1)).compute()
+    with pytest.raises(InputTypeError, match="`edges` must be a mapping"):
+        cvd.rfm_scores(summary, method="edges", edges={"R": [1]})
+    log = dd.from_pandas(
+        pd.DataFrame(
+            {"customer_id": [1], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0]}
+        ),
+        npartitions=1,
+    )
+    with pytest.raises(InputValueError, match="exactly one of `cost_col`"):
+        cvd.profit_contribution(log)
+    returns = log.assign(amount=-1.0, cost=0.0)
+    with dask.config.set(SYNC), pytest.raises(InputValueError, match="every line"):
+        cvd.profit_contribution(returns, cost_col="cost", returns="drop")

@@ -49,7 +49,10 @@ from custvalue import tiers
 from custvalue._core.docs import fill_doc
 from custvalue._core.signatures import same_options
 from custvalue._dask import models as _models
+from custvalue._dask import profit as _profit
+from custvalue._dask import scores as _scores
 from custvalue._dask import summary as _summary
+from custvalue._dask.docs import LOG_ERRORS
 from custvalue._dask.docs import PREDICTION_PARAMS
 
 __all__ = [
@@ -60,12 +63,16 @@ __all__ = [
     "fit_spend_model",
     "fit_transaction_model",
     "probability_alive",
+    "profit_contribution",
+    "rfm_scores",
+    "rfm_segments",
     "rfm_summary",
     "sufficient_statistics",
 ]
 
 
 @same_options(rfm.rfm_summary, dd.DataFrame)
+@fill_doc(LOG_ERRORS)
 def rfm_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
     """Per-customer recency, frequency and value of a Dask transaction log.
 
@@ -95,10 +102,7 @@ def rfm_summary(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
 
     Raises
     ------
-    InputTypeError
-        If ``transactions`` is not a Dask DataFrame, or as in memory.
-    MissingColumnError
-        If a named column is absent.
+    %(log_errors)s
     InputValueError
         As :func:`custvalue.rfm.rfm_summary`; an empty log, an unreadable or
         too early ``observation_end`` are reported by this call, problems
@@ -488,3 +492,175 @@ def abc_classes(values: dd.Series, **options: Any) -> dd.Series:
     ['A', 'A', 'B', 'B', 'C']
     """
     return _models.abc_classes(values, **options)
+
+
+@same_options(tiers.profit_contribution, dd.DataFrame)
+@fill_doc(LOG_ERRORS)
+def profit_contribution(transactions: dd.DataFrame, **options: Any) -> dd.DataFrame:
+    """Revenue, profit and their change per customer (and ``by`` value) and period of a Dask log.
+
+    The Dask counterpart of :func:`custvalue.tiers.profit_contribution`, with
+    the same keywords, rows and numbers.
+
+    Parameters
+    ----------
+    transactions : dask.dataframe.DataFrame
+        One row per sales line, in any partitioning and order.
+    customer_col, date_col, amount_col, cost_col, profit_col, freq, by, returns, date_format
+        As in :func:`custvalue.tiers.profit_contribution`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy, indexed by customer id (Dask has no MultiIndex): the columns
+        [``by``,] ``period`` (pandas Periods), then the in-memory columns
+        ``revenue``, ``profit``, ``margin``, ``profit_share``,
+        ``previous_profit``, ``profit_change``, ``profit_change_rel``.
+        ``.compute().set_index([[by,] "period"], append=True).sort_index()``
+        is the in-memory frame.  A customer's rows are in one partition.
+
+    Raises
+    ------
+    %(log_errors)s
+    InputValueError
+        As :func:`custvalue.tiers.profit_contribution`; an empty log (or one
+        of only returns under ``returns="drop"``) and not exactly one of
+        ``cost_col`` / ``profit_col`` are reported by this call, problems
+        inside a partition by ``compute()``.
+
+    Notes
+    -----
+    The lines are shuffled by customer (Dask's shuffle; every line crosses
+    it once) and the in-memory function runs on each partition.  What it
+    computes across customers is fixed globally: ``profit_share`` divides by
+    the period's total profit over all customers (a reduction over the
+    per-partition panels, computed by this call), and the row for the period
+    after a customer's last active period is added whenever that period is
+    not later than the last period of the whole log (not of the partition).
+    The period totals are added in a different order than in memory, so
+    ``profit_share`` can differ in the last bits; the other columns are sums
+    over one customer's lines (exact when the amounts are, e.g. whole cents
+    below 2**53 / 100).  The shuffle and the in-memory panel run twice: once
+    for the totals, once for the result (persist the log to avoid rereading).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+
+    Customer 1 buys only in 2023 and sits alone in the first partition; its
+    2024 row (profit 0) and both shares come from the other partition:
+
+    >>> lines = pd.DataFrame({"customer_id": [1, 2, 2], "profit": [40.0, 60.0, 100.0],
+    ...     "date": pd.to_datetime(["2023-03-01", "2023-05-01", "2024-02-01"]),
+    ...     "amount": [100.0, 200.0, 300.0]})
+    >>> log = dd.from_pandas(lines, npartitions=2, sort=False)
+    >>> out = cvd.profit_contribution(log, profit_col="profit").compute()
+    >>> out.set_index("period", append=True).sort_index()[["profit", "profit_share"]]
+                        profit  profit_share
+    customer_id period
+    1           2023      40.0           0.4
+                2024       0.0           0.0
+    2           2023      60.0           0.6
+                2024     100.0           1.0
+    """
+    return _profit.profit_contribution(transactions, **options)
+
+
+@same_options(rfm.rfm_scores, dd.DataFrame)
+def rfm_scores(summary: dd.DataFrame, **options: Any) -> dd.DataFrame:
+    """R, F and M scores of every customer of a Dask summary (quantiles or fixed edges).
+
+    The Dask counterpart of :func:`custvalue.rfm.rfm_scores` for
+    ``method="quantile"`` and ``method="edges"`` (same arguments, columns,
+    dtypes and scores, ties included).
+
+    Parameters
+    ----------
+    summary : dask.dataframe.DataFrame
+        One row per customer, e.g. :func:`rfm_summary`'s output.
+    bins, method, recency_col, frequency_col, monetary_col, edges
+        As in :func:`custvalue.rfm.rfm_scores`; ``method="mean"`` is refused.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``R``, ``F``, ``M`` (ordered categoricals), ``cell`` and ``score`` on
+        the summary's index.
+
+    Raises
+    ------
+    InputValueError
+        If ``method`` is ``"mean"``, the summary is empty, or as in memory
+        (by ``compute()`` for the values of a partition).
+    InputTypeError
+        If ``summary`` is not a Dask DataFrame or ``edges`` not a mapping of
+        the three dimensions.
+
+    Notes
+    -----
+    A fixed-edge score depends on the customer's own values only: the
+    in-memory function runs on each partition (nothing is shuffled).
+
+    The quantile score ``1 + floor(bins * w / n)`` (``w`` the customers
+    strictly worse) depends on every customer.  ``w >= m`` exactly when the
+    value is above the ``m``-th worst value, so the score is one plus the
+    number of thresholds ``t_k`` the value reaches, ``t_k`` the next better
+    value after the ``ceil(k n / bins)``-th worst (``k = 1 .. bins - 1``;
+    equal thresholds leave scores empty, as in memory).  Per dimension this
+    call runs a global sort (Dask's ``sort_values``, a shuffle of the
+    column), reads the order statistics at those positions and finds the
+    next values by a reduction; only ``bins - 1`` numbers per partition reach
+    the caller.  Each partition is then scored with the thresholds, in exact
+    comparisons, so the scores are the in-memory ones.
+
+    The mean rule is refused: the mean summed in another order than in
+    memory could put a value equal to it on the other side.  Pass the split
+    points as edges, or score the computed summary in memory.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from custvalue import dask as cvd
+    >>> summary = dd.from_dict({"inactivity": [3.0, 40.0, 100.0], "purchases": [5, 2, 1],
+    ...                         "total_value": [500.0, 80.0, 10.0]}, npartitions=2)
+    >>> edges = {"R": [30, 90], "F": [2, 4], "M": [50, 200]}
+    >>> cvd.rfm_scores(summary, method="edges", edges=edges).compute()["cell"].tolist()
+    ['333', '222', '111']
+    >>> cvd.rfm_scores(summary, bins=3).compute()["cell"].tolist()
+    ['333', '222', '111']
+    """
+    return _scores.rfm_scores(summary, **options)
+
+
+@same_options(rfm.rfm_segments, dd.DataFrame)
+def rfm_segments(scores: dd.DataFrame, **options: Any) -> dd.Series:
+    """Segment of every customer from the R, F and M scores of a Dask frame, per partition.
+
+    The Dask counterpart of :func:`custvalue.rfm.rfm_segments` (same
+    arguments and labels): the map is decided per score cell, so it runs on
+    each partition.
+
+    Parameters
+    ----------
+    scores : dask.dataframe.DataFrame
+        ``R``, ``F``, ``M`` scores, e.g. :func:`rfm_scores`'s output.
+    scheme, bins, default
+        As in :func:`custvalue.rfm.rfm_segments`.
+
+    Returns
+    -------
+    dask.dataframe.Series
+        ``segment`` (categorical, the scheme's categories) on the index of
+        ``scores``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from custvalue import dask as cvd
+    >>> scores = dd.from_dict({"R": [5, 1], "F": [5, 1], "M": [5, 1]}, npartitions=2)
+    >>> cvd.rfm_segments(scores).compute().tolist()
+    ['high value', 'low value']
+    """
+    return _scores.rfm_segments(scores, **options)

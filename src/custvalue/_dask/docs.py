@@ -1,4 +1,4 @@
-"""Numpydoc entries shared by the prediction functions of :mod:`custvalue.dask`."""
+"""Numpydoc entries shared by the functions of :mod:`custvalue.dask`."""
 
 from __future__ import annotations
 
@@ -11,5 +11,15 @@ PREDICTION_PARAMS: dict[str, str] = {
     "data": """
         data : dask.dataframe.DataFrame
             Summary with ``frequency``, ``recency`` and ``T``.
+        """,
+}
+
+#: The errors every log-reading function reports the same way (a ``Raises`` section's start).
+LOG_ERRORS: dict[str, str] = {
+    "log_errors": """
+        InputTypeError
+            If ``transactions`` is not a Dask DataFrame, or as in memory.
+        MissingColumnError
+            If a named column is absent.
         """,
 }
