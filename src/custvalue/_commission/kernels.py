@@ -11,9 +11,11 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from custvalue._core.calendar import civil_month
 from custvalue._core.jit import jit
 from custvalue._core.money import mul_div_round
 from custvalue._core.money import round_quotient
+from custvalue._core.sorting import insertion_sort_pairs
 
 __all__ = [
     "RATE_SCALE",
@@ -189,19 +191,9 @@ def prepare_lines(
 @jit
 def _period_of_day(days: int, freq: int) -> int:
     """Period ordinal (months/quarters/years since 1970) of a day count since 1970-01-01."""
-    z = days + 719468  # civil-from-days (proleptic Gregorian)
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = mp + 3 if mp < 10 else mp - 9
-    if month <= 2:
-        y += 1
+    mo = civil_month(days)
     if freq == 3:
-        return y - 1970
-    mo = (y - 1970) * 12 + month - 1
+        return mo // 12
     return mo if freq == 1 else mo // 3
 
 
@@ -342,17 +334,7 @@ def _sort_run(
     m = hi - lo
     run = 16
     for a0 in range(lo, hi, run):
-        a1 = min(a0 + run, hi)
-        for a in range(a0 + 1, a1):
-            kx = key[a]
-            x = idx[a]
-            b = a - 1
-            while b >= a0 and key[b] > kx:
-                key[b + 1] = key[b]
-                idx[b + 1] = idx[b]
-                b -= 1
-            key[b + 1] = kx
-            idx[b + 1] = x
+        insertion_sort_pairs(key, idx, a0, min(a0 + run, hi))
     width = run
     while width < m:
         for a in range(0, m, 2 * width):
@@ -428,16 +410,7 @@ def _sort_keys(
         cnt[bk] = f + 1
         tkey[f] = key[a]
         tidx[f] = idx[a]
-    for a in range(m):  # insertion sort, stable; keys move only within their bucket
-        kx = tkey[a]
-        x = tidx[a]
-        b = a - 1
-        while b >= 0 and tkey[b] > kx:
-            tkey[b + 1] = tkey[b]
-            tidx[b + 1] = tidx[b]
-            b -= 1
-        tkey[b + 1] = kx
-        tidx[b + 1] = x
+    insertion_sort_pairs(tkey, tidx, 0, m)  # keys move only within their bucket
     for a in range(m):
         key[a] = tkey[a]
         idx[a] = tidx[a]
@@ -679,30 +652,6 @@ def statement_totals(
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
             out_rev[g] += comm[i]
     return out_count, out_basis, out_comm, out_rev, abs_total
-
-
-@jit
-def statement_codes(
-    sp: IntArray, per: IntArray, n_per: int, span: int, out_stmt: IntArray
-) -> IntArray:
-    """Statement of each credit (keys ``sp * n_per + per`` in key order); returns the keys."""
-    seen = np.zeros(span, dtype=np.int64)
-    for i in range(sp.size):
-        seen[sp[i] * n_per + per[i]] = 1
-    k = 0
-    for key in range(span):
-        if seen[key]:
-            k += 1
-    keys = np.empty(k, dtype=np.int64)
-    j = 0
-    for key in range(span):
-        if seen[key]:
-            keys[j] = key
-            seen[key] = j
-            j += 1
-    for i in range(sp.size):
-        out_stmt[i] = seen[sp[i] * n_per + per[i]]
-    return keys
 
 
 @jit

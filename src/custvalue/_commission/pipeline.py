@@ -37,6 +37,8 @@ from custvalue._commission.records import Priced
 from custvalue._commission.records import Statements
 from custvalue._commission.result import CommissionResult
 from custvalue._commission.result import Parts
+from custvalue._core.arrays import first_true
+from custvalue._core.ids import offset_codes
 from custvalue._core.money import allocate_largest_remainder_groups
 from custvalue._core.money import check_decimals
 from custvalue._core.money import minor_to_decimal_array
@@ -196,11 +198,8 @@ def currency_of(df: pd.DataFrame, currency_col: str | None) -> object:
     if currency_col is None:
         return None
     cur = df[currency_col]
-    if cur.isna().any():
-        raise InputValueError(
-            f"column {currency_col!r} has a missing currency at position "
-            f"{int(np.flatnonzero(cur.isna().to_numpy())[0])}."
-        )
+    if (i := first_true(cur.isna().to_numpy())) is not None:
+        raise InputValueError(f"column {currency_col!r} has a missing currency at position {i}.")
     uniq = pd.unique(cur)
     if len(uniq) > 1:
         raise InputValueError(
@@ -285,8 +284,7 @@ def _product_positions(
     )
     pos = pd.Index(pdf[s.product_col]).get_indexer(df[s.product_col]).astype(np.int64)
     unknown = pos < 0
-    if unknown.any():
-        i = int(np.flatnonzero(unknown)[0])
+    if (i := first_true(unknown)) is not None:
         raise InputValueError(
             f"line {show(df.index[i])} has product {show(df[s.product_col].iloc[i])}, "
             f"which is not in `products` ({unknown.sum()} line(s) with unknown products); "
@@ -298,15 +296,23 @@ def _product_positions(
 # --- 4. price ---------------------------------------------------------------------------
 
 
-def price(
-    plan: CommissionPlan,
-    s: Settings,
-    lines: Lines,
-    links: Links,
-    cr: Credits,
-    stmt: tuple[IntArray, int],
-) -> Priced:
-    """Basis, commission and bracket of every credit in the plan's mode."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Job:
+    """What :func:`price` prices: the plan, the settings, the lines, their links and credits."""
+
+    plan: CommissionPlan
+    s: Settings
+    lines: Lines
+    links: Links
+    cr: Credits
+
+
+def price(job: Job, stmt: tuple[IntArray, int]) -> Priced:
+    """Basis, commission and bracket of every credit in the plan's mode.
+
+    ``stmt = (statement of each credit, number of statements)``.
+    """
+    plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
     n = lines.rev.size
     c_line = cr.line
     offsets = cr.offsets
@@ -324,7 +330,7 @@ def price(
         c_basis, c_comm = _allocate(basis, cr), _allocate(line_comm, cr)
         c_bracket = np.zeros(c_comm.size, dtype=np.int64)
     else:
-        c_basis, c_comm, c_bracket = _price_volume(plan, s, lines, links, cr, stmt, c_tier)
+        c_basis, c_comm, c_bracket = _price_volume(job, stmt, c_tier)
         if offsets is None:
             line_comm = c_comm
         else:
@@ -350,18 +356,10 @@ def _allocate(values: IntArray, cr: Credits) -> IntArray:
 
 
 def _price_volume(
-    plan: CommissionPlan,
-    s: Settings,
-    lines: Lines,
-    links: Links,
-    cr: Credits,
-    stmt: tuple[IntArray, int],
-    c_tier: IntArray,
+    job: Job, stmt: tuple[IntArray, int], c_tier: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Graduated and retroactive modes: credits priced on their statement's volume.
-
-    ``stmt = (statement of each credit, number of statements)``.
-    """
+    """Graduated and retroactive modes: credits priced on their statement's volume."""
+    plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
     n_cred = cr.line.size
     c_stmt, n_stmt = stmt
     c_basis = _allocate(lines.basis, cr)
@@ -423,14 +421,14 @@ def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     """Statement of every credit (keys salesperson * n_per + period, ascending) and the keys."""
     n_cred = cr.sp.size
     span = len(cr.sp_labels) * lines.n_per
-    c_stmt = np.empty(n_cred, dtype=np.int64)
-    keys = np.zeros(0, dtype=np.int64)
-    if n_cred and span <= 4 * n_cred + 1_000_000:
-        keys = _k.statement_codes(cr.sp, cr.period, lines.n_per, span, c_stmt)
-    elif n_cred:
-        keys, inv = np.unique(cr.sp * lines.n_per + cr.period, return_inverse=True)
-        c_stmt = inv.astype(np.int64).reshape(-1)
-    return keys, c_stmt
+    if not n_cred:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = cr.sp if lines.n_per == 1 else cr.sp * lines.n_per + cr.period
+    if span <= 4 * n_cred + 1_000_000:
+        c_stmt, keys = offset_codes(key, 0, span)
+        return keys, c_stmt
+    keys, inv = np.unique(key, return_inverse=True)
+    return keys, inv.astype(np.int64).reshape(-1)
 
 
 def statement_sums(
@@ -477,8 +475,7 @@ def capped_statements(
     cap_applied = np.zeros(n_stmt, dtype=np.bool_)
     if cap_sp is not None and floor_sp is not None:
         both = (cap_sp >= 0) & (floor_sp >= 0) & (floor_sp > cap_sp)
-        if both.any():
-            i = int(np.flatnonzero(both)[0])
+        if (i := first_true(both)) is not None:
             raise InputValueError(
                 f"salesperson {show(sp_labels[i])} has a floor above the cap; a floor must not "
                 f"exceed the cap."
@@ -528,7 +525,7 @@ def run(
     split_cols = (kw["split_line_col"], kw["split_salesperson_col"], kw["split_share_col"])
     cr = credit_lines(df, ln.period, links, ids, s.salesperson_col, kw["splits"], split_cols)
     keys, c_stmt = statement_keys(ln, cr)
-    pr = price(plan, s, ln, links, cr, (c_stmt, keys.size))
+    pr = price(Job(plan, s, ln, links, cr), (c_stmt, keys.size))
     st = statement_sums(ln, cr, keys, c_stmt, pr, s.amount_col)
     lows = plan._bracket_lows(s.decimals)
     statements = capped_statements(s, lows, st, pr, cr.sp_labels, ln, kw["caps"], kw["floors"])

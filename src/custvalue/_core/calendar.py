@@ -44,6 +44,7 @@ from custvalue.errors import InputValueError
 __all__ = [
     "Freq",
     "add_months",
+    "civil_month",
     "datetimes_to_periods",
     "day_ordinals",
     "month_ordinals",
@@ -170,28 +171,36 @@ def day_ordinals(values: npt.NDArray[np.datetime64]) -> IntArray:
 
 
 @jit
-def month_ordinals_ns(nanoseconds: IntArray) -> IntArray:
-    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
+def civil_month(days: int) -> int:
+    """Calendar month ordinal (months since 1970-01) of a day count since 1970-01-01.
 
     Civil-from-days conversion of the proleptic Gregorian calendar
     (H. Hinnant's algorithm), in integer arithmetic.
+    """
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    year = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    if month <= 2:
+        year += 1
+    return (year - 1970) * 12 + month - 1
+
+
+@jit
+def month_ordinals_ns(nanoseconds: IntArray) -> IntArray:
+    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
+
+    Each timestamp's day through :func:`civil_month`.
     """
     n = nanoseconds.shape[0]
     out = np.empty(n, dtype=np.int64)
     day_ns = np.int64(86_400_000_000_000)
     for i in range(n):
-        days = nanoseconds[i] // day_ns
-        z = days + 719_468
-        era = z // 146_097
-        doe = z - era * 146_097
-        yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-        year = yoe + era * 400
-        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-        mp = (5 * doy + 2) // 153
-        month = mp + 3 if mp < 10 else mp - 9
-        if month <= 2:
-            year += 1
-        out[i] = (year - 1970) * 12 + month - 1
+        out[i] = civil_month(nanoseconds[i] // day_ns)
     return out
 
 
