@@ -54,7 +54,7 @@ class Credits:
     share: IntArray | None  # parts per RATE_SCALE (None: one credit of 100 % per line)
     sp: IntArray  # salesperson code of each credit
     sp_labels: pd.Index
-    line: IntArray  # line of each credit
+    line: IntArray | None  # line of each credit (None: credit i is line i)
     period: IntArray  # period code of each credit
 
 
@@ -147,8 +147,7 @@ def credit_lines(
         if links.linked.size:
             c_sp = c_sp.copy()
             c_sp[links.linked] = c_sp[links.link[links.linked]]
-        line = np.arange(n, dtype=np.int64)
-        return Credits(None, None, c_sp, sp_labels, line, period)
+        return Credits(None, None, c_sp, sp_labels, None, period)
     assert ids is not None
     offsets, share, labels = _split_credits(df, links, ids, salesperson_col, splits, split_cols)
     c_sp, sp_labels = label_codes(pd.Series(labels), salesperson_col)

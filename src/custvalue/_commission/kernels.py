@@ -20,7 +20,7 @@ from custvalue._core.sorting import insertion_sort_pairs
 __all__ = [
     "RATE_SCALE",
     "graduated_commission",
-    "line_commission_tiered",
+    "line_commission",
     "line_view",
     "margin_tiers",
     "prepare_lines",
@@ -125,16 +125,20 @@ def prepare_lines(
     products: tuple[IntArray, IntArray, npt.NDArray[np.bool_]],
     flags: tuple[bool, bool, bool, bool, bool],
     lowers: IntArray,
+    pay: tuple[IntArray, int, IntArray],
     out: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
 ) -> tuple[int, int]:
-    """Tier, kind and basis of every line in one pass.
+    """Tier, kind, basis and (per-line mode) commission of every line in one pass.
 
     ``amounts = (revenue, other)`` in minor units (``other``: the cost or the
     margin; unused without one); ``products = (position of each line's
     product, product tier, product has a negative margin)`` (used with
     ``use_product``); ``flags = (has_other, other_is_margin, use_product,
     basis_is_margin, zero_negative)``; ``out = (tier, pay tier, basis, kind)``
-    where the pay tier is -1 for zeroed negative margins.  Returns ``(0, -1)``
+    where the pay tier is -1 for zeroed negative margins; ``pay = (rate of
+    each tier, rounding mode, commission)``: with a non-empty commission array,
+    each line's commission at its pay tier's rate (0 without one), as
+    :func:`line_commission`.  Returns ``(0, -1)``
     or an error ``(code, position)``: code 1 = a cost with the wrong sign,
     code 2 = a cost (margin) without a price.
     """
@@ -142,6 +146,8 @@ def prepare_lines(
     prod_pos, prod_tier, prod_negative = products
     has_other, other_is_margin, use_product, basis_is_margin, zero_negative = flags
     out_tier, out_pay_tier, out_basis, out_kind = out
+    tier_rates, mode, out_comm = pay
+    priced = out_comm.size > 0
     n_low = lowers.size
     for i in range(rev.size):
         r = rev[i]
@@ -185,6 +191,8 @@ def prepare_lines(
         out_kind[i] = k
         out_basis[i] = b
         out_pay_tier[i] = pt
+        if priced:
+            out_comm[i] = 0 if pt < 0 else line_commission(b, tier_rates[pt], mode)
     return 0, -1
 
 
@@ -257,26 +265,16 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
 
 
 @jit
-def line_commission_tiered(
-    basis: IntArray, tier: IntArray, tier_rates: IntArray, mode: int, out: IntArray
-) -> None:
-    """Per-line commission at the rate of each line's tier (tier -1 pays 0)."""
-    for i in range(basis.size):
-        t = tier[i]
-        if t < 0:
-            out[i] = 0
-            continue
-        b = basis[i]
-        r = tier_rates[t]
-        if 0 <= b < _FAST_DEN:
-            # round(b * r / S) without branches on the (random) remainder
-            p = b * r  # < 2**63 since r <= _S
-            q = p // _S
-            rem = p - q * _S
-            half = _S - rem
-            out[i] = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
-        else:
-            out[i] = mul_div_round(b, r, _S, mode)
+def line_commission(b: int, r: int, mode: int) -> int:
+    """``round(b * r / S)`` with rule ``mode`` (0 half-even, 1 half-up), exact for any int64 b."""
+    if 0 <= b < _FAST_DEN:
+        # without branches on the (random) remainder
+        p = b * r  # < 2**63 since r <= _S
+        q = p // _S
+        rem = p - q * _S
+        half = _S - rem
+        return q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
+    return mul_div_round(b, r, _S, mode)
 
 
 @jit
@@ -512,13 +510,8 @@ def _price_bucket(
             t = ((w >> 40) & 0x3FFFFF) - 1
             cm = 0
             if (w >> 62) & 1 and t >= 0 and b != 0:
-                if 0 < b < _FAST_DEN and v0 >= lows[kb]:
-                    # all of it inside bracket kb: round(b * rate / S) without branches
-                    p = b * rates[t * n_br + kb]  # < 2**63 since rates <= S
-                    q = p // _S
-                    rem = p - q * _S
-                    half = _S - rem
-                    cm = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
+                if b > 0 and v0 >= lows[kb]:  # all of it inside bracket kb
+                    cm = line_commission(b, rates[t * n_br + kb], mode)
                 else:
                     cm = _graduated_commission(v0, v1, b, t, plan, mode)
             i = w & 0xFFFFFFFFFF
@@ -666,32 +659,28 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
 
 @jit
 def line_view(
-    line: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
+    line: tuple[IntArray, IntArray, IntArray],
     credit: tuple[IntArray, IntArray, IntArray],
     tables: tuple[IntArray, IntArray, int, bool, bool],
     out: tuple[
-        npt.NDArray[np.float64],
-        npt.NDArray[np.int8],
-        npt.NDArray[np.integer],
-        npt.NDArray[np.integer],
-        IntArray,
+        npt.NDArray[np.float64], npt.NDArray[np.integer], npt.NDArray[np.integer], IntArray
     ],
 ) -> None:
     """Fill the per-line columns of a result's line view in one pass.
 
-    ``line = (revenue, other, tier, kind)`` (``other``: the cost or the
+    ``line = (revenue, other, tier)`` (``other``: the cost or the
     margin, unused without one); ``credit = (offsets, credit tier, credit
     bracket)`` with empty ``offsets`` for one credit per line (a line shows
     its first credit); ``tables = (tier name code of each tier then of "no
     tier", rate code of each tier x bracket then of "no rate", brackets,
-    has other, other is margin)``.  ``out = (margin rate, kind, tier name
-    code, rate code, number of credits)``; the margin rate is
+    has other, other is margin)``.  ``out = (margin rate, tier name code,
+    rate code, number of credits)``; the margin rate is
     ``margin / revenue`` as float (NaN without a revenue or a cost).
     """
-    rev, other, tier, kind = line
+    rev, other, tier = line
     offsets, c_tier, c_bracket = credit
     name_code, rate_code, n_br, has_other, other_is_margin = tables
-    out_rate, out_kind, out_name, out_code, out_count = out
+    out_rate, out_name, out_code, out_count = out
     one_each = offsets.size == 0
     no_tier = name_code.size - 1
     no_rate = rate_code.size - 1
@@ -702,7 +691,6 @@ def line_view(
             out_rate[i] = m / r
         else:
             out_rate[i] = np.nan
-        out_kind[i] = kind[i]
         t = tier[i]
         out_name[i] = name_code[t if t >= 0 else no_tier]
         if one_each:

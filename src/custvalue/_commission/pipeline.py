@@ -38,7 +38,7 @@ from custvalue._commission.records import Statements
 from custvalue._commission.result import CommissionResult
 from custvalue._commission.result import Parts
 from custvalue._core.arrays import first_true
-from custvalue._core.ids import offset_codes
+from custvalue._core.ids import offset_codes_into
 from custvalue._core.money import allocate_largest_remainder_groups
 from custvalue._core.money import check_decimals
 from custvalue._core.money import minor_to_decimal_array
@@ -241,12 +241,14 @@ def read_lines(
     pay_tier = np.empty(n, dtype=np.int64)
     basis = np.empty(n, dtype=np.int64)
     kind = np.empty(n, dtype=np.int8)
+    line_comm = np.empty(n if s.mode == "per_line" else 0, dtype=np.int64)
     flags = (other is not None, s.other_is_margin, s.by_product, s.basis_is_margin)
     code, i = _k.prepare_lines(
         (rev, other if other is not None else empty_i),
         prod,
         (*flags, s.zero_negative),
         plan._lowers(),
+        (np.ascontiguousarray(plan._rate_matrix()[:, 0]), s.rmode, line_comm),
         (tier, pay_tier, basis, kind),
     )
     if code == 1:
@@ -269,8 +271,9 @@ def read_lines(
         labels = period_labels(s.freq, pmin, n_per)
     else:
         period = np.zeros(n, dtype=np.int64)
+    comm = line_comm if s.mode == "per_line" else None
     return Lines(
-        df.index, rev, other, tier, pay_tier, basis, kind, period, sort_key, n_per, labels
+        df.index, rev, other, tier, pay_tier, basis, kind, period, comm, sort_key, n_per, labels
     )
 
 
@@ -312,18 +315,14 @@ def price(job: Job, stmt: tuple[IntArray, int]) -> Priced:
 
     ``stmt = (statement of each credit, number of statements)``.
     """
-    plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
+    s, lines, links, cr = job.s, job.lines, job.links, job.cr
     n = lines.rev.size
-    c_line = cr.line
     offsets = cr.offsets
-    c_tier = lines.pay_tier if offsets is None else lines.pay_tier[c_line]
+    c_tier = lines.pay_tier if cr.line is None else lines.pay_tier[cr.line]
     if s.mode == "per_line":
         basis = lines.basis
-        line_comm = np.empty(n, dtype=np.int64)
-        _k.line_commission_tiered(
-            basis, lines.pay_tier, np.ascontiguousarray(plan._rate_matrix()[:, 0]), s.rmode,
-            line_comm,
-        )  # fmt: skip
+        assert lines.line_comm is not None
+        line_comm = lines.line_comm  # priced with the lines; reversals set below
         if links.linked.size:
             basis = basis.copy()
             reverse_lines(links, lines.rev, basis, line_comm, s.rmode)
@@ -349,7 +348,7 @@ def _allocate(values: IntArray, cr: Credits) -> IntArray:
     """Split line values over their credits by largest remainder (as is: one credit each)."""
     if cr.offsets is None:
         return values
-    assert cr.share is not None
+    assert cr.share is not None and cr.line is not None
     out = np.empty(cr.line.size, dtype=np.int64)
     allocate_largest_remainder_groups(values, cr.share, cr.offsets, RATE_SCALE, out)
     return out
@@ -360,7 +359,7 @@ def _price_volume(
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Graduated and retroactive modes: credits priced on their statement's volume."""
     plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
-    n_cred = cr.line.size
+    n_cred = cr.sp.size
     c_stmt, n_stmt = stmt
     c_basis = _allocate(lines.basis, cr)
     priced = np.ones(n_cred, dtype=np.bool_)
@@ -369,7 +368,7 @@ def _price_volume(
         reverse_credits(links, lines.rev, c_basis, cr.offsets, s.rmode)
         lk = np.zeros(lines.rev.size, dtype=np.bool_)
         lk[links.linked] = True
-        priced[lk[cr.line]] = False
+        priced[lk if cr.line is None else lk[cr.line]] = False
     c_comm = np.zeros(n_cred, dtype=np.int64)
     c_bracket = np.zeros(n_cred, dtype=np.int64)
     volume = np.zeros(n_stmt, dtype=np.int64)
@@ -378,7 +377,7 @@ def _price_volume(
         if lines.sort_key is None:
             c_key = np.zeros(n_cred, dtype=np.int64)
         else:
-            c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
+            c_key = lines.sort_key if cr.line is None else lines.sort_key[cr.line]
         if len(plan.tiers) >= 2**21 or n_cred >= 2**40:
             raise InputValueError(
                 "graduated mode prices fewer than 2**40 credits with fewer than 2**21 tiers; "
@@ -423,10 +422,11 @@ def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     span = len(cr.sp_labels) * lines.n_per
     if not n_cred:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key = cr.sp if lines.n_per == 1 else cr.sp * lines.n_per + cr.period
+    key = np.multiply(cr.sp, lines.n_per)
+    if lines.n_per > 1:
+        key += cr.period
     if span <= 4 * n_cred + 1_000_000:
-        c_stmt, keys = offset_codes(key, 0, span)
-        return keys, c_stmt
+        return offset_codes_into(key, 0, span, key), key  # codes in place of the keys
     keys, inv = np.unique(key, return_inverse=True)
     return keys, inv.astype(np.int64).reshape(-1)
 
@@ -435,7 +435,7 @@ def statement_sums(
     lines: Lines, cr: Credits, keys: IntArray, c_stmt: IntArray, pr: Priced, amount_col: str
 ) -> Statements:
     """Count, basis, commission and reversals of every statement (exact int64 sums)."""
-    c_kind = lines.kind if cr.offsets is None else lines.kind[cr.line]
+    c_kind = lines.kind if cr.line is None else lines.kind[cr.line]
     count, basis, comm, rev, abs_total = _k.statement_totals(
         (c_stmt, pr.c_basis, pr.c_comm, c_kind), keys.size
     )

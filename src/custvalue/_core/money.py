@@ -183,21 +183,24 @@ def float_to_minor_fast(v: float, scale: float) -> tuple[int, int]:
 
 @jit
 def _floats_to_minor_kernel(
-    x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: npt.NDArray[np.bool_]
-) -> int:
-    """Fast float -> minor conversion; returns the first non-finite position or -1.
+    x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: IntArray
+) -> tuple[int, int]:
+    """Fast float -> minor conversion in one pass.
 
-    ``slow[i]`` is set where the scaled value lies within float error of a tie
-    or is too large for the fast path; those need the exact Decimal route.
+    Returns ``(first non-finite position or -1, number of slow values)``; the
+    positions of the slow values (within float error of a tie or too large for
+    the fast path: they need the exact Decimal route) fill ``slow[:count]``.
     """
+    n_slow = 0
     for i in range(x.size):
         v, status = float_to_minor_fast(x[i], scale)
         if status == 1:
-            return i
+            return i, n_slow
         out[i] = v
         if status == 2:
-            slow[i] = True
-    return -1
+            slow[n_slow] = i
+            n_slow += 1
+    return -1, n_slow
 
 
 def decimal_to_minor(value: Decimal, decimals: int, mode: int) -> int:
@@ -367,15 +370,14 @@ def to_minor_units(
     if np.issubdtype(raw.dtype, np.floating):
         x = np.ascontiguousarray(raw, dtype=np.float64)
         out = np.empty(x.size, dtype=np.int64)
-        slow = np.zeros(x.size, dtype=np.bool_)
-        bad = _floats_to_minor_kernel(x, float(10**decimals), out, slow)
+        slow = np.empty(x.size, dtype=np.int64)  # only the slow positions are written
+        bad, n_slow = _floats_to_minor_kernel(x, float(10**decimals), out, slow)
         if bad >= 0:
             raise InputValueError(
                 f"`{name}` has a missing or non-finite value at position {bad} "
                 f"({float(x[bad])!r}); drop or fill it before calling."
             )
-        slow_pos = np.flatnonzero(slow)
-        for i in slow_pos.tolist():
+        for i in slow[:n_slow].tolist():
             iv = _float_to_minor(float(x[i]), decimals, mode)
             if abs(iv) > MAX_MINOR:
                 raise InputValueError(

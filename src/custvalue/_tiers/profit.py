@@ -20,7 +20,7 @@ from custvalue._core.calendar import month_ordinals_ns
 from custvalue._core.calendar import parse_freq
 from custvalue._core.calendar import period_at
 from custvalue._core.ids import factorize_ids
-from custvalue._core.ids import offset_codes
+from custvalue._core.ids import offset_codes_into
 from custvalue._core.ids import sorting_order
 from custvalue._core.transactions import check_returns
 from custvalue._core.transactions import first_bad
@@ -206,9 +206,12 @@ def _month_of(value: object, tz: Any) -> int:
 
 
 def _dense_codes(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
-    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys."""
+    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys.
+
+    ``key`` is a scratch array: it may be overwritten by the codes.
+    """
     if size <= 4 * key.size + 1024:
-        return offset_codes(key, 0, size)
+        return key, offset_codes_into(key, 0, size, key)  # codes in place of the keys
     kept, inverse = np.unique(key, return_inverse=True)
     return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
 
