@@ -42,6 +42,7 @@ import pyarrow as pa
 from custvalue._core.arrays import IntArray
 from custvalue._core.arrays import first_true
 from custvalue._core.jit import jit
+from custvalue._core.validation import read_1d
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -278,6 +279,25 @@ def _check_range(out: IntArray, name: str, unit: str) -> None:
             )
 
 
+def _amount_values(values: pd.Series, name: str) -> npt.NDArray[Any]:
+    """Return the values of an amount column; a missing value is refused (NaN: by the kernel)."""
+    dtype = values.dtype
+    # plain float64 columns: the conversion kernel reports NaN itself (one pass less)
+    if not (dtype == np.float64) and values.hasnans:
+        pos = first_true(values.isna().to_numpy())
+        raise InputValueError(
+            f"`{name}` has missing values (first at position {pos}); drop or fill them "
+            f"before calling."
+        )
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
+        pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    ):
+        return values.to_numpy(
+            dtype=np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64
+        )
+    return values.to_numpy()
+
+
 def to_minor_units(
     values: object,
     decimals: int = 2,
@@ -324,33 +344,7 @@ def to_minor_units(
     """
     mode = rounding_code(rounding)
     decimals = check_decimals(decimals, "decimals")
-    if isinstance(values, pd.DataFrame):
-        raise InputTypeError(f"`{name}` must be one column (1-D), got a DataFrame.")
-    if isinstance(values, pd.Series):
-        dtype = values.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            raise InputTypeError(f"`{name}` must be numeric, got a categorical column.")
-        # plain float64 columns: the conversion kernel reports NaN itself (one pass less)
-        if not (dtype == np.float64) and values.hasnans:
-            raise InputValueError(
-                f"`{name}` has missing values (first at position "
-                f"{int(np.flatnonzero(values.isna().to_numpy())[0])}); drop or fill them "
-                f"before calling."
-            )
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
-            pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
-        ):
-            raw = values.to_numpy(
-                dtype=np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64
-            )
-        else:
-            raw = values.to_numpy()
-    else:
-        raw = np.asarray(values)
-    if raw.ndim == 0:
-        raw = raw.reshape(1)
-    if raw.ndim != 1:
-        raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
+    raw = read_1d(values, name, lambda s: _amount_values(s, name))
     unit = "minor units"
     if units not in ("major", "minor"):
         raise InputValueError(f"`amount_units` must be 'major' or 'minor'; got {units!r}.")
