@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from custvalue._core.calendar import civil_month
+from custvalue._core.calendar import civil_month_table
 from custvalue._core.jit import jit
 from custvalue._core.money import mul_div_round
 from custvalue._core.money import round_quotient
@@ -213,12 +214,13 @@ def period_table(day0: int, day1: int, freq: int) -> tuple[IntArray, int, int]:
     number of ordinals)`` with ``table[d - day0]`` the period of day ``d`` minus
     the first ordinal.
     """
-    omin = _period_of_day(day0, freq)
-    omax = _period_of_day(day1, freq)
-    table = np.empty(day1 - day0 + 1, dtype=np.int64)
-    for d in range(day0, day1 + 1):
-        table[d - day0] = _period_of_day(d, freq) - omin
-    return table, omin, omax - omin + 1
+    table = civil_month_table(day0, day1)  # never decreasing
+    if freq != 1:
+        table //= 3 if freq == 2 else 12
+    omin = table[0]
+    n_per = table[-1] - omin + 1
+    table -= omin
+    return table, omin, n_per
 
 
 @jit

@@ -42,7 +42,6 @@ from custvalue._tiers.common import returns_mask
 from custvalue._tiers.kernels import PANEL_NAMES
 from custvalue._tiers.kernels import classify_by_bounds
 from custvalue._tiers.kernels import period_panel
-from custvalue._tiers.kernels import period_panel_dense
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -350,8 +349,9 @@ def profit_contribution(
         groups, kept = _dense_codes(lines.customers * n_by + lines.by_codes, n_cust * n_by)
         n_groups = kept.size
     dense = n_groups * n_periods <= 2 * groups.size + (1 << 20)
-    panel = period_panel_dense if dense else period_panel
-    g, p, block = panel(groups, pidx, lines.revenue, lines.profit, n_groups, n_periods)
+    g, p, block = period_panel(
+        (groups, pidx, lines.revenue, lines.profit), n_groups, n_periods, dense
+    )
     periods = pd.period_range(
         start=period_at(pmin, f), periods=n_periods, freq=f.alias, name="period"
     )
