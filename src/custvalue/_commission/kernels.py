@@ -56,6 +56,11 @@ _TABLE_DAYS = 50_000_000
 # into blocks of 2**_BLOCK_BITS input positions
 _BUCKETS = 512
 _BLOCK_BITS = 14
+# a record holds basis << _LOCAL_BITS | the statement's place in its bucket (buckets of
+# at most 2**_LOCAL_BITS statements), exact for |basis| < 2**(63 - _LOCAL_BITS)
+_LOCAL_BITS = 13
+_BASIS_LIMIT = 1 << (63 - _LOCAL_BITS)
+_LOCAL_MASK = (1 << _LOCAL_BITS) - 1
 
 
 @jit
@@ -421,12 +426,14 @@ def _bucket_records(
     credits: tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
     n_stmt: int,
     shift: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Credits as records ``(statement, position | (tier + 1) << 40 | priced << 62, basis, key)``.
+) -> tuple[IntArray, IntArray, IntArray, bool]:
+    """Credits as records ``(position | (tier + 1) << 40 | priced << 62, basis << 13 | s, key)``.
 
-    The records are partitioned (stably) into buckets of ``2**shift``
-    consecutive statements; returns the records, the bucket starts and the
-    number of credits of each statement.
+    ``s`` is the statement's place in its bucket: the records are partitioned
+    (stably) into buckets of ``2**shift`` consecutive statements
+    (``shift <= _LOCAL_BITS``).  Returns the records, the bucket starts, the
+    number of credits of each statement, and whether every basis is within
+    ``+-_BASIS_LIMIT`` (else the records are not exact).
     """
     stmt, key, basis, tier, priced = credits
     n = stmt.size
@@ -440,17 +447,20 @@ def _bucket_records(
     for u in range(n_bk):
         start[u + 1] += start[u]
     fill = start[:-1].copy()
-    rec = np.empty((n, 4), dtype=np.int64)
+    rec = np.empty((n, 3), dtype=np.int64)
+    local = (1 << shift) - 1
+    exact = True
     for i in range(n):
         g = stmt[i]
         u = g >> shift
         f = fill[u]
         fill[u] = f + 1
-        rec[f, 0] = g
-        rec[f, 1] = i | (np.int64(tier[i] + 1) << 40) | (np.int64(priced[i]) << 62)
-        rec[f, 2] = basis[i]
-        rec[f, 3] = key[i]
-    return rec, start, count
+        b = basis[i]
+        exact &= -_BASIS_LIMIT < b < _BASIS_LIMIT
+        rec[f, 0] = i | (np.int64(tier[i] + 1) << 40) | (np.int64(priced[i]) << 62)
+        rec[f, 1] = (b << _LOCAL_BITS) | (g & local)
+        rec[f, 2] = key[i]
+    return rec, start, count, exact
 
 
 @jit
@@ -487,7 +497,7 @@ def _price_bucket(
         off[g - g0 + 1] = off[g - g0] + count[g]
     nxt = off[:-1].copy()
     for a in range(m):
-        j = rec[lo + a, 0] - g0
+        j = rec[lo + a, 1] & _LOCAL_MASK
         local[nxt[j]] = lo + a
         nxt[j] += 1
     for g in range(g0, g1):
@@ -495,15 +505,15 @@ def _price_bucket(
         c = count[g]
         for a in range(c):
             r = local[a0 + a]
-            l_key[a] = rec[r, 3]
+            l_key[a] = rec[r, 2]
             l_idx[a] = r
         if c > 1:
             _sort_keys(l_key, l_idx, c, sort_scratch)
         v0 = 0
         for a in range(c):
             r = l_idx[a]
-            w = rec[r, 1]
-            b = rec[r, 2]
+            w = rec[r, 0]
+            b = rec[r, 1] >> _LOCAL_BITS
             v1 = v0 + b
             x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
             kb = n_br - 1
@@ -532,7 +542,7 @@ def graduated_commission(
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
-) -> None:
+) -> bool:
     """Marginal (graduated) commission on each statement's running volume.
 
     ``credits = (statement, key, basis, tier, priced)``: each statement's
@@ -545,7 +555,9 @@ def graduated_commission(
     (commission, bracket, volume)``: ``bracket`` is the bracket of the last
     unit of basis moved; ``volume`` ends as each statement's final volume.
     ``plan = (rates, lows)`` (tiers x brackets rates, bracket lower bounds).
-    Positions must be below 2**40 and tiers below 2**21.
+    Positions must be below 2**40, tiers below 2**21 and every basis within
+    ``+-2**50`` (amounts are within +-10**15 minor units); returns False,
+    pricing nothing, when a basis is not.
 
     The credits move in streams, never one by one at random: a first pass
     partitions them into buckets of about ``_BUCKETS`` consecutive statements,
@@ -557,11 +569,13 @@ def graduated_commission(
     n = out_comm.size
     n_stmt = volume.size
     if n == 0 or n_stmt == 0:
-        return
+        return True
     shift = 0
-    while (n_stmt >> shift) > _BUCKETS:
+    while (n_stmt >> shift) > _BUCKETS and shift < _LOCAL_BITS:
         shift += 1
-    rec, start, count = _bucket_records(credits, n_stmt, shift)
+    rec, start, count, exact = _bucket_records(credits, n_stmt, shift)
+    if not exact:
+        return False
     n_u = ((n - 1) >> _BLOCK_BITS) + 1
     fill = np.empty(n_u, dtype=np.int64)
     for u in range(n_u):
@@ -581,6 +595,7 @@ def graduated_commission(
         i = w & 0xFFFFFFFFFF
         out_comm[i] = res[a, 1]
         out_bracket[i] = w >> 40
+    return True
 
 
 @jit

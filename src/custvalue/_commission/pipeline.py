@@ -384,7 +384,12 @@ def _price_volume(
                 "fix by computing the commission on fewer lines at a time."
             )
         credits = (c_stmt, c_key, c_basis, c_tier, priced)
-        _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
+        if not _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume)):
+            raise InputValueError(
+                f"graduated mode prices credits whose basis stays within +-2**50 minor "
+                f"units; a line of {s.amount_col!r} goes beyond; fix by computing the "
+                f"commission on smaller amounts."
+            )
     else:
         _k.retroactive_commission(
             (c_basis, c_tier, c_stmt, priced), rates, s.rmode, (c_comm, c_bracket, volume)
