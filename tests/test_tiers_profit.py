@@ -405,7 +405,6 @@ def test_grade_errors(kwargs, err, fragment):
 @given(data=st.data())
 def test_sorting_and_dense_panels_agree(data):
     from custvalue._tiers.kernels import period_panel
-    from custvalue._tiers.kernels import period_panel_dense
 
     n = data.draw(st.integers(min_value=1, max_value=60))
     n_groups = data.draw(st.integers(min_value=1, max_value=8))
@@ -415,8 +414,9 @@ def test_sorting_and_dense_panels_agree(data):
     # every group and period code present at least once is not required by the kernels
     revenue = np.array(data.draw(st.lists(st.integers(-5, 50), min_size=n, max_size=n)), float)
     profit = np.array(data.draw(st.lists(st.integers(-5, 50), min_size=n, max_size=n)), float)
-    a = period_panel(groups, periods, revenue, profit, n_groups, n_periods)
-    b = period_panel_dense(groups, periods, revenue, profit, n_groups, n_periods)
+    lines = (groups, periods, revenue, profit)
+    a = period_panel(lines, n_groups, n_periods, False)
+    b = period_panel(lines, n_groups, n_periods, True)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
 
@@ -442,7 +442,6 @@ def test_month_ordinals_match_numpy():
 @given(seed=st.integers(0, 2**16), n_periods=st.sampled_from([1, 4, 13]))
 def test_dense_panel_with_many_buckets(seed, n_periods):
     from custvalue._tiers.kernels import period_panel
-    from custvalue._tiers.kernels import period_panel_dense
 
     rng = np.random.default_rng(seed)
     n, n_groups = 20_000, 9_000  # several cache-sized buckets of groups
@@ -450,7 +449,8 @@ def test_dense_panel_with_many_buckets(seed, n_periods):
     periods = rng.integers(0, n_periods, size=n)
     revenue = rng.integers(-5, 50, size=n).astype(float)
     profit = rng.integers(-5, 50, size=n).astype(float)
-    a = period_panel(groups, periods, revenue, profit, n_groups, n_periods)
-    b = period_panel_dense(groups, periods, revenue, profit, n_groups, n_periods)
+    lines = (groups, periods, revenue, profit)
+    a = period_panel(lines, n_groups, n_periods, False)
+    b = period_panel(lines, n_groups, n_periods, True)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)

@@ -17,6 +17,7 @@ from custvalue._commission.rates import REVERSAL
 from custvalue._commission.rates import parse_share
 from custvalue._commission.rates import pct
 from custvalue._commission.rates import show
+from custvalue._core.arrays import first_true
 from custvalue._core.money import round_div_py
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputValueError
@@ -53,7 +54,7 @@ class Credits:
     share: IntArray | None  # parts per RATE_SCALE (None: one credit of 100 % per line)
     sp: IntArray  # salesperson code of each credit
     sp_labels: pd.Index
-    line: IntArray  # line of each credit
+    line: IntArray | None  # line of each credit (None: credit i is line i)
     period: IntArray  # period code of each credit
 
 
@@ -92,9 +93,9 @@ def link_returns(
     orig = link[linked]
     okey = sort_key[orig] if sort_key is not None else np.zeros(linked.size, np.int64)
     late = (okey > lkey) | ((okey == lkey) & (orig > linked))
-    if late.any():
+    if (k := first_true(late)) is not None:
         assert ids is not None
-        j = int(linked[np.flatnonzero(late)[0]])
+        j = int(linked[k])
         raise InputValueError(
             f"return line {show(ids[j])} comes before the sale it references (by date, then "
             f"by position); list or date the sale first."
@@ -110,20 +111,20 @@ def _check_links(
     ids: pd.Index,
     reference_col: str,
 ) -> None:
-    if (target < 0).any():
-        j = int(rpos[np.flatnonzero(target < 0)[0]])
+    if (k := first_true(target < 0)) is not None:
+        j = int(rpos[k])
         raise InputValueError(
             f"line {show(ids[j])} references {show(ref.iloc[j])} in {reference_col!r}, which "
             f"is not a line id; link returns to the id of their sale."
         )
-    if (rev[rpos] >= 0).any():
-        j = int(rpos[np.flatnonzero(rev[rpos] >= 0)[0]])
+    if (k := first_true(rev[rpos] >= 0)) is not None:
+        j = int(rpos[k])
         raise InputValueError(
             f"line {show(ids[j])} has a reference in {reference_col!r} but a non-negative "
             f"amount; only returns (negative lines) link to a sale."
         )
-    if (rev[target] <= 0).any():
-        j = int(rpos[np.flatnonzero(rev[target] <= 0)[0]])
+    if (k := first_true(rev[target] <= 0)) is not None:
+        j = int(rpos[k])
         raise InputValueError(
             f"line {show(ids[j])} references line {show(ref.iloc[j])}, which is not a sale "
             f"(its amount is not positive); reference the original sale."
@@ -146,8 +147,7 @@ def credit_lines(
         if links.linked.size:
             c_sp = c_sp.copy()
             c_sp[links.linked] = c_sp[links.link[links.linked]]
-        line = np.arange(n, dtype=np.int64)
-        return Credits(None, None, c_sp, sp_labels, line, period)
+        return Credits(None, None, c_sp, sp_labels, None, period)
     assert ids is not None
     offsets, share, labels = _split_credits(df, links, ids, salesperson_col, splits, split_cols)
     c_sp, sp_labels = label_codes(pd.Series(labels), salesperson_col)
@@ -169,14 +169,12 @@ def _split_credits(
     scol = sp_col or salesperson_col
     sdf = check_dataframe(splits, "splits", [line_col, scol, share_col], allow_empty=True)
     spos = ids.get_indexer(pd.Index(sdf[line_col].to_numpy()))
-    if (spos < 0).any():
-        j = int(np.flatnonzero(spos < 0)[0])
+    if (j := first_true(spos < 0)) is not None:
         raise InputValueError(
             f"`splits` row {show(sdf.index[j])} names line {show(sdf[line_col].iloc[j])}, "
             f"which is not a line id of `lines`."
         )
-    if (links.link[spos] >= 0).any():
-        j = int(np.flatnonzero(links.link[spos] >= 0)[0])
+    if (j := first_true(links.link[spos] >= 0)) is not None:
         raise InputValueError(
             f"`splits` row {show(sdf.index[j])} splits return line "
             f"{show(sdf[line_col].iloc[j])}, which is linked to its sale: a linked "
@@ -193,17 +191,14 @@ def _split_credits(
     counts = np.bincount(spos, minlength=n).astype(np.int64)
     exact = np.zeros(n, dtype=np.int64)
     np.add.at(exact, spos, shares)
-    bad = (counts > 0) & (exact != RATE_SCALE)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true((counts > 0) & (exact != RATE_SCALE))) is not None:
         raise InputValueError(
             f"the split shares of line {show(ids[i])} sum to "
             f"{pct(Decimal(int(exact[i])).scaleb(-RATE_DECIMALS))}, not 100 %; "
             f"fix its rows in `splits`."
         )
     split_sp = sdf[scol]
-    if split_sp.isna().any():
-        j = int(np.flatnonzero(split_sp.isna().to_numpy())[0])
+    if (j := first_true(split_sp.isna().to_numpy())) is not None:
         raise InputValueError(
             f"`splits` column {scol!r} has a missing salesperson at row {show(sdf.index[j])}."
         )
@@ -230,8 +225,8 @@ def _split_credits(
     if own_rows.size:
         check_dataframe(df, "lines", [salesperson_col])
         sp_vals = df[salesperson_col].iloc[own_rows]
-        if sp_vals.isna().any():
-            j = int(own_rows[np.flatnonzero(sp_vals.isna().to_numpy())[0]])
+        if (k := first_true(sp_vals.isna().to_numpy())) is not None:
+            j = int(own_rows[k])
             raise InputValueError(
                 f"column {salesperson_col!r} has a missing value at line {show(ids[j])}; "
                 f"every line needs a salesperson (or rows in `splits`)."

@@ -11,14 +11,17 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from custvalue._core.calendar import civil_month
+from custvalue._core.calendar import civil_month_table
 from custvalue._core.jit import jit
 from custvalue._core.money import mul_div_round
 from custvalue._core.money import round_quotient
+from custvalue._core.sorting import insertion_sort_pairs
 
 __all__ = [
     "RATE_SCALE",
     "graduated_commission",
-    "line_commission_tiered",
+    "line_commission",
     "line_view",
     "margin_tiers",
     "prepare_lines",
@@ -53,6 +56,11 @@ _TABLE_DAYS = 50_000_000
 # into blocks of 2**_BLOCK_BITS input positions
 _BUCKETS = 512
 _BLOCK_BITS = 14
+# a record holds basis << _LOCAL_BITS | the statement's place in its bucket (buckets of
+# at most 2**_LOCAL_BITS statements), exact for |basis| < 2**(63 - _LOCAL_BITS)
+_LOCAL_BITS = 13
+_BASIS_LIMIT = 1 << (63 - _LOCAL_BITS)
+_LOCAL_MASK = (1 << _LOCAL_BITS) - 1
 
 
 @jit
@@ -123,16 +131,20 @@ def prepare_lines(
     products: tuple[IntArray, IntArray, npt.NDArray[np.bool_]],
     flags: tuple[bool, bool, bool, bool, bool],
     lowers: IntArray,
+    pay: tuple[IntArray, int, IntArray],
     out: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
 ) -> tuple[int, int]:
-    """Tier, kind and basis of every line in one pass.
+    """Tier, kind, basis and (per-line mode) commission of every line in one pass.
 
     ``amounts = (revenue, other)`` in minor units (``other``: the cost or the
     margin; unused without one); ``products = (position of each line's
     product, product tier, product has a negative margin)`` (used with
     ``use_product``); ``flags = (has_other, other_is_margin, use_product,
     basis_is_margin, zero_negative)``; ``out = (tier, pay tier, basis, kind)``
-    where the pay tier is -1 for zeroed negative margins.  Returns ``(0, -1)``
+    where the pay tier is -1 for zeroed negative margins; ``pay = (rate of
+    each tier, rounding mode, commission)``: with a non-empty commission array,
+    each line's commission at its pay tier's rate (0 without one), as
+    :func:`line_commission`.  Returns ``(0, -1)``
     or an error ``(code, position)``: code 1 = a cost with the wrong sign,
     code 2 = a cost (margin) without a price.
     """
@@ -140,6 +152,8 @@ def prepare_lines(
     prod_pos, prod_tier, prod_negative = products
     has_other, other_is_margin, use_product, basis_is_margin, zero_negative = flags
     out_tier, out_pay_tier, out_basis, out_kind = out
+    tier_rates, mode, out_comm = pay
+    priced = out_comm.size > 0
     n_low = lowers.size
     for i in range(rev.size):
         r = rev[i]
@@ -183,25 +197,17 @@ def prepare_lines(
         out_kind[i] = k
         out_basis[i] = b
         out_pay_tier[i] = pt
+        if priced:
+            out_comm[i] = 0 if pt < 0 else line_commission(b, tier_rates[pt], mode)
     return 0, -1
 
 
 @jit
 def _period_of_day(days: int, freq: int) -> int:
     """Period ordinal (months/quarters/years since 1970) of a day count since 1970-01-01."""
-    z = days + 719468  # civil-from-days (proleptic Gregorian)
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = mp + 3 if mp < 10 else mp - 9
-    if month <= 2:
-        y += 1
+    mo = civil_month(days)
     if freq == 3:
-        return y - 1970
-    mo = (y - 1970) * 12 + month - 1
+        return mo // 12
     return mo if freq == 1 else mo // 3
 
 
@@ -213,12 +219,13 @@ def period_table(day0: int, day1: int, freq: int) -> tuple[IntArray, int, int]:
     number of ordinals)`` with ``table[d - day0]`` the period of day ``d`` minus
     the first ordinal.
     """
-    omin = _period_of_day(day0, freq)
-    omax = _period_of_day(day1, freq)
-    table = np.empty(day1 - day0 + 1, dtype=np.int64)
-    for d in range(day0, day1 + 1):
-        table[d - day0] = _period_of_day(d, freq) - omin
-    return table, omin, omax - omin + 1
+    table = civil_month_table(day0, day1)  # never decreasing
+    if freq != 1:
+        table //= 3 if freq == 2 else 12
+    omin = table[0]
+    n_per = table[-1] - omin + 1
+    table -= omin
+    return table, omin, n_per
 
 
 @jit
@@ -265,26 +272,16 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
 
 
 @jit
-def line_commission_tiered(
-    basis: IntArray, tier: IntArray, tier_rates: IntArray, mode: int, out: IntArray
-) -> None:
-    """Per-line commission at the rate of each line's tier (tier -1 pays 0)."""
-    for i in range(basis.size):
-        t = tier[i]
-        if t < 0:
-            out[i] = 0
-            continue
-        b = basis[i]
-        r = tier_rates[t]
-        if 0 <= b < _FAST_DEN:
-            # round(b * r / S) without branches on the (random) remainder
-            p = b * r  # < 2**63 since r <= _S
-            q = p // _S
-            rem = p - q * _S
-            half = _S - rem
-            out[i] = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
-        else:
-            out[i] = mul_div_round(b, r, _S, mode)
+def line_commission(b: int, r: int, mode: int) -> int:
+    """``round(b * r / S)`` with rule ``mode`` (0 half-even, 1 half-up), exact for any int64 b."""
+    if 0 <= b < _FAST_DEN:
+        # without branches on the (random) remainder
+        p = b * r  # < 2**63 since r <= _S
+        q = p // _S
+        rem = p - q * _S
+        half = _S - rem
+        return q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
+    return mul_div_round(b, r, _S, mode)
 
 
 @jit
@@ -342,17 +339,7 @@ def _sort_run(
     m = hi - lo
     run = 16
     for a0 in range(lo, hi, run):
-        a1 = min(a0 + run, hi)
-        for a in range(a0 + 1, a1):
-            kx = key[a]
-            x = idx[a]
-            b = a - 1
-            while b >= a0 and key[b] > kx:
-                key[b + 1] = key[b]
-                idx[b + 1] = idx[b]
-                b -= 1
-            key[b + 1] = kx
-            idx[b + 1] = x
+        insertion_sort_pairs(key, idx, a0, min(a0 + run, hi))
     width = run
     while width < m:
         for a in range(0, m, 2 * width):
@@ -428,16 +415,7 @@ def _sort_keys(
         cnt[bk] = f + 1
         tkey[f] = key[a]
         tidx[f] = idx[a]
-    for a in range(m):  # insertion sort, stable; keys move only within their bucket
-        kx = tkey[a]
-        x = tidx[a]
-        b = a - 1
-        while b >= 0 and tkey[b] > kx:
-            tkey[b + 1] = tkey[b]
-            tidx[b + 1] = tidx[b]
-            b -= 1
-        tkey[b + 1] = kx
-        tidx[b + 1] = x
+    insertion_sort_pairs(tkey, tidx, 0, m)  # keys move only within their bucket
     for a in range(m):
         key[a] = tkey[a]
         idx[a] = tidx[a]
@@ -448,12 +426,14 @@ def _bucket_records(
     credits: tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
     n_stmt: int,
     shift: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Credits as records ``(statement, position | (tier + 1) << 40 | priced << 62, basis, key)``.
+) -> tuple[IntArray, IntArray, IntArray, bool]:
+    """Credits as records ``(position | (tier + 1) << 40 | priced << 62, basis << 13 | s, key)``.
 
-    The records are partitioned (stably) into buckets of ``2**shift``
-    consecutive statements; returns the records, the bucket starts and the
-    number of credits of each statement.
+    ``s`` is the statement's place in its bucket: the records are partitioned
+    (stably) into buckets of ``2**shift`` consecutive statements
+    (``shift <= _LOCAL_BITS``).  Returns the records, the bucket starts, the
+    number of credits of each statement, and whether every basis is within
+    ``+-_BASIS_LIMIT`` (else the records are not exact).
     """
     stmt, key, basis, tier, priced = credits
     n = stmt.size
@@ -467,17 +447,20 @@ def _bucket_records(
     for u in range(n_bk):
         start[u + 1] += start[u]
     fill = start[:-1].copy()
-    rec = np.empty((n, 4), dtype=np.int64)
+    rec = np.empty((n, 3), dtype=np.int64)
+    local = (1 << shift) - 1
+    exact = True
     for i in range(n):
         g = stmt[i]
         u = g >> shift
         f = fill[u]
         fill[u] = f + 1
-        rec[f, 0] = g
-        rec[f, 1] = i | (np.int64(tier[i] + 1) << 40) | (np.int64(priced[i]) << 62)
-        rec[f, 2] = basis[i]
-        rec[f, 3] = key[i]
-    return rec, start, count
+        b = basis[i]
+        exact &= -_BASIS_LIMIT < b < _BASIS_LIMIT
+        rec[f, 0] = i | (np.int64(tier[i] + 1) << 40) | (np.int64(priced[i]) << 62)
+        rec[f, 1] = (b << _LOCAL_BITS) | (g & local)
+        rec[f, 2] = key[i]
+    return rec, start, count, exact
 
 
 @jit
@@ -514,7 +497,7 @@ def _price_bucket(
         off[g - g0 + 1] = off[g - g0] + count[g]
     nxt = off[:-1].copy()
     for a in range(m):
-        j = rec[lo + a, 0] - g0
+        j = rec[lo + a, 1] & _LOCAL_MASK
         local[nxt[j]] = lo + a
         nxt[j] += 1
     for g in range(g0, g1):
@@ -522,15 +505,15 @@ def _price_bucket(
         c = count[g]
         for a in range(c):
             r = local[a0 + a]
-            l_key[a] = rec[r, 3]
+            l_key[a] = rec[r, 2]
             l_idx[a] = r
         if c > 1:
             _sort_keys(l_key, l_idx, c, sort_scratch)
         v0 = 0
         for a in range(c):
             r = l_idx[a]
-            w = rec[r, 1]
-            b = rec[r, 2]
+            w = rec[r, 0]
+            b = rec[r, 1] >> _LOCAL_BITS
             v1 = v0 + b
             x = v1 - 1 if b > 0 else v1  # the last unit of basis moved
             kb = n_br - 1
@@ -539,13 +522,8 @@ def _price_bucket(
             t = ((w >> 40) & 0x3FFFFF) - 1
             cm = 0
             if (w >> 62) & 1 and t >= 0 and b != 0:
-                if 0 < b < _FAST_DEN and v0 >= lows[kb]:
-                    # all of it inside bracket kb: round(b * rate / S) without branches
-                    p = b * rates[t * n_br + kb]  # < 2**63 since rates <= S
-                    q = p // _S
-                    rem = p - q * _S
-                    half = _S - rem
-                    cm = q + ((rem > half) | ((rem == half) & ((mode == 1) | ((q & 1) == 1))))
+                if b > 0 and v0 >= lows[kb]:  # all of it inside bracket kb
+                    cm = line_commission(b, rates[t * n_br + kb], mode)
                 else:
                     cm = _graduated_commission(v0, v1, b, t, plan, mode)
             i = w & 0xFFFFFFFFFF
@@ -564,7 +542,7 @@ def graduated_commission(
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
-) -> None:
+) -> bool:
     """Marginal (graduated) commission on each statement's running volume.
 
     ``credits = (statement, key, basis, tier, priced)``: each statement's
@@ -577,7 +555,9 @@ def graduated_commission(
     (commission, bracket, volume)``: ``bracket`` is the bracket of the last
     unit of basis moved; ``volume`` ends as each statement's final volume.
     ``plan = (rates, lows)`` (tiers x brackets rates, bracket lower bounds).
-    Positions must be below 2**40 and tiers below 2**21.
+    Positions must be below 2**40, tiers below 2**21 and every basis within
+    ``+-2**50`` (amounts are within +-10**15 minor units); returns False,
+    pricing nothing, when a basis is not.
 
     The credits move in streams, never one by one at random: a first pass
     partitions them into buckets of about ``_BUCKETS`` consecutive statements,
@@ -589,11 +569,13 @@ def graduated_commission(
     n = out_comm.size
     n_stmt = volume.size
     if n == 0 or n_stmt == 0:
-        return
+        return True
     shift = 0
-    while (n_stmt >> shift) > _BUCKETS:
+    while (n_stmt >> shift) > _BUCKETS and shift < _LOCAL_BITS:
         shift += 1
-    rec, start, count = _bucket_records(credits, n_stmt, shift)
+    rec, start, count, exact = _bucket_records(credits, n_stmt, shift)
+    if not exact:
+        return False
     n_u = ((n - 1) >> _BLOCK_BITS) + 1
     fill = np.empty(n_u, dtype=np.int64)
     for u in range(n_u):
@@ -613,6 +595,7 @@ def graduated_commission(
         i = w & 0xFFFFFFFFFF
         out_comm[i] = res[a, 1]
         out_bracket[i] = w >> 40
+    return True
 
 
 @jit
@@ -682,30 +665,6 @@ def statement_totals(
 
 
 @jit
-def statement_codes(
-    sp: IntArray, per: IntArray, n_per: int, span: int, out_stmt: IntArray
-) -> IntArray:
-    """Statement of each credit (keys ``sp * n_per + per`` in key order); returns the keys."""
-    seen = np.zeros(span, dtype=np.int64)
-    for i in range(sp.size):
-        seen[sp[i] * n_per + per[i]] = 1
-    k = 0
-    for key in range(span):
-        if seen[key]:
-            k += 1
-    keys = np.empty(k, dtype=np.int64)
-    j = 0
-    for key in range(span):
-        if seen[key]:
-            keys[j] = key
-            seen[key] = j
-            j += 1
-    for i in range(sp.size):
-        out_stmt[i] = seen[sp[i] * n_per + per[i]]
-    return keys
-
-
-@jit
 def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
     """``out[g] = values[offsets[g]:offsets[g+1]].sum()`` in exact int64."""
     for g in range(out.size):
@@ -717,32 +676,28 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
 
 @jit
 def line_view(
-    line: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
+    line: tuple[IntArray, IntArray, IntArray],
     credit: tuple[IntArray, IntArray, IntArray],
     tables: tuple[IntArray, IntArray, int, bool, bool],
     out: tuple[
-        npt.NDArray[np.float64],
-        npt.NDArray[np.int8],
-        npt.NDArray[np.integer],
-        npt.NDArray[np.integer],
-        IntArray,
+        npt.NDArray[np.float64], npt.NDArray[np.integer], npt.NDArray[np.integer], IntArray
     ],
 ) -> None:
     """Fill the per-line columns of a result's line view in one pass.
 
-    ``line = (revenue, other, tier, kind)`` (``other``: the cost or the
+    ``line = (revenue, other, tier)`` (``other``: the cost or the
     margin, unused without one); ``credit = (offsets, credit tier, credit
     bracket)`` with empty ``offsets`` for one credit per line (a line shows
     its first credit); ``tables = (tier name code of each tier then of "no
     tier", rate code of each tier x bracket then of "no rate", brackets,
-    has other, other is margin)``.  ``out = (margin rate, kind, tier name
-    code, rate code, number of credits)``; the margin rate is
+    has other, other is margin)``.  ``out = (margin rate, tier name code,
+    rate code, number of credits)``; the margin rate is
     ``margin / revenue`` as float (NaN without a revenue or a cost).
     """
-    rev, other, tier, kind = line
+    rev, other, tier = line
     offsets, c_tier, c_bracket = credit
     name_code, rate_code, n_br, has_other, other_is_margin = tables
-    out_rate, out_kind, out_name, out_code, out_count = out
+    out_rate, out_name, out_code, out_count = out
     one_each = offsets.size == 0
     no_tier = name_code.size - 1
     no_rate = rate_code.size - 1
@@ -753,7 +708,6 @@ def line_view(
             out_rate[i] = m / r
         else:
             out_rate[i] = np.nan
-        out_kind[i] = kind[i]
         t = tier[i]
         out_name[i] = name_code[t if t >= 0 else no_tier]
         if one_each:

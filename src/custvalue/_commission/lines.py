@@ -13,6 +13,7 @@ from custvalue._commission import kernels as _k
 from custvalue._commission.plan import CommissionPlan
 from custvalue._commission.rates import money_scalar
 from custvalue._commission.rates import show
+from custvalue._core.arrays import first_true
 from custvalue._core.ids import offset_codes
 from custvalue._core.money import to_minor_units
 from custvalue._core.validation import check_dataframe
@@ -26,9 +27,7 @@ def label_codes(values: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
     """Factorise labels; codes follow sorted label order when labels are sortable."""
     raw = values.to_numpy()
     if not (isinstance(raw, np.ndarray) and np.issubdtype(raw.dtype, np.integer)):
-        missing = values.isna().to_numpy()
-        if missing.any():
-            pos = int(np.flatnonzero(missing)[0])
+        if (pos := first_true(values.isna().to_numpy())) is not None:
             raise InputValueError(
                 f"column {name!r} has a missing value at position {pos}; every line needs one "
                 f"(fill it or remove the line)."
@@ -167,16 +166,12 @@ def product_table(
         to_minor_units(df[c], decimals, rounding, name=f"products[{c!r}]", units=amount_units)
         for c in (price_col, cost_col)
     )
-    bad = price <= 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := first_true(price <= 0)) is not None:
         raise InputValueError(
             f"`products` row for product {show(ids[i])} has cost without a positive price "
             f"({price_col!r} = {show(df[price_col].iloc[i])}); give it a price above 0."
         )
-    neg = cost < 0
-    if neg.any():
-        i = int(np.flatnonzero(neg)[0])
+    if (i := first_true(cost < 0)) is not None:
         raise InputValueError(
             f"`products` column {cost_col!r} must be >= 0, product {show(ids[i])} has "
             f"{show(df[cost_col].iloc[i])}."

@@ -37,6 +37,8 @@ from custvalue._commission.records import Priced
 from custvalue._commission.records import Statements
 from custvalue._commission.result import CommissionResult
 from custvalue._commission.result import Parts
+from custvalue._core.arrays import first_true
+from custvalue._core.ids import offset_codes_into
 from custvalue._core.money import allocate_largest_remainder_groups
 from custvalue._core.money import check_decimals
 from custvalue._core.money import minor_to_decimal_array
@@ -196,11 +198,8 @@ def currency_of(df: pd.DataFrame, currency_col: str | None) -> object:
     if currency_col is None:
         return None
     cur = df[currency_col]
-    if cur.isna().any():
-        raise InputValueError(
-            f"column {currency_col!r} has a missing currency at position "
-            f"{int(np.flatnonzero(cur.isna().to_numpy())[0])}."
-        )
+    if (i := first_true(cur.isna().to_numpy())) is not None:
+        raise InputValueError(f"column {currency_col!r} has a missing currency at position {i}.")
     uniq = pd.unique(cur)
     if len(uniq) > 1:
         raise InputValueError(
@@ -242,12 +241,14 @@ def read_lines(
     pay_tier = np.empty(n, dtype=np.int64)
     basis = np.empty(n, dtype=np.int64)
     kind = np.empty(n, dtype=np.int8)
+    line_comm = np.empty(n if s.mode == "per_line" else 0, dtype=np.int64)
     flags = (other is not None, s.other_is_margin, s.by_product, s.basis_is_margin)
     code, i = _k.prepare_lines(
         (rev, other if other is not None else empty_i),
         prod,
         (*flags, s.zero_negative),
         plan._lowers(),
+        (np.ascontiguousarray(plan._rate_matrix()[:, 0]), s.rmode, line_comm),
         (tier, pay_tier, basis, kind),
     )
     if code == 1:
@@ -270,8 +271,9 @@ def read_lines(
         labels = period_labels(s.freq, pmin, n_per)
     else:
         period = np.zeros(n, dtype=np.int64)
+    comm = line_comm if s.mode == "per_line" else None
     return Lines(
-        df.index, rev, other, tier, pay_tier, basis, kind, period, sort_key, n_per, labels
+        df.index, rev, other, tier, pay_tier, basis, kind, period, comm, sort_key, n_per, labels
     )
 
 
@@ -285,8 +287,7 @@ def _product_positions(
     )
     pos = pd.Index(pdf[s.product_col]).get_indexer(df[s.product_col]).astype(np.int64)
     unknown = pos < 0
-    if unknown.any():
-        i = int(np.flatnonzero(unknown)[0])
+    if (i := first_true(unknown)) is not None:
         raise InputValueError(
             f"line {show(df.index[i])} has product {show(df[s.product_col].iloc[i])}, "
             f"which is not in `products` ({unknown.sum()} line(s) with unknown products); "
@@ -298,33 +299,37 @@ def _product_positions(
 # --- 4. price ---------------------------------------------------------------------------
 
 
-def price(
-    plan: CommissionPlan,
-    s: Settings,
-    lines: Lines,
-    links: Links,
-    cr: Credits,
-    stmt: tuple[IntArray, int],
-) -> Priced:
-    """Basis, commission and bracket of every credit in the plan's mode."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Job:
+    """What :func:`price` prices: the plan, the settings, the lines, their links and credits."""
+
+    plan: CommissionPlan
+    s: Settings
+    lines: Lines
+    links: Links
+    cr: Credits
+
+
+def price(job: Job, stmt: tuple[IntArray, int]) -> Priced:
+    """Basis, commission and bracket of every credit in the plan's mode.
+
+    ``stmt = (statement of each credit, number of statements)``.
+    """
+    s, lines, links, cr = job.s, job.lines, job.links, job.cr
     n = lines.rev.size
-    c_line = cr.line
     offsets = cr.offsets
-    c_tier = lines.pay_tier if offsets is None else lines.pay_tier[c_line]
+    c_tier = lines.pay_tier if cr.line is None else lines.pay_tier[cr.line]
     if s.mode == "per_line":
         basis = lines.basis
-        line_comm = np.empty(n, dtype=np.int64)
-        _k.line_commission_tiered(
-            basis, lines.pay_tier, np.ascontiguousarray(plan._rate_matrix()[:, 0]), s.rmode,
-            line_comm,
-        )  # fmt: skip
+        assert lines.line_comm is not None
+        line_comm = lines.line_comm  # priced with the lines; reversals set below
         if links.linked.size:
             basis = basis.copy()
             reverse_lines(links, lines.rev, basis, line_comm, s.rmode)
         c_basis, c_comm = _allocate(basis, cr), _allocate(line_comm, cr)
         c_bracket = np.zeros(c_comm.size, dtype=np.int64)
     else:
-        c_basis, c_comm, c_bracket = _price_volume(plan, s, lines, links, cr, stmt, c_tier)
+        c_basis, c_comm, c_bracket = _price_volume(job, stmt, c_tier)
         if offsets is None:
             line_comm = c_comm
         else:
@@ -343,26 +348,18 @@ def _allocate(values: IntArray, cr: Credits) -> IntArray:
     """Split line values over their credits by largest remainder (as is: one credit each)."""
     if cr.offsets is None:
         return values
-    assert cr.share is not None
+    assert cr.share is not None and cr.line is not None
     out = np.empty(cr.line.size, dtype=np.int64)
     allocate_largest_remainder_groups(values, cr.share, cr.offsets, RATE_SCALE, out)
     return out
 
 
 def _price_volume(
-    plan: CommissionPlan,
-    s: Settings,
-    lines: Lines,
-    links: Links,
-    cr: Credits,
-    stmt: tuple[IntArray, int],
-    c_tier: IntArray,
+    job: Job, stmt: tuple[IntArray, int], c_tier: IntArray
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Graduated and retroactive modes: credits priced on their statement's volume.
-
-    ``stmt = (statement of each credit, number of statements)``.
-    """
-    n_cred = cr.line.size
+    """Graduated and retroactive modes: credits priced on their statement's volume."""
+    plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
+    n_cred = cr.sp.size
     c_stmt, n_stmt = stmt
     c_basis = _allocate(lines.basis, cr)
     priced = np.ones(n_cred, dtype=np.bool_)
@@ -371,7 +368,7 @@ def _price_volume(
         reverse_credits(links, lines.rev, c_basis, cr.offsets, s.rmode)
         lk = np.zeros(lines.rev.size, dtype=np.bool_)
         lk[links.linked] = True
-        priced[lk[cr.line]] = False
+        priced[lk if cr.line is None else lk[cr.line]] = False
     c_comm = np.zeros(n_cred, dtype=np.int64)
     c_bracket = np.zeros(n_cred, dtype=np.int64)
     volume = np.zeros(n_stmt, dtype=np.int64)
@@ -380,14 +377,19 @@ def _price_volume(
         if lines.sort_key is None:
             c_key = np.zeros(n_cred, dtype=np.int64)
         else:
-            c_key = lines.sort_key if cr.offsets is None else lines.sort_key[cr.line]
+            c_key = lines.sort_key if cr.line is None else lines.sort_key[cr.line]
         if len(plan.tiers) >= 2**21 or n_cred >= 2**40:
             raise InputValueError(
                 "graduated mode prices fewer than 2**40 credits with fewer than 2**21 tiers; "
                 "fix by computing the commission on fewer lines at a time."
             )
         credits = (c_stmt, c_key, c_basis, c_tier, priced)
-        _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume))
+        if not _k.graduated_commission(credits, rates, s.rmode, (c_comm, c_bracket, volume)):
+            raise InputValueError(
+                f"graduated mode prices credits whose basis stays within +-2**50 minor "
+                f"units; a line of {s.amount_col!r} goes beyond; fix by computing the "
+                f"commission on smaller amounts."
+            )
     else:
         _k.retroactive_commission(
             (c_basis, c_tier, c_stmt, priced), rates, s.rmode, (c_comm, c_bracket, volume)
@@ -423,21 +425,22 @@ def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     """Statement of every credit (keys salesperson * n_per + period, ascending) and the keys."""
     n_cred = cr.sp.size
     span = len(cr.sp_labels) * lines.n_per
-    c_stmt = np.empty(n_cred, dtype=np.int64)
-    keys = np.zeros(0, dtype=np.int64)
-    if n_cred and span <= 4 * n_cred + 1_000_000:
-        keys = _k.statement_codes(cr.sp, cr.period, lines.n_per, span, c_stmt)
-    elif n_cred:
-        keys, inv = np.unique(cr.sp * lines.n_per + cr.period, return_inverse=True)
-        c_stmt = inv.astype(np.int64).reshape(-1)
-    return keys, c_stmt
+    if not n_cred:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.multiply(cr.sp, lines.n_per)
+    if lines.n_per > 1:
+        key += cr.period
+    if span <= 4 * n_cred + 1_000_000:
+        return offset_codes_into(key, 0, span, key), key  # codes in place of the keys
+    keys, inv = np.unique(key, return_inverse=True)
+    return keys, inv.astype(np.int64).reshape(-1)
 
 
 def statement_sums(
     lines: Lines, cr: Credits, keys: IntArray, c_stmt: IntArray, pr: Priced, amount_col: str
 ) -> Statements:
     """Count, basis, commission and reversals of every statement (exact int64 sums)."""
-    c_kind = lines.kind if cr.offsets is None else lines.kind[cr.line]
+    c_kind = lines.kind if cr.line is None else lines.kind[cr.line]
     count, basis, comm, rev, abs_total = _k.statement_totals(
         (c_stmt, pr.c_basis, pr.c_comm, c_kind), keys.size
     )
@@ -477,8 +480,7 @@ def capped_statements(
     cap_applied = np.zeros(n_stmt, dtype=np.bool_)
     if cap_sp is not None and floor_sp is not None:
         both = (cap_sp >= 0) & (floor_sp >= 0) & (floor_sp > cap_sp)
-        if both.any():
-            i = int(np.flatnonzero(both)[0])
+        if (i := first_true(both)) is not None:
             raise InputValueError(
                 f"salesperson {show(sp_labels[i])} has a floor above the cap; a floor must not "
                 f"exceed the cap."
@@ -528,7 +530,7 @@ def run(
     split_cols = (kw["split_line_col"], kw["split_salesperson_col"], kw["split_share_col"])
     cr = credit_lines(df, ln.period, links, ids, s.salesperson_col, kw["splits"], split_cols)
     keys, c_stmt = statement_keys(ln, cr)
-    pr = price(plan, s, ln, links, cr, (c_stmt, keys.size))
+    pr = price(Job(plan, s, ln, links, cr), (c_stmt, keys.size))
     st = statement_sums(ln, cr, keys, c_stmt, pr, s.amount_col)
     lows = plan._bracket_lows(s.decimals)
     statements = capped_statements(s, lows, st, pr, cr.sp_labels, ln, kw["caps"], kw["floors"])

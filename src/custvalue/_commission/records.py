@@ -26,6 +26,7 @@ class Lines:
     basis: IntArray
     kind: npt.NDArray[np.int8]
     period: IntArray
+    line_comm: IntArray | None  # per-line mode: each line's commission before reversals
     sort_key: IntArray | None  # the date's int64 count (None without dates)
     n_per: int
     period_labels: Any

@@ -178,7 +178,6 @@ class CommissionResult:
         kind_dtype = pd.CategoricalDtype(pd.Index(list(KINDS)))
         out = (
             np.empty(n, dtype=np.float64),
-            np.empty(n, dtype=_codes_dtype(len(KINDS))),
             np.empty(n, dtype=_codes_dtype(len(uniq))),
             np.empty(n, dtype=_codes_dtype(len(rate_dtype.categories))),
             np.empty(n, dtype=np.int64),
@@ -187,7 +186,7 @@ class CommissionResult:
         other = p.lines.other
         offsets = p.credits.offsets
         _k.line_view(
-            (p.lines.rev, empty if other is None else other, p.lines.tier, p.lines.kind),
+            (p.lines.rev, empty if other is None else other, p.lines.tier),
             (empty if offsets is None else offsets, p.priced.c_tier, p.priced.c_bracket),
             (
                 name_code,
@@ -198,14 +197,14 @@ class CommissionResult:
             ),
             out,
         )
-        margin_rate, kind, name, rate, n_credits = out
+        margin_rate, name, rate, n_credits = out
 
         def cat(codes: npt.NDArray[Any], dtype: pd.CategoricalDtype) -> pd.Categorical:
             return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
         return pd.DataFrame(
             {
-                "kind": cat(kind, kind_dtype),
+                "kind": cat(p.lines.kind, kind_dtype),  # int8 codes in KINDS order
                 "margin_rate": margin_rate,
                 "tier": p.lines.tier,
                 "tier_name": cat(name, name_dtype),

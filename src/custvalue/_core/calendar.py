@@ -44,6 +44,8 @@ from custvalue.errors import InputValueError
 __all__ = [
     "Freq",
     "add_months",
+    "civil_month",
+    "civil_month_table",
     "datetimes_to_periods",
     "day_ordinals",
     "month_ordinals",
@@ -170,28 +172,63 @@ def day_ordinals(values: npt.NDArray[np.datetime64]) -> IntArray:
 
 
 @jit
-def month_ordinals_ns(nanoseconds: IntArray) -> IntArray:
-    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
+def civil_month(days: int) -> int:
+    """Calendar month ordinal (months since 1970-01) of a day count since 1970-01-01.
 
     Civil-from-days conversion of the proleptic Gregorian calendar
     (H. Hinnant's algorithm), in integer arithmetic.
     """
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    year = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    if month <= 2:
+        year += 1
+    return (year - 1970) * 12 + month - 1
+
+
+@jit
+def civil_month_table(day0: int, day1: int) -> IntArray:
+    """Month ordinal of every day from ``day0`` to ``day1`` (days since 1970-01-01).
+
+    ``table[d - day0] == civil_month(d)``; the ordinals never decrease.
+    """
+    table = np.empty(day1 - day0 + 1, dtype=np.int64)
+    for d in range(day0, day1 + 1):
+        table[d - day0] = civil_month(d)
+    return table
+
+
+@jit
+def month_ordinals_ns(nanoseconds: IntArray) -> IntArray:
+    """Calendar month ordinal (months since 1970-01) of nanosecond timestamps.
+
+    Each timestamp's day through :func:`civil_month`; when the timestamps span
+    no more days than there are of them, through a table of those days
+    (:func:`civil_month_table`).
+    """
     n = nanoseconds.shape[0]
     out = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return out
     day_ns = np.int64(86_400_000_000_000)
+    vmin = nanoseconds[0]
+    vmax = nanoseconds[0]
     for i in range(n):
-        days = nanoseconds[i] // day_ns
-        z = days + 719_468
-        era = z // 146_097
-        doe = z - era * 146_097
-        yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-        year = yoe + era * 400
-        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-        mp = (5 * doy + 2) // 153
-        month = mp + 3 if mp < 10 else mp - 9
-        if month <= 2:
-            year += 1
-        out[i] = (year - 1970) * 12 + month - 1
+        vmin = min(vmin, nanoseconds[i])
+        vmax = max(vmax, nanoseconds[i])
+    d0 = vmin // day_ns
+    if vmax // day_ns - d0 <= n:
+        table = civil_month_table(d0, vmax // day_ns)
+        for i in range(n):
+            out[i] = table[nanoseconds[i] // day_ns - d0]
+        return out
+    for i in range(n):
+        out[i] = civil_month(nanoseconds[i] // day_ns)
     return out
 
 

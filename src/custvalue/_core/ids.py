@@ -33,6 +33,16 @@ def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntAr
 
     Returns the code of each value and the sorted distinct offsets.
     """
+    codes = np.empty(values.shape[0], dtype=np.int64)
+    return codes, offset_codes_into(values, low, span, codes)
+
+
+@jit
+def offset_codes_into(values: IntArray, low: int, span: int, out: IntArray) -> IntArray:
+    """:func:`offset_codes` writing the codes into ``out`` (which may be ``values`` itself).
+
+    Returns the sorted distinct offsets.
+    """
     present = np.zeros(span, dtype=np.bool_)
     for v in values:
         present[v - low] = True
@@ -44,10 +54,9 @@ def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntAr
             code_of[s] = k
             kept[k] = s
             k += 1
-    codes = np.empty(values.shape[0], dtype=np.int64)
     for i in range(values.shape[0]):
-        codes[i] = code_of[values[i] - low]
-    return codes, kept[:k].copy()
+        out[i] = code_of[values[i] - low]
+    return kept[:k].copy()
 
 
 @jit

@@ -42,6 +42,7 @@ import pyarrow as pa
 from custvalue._core.arrays import IntArray
 from custvalue._core.arrays import first_true
 from custvalue._core.jit import jit
+from custvalue._core.validation import read_1d
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -183,21 +184,24 @@ def float_to_minor_fast(v: float, scale: float) -> tuple[int, int]:
 
 @jit
 def _floats_to_minor_kernel(
-    x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: npt.NDArray[np.bool_]
-) -> int:
-    """Fast float -> minor conversion; returns the first non-finite position or -1.
+    x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: IntArray
+) -> tuple[int, int]:
+    """Fast float -> minor conversion in one pass.
 
-    ``slow[i]`` is set where the scaled value lies within float error of a tie
-    or is too large for the fast path; those need the exact Decimal route.
+    Returns ``(first non-finite position or -1, number of slow values)``; the
+    positions of the slow values (within float error of a tie or too large for
+    the fast path: they need the exact Decimal route) fill ``slow[:count]``.
     """
+    n_slow = 0
     for i in range(x.size):
         v, status = float_to_minor_fast(x[i], scale)
         if status == 1:
-            return i
+            return i, n_slow
         out[i] = v
         if status == 2:
-            slow[i] = True
-    return -1
+            slow[n_slow] = i
+            n_slow += 1
+    return -1, n_slow
 
 
 def decimal_to_minor(value: Decimal, decimals: int, mode: int) -> int:
@@ -275,6 +279,25 @@ def _check_range(out: IntArray, name: str, unit: str) -> None:
             )
 
 
+def _amount_values(values: pd.Series, name: str) -> npt.NDArray[Any]:
+    """Return the values of an amount column; a missing value is refused (NaN: by the kernel)."""
+    dtype = values.dtype
+    # plain float64 columns: the conversion kernel reports NaN itself (one pass less)
+    if not (dtype == np.float64) and values.hasnans:
+        pos = first_true(values.isna().to_numpy())
+        raise InputValueError(
+            f"`{name}` has missing values (first at position {pos}); drop or fill them "
+            f"before calling."
+        )
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
+        pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    ):
+        return values.to_numpy(
+            dtype=np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64
+        )
+    return values.to_numpy()
+
+
 def to_minor_units(
     values: object,
     decimals: int = 2,
@@ -321,33 +344,7 @@ def to_minor_units(
     """
     mode = rounding_code(rounding)
     decimals = check_decimals(decimals, "decimals")
-    if isinstance(values, pd.DataFrame):
-        raise InputTypeError(f"`{name}` must be one column (1-D), got a DataFrame.")
-    if isinstance(values, pd.Series):
-        dtype = values.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            raise InputTypeError(f"`{name}` must be numeric, got a categorical column.")
-        # plain float64 columns: the conversion kernel reports NaN itself (one pass less)
-        if not (dtype == np.float64) and values.hasnans:
-            raise InputValueError(
-                f"`{name}` has missing values (first at position "
-                f"{int(np.flatnonzero(values.isna().to_numpy())[0])}); drop or fill them "
-                f"before calling."
-            )
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
-            pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
-        ):
-            raw = values.to_numpy(
-                dtype=np.float64 if pd.api.types.is_float_dtype(dtype) else np.int64
-            )
-        else:
-            raw = values.to_numpy()
-    else:
-        raw = np.asarray(values)
-    if raw.ndim == 0:
-        raw = raw.reshape(1)
-    if raw.ndim != 1:
-        raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
+    raw = read_1d(values, name, lambda s: _amount_values(s, name))
     unit = "minor units"
     if units not in ("major", "minor"):
         raise InputValueError(f"`amount_units` must be 'major' or 'minor'; got {units!r}.")
@@ -367,15 +364,14 @@ def to_minor_units(
     if np.issubdtype(raw.dtype, np.floating):
         x = np.ascontiguousarray(raw, dtype=np.float64)
         out = np.empty(x.size, dtype=np.int64)
-        slow = np.zeros(x.size, dtype=np.bool_)
-        bad = _floats_to_minor_kernel(x, float(10**decimals), out, slow)
+        slow = np.empty(x.size, dtype=np.int64)  # only the slow positions are written
+        bad, n_slow = _floats_to_minor_kernel(x, float(10**decimals), out, slow)
         if bad >= 0:
             raise InputValueError(
                 f"`{name}` has a missing or non-finite value at position {bad} "
                 f"({float(x[bad])!r}); drop or fill it before calling."
             )
-        slow_pos = np.flatnonzero(slow)
-        for i in slow_pos.tolist():
+        for i in slow[:n_slow].tolist():
             iv = _float_to_minor(float(x[i]), decimals, mode)
             if abs(iv) > MAX_MINOR:
                 raise InputValueError(

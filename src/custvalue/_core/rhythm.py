@@ -19,13 +19,16 @@ The inputs are already valid histories (see :mod:`custvalue._core.summary`).
 
 from __future__ import annotations
 
+from typing import TypedDict
+from typing import Unpack
+
 import numpy as np
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.validation import check_scalar
 from custvalue.errors import InputValueError
 
-__all__ = ["fallback_rhythm", "overdue_ratio", "purchase_rhythm"]
+__all__ = ["Fallback", "fallback_rhythm", "overdue_ratio", "purchase_rhythm"]
 
 
 def fallback_rhythm(
@@ -75,18 +78,21 @@ def fallback_rhythm(
     )
 
 
+class Fallback(TypedDict, total=False):
+    """The keywords of :func:`fallback_rhythm`, which :func:`purchase_rhythm` passes on."""
+
+    default_rhythm: float | None
+    if_no_repeats: float | None
+
+
 def purchase_rhythm(
-    frequency: FloatArray,
-    recency: FloatArray,
-    *,
-    default_rhythm: float | None = None,
-    if_no_repeats: float | None = None,
+    frequency: FloatArray, recency: FloatArray, **fallback: Unpack[Fallback]
 ) -> FloatArray:
     """Inter-purchase time per customer: their own, or the fallback without repeats.
 
     ``recency / frequency`` where ``frequency > 0``, elsewhere
-    :func:`fallback_rhythm` (same keywords).  Always finite and ``> 0`` for
-    valid histories and a positive fallback.
+    :func:`fallback_rhythm` (called with the same keywords, ``fallback``).
+    Always finite and ``> 0`` for valid histories and a positive fallback.
 
     Examples
     --------
@@ -101,10 +107,7 @@ def purchase_rhythm(
     out = np.empty(frequency.shape[0])
     np.divide(recency, frequency, out=out, where=repeat)
     if not repeat.all():
-        fallback = fallback_rhythm(
-            frequency, recency, default_rhythm=default_rhythm, if_no_repeats=if_no_repeats
-        )
-        out[~repeat] = fallback
+        out[~repeat] = fallback_rhythm(frequency, recency, **fallback)
     return out
 
 

@@ -11,7 +11,7 @@ Numba kernels, arrays in, arrays out:
 - :func:`counting_order` is a stable counting sort of positions by a small
   integer key, :func:`group_rows` groups rows by a dense code (``start``
   offsets and the rows of each group) and :func:`grouped_time_order` sorts
-  each group by time as well.
+  each group by time as well; :func:`insertion_sort_pairs` sorts a short run.
 
 Every sort here is stable: equal keys keep their input order, exactly like
 ``numpy.argsort(..., kind="stable")``.
@@ -19,7 +19,10 @@ Every sort here is stable: equal keys keep their input order, exactly like
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.arrays import IntArray
@@ -33,6 +36,7 @@ __all__ = [
     "group_rows",
     "group_starts",
     "grouped_time_order",
+    "insertion_sort_pairs",
     "radix_sort_pairs",
     "sort_floats",
 ]
@@ -195,6 +199,24 @@ def group_rows(codes: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
 
 
 @jit
+def insertion_sort_pairs(keys: npt.NDArray[Any], values: IntArray, lo: int, hi: int) -> None:
+    """Stable insertion sort of ``keys[lo:hi]`` in place, ``values[lo:hi]`` moved alongside.
+
+    For short runs (a few dozen keys); equal keys keep their order.
+    """
+    for i in range(lo + 1, hi):
+        k = keys[i]
+        v = values[i]
+        j = i - 1
+        while j >= lo and keys[j] > k:
+            keys[j + 1] = keys[j]
+            values[j + 1] = values[j]
+            j -= 1
+        keys[j + 1] = k
+        values[j + 1] = v
+
+
+@jit
 def grouped_time_order(
     codes: IntArray, times: FloatArray, n_groups: int
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -220,14 +242,5 @@ def grouped_time_order(
                 rows[lo + j] = seg_r[order[j]]
                 t_sorted[lo + j] = seg_t[order[j]]
             continue
-        for i in range(lo + 1, hi):
-            r = rows[i]
-            v = t_sorted[i]
-            j = i - 1
-            while j >= lo and t_sorted[j] > v:
-                rows[j + 1] = rows[j]
-                t_sorted[j + 1] = t_sorted[j]
-                j -= 1
-            rows[j + 1] = r
-            t_sorted[j + 1] = v
+        insertion_sort_pairs(t_sorted, rows, lo, hi)
     return start, rows, t_sorted

@@ -10,6 +10,7 @@ it*.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ __all__ = [
     "check_dataframe",
     "check_scalar",
     "common_index",
+    "read_1d",
     "wrap_like",
 ]
 
@@ -40,6 +42,41 @@ FloatArray = npt.NDArray[np.float64]
 
 # pandas.api.types.infer_dtype results accepted in an object column of numbers.
 _NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+
+
+def read_1d(
+    values: object, name: str, series: Callable[[pd.Series], npt.NDArray[Any]]
+) -> npt.NDArray[Any]:
+    """Return one column of numbers as a 1-D numpy array (a scalar becomes one value).
+
+    A DataFrame, a categorical column or an array of more dimensions is an
+    :class:`~custvalue.errors.InputTypeError` naming ``name``; a Series is read
+    with ``series``, anything else with :func:`numpy.asarray`.
+
+    Examples
+    --------
+    >>> from custvalue._core.validation import read_1d
+    >>> read_1d(3.5, "x", lambda s: s.to_numpy())
+    array([3.5])
+    """
+    if isinstance(values, pd.DataFrame):
+        raise InputTypeError(f"`{name}` must be one column (1-D), got a DataFrame.")
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            raise InputTypeError(f"`{name}` must be numeric, got a categorical column.")
+        raw = series(values)
+    else:
+        raw = np.asarray(values)
+    if raw.ndim == 0:
+        raw = raw.reshape(1)
+    if raw.ndim != 1:
+        raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
+    return raw
+
+
+def _series_values(values: pd.Series) -> npt.NDArray[Any]:
+    """Return a Series' values, missing ones as NaN."""
+    return values.to_numpy(dtype=None, na_value=np.nan) if values.hasnans else values.to_numpy()
 
 
 def check_column_name(value: object, name: str) -> Any:
@@ -162,18 +199,7 @@ def as_float_array(
     InputValueError
         For NaN/inf, or values violating the requested constraints.
     """
-    if isinstance(values, pd.DataFrame):
-        raise InputTypeError(f"`{name}` must be one column (1-D), got a DataFrame.")
-    if isinstance(values, pd.Series):
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            raise InputTypeError(f"`{name}` must be numeric, got a categorical column.")
-        raw = values.to_numpy(dtype=None, na_value=np.nan) if values.hasnans else values.to_numpy()
-    else:
-        raw = np.asarray(values)
-    if raw.ndim == 0:
-        raw = raw.reshape(1)
-    if raw.ndim != 1:
-        raise InputTypeError(f"`{name}` must be 1-D, got an array of shape {raw.shape}.")
+    raw = read_1d(values, name, _series_values)
     if raw.dtype == np.bool_ or not (np.issubdtype(raw.dtype, np.number) or raw.dtype == object):
         raise InputTypeError(
             f"`{name}` must hold numbers, got dtype {raw.dtype}; convert it with "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.arrays import Int8Array
@@ -84,19 +85,22 @@ def classify_by_bounds(values: FloatArray, bounds: FloatArray) -> Int8Array:
 
 @jit
 def period_panel(
-    groups: IntArray,
-    periods: IntArray,
-    revenue: FloatArray,
-    profit: FloatArray,
+    lines: tuple[IntArray, IntArray, FloatArray, FloatArray],
     n_groups: int,
     n_periods: int,
+    dense: bool,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Revenue and profit per (group, period), with previous-period profit.
 
-    Rows come out sorted by group code, then period.  There is one row for
-    every period in which a group has lines, plus one row for the period right
-    after each active period when the group has no lines then (a drop to zero)
-    and that period is within ``0 .. n_periods - 1``.
+    ``lines = (group, period, revenue, profit)`` of every line (codes
+    ``0 .. n_groups - 1`` and ``0 .. n_periods - 1``).  Rows come out sorted
+    by group code, then period.  There is one row for every period in which a
+    group has lines, plus one row for the period right after each active
+    period when the group has no lines then (a drop to zero) and that period
+    is within ``0 .. n_periods - 1``.  ``dense``: sum the lines in dense
+    (group x period) tables (:func:`_dense_rows`, for ``n_groups * n_periods``
+    small relative to the number of lines) rather than sorting them
+    (:func:`_sorted_rows`); the result is the same.
 
     Returns
     -------
@@ -107,6 +111,20 @@ def period_panel(
         profit (0 if the group had no lines in the period before) and the
         derived margin, share, change and relative change.
     """
+    if dense:
+        out_group, out_period, block = _dense_rows(lines, n_groups, n_periods)
+    else:
+        out_group, out_period, block = _sorted_rows(lines, n_groups, n_periods)
+    finish_panel(out_period, block, n_periods)
+    return out_group, out_period, block
+
+
+@jit
+def _sorted_rows(
+    lines: tuple[IntArray, IntArray, FloatArray, FloatArray], n_groups: int, n_periods: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Build the rows of :func:`period_panel` from the lines sorted by (group, period)."""
+    groups, periods, revenue, profit = lines
     n = groups.shape[0]
     order = np.arange(n)
     order = counting_order(periods, n_periods, order)
@@ -158,7 +176,6 @@ def period_panel(
         last_group = g
         last_period = p
         last_profit = prof
-    finish_panel(out_period, block, n_periods)
     return out_group, out_period, block
 
 
@@ -208,75 +225,35 @@ def purchase_history(
 
 @jit
 def _accumulate_bucket(
-    cells: IntArray,
+    cells: npt.NDArray[np.int32],
     revenue: FloatArray,
     profit: FloatArray,
     lo: int,
     hi: int,
-    first_cell: int,
     acc: FloatArray,
 ) -> None:
     """Add the lines ``lo .. hi-1`` of one bucket into the zeroed local table ``acc``."""
     for j in range(lo, hi):
-        c = cells[j] - first_cell
+        c = cells[j]
         acc[c, 0] += revenue[j]
         acc[c, 1] += profit[j]
         acc[c, 2] += 1.0
 
 
 @jit
-def _bucket_rows(
-    cells: IntArray,
-    rev_b: FloatArray,
-    prof_b: FloatArray,
-    start: IntArray,
-    per_bucket: int,
-    n_groups: int,
-    n_periods: int,
-    acc: FloatArray,
-    out_group: IntArray,
-    out_period: IntArray,
-    block: FloatArray,
-    write: bool,
-) -> int:
-    """Sum every bucket into ``acc`` and count (``write``: also fill) the panel rows."""
-    r = 0
-    n_buckets = start.shape[0] - 1
-    for b in range(n_buckets):
-        g0 = b * per_bucket
-        g1 = min(n_groups, g0 + per_bucket)
-        acc[:] = 0.0
-        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], g0 * n_periods, acc)
-        for k in range((g1 - g0) * n_periods):
-            p = k % n_periods
-            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
-                if write:
-                    out_group[r] = g0 + k // n_periods
-                    out_period[r] = p
-                    block[0, r] = acc[k, 0]
-                    block[1, r] = acc[k, 1]
-                    block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
-                r += 1
-    return r
-
-
-@jit
-def period_panel_dense(
-    groups: IntArray,
-    periods: IntArray,
-    revenue: FloatArray,
-    profit: FloatArray,
-    n_groups: int,
-    n_periods: int,
+def _dense_rows(
+    lines: tuple[IntArray, IntArray, FloatArray, FloatArray], n_groups: int, n_periods: int
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Compute :func:`period_panel`'s result by accumulating into dense tables.
+    """Build the rows of :func:`period_panel` by summing in dense tables.
 
-    Used when ``n_groups * n_periods`` is small relative to the number of lines.
     The lines are first distributed (stably) into buckets of consecutive groups
     whose (group x period) table of (revenue, profit, line count) fits in the
-    CPU cache; each bucket is then summed in its own small table, which avoids
-    a random memory access per line into one large table.
+    CPU cache, each line with its cell in that table; a first pass over the
+    cells counts the output rows, a second sums each bucket in its own small
+    table and writes them, which avoids a random memory access per line into
+    one large table.
     """
+    groups, periods, revenue, profit = lines
     n = groups.shape[0]
     per_bucket = max(1, 16_384 // n_periods)
     n_buckets = (n_groups + per_bucket - 1) // per_bucket
@@ -286,28 +263,44 @@ def period_panel_dense(
     for b in range(n_buckets):
         start[b + 1] += start[b]
     fill = start[:-1].copy()
-    cells = np.empty(n, dtype=np.int64)
+    cells = np.empty(n, dtype=np.int32)  # cell of the line in its bucket's table
     rev_b = np.empty(n)
     prof_b = np.empty(n)
     for i in range(n):
         g = groups[i]
         b = g // per_bucket
         j = fill[b]
-        cells[j] = g * n_periods + periods[i]
+        cells[j] = (g - b * per_bucket) * n_periods + periods[i]
         rev_b[j] = revenue[i]
         prof_b[j] = profit[i]
         fill[b] = j + 1
-    acc = np.zeros((per_bucket * n_periods, 3))
-    # Pass 1 counts the output rows, pass 2 sums again and writes them.
-    none_i = np.empty(0, dtype=np.int64)
-    n_out = _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
-                         none_i, none_i, np.empty((PANEL_COLUMNS, 0)), False)  # fmt: skip
+    size = per_bucket * n_periods
+    seen = np.zeros(size, dtype=np.bool_)
+    n_out = 0
+    for b in range(n_buckets):
+        seen[:] = False
+        for j in range(start[b], start[b + 1]):
+            seen[cells[j]] = True
+        for k in range((min(n_groups, (b + 1) * per_bucket) - b * per_bucket) * n_periods):
+            n_out += seen[k] or (k % n_periods > 0 and seen[k - 1])
     out_group = np.empty(n_out, dtype=np.int64)
     out_period = np.empty(n_out, dtype=np.int64)
     block = np.empty((PANEL_COLUMNS, n_out))
-    _bucket_rows(cells, rev_b, prof_b, start, per_bucket, n_groups, n_periods, acc,
-                 out_group, out_period, block, True)  # fmt: skip
-    finish_panel(out_period, block, n_periods)
+    acc = np.zeros((size, 3))
+    r = 0
+    for b in range(n_buckets):
+        g0 = b * per_bucket
+        acc[:] = 0.0
+        _accumulate_bucket(cells, rev_b, prof_b, start[b], start[b + 1], acc)
+        for k in range((min(n_groups, g0 + per_bucket) - g0) * n_periods):
+            p = k % n_periods
+            if acc[k, 2] > 0 or (p > 0 and acc[k - 1, 2] > 0):
+                out_group[r] = g0 + k // n_periods
+                out_period[r] = p
+                block[0, r] = acc[k, 0]
+                block[1, r] = acc[k, 1]
+                block[4, r] = acc[k - 1, 1] if p > 0 else 0.0
+                r += 1
     return out_group, out_period, block
 
 

@@ -20,7 +20,7 @@ from custvalue._core.calendar import month_ordinals_ns
 from custvalue._core.calendar import parse_freq
 from custvalue._core.calendar import period_at
 from custvalue._core.ids import factorize_ids
-from custvalue._core.ids import offset_codes
+from custvalue._core.ids import offset_codes_into
 from custvalue._core.ids import sorting_order
 from custvalue._core.transactions import check_returns
 from custvalue._core.transactions import first_bad
@@ -42,7 +42,6 @@ from custvalue._tiers.common import returns_mask
 from custvalue._tiers.kernels import PANEL_NAMES
 from custvalue._tiers.kernels import classify_by_bounds
 from custvalue._tiers.kernels import period_panel
-from custvalue._tiers.kernels import period_panel_dense
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -206,9 +205,12 @@ def _month_of(value: object, tz: Any) -> int:
 
 
 def _dense_codes(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
-    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys."""
+    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys.
+
+    ``key`` is a scratch array: it may be overwritten by the codes.
+    """
     if size <= 4 * key.size + 1024:
-        return offset_codes(key, 0, size)
+        return key, offset_codes_into(key, 0, size, key)  # codes in place of the keys
     kept, inverse = np.unique(key, return_inverse=True)
     return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
 
@@ -347,8 +349,9 @@ def profit_contribution(
         groups, kept = _dense_codes(lines.customers * n_by + lines.by_codes, n_cust * n_by)
         n_groups = kept.size
     dense = n_groups * n_periods <= 2 * groups.size + (1 << 20)
-    panel = period_panel_dense if dense else period_panel
-    g, p, block = panel(groups, pidx, lines.revenue, lines.profit, n_groups, n_periods)
+    g, p, block = period_panel(
+        (groups, pidx, lines.revenue, lines.profit), n_groups, n_periods, dense
+    )
     periods = pd.period_range(
         start=period_at(pmin, f), periods=n_periods, freq=f.alias, name="period"
     )
