@@ -197,13 +197,14 @@ def _sorted_string_codes(
     distinct strings in ascending byte order.
     """
     n = offsets.shape[0] - 1
-    rows = np.flatnonzero(valid).astype(np.int64)
+    all_valid = valid.all()
+    rows = np.arange(n) if all_valid else np.flatnonzero(valid).astype(np.int64)
     perm, starts = _sort_strings(offsets, data, rows)
-    codes = np.full(n, -1, dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64) if all_valid else np.full(n, -1, dtype=np.int64)
     first = np.empty(perm.shape[0], dtype=np.int64)
     k = -1
     for t in range(perm.shape[0]):
-        r = rows[perm[t]]
+        r = perm[t] if all_valid else rows[perm[t]]
         if starts[t]:
             k += 1
             first[k] = r
@@ -256,22 +257,24 @@ def _data_bytes(buffer: Any) -> ByteArray:
     return np.frombuffer(buffer, dtype=np.uint8)
 
 
-def _string_codes(arr: Any) -> tuple[IntArray, IntArray, IntArray]:
+def _string_codes(arr: Any) -> tuple[IntArray, Any]:
     """Codes of an Arrow large_string array in sorted-string order.
 
-    Returns the codes (``-1`` for nulls), the first row of each distinct string
-    (in sorted order), and the offsets/data used (for tests and callers).
+    Returns the codes (``-1`` for nulls) and the distinct strings in ascending
+    order, as an Arrow array.
     """
     n = len(arr)
     bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    offsets = np.ascontiguousarray(
+        np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    )
     data = _data_bytes(bufs[2])
     if arr.null_count:
         valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
     else:
         valid = np.ones(n, dtype=np.bool_)
-    codes, first = _sorted_string_codes(np.ascontiguousarray(offsets), data, valid)
-    return codes, first, offsets
+    codes, first = _sorted_string_codes(offsets, data, valid)
+    return codes, arr.take(first)
 
 
 def _categorical_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
@@ -311,12 +314,10 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
         return _categorical_codes(ids)
     arr = _arrow_strings(ids) if len(ids) else None
     if arr is not None:
-        codes, rows, _ = _string_codes(arr)
-        if ids.dtype == object:
-            uniques = pd.Index(ids.to_numpy()[rows], dtype=object)
-        else:
-            uniques = pd.Index(pd.array(arr.take(rows), dtype=ids.dtype))
-        return codes, uniques
+        codes, distinct = _string_codes(arr)
+        if ids.dtype == object:  # new str objects, laid out in order (fast to compare)
+            return codes, pd.Index(distinct.to_numpy(zero_copy_only=False), dtype=object)
+        return codes, pd.Index(pd.array(distinct, dtype=ids.dtype))
     codes, found = pd.factorize(ids, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(found, dtype=ids.dtype)
 
