@@ -8,7 +8,10 @@ by radix sort) and numbers the runs of equal strings.  Sorting beats hashing
 here: it reads the bytes in order, where a hash table of millions of slots
 misses the cache on almost every row.  UTF-8
 byte order is code-point order, so the ids come out sorted exactly as Python
-sorts ``str``.  Categorical ids reuse their codes and keep the category order.
+sorts ``str``.  The distinct ids are taken from the Arrow array (one gather
+in C); for an object column they are new Python ``str`` objects, laid out in
+sorted order, so that comparing them (the output index's order check) reads
+memory in order.  Categorical ids reuse their codes and keep the category order.
 """
 
 from __future__ import annotations
@@ -63,18 +66,19 @@ def _word(data: ByteArray, start: int, end: int, depth: int) -> np.uint64:
 
 
 @jit
-def _length_class(offsets: IntArray, r: int, depth: int) -> np.uint64:
+def _length_class(offsets: IntArray, r: int, depth: int) -> np.uint8:
     """0..8: the string ends ``c`` bytes into the word at ``depth``; 9: it goes on."""
-    return np.uint64(min(max(offsets[r + 1] - offsets[r] - depth, 0), 9))
+    return np.uint8(min(max(offsets[r + 1] - offsets[r] - depth, 0), 9))
 
 
 @jit
 def _radix_argsort(
-    keys: npt.NDArray[np.uint64], classes: npt.NDArray[np.uint64]
-) -> tuple[IntArray, npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    keys: npt.NDArray[np.uint64], classes: ByteArray
+) -> tuple[IntArray, npt.NDArray[np.uint64], ByteArray]:
     """Stable argsort by ``(keys, classes)`` (least-significant-digit radix, 16-bit digits).
 
-    Keys and classes travel with the permutation, so every pass reads in order.
+    Keys and classes (one byte each) travel with the permutation, so every pass
+    reads in order.
     Returns the permutation and the sorted keys and classes.
     """
     n = keys.shape[0]
@@ -82,7 +86,7 @@ def _radix_argsort(
     k_in, c_in = keys.copy(), classes.copy()
     p_out = np.empty(n, dtype=np.int64)
     k_out = np.empty(n, dtype=np.uint64)
-    c_out = np.empty(n, dtype=np.uint64)
+    c_out = np.empty(n, dtype=np.uint8)
     count = np.empty(65537, dtype=np.int64)
     mask = np.uint64(65535)
     for digit in range(5):  # digit 0: the class, then 16-bit key digits, least significant first
@@ -123,7 +127,7 @@ def _sort_strings(
     """
     k = rows.shape[0]
     keys = np.empty(k, dtype=np.uint64)
-    classes = np.empty(k, dtype=np.uint64)
+    classes = np.empty(k, dtype=np.uint8)
     for t in range(k):
         r = rows[t]
         keys[t] = _word(data, offsets[r], offsets[r + 1], 0)
@@ -295,10 +299,10 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     Integer ids spanning a range not much wider than the log are coded by
     offset, which needs no hashing and yields the ids already sorted.  String
     ids (Python ``str`` objects, ``string[pyarrow]``, pandas' ``str``, Arrow
-    strings) are hashed on their UTF-8 bytes and also come out sorted, as do
-    categoricals (in category order).  Missing ids of every dtype (NaN, None,
-    ``pd.NA`` in nullable ``Int64`` or ``string[pyarrow]`` columns, NaT) get
-    code ``-1``.
+    strings) are sorted on their UTF-8 bytes and also come out sorted (ids of an
+    object column as Python ``str``), as do categoricals (in category order).
+    Missing ids of every dtype (NaN, None, ``pd.NA`` in nullable ``Int64`` or
+    ``string[pyarrow]`` columns, NaT) get code ``-1``.
     """
     plain = isinstance(ids.dtype, np.dtype)
     if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
