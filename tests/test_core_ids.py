@@ -87,6 +87,20 @@ def test_object_ids_come_back_as_python_str(values: list[str]) -> None:
     assert ids.is_monotonic_increasing
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    suffixes=st.lists(st.text(ALPHABET, max_size=20), min_size=33, max_size=120),
+    dtype=st.sampled_from([object, "str"]),
+)
+def test_long_runs_of_shared_prefixes(suffixes: list[str], dtype: object) -> None:
+    # Runs of more than 32 strings sharing 8-byte words, at several depths.
+    values: list[str | None] = ["customer_id_" + s for s in suffixes] + ["customer", "customer_id"]
+    codes, ids = factorize_ids(pd.Series(values, dtype=dtype))  # type: ignore[call-overload]
+    want_codes, want_ids = reference(values)
+    assert codes.tolist() == want_codes
+    assert list(ids) == want_ids
+
+
 def test_many_distinct_and_duplicate_strings() -> None:
     rng = np.random.default_rng(3)
     pool = np.array([f"C{i:07d}" for i in rng.permutation(50_000)] + ["", "C", "C0000000x"])

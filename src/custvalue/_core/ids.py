@@ -113,6 +113,71 @@ def _radix_argsort(
 
 
 @jit
+def _sort_run(
+    offsets: IntArray,
+    data: ByteArray,
+    rows: IntArray,
+    perm: IntArray,
+    sk: npt.NDArray[np.uint64],
+    sc: ByteArray,
+    keys: npt.NDArray[np.uint64],
+    spare: IntArray,
+    lo: int,
+    hi: int,
+    depth: int,
+) -> None:
+    """Sort ``perm[lo:hi]`` stably by (word at ``depth``, length class), filling ``sk``/``sc``.
+
+    A short run is sorted by insertion on the (word, class) pairs; a long one by
+    a merge sort of the words, then by insertion on the class within equal words.
+    """
+    if hi - lo <= 32:
+        for t in range(lo, hi):
+            r = rows[perm[t]]
+            sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
+            sc[t] = _length_class(offsets, r, depth)
+        for t in range(lo + 1, hi):
+            v, kv, cv = perm[t], sk[t], sc[t]
+            u = t - 1
+            while u >= lo and (sk[u] > kv or (sk[u] == kv and sc[u] > cv)):
+                perm[u + 1], sk[u + 1], sc[u + 1] = perm[u], sk[u], sc[u]
+                u -= 1
+            perm[u + 1], sk[u + 1], sc[u + 1] = v, kv, cv
+        return
+    for t in range(lo, hi):
+        r = rows[perm[t]]
+        keys[t] = _word(data, offsets[r], offsets[r + 1], depth)
+    o = np.argsort(keys[lo:hi], kind="mergesort")
+    spare[lo:hi] = perm[lo:hi]
+    for t in range(hi - lo):
+        perm[lo + t] = spare[lo + o[t]]
+    a = lo
+    while a < hi:
+        r = rows[perm[a]]
+        w = _word(data, offsets[r], offsets[r + 1], depth)
+        b = a + 1
+        while b < hi:
+            r2 = rows[perm[b]]
+            if _word(data, offsets[r2], offsets[r2 + 1], depth) != w:
+                break
+            b += 1
+        # insertion sort of the run by class (stable; runs are short or of one class)
+        for t in range(a + 1, b):
+            v = perm[t]
+            cv = _length_class(offsets, rows[v], depth)
+            u = t - 1
+            while u >= a and _length_class(offsets, rows[perm[u]], depth) > cv:
+                perm[u + 1] = perm[u]
+                u -= 1
+            perm[u + 1] = v
+        a = b
+    for t in range(lo, hi):
+        r = rows[perm[t]]
+        sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
+        sc[t] = _length_class(offsets, r, depth)
+
+
+@jit
 def _sort_strings(
     offsets: IntArray, data: ByteArray, rows: IntArray
 ) -> tuple[IntArray, BoolArray]:
@@ -144,37 +209,7 @@ def _sort_strings(
         top -= 1
         lo, hi, depth = stack_lo[top], stack_hi[top], stack_depth[top]
         if depth > 0:  # a run of equal words of class 9: sort it by (next word, class)
-            for t in range(lo, hi):
-                r = rows[perm[t]]
-                keys[t] = _word(data, offsets[r], offsets[r + 1], depth)
-            o = np.argsort(keys[lo:hi], kind="mergesort")
-            spare[lo:hi] = perm[lo:hi]
-            for t in range(hi - lo):
-                perm[lo + t] = spare[lo + o[t]]
-            a = lo
-            while a < hi:
-                r = rows[perm[a]]
-                w = _word(data, offsets[r], offsets[r + 1], depth)
-                b = a + 1
-                while b < hi:
-                    r2 = rows[perm[b]]
-                    if _word(data, offsets[r2], offsets[r2 + 1], depth) != w:
-                        break
-                    b += 1
-                # insertion sort of the run by class (stable; runs are short or of one class)
-                for t in range(a + 1, b):
-                    v = perm[t]
-                    cv = _length_class(offsets, rows[v], depth)
-                    u = t - 1
-                    while u >= a and _length_class(offsets, rows[perm[u]], depth) > cv:
-                        perm[u + 1] = perm[u]
-                        u -= 1
-                    perm[u + 1] = v
-                a = b
-            for t in range(lo, hi):
-                r = rows[perm[t]]
-                sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
-                sc[t] = _length_class(offsets, r, depth)
+            _sort_run(offsets, data, rows, perm, sk, sc, keys, spare, lo, hi, depth)
         else:
             starts[0] = True
         for t in range(lo + 1, hi):
