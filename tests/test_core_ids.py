@@ -60,6 +60,47 @@ def test_is_ascending_matches_python(values: list[str]) -> None:
         assert is_ascending(ids) == (values == sorted(values))
 
 
+@pytest.mark.parametrize("dtype", DTYPES[:-1])
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.one_of(TEXT, st.none()), min_size=1, max_size=60),
+    skip=st.integers(0, 5),
+)
+def test_sliced_columns_are_coded_from_their_own_rows(
+    dtype: object, values: list[str | None], skip: int
+) -> None:
+    # A slice of an Arrow-backed column is an Arrow array with a nonzero offset.
+    series = pd.Series(values, dtype=dtype).iloc[skip:]  # type: ignore[call-overload]
+    codes, ids = factorize_ids(series)
+    want_codes, want_ids = reference(values[skip:])
+    assert codes.tolist() == want_codes
+    assert list(ids) == want_ids
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(TEXT, min_size=1, max_size=40))
+def test_object_ids_come_back_as_python_str(values: list[str]) -> None:
+    _, ids = factorize_ids(pd.Series(values, dtype=object))
+    assert ids.dtype == object
+    assert all(type(v) is str for v in ids)
+    assert list(ids) == sorted(set(values))
+    assert ids.is_monotonic_increasing
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    suffixes=st.lists(st.text(ALPHABET, max_size=20), min_size=33, max_size=120),
+    dtype=st.sampled_from([object, "str"]),
+)
+def test_long_runs_of_shared_prefixes(suffixes: list[str], dtype: object) -> None:
+    # Runs of more than 32 strings sharing 8-byte words, at several depths.
+    values: list[str | None] = ["customer_id_" + s for s in suffixes] + ["customer", "customer_id"]
+    codes, ids = factorize_ids(pd.Series(values, dtype=dtype))  # type: ignore[call-overload]
+    want_codes, want_ids = reference(values)
+    assert codes.tolist() == want_codes
+    assert list(ids) == want_ids
+
+
 def test_many_distinct_and_duplicate_strings() -> None:
     rng = np.random.default_rng(3)
     pool = np.array([f"C{i:07d}" for i in rng.permutation(50_000)] + ["", "C", "C0000000x"])

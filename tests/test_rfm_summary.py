@@ -568,6 +568,40 @@ def test_polars_and_arrow_logs_give_the_pandas_summary():
         pd.testing.assert_frame_equal(rfm_summary(frame), want)
 
 
+# Few characters (NUL, multi-byte, astral) make shared prefixes and prefixes of each other likely.
+ID_TEXT = st.one_of(
+    st.text(st.sampled_from(["a", "\x00", "é", "😀", "0"]), max_size=12),
+    st.text(max_size=10),
+)
+
+
+def _with_id_dtype(df: pd.DataFrame, kind: str) -> object:
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_pandas(df.astype({"customer_id": "str"}))
+    if kind == "category":
+        ids = df["customer_id"]
+        return df.assign(customer_id=pd.Categorical(ids, categories=sorted(set(ids))))
+    return df.astype({"customer_id": kind})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=logs,
+    names=st.lists(ID_TEXT, min_size=7, max_size=7),
+    kind=st.sampled_from([object, "str", "string[pyarrow]", "category", "polars"]),
+)
+def test_string_ids_of_every_kind_match_the_naive_reference(rows, names, kind):
+    df = make_log(rows)
+    df["customer_id"] = [names[c] for c in df["customer_id"]]
+    got = rfm_summary(_with_id_dtype(df, kind), amount_col="amount")
+    want = naive_summary(df, None, "D")
+    assert [type(v) for v in got.index] == [str] * len(want)
+    assert_summary_equal(got, want)
+    assert got.index.name == "customer_id"
+
+
 def test_time_unit_divides_the_time_columns():
     df = base_log()
     days = rfm_summary(df, amount_col="amount", observation_end="2024-01-15")

@@ -8,7 +8,10 @@ by radix sort) and numbers the runs of equal strings.  Sorting beats hashing
 here: it reads the bytes in order, where a hash table of millions of slots
 misses the cache on almost every row.  UTF-8
 byte order is code-point order, so the ids come out sorted exactly as Python
-sorts ``str``.  Categorical ids reuse their codes and keep the category order.
+sorts ``str``.  The distinct ids are taken from the Arrow array (one gather
+in C); for an object column they are new Python ``str`` objects, laid out in
+sorted order, so that comparing them (the output index's order check) reads
+memory in order.  Categorical ids reuse their codes and keep the category order.
 """
 
 from __future__ import annotations
@@ -72,18 +75,19 @@ def _word(data: ByteArray, start: int, end: int, depth: int) -> np.uint64:
 
 
 @jit
-def _length_class(offsets: IntArray, r: int, depth: int) -> np.uint64:
+def _length_class(offsets: IntArray, r: int, depth: int) -> np.uint8:
     """0..8: the string ends ``c`` bytes into the word at ``depth``; 9: it goes on."""
-    return np.uint64(min(max(offsets[r + 1] - offsets[r] - depth, 0), 9))
+    return np.uint8(min(max(offsets[r + 1] - offsets[r] - depth, 0), 9))
 
 
 @jit
 def _radix_argsort(
-    keys: npt.NDArray[np.uint64], classes: npt.NDArray[np.uint64]
-) -> tuple[IntArray, npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    keys: npt.NDArray[np.uint64], classes: ByteArray
+) -> tuple[IntArray, npt.NDArray[np.uint64], ByteArray]:
     """Stable argsort by ``(keys, classes)`` (least-significant-digit radix, 16-bit digits).
 
-    Keys and classes travel with the permutation, so every pass reads in order.
+    Keys and classes (one byte each) travel with the permutation, so every pass
+    reads in order.
     Returns the permutation and the sorted keys and classes.
     """
     n = keys.shape[0]
@@ -91,7 +95,7 @@ def _radix_argsort(
     k_in, c_in = keys.copy(), classes.copy()
     p_out = np.empty(n, dtype=np.int64)
     k_out = np.empty(n, dtype=np.uint64)
-    c_out = np.empty(n, dtype=np.uint64)
+    c_out = np.empty(n, dtype=np.uint8)
     count = np.empty(65537, dtype=np.int64)
     mask = np.uint64(65535)
     for digit in range(5):  # digit 0: the class, then 16-bit key digits, least significant first
@@ -118,6 +122,71 @@ def _radix_argsort(
 
 
 @jit
+def _sort_run(
+    offsets: IntArray,
+    data: ByteArray,
+    rows: IntArray,
+    perm: IntArray,
+    sk: npt.NDArray[np.uint64],
+    sc: ByteArray,
+    keys: npt.NDArray[np.uint64],
+    spare: IntArray,
+    lo: int,
+    hi: int,
+    depth: int,
+) -> None:
+    """Sort ``perm[lo:hi]`` stably by (word at ``depth``, length class), filling ``sk``/``sc``.
+
+    A short run is sorted by insertion on the (word, class) pairs; a long one by
+    a merge sort of the words, then by insertion on the class within equal words.
+    """
+    if hi - lo <= 32:
+        for t in range(lo, hi):
+            r = rows[perm[t]]
+            sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
+            sc[t] = _length_class(offsets, r, depth)
+        for t in range(lo + 1, hi):
+            v, kv, cv = perm[t], sk[t], sc[t]
+            u = t - 1
+            while u >= lo and (sk[u] > kv or (sk[u] == kv and sc[u] > cv)):
+                perm[u + 1], sk[u + 1], sc[u + 1] = perm[u], sk[u], sc[u]
+                u -= 1
+            perm[u + 1], sk[u + 1], sc[u + 1] = v, kv, cv
+        return
+    for t in range(lo, hi):
+        r = rows[perm[t]]
+        keys[t] = _word(data, offsets[r], offsets[r + 1], depth)
+    o = np.argsort(keys[lo:hi], kind="mergesort")
+    spare[lo:hi] = perm[lo:hi]
+    for t in range(hi - lo):
+        perm[lo + t] = spare[lo + o[t]]
+    a = lo
+    while a < hi:
+        r = rows[perm[a]]
+        w = _word(data, offsets[r], offsets[r + 1], depth)
+        b = a + 1
+        while b < hi:
+            r2 = rows[perm[b]]
+            if _word(data, offsets[r2], offsets[r2 + 1], depth) != w:
+                break
+            b += 1
+        # insertion sort of the run by class (stable; runs are short or of one class)
+        for t in range(a + 1, b):
+            v = perm[t]
+            cv = _length_class(offsets, rows[v], depth)
+            u = t - 1
+            while u >= a and _length_class(offsets, rows[perm[u]], depth) > cv:
+                perm[u + 1] = perm[u]
+                u -= 1
+            perm[u + 1] = v
+        a = b
+    for t in range(lo, hi):
+        r = rows[perm[t]]
+        sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
+        sc[t] = _length_class(offsets, r, depth)
+
+
+@jit
 def _sort_strings(
     offsets: IntArray, data: ByteArray, rows: IntArray
 ) -> tuple[IntArray, BoolArray]:
@@ -132,7 +201,7 @@ def _sort_strings(
     """
     k = rows.shape[0]
     keys = np.empty(k, dtype=np.uint64)
-    classes = np.empty(k, dtype=np.uint64)
+    classes = np.empty(k, dtype=np.uint8)
     for t in range(k):
         r = rows[t]
         keys[t] = _word(data, offsets[r], offsets[r + 1], 0)
@@ -149,37 +218,7 @@ def _sort_strings(
         top -= 1
         lo, hi, depth = stack_lo[top], stack_hi[top], stack_depth[top]
         if depth > 0:  # a run of equal words of class 9: sort it by (next word, class)
-            for t in range(lo, hi):
-                r = rows[perm[t]]
-                keys[t] = _word(data, offsets[r], offsets[r + 1], depth)
-            o = np.argsort(keys[lo:hi], kind="mergesort")
-            spare[lo:hi] = perm[lo:hi]
-            for t in range(hi - lo):
-                perm[lo + t] = spare[lo + o[t]]
-            a = lo
-            while a < hi:
-                r = rows[perm[a]]
-                w = _word(data, offsets[r], offsets[r + 1], depth)
-                b = a + 1
-                while b < hi:
-                    r2 = rows[perm[b]]
-                    if _word(data, offsets[r2], offsets[r2 + 1], depth) != w:
-                        break
-                    b += 1
-                # insertion sort of the run by class (stable; runs are short or of one class)
-                for t in range(a + 1, b):
-                    v = perm[t]
-                    cv = _length_class(offsets, rows[v], depth)
-                    u = t - 1
-                    while u >= a and _length_class(offsets, rows[perm[u]], depth) > cv:
-                        perm[u + 1] = perm[u]
-                        u -= 1
-                    perm[u + 1] = v
-                a = b
-            for t in range(lo, hi):
-                r = rows[perm[t]]
-                sk[t] = _word(data, offsets[r], offsets[r + 1], depth)
-                sc[t] = _length_class(offsets, r, depth)
+            _sort_run(offsets, data, rows, perm, sk, sc, keys, spare, lo, hi, depth)
         else:
             starts[0] = True
         for t in range(lo + 1, hi):
@@ -206,13 +245,14 @@ def _sorted_string_codes(
     distinct strings in ascending byte order.
     """
     n = offsets.shape[0] - 1
-    rows = np.flatnonzero(valid).astype(np.int64)
+    all_valid = valid.all()
+    rows = np.arange(n) if all_valid else np.flatnonzero(valid).astype(np.int64)
     perm, starts = _sort_strings(offsets, data, rows)
-    codes = np.full(n, -1, dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64) if all_valid else np.full(n, -1, dtype=np.int64)
     first = np.empty(perm.shape[0], dtype=np.int64)
     k = -1
     for t in range(perm.shape[0]):
-        r = rows[perm[t]]
+        r = perm[t] if all_valid else rows[perm[t]]
         if starts[t]:
             k += 1
             first[k] = r
@@ -265,22 +305,24 @@ def _data_bytes(buffer: Any) -> ByteArray:
     return np.frombuffer(buffer, dtype=np.uint8)
 
 
-def _string_codes(arr: Any) -> tuple[IntArray, IntArray, IntArray]:
+def _string_codes(arr: Any) -> tuple[IntArray, Any]:
     """Codes of an Arrow large_string array in sorted-string order.
 
-    Returns the codes (``-1`` for nulls), the first row of each distinct string
-    (in sorted order), and the offsets/data used (for tests and callers).
+    Returns the codes (``-1`` for nulls) and the distinct strings in ascending
+    order, as an Arrow array.
     """
     n = len(arr)
     bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    offsets = np.ascontiguousarray(
+        np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    )
     data = _data_bytes(bufs[2])
     if arr.null_count:
         valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
     else:
         valid = np.ones(n, dtype=np.bool_)
-    codes, first = _sorted_string_codes(np.ascontiguousarray(offsets), data, valid)
-    return codes, first, offsets
+    codes, first = _sorted_string_codes(offsets, data, valid)
+    return codes, arr.take(first)
 
 
 def _categorical_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
@@ -301,10 +343,10 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     Integer ids spanning a range not much wider than the log are coded by
     offset, which needs no hashing and yields the ids already sorted.  String
     ids (Python ``str`` objects, ``string[pyarrow]``, pandas' ``str``, Arrow
-    strings) are hashed on their UTF-8 bytes and also come out sorted, as do
-    categoricals (in category order).  Missing ids of every dtype (NaN, None,
-    ``pd.NA`` in nullable ``Int64`` or ``string[pyarrow]`` columns, NaT) get
-    code ``-1``.
+    strings) are sorted on their UTF-8 bytes and also come out sorted (ids of an
+    object column as Python ``str``), as do categoricals (in category order).
+    Missing ids of every dtype (NaN, None, ``pd.NA`` in nullable ``Int64`` or
+    ``string[pyarrow]`` columns, NaT) get code ``-1``.
     """
     plain = isinstance(ids.dtype, np.dtype)
     if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
@@ -320,12 +362,10 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
         return _categorical_codes(ids)
     arr = _arrow_strings(ids) if len(ids) else None
     if arr is not None:
-        codes, rows, _ = _string_codes(arr)
-        if ids.dtype == object:
-            uniques = pd.Index(ids.to_numpy()[rows], dtype=object)
-        else:
-            uniques = pd.Index(pd.array(arr.take(rows), dtype=ids.dtype))
-        return codes, uniques
+        codes, distinct = _string_codes(arr)
+        if ids.dtype == object:  # new str objects, laid out in order (fast to compare)
+            return codes, pd.Index(distinct.to_numpy(zero_copy_only=False), dtype=object)
+        return codes, pd.Index(pd.array(distinct, dtype=ids.dtype))
     codes, found = pd.factorize(ids, sort=False, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(found, dtype=ids.dtype)
 
