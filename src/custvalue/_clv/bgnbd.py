@@ -139,6 +139,34 @@ def _loglik_kernel(
 
 
 @jit
+def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+    """P(alive at ``T``) per row: FHL (2005) eq. 13 (MBG/NBD with ``m = 1``).
+
+    ``1 / (1 + a/(b + x + m - 1) ((α + T)/(α + t_x))^(r + x))``, 1 when
+    ``x + m = 0``; the odds are formed on the log scale.
+    """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
+    log_a = math.log(a)
+    prev = -1.0
+    log_odds_x = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if xi + m == 0.0:
+            out[i] = 1.0
+            continue
+        if xi != prev:
+            prev = xi
+            log_odds_x = log_a - math.log(b + xi + m - 1.0)
+        d = log_odds_x + (r + xi) * math.log((alpha + t_obs[i]) / (alpha + tx[i]))
+        if d > 0.0:
+            e = math.exp(-d)
+            out[i] = e / (1.0 + e)
+        else:
+            out[i] = 1.0 / (1.0 + math.exp(d))
+
+
+@jit
 def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
@@ -256,9 +284,15 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
 
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
+    _conditional_uses_recency = False
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
+
+    def _alive(self, h: FloatArray) -> FloatArray:
+        out = np.empty(h.shape[1])
+        _alive_kernel(self._kernel_params(np.array(self._p())), h, out)
+        return out
 
     def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
         params = self._kernel_params(np.array(p))
