@@ -1,11 +1,12 @@
 """BG/NBD and Pareto/NBD: maximum-likelihood fits and predictions against lifetimes.
 
-Input: ``(frequency, recency, T)`` drawn with custvalue's own simulators at
+Input: ``(frequency, recency, T)`` drawn with custvalue's own simulators, mostly at
 weekly resolution — ages ``T`` uniform on 1..78 whole weeks, recency rounded up
 to whole weeks — so that a million customers have a few tens of thousands of
-distinct histories, as real weekly RFM summaries do.  Both libraries get the
-raw per-customer arrays: folding identical rows into weights is custvalue's own
-work and part of its timing.
+distinct histories, as real weekly RFM summaries do; one BG/NBD fit is on daily
+periods and one prediction case on continuous times (every history distinct).
+Both libraries get the raw per-customer arrays: folding identical rows into
+weights is custvalue's own work and part of its timing.
 
 Checks: the fits must reach the same optimum (relative difference of the full
 log-likelihoods, both evaluated with custvalue's kernel, at most 1e-6); the
@@ -40,6 +41,26 @@ def weekly_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
     sim = model.simulate(n, t_obs, seed=seed + 1)
     sim["recency"] = np.ceil(sim["recency"])
     return sim[["frequency", "recency", "T"]]
+
+
+def daily_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
+    """Daily resolution: ages uniform on 1..546 whole days, recency rounded up to days."""
+    rng = np.random.default_rng(seed)
+    t_obs = rng.integers(1, 547, n).astype(np.float64)
+    sim = model.simulate(n, t_obs, seed=seed + 1)
+    sim["recency"] = np.ceil(sim["recency"])
+    return sim[["frequency", "recency", "T"]]
+
+
+def continuous_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
+    """Continuous ages (uniform on [1, 546] days) and recencies: every history distinct."""
+    rng = np.random.default_rng(seed)
+    sim = model.simulate(n, rng.uniform(1.0, 546.0, n), seed=seed + 1)
+    return sim[["frequency", "recency", "T"]]
+
+
+#: the weekly parameters in days
+BG_DAILY = BetaGeoParams(r=BG_TRUE.r, alpha=7.0 * BG_TRUE.alpha, a=BG_TRUE.a, b=BG_TRUE.b)
 
 
 def _lifetimes() -> Any:
@@ -104,6 +125,22 @@ def fit_cases(quick: bool) -> list[Case]:
 
         return check
 
+    daily = daily_sample(BetaGeoModel.from_params(BG_DAILY), n_bg, seed=7)
+    x_d, r_d, t_d = (daily[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
+
+    def cv_daily() -> tuple[str, float, tuple[float, ...]]:
+        m = BetaGeoModel().fit(frequency=x_d, recency=r_d, T=t_d)
+        p = m.params_
+        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
+
+    def lt_daily() -> tuple[str, float, tuple[float, ...]]:
+        lifetimes = _lifetimes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = lifetimes.BetaGeoFitter().fit(x_d, r_d, t_d)
+        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
+        return "lifetimes", float("nan"), p
+
     distinct_bg = len(bg.drop_duplicates())
     distinct_pn = len(pn.drop_duplicates())
     return [
@@ -116,6 +153,16 @@ def fit_cases(quick: bool) -> list[Case]:
             repeat_for={"lifetimes": 1},
             memory=False,
             note="BetaGeoFitter.fit on the raw arrays; custvalue folds rows into weights.",
+        ),
+        Case(
+            group="bgnbd_fit_daily",
+            size=f"{n_bg:,} customers / {len(daily.drop_duplicates()):,} distinct rows, daily",
+            contenders={"custvalue": cv_daily, "lifetimes": lt_daily},
+            check=same_optimum(BetaGeoModel, BetaGeoParams, (x_d, r_d, t_d)),
+            repeat=3,
+            repeat_for={"lifetimes": 1},
+            memory=False,
+            note="BetaGeoFitter.fit on daily periods (ages up to 546 days).",
         ),
         Case(
             group="pareto_nbd_fit",
@@ -194,22 +241,44 @@ def vars_of(params: Any) -> list[float]:
 
 def predict_cases(quick: bool) -> list[Case]:
     n = 20_000 if quick else 1_000_000
-    horizon = 52.0
     cases = []
-    for group, model, fitter_name, true in (
-        ("bgnbd_predict", BetaGeoModel.from_params(BG_TRUE), "BetaGeoFitter", BG_TRUE),
+    for group, model, fitter_name, true, sampler, horizon in (
+        (
+            "bgnbd_predict",
+            BetaGeoModel.from_params(BG_TRUE),
+            "BetaGeoFitter",
+            BG_TRUE,
+            weekly_sample,
+            52.0,
+        ),
+        (
+            "bgnbd_predict_continuous",
+            BetaGeoModel.from_params(BG_DAILY),
+            "BetaGeoFitter",
+            BG_DAILY,
+            continuous_sample,
+            365.0,
+        ),
         (
             "pareto_nbd_predict",
             ParetoNBDModel.from_params(PNBD_TRUE),
             "ParetoNBDFitter",
             PNBD_TRUE,
+            weekly_sample,
+            52.0,
         ),
     ):
-        sample = weekly_sample(model, n, seed=3)
+        sample = sampler(model, n, seed=3)
         x, rec, t_obs = (sample[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
         names = [f.name for f in true.__dataclass_fields__.values()]
 
-        def cv(model: Any = model, x: Any = x, rec: Any = rec, t_obs: Any = t_obs) -> Any:
+        def cv(
+            model: Any = model,
+            x: Any = x,
+            rec: Any = rec,
+            t_obs: Any = t_obs,
+            horizon: Any = horizon,
+        ) -> Any:
             return (
                 model.expected_purchases(horizon, x, rec, t_obs),
                 model.probability_alive(x, rec, t_obs),
@@ -222,6 +291,7 @@ def predict_cases(quick: bool) -> list[Case]:
             x: Any = x,
             rec: Any = rec,
             t_obs: Any = t_obs,
+            horizon: Any = horizon,
         ) -> Any:
             lifetimes = _lifetimes()
             with warnings.catch_warnings():
@@ -251,7 +321,8 @@ def predict_cases(quick: bool) -> list[Case]:
                 check=check,
                 repeat=3,
                 note=(
-                    f"expected purchases in 52 weeks + P(alive); lifetimes {fitter_name} methods."
+                    f"expected purchases in {horizon:g} time units + P(alive); "
+                    f"lifetimes {fitter_name} methods."
                 ),
             )
         )

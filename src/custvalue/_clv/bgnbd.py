@@ -90,8 +90,9 @@ def _loglik_kernel(
 ) -> float:
     """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
-    Terms that depend on ``x`` only are recomputed when ``x`` changes, so rows
-    sorted by frequency (as :func:`compress_rows` returns them) are cheapest.
+    Terms that depend on ``x`` only are recomputed when ``x`` changes and
+    those of ``T`` when ``T`` changes, so rows sorted by frequency, then age
+    (as :func:`~custvalue._clv.base.compress_weighted` returns them) are cheapest.
     """
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
@@ -102,6 +103,8 @@ def _loglik_kernel(
     dg_r = digamma(r)
     total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
+    prev_t = -1.0
+    la_t = 0.0
     lg_rx = 0.0
     dg_rx = 0.0
     beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
@@ -112,7 +115,9 @@ def _loglik_kernel(
             lg_rx, dg_rx = lgamma_digamma(r + xi)
             beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
         rx = r + xi
-        la_t = math.log(alpha + t_obs[i])
+        if t_obs[i] != prev_t:
+            prev_t = t_obs[i]
+            la_t = math.log(alpha + prev_t)
         l1 = beta1 - rx * la_t
         if has2:
             la_x = math.log(alpha + tx[i])
