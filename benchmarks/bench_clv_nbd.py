@@ -35,18 +35,10 @@ BG_TRUE = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 PNBD_TRUE = ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669)
 
 
-def weekly_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
+def weekly_sample(model: Any, n: int, seed: int, max_age: int = 78) -> pd.DataFrame:
+    """Ages uniform on 1..max_age whole periods, recency rounded up to whole periods."""
     rng = np.random.default_rng(seed)
-    t_obs = rng.integers(1, 79, n).astype(np.float64)
-    sim = model.simulate(n, t_obs, seed=seed + 1)
-    sim["recency"] = np.ceil(sim["recency"])
-    return sim[["frequency", "recency", "T"]]
-
-
-def daily_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
-    """Daily resolution: ages uniform on 1..546 whole days, recency rounded up to days."""
-    rng = np.random.default_rng(seed)
-    t_obs = rng.integers(1, 547, n).astype(np.float64)
+    t_obs = rng.integers(1, max_age + 1, n).astype(np.float64)
     sim = model.simulate(n, t_obs, seed=seed + 1)
     sim["recency"] = np.ceil(sim["recency"])
     return sim[["frequency", "recency", "T"]]
@@ -74,6 +66,25 @@ def _lifetimes() -> Any:
 # --- fits --------------------------------------------------------------------------
 
 
+def bg_fit_contenders(x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray) -> dict[str, Any]:
+    """The BG/NBD fits of both libraries on the same raw arrays."""
+
+    def cv() -> tuple[str, float, tuple[float, ...]]:
+        m = BetaGeoModel().fit(frequency=x, recency=rec, T=t_obs)
+        p = m.params_
+        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
+
+    def lt() -> tuple[str, float, tuple[float, ...]]:
+        lifetimes = _lifetimes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = lifetimes.BetaGeoFitter().fit(x, rec, t_obs)
+        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
+        return "lifetimes", float("nan"), p
+
+    return {"custvalue": cv, "lifetimes": lt}
+
+
 def fit_cases(quick: bool) -> list[Case]:
     n_bg = 20_000 if quick else 1_000_000
     n_pn = 5_000 if quick else 100_000
@@ -81,19 +92,6 @@ def fit_cases(quick: bool) -> list[Case]:
     pn = weekly_sample(ParetoNBDModel.from_params(PNBD_TRUE), n_pn, seed=2)
     x_bg, r_bg, t_bg = (bg[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
     x_pn, r_pn, t_pn = (pn[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
-
-    def cv_bg() -> tuple[str, float, tuple[float, ...]]:
-        m = BetaGeoModel().fit(frequency=x_bg, recency=r_bg, T=t_bg)
-        p = m.params_
-        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
-
-    def lt_bg() -> tuple[str, float, tuple[float, ...]]:
-        lifetimes = _lifetimes()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = lifetimes.BetaGeoFitter().fit(x_bg, r_bg, t_bg)
-        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
-        return "lifetimes", float("nan"), p
 
     def cv_pn() -> tuple[str, float, tuple[float, ...]]:
         m = ParetoNBDModel().fit(frequency=x_pn, recency=r_pn, T=t_pn)
@@ -125,55 +123,46 @@ def fit_cases(quick: bool) -> list[Case]:
 
         return check
 
-    daily = daily_sample(BetaGeoModel.from_params(BG_DAILY), n_bg, seed=7)
+    daily = weekly_sample(BetaGeoModel.from_params(BG_DAILY), n_bg, seed=7, max_age=546)
     x_d, r_d, t_d = (daily[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
-
-    def cv_daily() -> tuple[str, float, tuple[float, ...]]:
-        m = BetaGeoModel().fit(frequency=x_d, recency=r_d, T=t_d)
-        p = m.params_
-        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
-
-    def lt_daily() -> tuple[str, float, tuple[float, ...]]:
-        lifetimes = _lifetimes()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = lifetimes.BetaGeoFitter().fit(x_d, r_d, t_d)
-        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
-        return "lifetimes", float("nan"), p
 
     distinct_bg = len(bg.drop_duplicates())
     distinct_pn = len(pn.drop_duplicates())
+    specs = (
+        (
+            "bgnbd_fit",
+            f"{n_bg:,} customers / {distinct_bg:,} distinct rows",
+            bg_fit_contenders(x_bg, r_bg, t_bg),
+            (BetaGeoModel, BetaGeoParams, (x_bg, r_bg, t_bg)),
+            "BetaGeoFitter.fit on the raw arrays; custvalue folds rows into weights.",
+        ),
+        (
+            "bgnbd_fit_daily",
+            f"{n_bg:,} customers / {len(daily.drop_duplicates()):,} distinct rows, daily",
+            bg_fit_contenders(x_d, r_d, t_d),
+            (BetaGeoModel, BetaGeoParams, (x_d, r_d, t_d)),
+            "BetaGeoFitter.fit on daily periods (ages up to 546 days).",
+        ),
+        (
+            "pareto_nbd_fit",
+            f"{n_pn:,} customers / {distinct_pn:,} distinct rows",
+            {"custvalue": cv_pn, "lifetimes": lt_pn},
+            (ParetoNBDModel, ParetoNBDParams, (x_pn, r_pn, t_pn)),
+            "ParetoNBDFitter.fit (Nelder-Mead, scipy hyp2f1) on the raw arrays.",
+        ),
+    )
     return [
         Case(
-            group="bgnbd_fit",
-            size=f"{n_bg:,} customers / {distinct_bg:,} distinct rows",
-            contenders={"custvalue": cv_bg, "lifetimes": lt_bg},
-            check=same_optimum(BetaGeoModel, BetaGeoParams, (x_bg, r_bg, t_bg)),
+            group=group,
+            size=size,
+            contenders=contenders,
+            check=same_optimum(*optimum),
             repeat=3,
             repeat_for={"lifetimes": 1},
             memory=False,
-            note="BetaGeoFitter.fit on the raw arrays; custvalue folds rows into weights.",
-        ),
-        Case(
-            group="bgnbd_fit_daily",
-            size=f"{n_bg:,} customers / {len(daily.drop_duplicates()):,} distinct rows, daily",
-            contenders={"custvalue": cv_daily, "lifetimes": lt_daily},
-            check=same_optimum(BetaGeoModel, BetaGeoParams, (x_d, r_d, t_d)),
-            repeat=3,
-            repeat_for={"lifetimes": 1},
-            memory=False,
-            note="BetaGeoFitter.fit on daily periods (ages up to 546 days).",
-        ),
-        Case(
-            group="pareto_nbd_fit",
-            size=f"{n_pn:,} customers / {distinct_pn:,} distinct rows",
-            contenders={"custvalue": cv_pn, "lifetimes": lt_pn},
-            check=same_optimum(ParetoNBDModel, ParetoNBDParams, (x_pn, r_pn, t_pn)),
-            repeat=3,
-            repeat_for={"lifetimes": 1},
-            memory=False,
-            note="ParetoNBDFitter.fit (Nelder-Mead, scipy hyp2f1) on the raw arrays.",
-        ),
+            note=note,
+        )
+        for group, size, contenders, optimum, note in specs
     ]
 
 
@@ -242,43 +231,27 @@ def vars_of(params: Any) -> list[float]:
 def predict_cases(quick: bool) -> list[Case]:
     n = 20_000 if quick else 1_000_000
     cases = []
+    bg_weekly = BetaGeoModel.from_params(BG_TRUE)
+    bg_daily = BetaGeoModel.from_params(BG_DAILY)
+    pnbd = ParetoNBDModel.from_params(PNBD_TRUE)
     for group, model, fitter_name, true, sampler, horizon in (
-        (
-            "bgnbd_predict",
-            BetaGeoModel.from_params(BG_TRUE),
-            "BetaGeoFitter",
-            BG_TRUE,
-            weekly_sample,
-            52.0,
-        ),
+        ("bgnbd_predict", bg_weekly, "BetaGeoFitter", BG_TRUE, weekly_sample, 52.0),
         (
             "bgnbd_predict_continuous",
-            BetaGeoModel.from_params(BG_DAILY),
+            bg_daily,
             "BetaGeoFitter",
             BG_DAILY,
             continuous_sample,
             365.0,
         ),
-        (
-            "pareto_nbd_predict",
-            ParetoNBDModel.from_params(PNBD_TRUE),
-            "ParetoNBDFitter",
-            PNBD_TRUE,
-            weekly_sample,
-            52.0,
-        ),
+        ("pareto_nbd_predict", pnbd, "ParetoNBDFitter", PNBD_TRUE, weekly_sample, 52.0),
     ):
         sample = sampler(model, n, seed=3)
         x, rec, t_obs = (sample[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
         names = [f.name for f in true.__dataclass_fields__.values()]
 
-        def cv(
-            model: Any = model,
-            x: Any = x,
-            rec: Any = rec,
-            t_obs: Any = t_obs,
-            horizon: Any = horizon,
-        ) -> Any:
+        def cv(case: Any = (model, x, rec, t_obs, horizon)) -> Any:
+            model, x, rec, t_obs, horizon = case
             return (
                 model.expected_purchases(horizon, x, rec, t_obs),
                 model.probability_alive(x, rec, t_obs),

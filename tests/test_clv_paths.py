@@ -130,17 +130,8 @@ def test_clv_in_one_pass_equals_the_per_period_sum(name, kind):
         t_obs = np.ceil(t_obs)
         tx = np.minimum(np.ceil(tx), t_obs)
     mv = np.where(x > 0, 20.0 + x, 0.0)
-    ours = customer_lifetime_value(
-        model,
-        GG,
-        horizon=6,
-        discount_rate=0.02,
-        step=4.0,
-        frequency=x,
-        recency=tx,
-        T=t_obs,
-        monetary_value=mv,
-    )
+    history = {"frequency": x, "recency": tx, "T": t_obs, "monetary_value": mv}
+    ours = customer_lifetime_value(model, GG, horizon=6, discount_rate=0.02, step=4.0, **history)
     reference = per_period_clv(model, x, tx, t_obs, mv, 6, 0.02, 4.0)
     np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-300)
 
