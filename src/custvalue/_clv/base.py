@@ -684,16 +684,14 @@ def _compress_slow(columns: list[FloatArray]) -> tuple[list[FloatArray], npt.NDA
 def compress_weighted(
     columns: list[FloatArray], weights: FloatArray | None
 ) -> tuple[list[FloatArray], FloatArray]:
-    """Distinct rows sorted by the first column, then the last, with summed weights.
+    """Distinct rows sorted by the first column, with summed weights (row counts if None).
 
-    The weights are row counts if None.  Rows come out sorted by the first
-    column, ties by the last one (the likelihood kernels reuse the terms of a
-    frequency and of an age across consecutive rows); O(n) for whole-number
-    columns, plus a sort of the distinct rows.
+    Rows come out sorted by the first column (ties in the order of the other
+    columns); O(n) for whole-number columns.
     """
     uniq, inverse = compress_with_inverse(columns)
     summed = np.bincount(inverse, weights=weights, minlength=uniq[0].size).astype(np.float64)
-    order = np.lexsort((uniq[-1], uniq[0]))
+    order = np.argsort(uniq[0], kind="stable")
     return [np.ascontiguousarray(c[order]) for c in uniq], np.ascontiguousarray(summed[order])
 
 

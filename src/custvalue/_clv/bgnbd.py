@@ -90,9 +90,9 @@ def _loglik_kernel(
 ) -> float:
     """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
-    Terms that depend on ``x`` only are recomputed when ``x`` changes and
-    those of ``T`` when ``T`` changes, so rows sorted by frequency, then age
-    (as :func:`~custvalue._clv.base.compress_weighted` returns them) are cheapest.
+    Terms that depend on ``x`` only are recomputed when ``x`` changes (and
+    ``log(alpha + T)`` when ``T`` changes), so rows sorted by frequency (as
+    :func:`~custvalue._clv.base.compress_weighted` returns them) are cheapest.
     """
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
