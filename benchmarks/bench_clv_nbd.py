@@ -1,11 +1,12 @@
 """BG/NBD and Pareto/NBD: maximum-likelihood fits and predictions against lifetimes.
 
-Input: ``(frequency, recency, T)`` drawn with custvalue's own simulators at
+Input: ``(frequency, recency, T)`` drawn with custvalue's own simulators, mostly at
 weekly resolution — ages ``T`` uniform on 1..78 whole weeks, recency rounded up
 to whole weeks — so that a million customers have a few tens of thousands of
-distinct histories, as real weekly RFM summaries do.  Both libraries get the
-raw per-customer arrays: folding identical rows into weights is custvalue's own
-work and part of its timing.
+distinct histories, as real weekly RFM summaries do; one BG/NBD fit is on daily
+periods and one prediction case on continuous times (every history distinct).
+Both libraries get the raw per-customer arrays: folding identical rows into
+weights is custvalue's own work and part of its timing.
 
 Checks: the fits must reach the same optimum (relative difference of the full
 log-likelihoods, both evaluated with custvalue's kernel, at most 1e-6); the
@@ -34,12 +35,24 @@ BG_TRUE = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 PNBD_TRUE = ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669)
 
 
-def weekly_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
+def weekly_sample(model: Any, n: int, seed: int, max_age: int = 78) -> pd.DataFrame:
+    """Ages uniform on 1..max_age whole periods, recency rounded up to whole periods."""
     rng = np.random.default_rng(seed)
-    t_obs = rng.integers(1, 79, n).astype(np.float64)
+    t_obs = rng.integers(1, max_age + 1, n).astype(np.float64)
     sim = model.simulate(n, t_obs, seed=seed + 1)
     sim["recency"] = np.ceil(sim["recency"])
     return sim[["frequency", "recency", "T"]]
+
+
+def continuous_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
+    """Continuous ages (uniform on [1, 546] days) and recencies: every history distinct."""
+    rng = np.random.default_rng(seed)
+    sim = model.simulate(n, rng.uniform(1.0, 546.0, n), seed=seed + 1)
+    return sim[["frequency", "recency", "T"]]
+
+
+#: the weekly parameters in days
+BG_DAILY = BetaGeoParams(r=BG_TRUE.r, alpha=7.0 * BG_TRUE.alpha, a=BG_TRUE.a, b=BG_TRUE.b)
 
 
 def _lifetimes() -> Any:
@@ -53,6 +66,25 @@ def _lifetimes() -> Any:
 # --- fits --------------------------------------------------------------------------
 
 
+def bg_fit_contenders(x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray) -> dict[str, Any]:
+    """The BG/NBD fits of both libraries on the same raw arrays."""
+
+    def cv() -> tuple[str, float, tuple[float, ...]]:
+        m = BetaGeoModel().fit(frequency=x, recency=rec, T=t_obs)
+        p = m.params_
+        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
+
+    def lt() -> tuple[str, float, tuple[float, ...]]:
+        lifetimes = _lifetimes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = lifetimes.BetaGeoFitter().fit(x, rec, t_obs)
+        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
+        return "lifetimes", float("nan"), p
+
+    return {"custvalue": cv, "lifetimes": lt}
+
+
 def fit_cases(quick: bool) -> list[Case]:
     n_bg = 20_000 if quick else 1_000_000
     n_pn = 5_000 if quick else 100_000
@@ -60,19 +92,6 @@ def fit_cases(quick: bool) -> list[Case]:
     pn = weekly_sample(ParetoNBDModel.from_params(PNBD_TRUE), n_pn, seed=2)
     x_bg, r_bg, t_bg = (bg[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
     x_pn, r_pn, t_pn = (pn[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
-
-    def cv_bg() -> tuple[str, float, tuple[float, ...]]:
-        m = BetaGeoModel().fit(frequency=x_bg, recency=r_bg, T=t_bg)
-        p = m.params_
-        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
-
-    def lt_bg() -> tuple[str, float, tuple[float, ...]]:
-        lifetimes = _lifetimes()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = lifetimes.BetaGeoFitter().fit(x_bg, r_bg, t_bg)
-        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
-        return "lifetimes", float("nan"), p
 
     def cv_pn() -> tuple[str, float, tuple[float, ...]]:
         m = ParetoNBDModel().fit(frequency=x_pn, recency=r_pn, T=t_pn)
@@ -104,29 +123,46 @@ def fit_cases(quick: bool) -> list[Case]:
 
         return check
 
+    daily = weekly_sample(BetaGeoModel.from_params(BG_DAILY), n_bg, seed=7, max_age=546)
+    x_d, r_d, t_d = (daily[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
+
     distinct_bg = len(bg.drop_duplicates())
     distinct_pn = len(pn.drop_duplicates())
+    specs = (
+        (
+            "bgnbd_fit",
+            f"{n_bg:,} customers / {distinct_bg:,} distinct rows",
+            bg_fit_contenders(x_bg, r_bg, t_bg),
+            (BetaGeoModel, BetaGeoParams, (x_bg, r_bg, t_bg)),
+            "BetaGeoFitter.fit on the raw arrays; custvalue folds rows into weights.",
+        ),
+        (
+            "bgnbd_fit_daily",
+            f"{n_bg:,} customers / {len(daily.drop_duplicates()):,} distinct rows, daily",
+            bg_fit_contenders(x_d, r_d, t_d),
+            (BetaGeoModel, BetaGeoParams, (x_d, r_d, t_d)),
+            "BetaGeoFitter.fit on daily periods (ages up to 546 days).",
+        ),
+        (
+            "pareto_nbd_fit",
+            f"{n_pn:,} customers / {distinct_pn:,} distinct rows",
+            {"custvalue": cv_pn, "lifetimes": lt_pn},
+            (ParetoNBDModel, ParetoNBDParams, (x_pn, r_pn, t_pn)),
+            "ParetoNBDFitter.fit (Nelder-Mead, scipy hyp2f1) on the raw arrays.",
+        ),
+    )
     return [
         Case(
-            group="bgnbd_fit",
-            size=f"{n_bg:,} customers / {distinct_bg:,} distinct rows",
-            contenders={"custvalue": cv_bg, "lifetimes": lt_bg},
-            check=same_optimum(BetaGeoModel, BetaGeoParams, (x_bg, r_bg, t_bg)),
+            group=group,
+            size=size,
+            contenders=contenders,
+            check=same_optimum(*optimum),
             repeat=3,
             repeat_for={"lifetimes": 1},
             memory=False,
-            note="BetaGeoFitter.fit on the raw arrays; custvalue folds rows into weights.",
-        ),
-        Case(
-            group="pareto_nbd_fit",
-            size=f"{n_pn:,} customers / {distinct_pn:,} distinct rows",
-            contenders={"custvalue": cv_pn, "lifetimes": lt_pn},
-            check=same_optimum(ParetoNBDModel, ParetoNBDParams, (x_pn, r_pn, t_pn)),
-            repeat=3,
-            repeat_for={"lifetimes": 1},
-            memory=False,
-            note="ParetoNBDFitter.fit (Nelder-Mead, scipy hyp2f1) on the raw arrays.",
-        ),
+            note=note,
+        )
+        for group, size, contenders, optimum, note in specs
     ]
 
 
@@ -194,22 +230,28 @@ def vars_of(params: Any) -> list[float]:
 
 def predict_cases(quick: bool) -> list[Case]:
     n = 20_000 if quick else 1_000_000
-    horizon = 52.0
     cases = []
-    for group, model, fitter_name, true in (
-        ("bgnbd_predict", BetaGeoModel.from_params(BG_TRUE), "BetaGeoFitter", BG_TRUE),
+    bg_weekly = BetaGeoModel.from_params(BG_TRUE)
+    bg_daily = BetaGeoModel.from_params(BG_DAILY)
+    pnbd = ParetoNBDModel.from_params(PNBD_TRUE)
+    for group, model, fitter_name, true, sampler, horizon in (
+        ("bgnbd_predict", bg_weekly, "BetaGeoFitter", BG_TRUE, weekly_sample, 52.0),
         (
-            "pareto_nbd_predict",
-            ParetoNBDModel.from_params(PNBD_TRUE),
-            "ParetoNBDFitter",
-            PNBD_TRUE,
+            "bgnbd_predict_continuous",
+            bg_daily,
+            "BetaGeoFitter",
+            BG_DAILY,
+            continuous_sample,
+            365.0,
         ),
+        ("pareto_nbd_predict", pnbd, "ParetoNBDFitter", PNBD_TRUE, weekly_sample, 52.0),
     ):
-        sample = weekly_sample(model, n, seed=3)
+        sample = sampler(model, n, seed=3)
         x, rec, t_obs = (sample[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
         names = [f.name for f in true.__dataclass_fields__.values()]
 
-        def cv(model: Any = model, x: Any = x, rec: Any = rec, t_obs: Any = t_obs) -> Any:
+        def cv(case: Any = (model, x, rec, t_obs, horizon)) -> Any:
+            model, x, rec, t_obs, horizon = case
             return (
                 model.expected_purchases(horizon, x, rec, t_obs),
                 model.probability_alive(x, rec, t_obs),
@@ -222,6 +264,7 @@ def predict_cases(quick: bool) -> list[Case]:
             x: Any = x,
             rec: Any = rec,
             t_obs: Any = t_obs,
+            horizon: Any = horizon,
         ) -> Any:
             lifetimes = _lifetimes()
             with warnings.catch_warnings():
@@ -251,7 +294,8 @@ def predict_cases(quick: bool) -> list[Case]:
                 check=check,
                 repeat=3,
                 note=(
-                    f"expected purchases in 52 weeks + P(alive); lifetimes {fitter_name} methods."
+                    f"expected purchases in {horizon:g} time units + P(alive); "
+                    f"lifetimes {fitter_name} methods."
                 ),
             )
         )

@@ -71,8 +71,10 @@ __all__ = [
     "PositiveParams",
     "as_horizon",
     "check_params",
+    "compress_for_prediction",
     "compress_weighted",
     "compress_with_inverse",
+    "expand",
     "history_inputs",
     "log_scale_covariance",
     "maximize_likelihood",
@@ -693,6 +695,49 @@ def compress_weighted(
     return [np.ascontiguousarray(c[order]) for c in uniq], np.ascontiguousarray(summed[order])
 
 
+#: rows of a sample that decides whether a prediction's inputs are worth compressing
+_SAMPLE_ROWS = 4096
+
+
+def compress_for_prediction(
+    columns: list[FloatArray], max_share: float
+) -> tuple[list[FloatArray], npt.NDArray[np.intp] | None]:
+    """Distinct rows and the inverse index when folding pays; else the rows and None.
+
+    Folding costs a pass over the rows plus a gather back; it pays when the
+    work per row is large against that or there are few distinct rows.  The
+    inputs are folded when they are small, when every column holds whole
+    numbers whose spans fit direct addressing (weekly or daily summaries:
+    cheap), or when at most the share ``max_share`` of :data:`_SAMPLE_ROWS`
+    evenly spaced rows is distinct (the share over all rows is lower still).
+    Continuous histories (every sampled row distinct) are used as given.
+    """
+    n = columns[0].shape[0]
+    if n > 2 * _SAMPLE_ROWS and not _few_distinct(columns, n, max_share):
+        return [np.ascontiguousarray(c) for c in columns], None
+    return compress_with_inverse(columns)
+
+
+def _few_distinct(columns: list[FloatArray], n: int, max_share: float) -> bool:
+    capacity = 1
+    for col in columns:
+        lo, hi, whole = _whole_number_span(col)
+        if not whole:
+            break
+        capacity *= int(hi - lo) + 1
+    else:
+        if capacity <= max(4 * n, 1 << 22):
+            return True
+    step = n // _SAMPLE_ROWS
+    sample = np.stack([c[: step * _SAMPLE_ROWS : step] for c in columns], axis=1)
+    return bool(np.unique(sample, axis=0).shape[0] <= max_share * _SAMPLE_ROWS)
+
+
+def expand(values: FloatArray, inverse: npt.NDArray[np.intp] | None) -> FloatArray:
+    """Values per input row from values per distinct row (``inverse`` None: the same rows)."""
+    return values if inverse is None else values[inverse]
+
+
 def unchecked_params(params_type: type[Any], values: FloatArray) -> Any:
     """Build a parameter dataclass without validation (standard errors may be NaN)."""
     obj = object.__new__(params_type)
@@ -741,6 +786,9 @@ class HistoryModel(FittedModel[P]):
         """Return the parameter vector of :attr:`_kernel` (hook; the model's parameters)."""
         return p
 
+    #: whether :meth:`_conditional` reads ``t_x`` (row 1 of ``h``), or only ``x`` and ``T``
+    _conditional_uses_recency: ClassVar[bool] = True
+
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         """Return the default start of the search from the mean frequency and age (hook)."""
         raise NotImplementedError
@@ -751,7 +799,7 @@ class HistoryModel(FittedModel[P]):
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
     def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
-        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; ``h`` of _rows)."""
+        """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; h of _distinct)."""
         raise NotImplementedError
 
     def _check_interval(self) -> None:
@@ -826,21 +874,34 @@ class HistoryModel(FittedModel[P]):
 
         return neg_ll
 
-    def _rows(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, extra: list[FloatArray]
-    ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray, list[FloatArray]]:
-        """Per distinct row: log-likelihood, P(alive); the inverse index; the distinct rows.
+    def _distinct(
+        self,
+        x: FloatArray,
+        tx: FloatArray,
+        t_obs: FloatArray,
+        extra: list[FloatArray],
+        max_share: float = 0.9,
+    ) -> tuple[FloatArray, list[FloatArray], npt.NDArray[np.intp] | None]:
+        """Return the ``(3, n)`` histories ``h``, the ``extra`` columns and the inverse index.
 
-        The distinct rows are the ``(3, n)`` histories ``h`` and the ``extra`` columns.
+        Identical rows are folded when that pays (:func:`compress_for_prediction`;
+        ``max_share`` 0.25 where the work per row is as cheap as P(alive));
+        the inverse index is None when the rows are kept as given.
         """
-        cols, inv = compress_with_inverse([x, tx, t_obs, *extra])
-        h = np.stack(cols[:3])
+        cols, inv = compress_for_prediction([x, tx, t_obs, *extra], max_share)
+        return np.stack(cols[:3]), cols[3:], inv
+
+    def _row_terms(self, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Per row of ``h``: the log-likelihood and P(alive), from the likelihood kernel."""
         n = h.shape[1]
         out = np.empty((2, n))
         grad = np.empty(len(self._param_names()))
-        params = self._kernel_params(np.array(self._p()))
-        self._kernel(params, h, np.ones(n), out, grad)
-        return out[0], out[1], inv, h, cols[3:]
+        self._kernel(self._kernel_params(np.array(self._p())), h, np.ones(n), out, grad)
+        return out[0], out[1]
+
+    def _alive(self, h: FloatArray) -> FloatArray:
+        """Return P(alive at ``T``) per row of ``h`` (hook; default: the likelihood kernel's)."""
+        return self._row_terms(h)[1]
 
     def individual_log_likelihood(
         self,
@@ -855,8 +916,8 @@ class HistoryModel(FittedModel[P]):
         Inputs and output follow the shape convention of the class docstring.
         """
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
-        return shape_output(rows[inv], res, "log_likelihood")
+        h, _, inv = self._distinct(x, tx, t_obs, [])
+        return shape_output(expand(self._row_terms(h)[0], inv), res, "log_likelihood")
 
     @overload
     def probability_alive(
@@ -966,12 +1027,12 @@ class HistoryModel(FittedModel[P]):
             )
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            _, alive, inv, _, _ = self._rows(x, tx, t_obs, [])
-            return shape_output(alive[inv], res, "probability_alive")
+            h, _, inv = self._distinct(x, tx, t_obs, [], max_share=0.25)
+            return shape_output(expand(self._alive(h), inv), res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
-        future = alive * self._survival_if_alive(self._p(), h[0], h[2], uh)
-        return shape_output(future[inv], res, "probability_alive")
+        h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
+        future = self._alive(h) * self._survival_if_alive(self._p(), h[0], h[2], uh)
+        return shape_output(expand(future, inv), res, "probability_alive")
 
     @overload
     def expected_purchases(
@@ -1081,12 +1142,41 @@ class HistoryModel(FittedModel[P]):
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            _, alive, inv, h, _ = self._rows(x, tx, t_obs, [])
+            h, _, inv = self._distinct(x, tx, t_obs, [])
             uh = np.full(h.shape[1], res.arrays["t"][0])
         else:
-            _, alive, inv, h, (uh,) = self._rows(x, tx, t_obs, [res.arrays["t"]])
+            h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
         cond = self._conditional(self._p(), h, uh)
-        return shape_output((alive * cond)[inv], res, "expected_purchases")
+        return shape_output(expand(self._alive(h) * cond, inv), res, "expected_purchases")
+
+    def _discounted_purchases(
+        self, x: object, tx: object, t_obs: object, horizon: int, rate: float, step: float
+    ) -> FloatArray:
+        """Return ``Σ_i (E[X(i s)] − E[X((i−1) s)]) / (1 + d)^i``, ``i = 1..horizon``, per row.
+
+        The discounted expected purchases of :func:`custvalue.clv.customer_lifetime_value`
+        (``s`` = ``step``, ``d`` = ``rate``): the histories are checked and
+        folded once, P(alive) computed once, and the expectation of each period
+        taken on the distinct rows.
+        """
+        _, ux, utx, ut = history_inputs(x, tx, t_obs, None)
+        h, _, inv = self._distinct(ux, utx, ut, [])
+        if self._conditional_uses_recency:
+            hc, inv_c = h, None
+        else:
+            # the expectation depends on (x, T) only: fold those pairs once more
+            (cx, ct), inv_c = compress_for_prediction([h[0], h[2]], 0.9)
+            hc = np.stack([cx, np.zeros_like(cx), ct])  # (row t_x unused)
+        p = self._p()
+        value = np.zeros(hc.shape[1])
+        previous = np.zeros(hc.shape[1])
+        horizons = np.empty(hc.shape[1])
+        for i in range(1, horizon + 1):
+            horizons.fill(i * step)
+            cumulative = self._conditional(p, hc, horizons)
+            value += (cumulative - previous) / (1.0 + rate) ** i
+            previous = cumulative
+        return expand(self._alive(h) * expand(value, inv_c), inv)
 
     def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
         """Draw ``n_customers`` customers of ages ``T`` from the fitted model.
@@ -1207,10 +1297,11 @@ class HistoryModel(FittedModel[P]):
             frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
         )
         extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
-        _, alive, inv, h, (un, uh) = self._rows(x, tx, t_obs, extra)
+        h, (un, uh), inv = self._distinct(x, tx, t_obs, extra)
+        alive = self._alive(h)
         pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
-        return shape_output(np.clip(out, 0.0, 1.0)[inv], res, "probability")
+        return shape_output(expand(np.clip(out, 0.0, 1.0), inv), res, "probability")
 
 
 class BetaGeometricModel(HistoryModel[P]):

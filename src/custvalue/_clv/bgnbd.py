@@ -90,8 +90,9 @@ def _loglik_kernel(
 ) -> float:
     """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
-    Terms that depend on ``x`` only are recomputed when ``x`` changes, so rows
-    sorted by frequency (as :func:`compress_rows` returns them) are cheapest.
+    Terms that depend on ``x`` only are recomputed when ``x`` changes (and
+    ``log(alpha + T)`` when ``T`` changes), so rows sorted by frequency (as
+    :func:`~custvalue._clv.base.compress_weighted` returns them) are cheapest.
     """
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
@@ -102,6 +103,8 @@ def _loglik_kernel(
     dg_r = digamma(r)
     total = g_r = g_alpha = g_a = g_b = 0.0
     prev = -1.0
+    prev_t = -1.0
+    la_t = 0.0
     lg_rx = 0.0
     dg_rx = 0.0
     beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
@@ -112,7 +115,9 @@ def _loglik_kernel(
             lg_rx, dg_rx = lgamma_digamma(r + xi)
             beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
         rx = r + xi
-        la_t = math.log(alpha + t_obs[i])
+        if t_obs[i] != prev_t:
+            prev_t = t_obs[i]
+            la_t = math.log(alpha + prev_t)
         l1 = beta1 - rx * la_t
         if has2:
             la_x = math.log(alpha + tx[i])
@@ -136,6 +141,34 @@ def _loglik_kernel(
         g_b += wi * (common - dg_b + w1 * dg_b1 + (w2 * dg_b2 if has2 else 0.0))
     grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_a, g_b
     return total
+
+
+@jit
+def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+    """P(alive at ``T``) per row: FHL (2005) eq. 13 (MBG/NBD with ``m = 1``).
+
+    ``1 / (1 + a/(b + x + m - 1) ((α + T)/(α + t_x))^(r + x))``, 1 when
+    ``x + m = 0``; the odds are formed on the log scale.
+    """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    x, tx, t_obs = h[0], h[1], h[2]
+    log_a = math.log(a)
+    prev = -1.0
+    log_odds_x = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if xi + m == 0.0:
+            out[i] = 1.0
+            continue
+        if xi != prev:
+            prev = xi
+            log_odds_x = log_a - math.log(b + xi + m - 1.0)
+        d = log_odds_x + (r + xi) * math.log((alpha + t_obs[i]) / (alpha + tx[i]))
+        if d > 0.0:
+            e = math.exp(-d)
+            out[i] = e / (1.0 + e)
+        else:
+            out[i] = 1.0 / (1.0 + math.exp(d))
 
 
 @jit
@@ -256,9 +289,15 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
 
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
+    _conditional_uses_recency = False
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
+
+    def _alive(self, h: FloatArray) -> FloatArray:
+        out = np.empty(h.shape[1])
+        _alive_kernel(self._kernel_params(np.array(self._p())), h, out)
+        return out
 
     def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
         params = self._kernel_params(np.array(p))

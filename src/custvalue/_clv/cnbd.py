@@ -37,6 +37,7 @@ from custvalue._clv.base import FitResult
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import compress_weighted
+from custvalue._clv.base import expand
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.base import rfm_arrays
@@ -460,9 +461,9 @@ class _CNBDBase(BetaGeometricModel[_P]):
         )
         check_histories(x, tx, t_obs, res.index)
         _check_litt(litt_arr, x, tx)
-        rows, _, inv, _, _ = self._rows(x, tx, t_obs, [])
+        h, _, inv = self._distinct(x, tx, t_obs, [])
         k = self._p()[0]
-        ll = rows[inv] + (k - 1.0) * litt_arr - x * math.lgamma(k)
+        ll = expand(self._row_terms(h)[0], inv) + (k - 1.0) * litt_arr - x * math.lgamma(k)
         return shape_output(ll, res, "log_likelihood")
 
     def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:

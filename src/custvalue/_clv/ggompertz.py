@@ -433,6 +433,7 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
     params_: GGompertzNBDParams
     standard_errors_: GGompertzNBDParams
     _kernel = staticmethod(_loglik_kernel)
+    _conditional_uses_recency = False
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0 / mean_t, 1.0, 1.0])

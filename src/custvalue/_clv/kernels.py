@@ -273,13 +273,16 @@ def erlang_geometric_mean(
     for j in range(1, m0 + 1):
         s0 += ratio
         ratio *= (bp + j - 1.0) / (a + bp + j - 1.0)
-    log_pmf0 = (
-        math.lgamma(big_r + n0)
-        - math.lgamma(big_r)
-        - math.lgamma(n0 + 1.0)
-        + big_r * log1mz
-        + n0 * logz
-    )
+    log_pmf0 = big_r * log1mz
+    if n0 > 0:
+        # (the log-gamma terms cancel exactly at the mode 0, the common case)
+        log_pmf0 = (
+            math.lgamma(big_r + n0)
+            - math.lgamma(big_r)
+            - math.lgamma(n0 + 1.0)
+            + big_r * log1mz
+            + n0 * logz
+        )
     total = s0
     # upward (pmf in units of exp(log_pmf0)); ``ratio`` is ratio_{m+1}
     pmf = 1.0

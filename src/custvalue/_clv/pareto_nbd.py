@@ -29,6 +29,7 @@ from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import compress_with_inverse
+from custvalue._clv.base import expand
 from custvalue._clv.base import history_inputs
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
@@ -327,6 +328,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
+    _conditional_uses_recency = False
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
@@ -404,12 +406,14 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        _, alive, inv, (ux, _, ut), _ = self._rows(x, tx, t_obs, [])
+        h, _, inv = self._distinct(x, tx, t_obs, [])
+        alive = self._alive(h)
+        ux, ut = h[0], h[2]
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))
         residual = bt * special.hyperu(1.0, 2.0 - s, delta * bt)
         out = np.asarray(alive * (r + ux) / (alpha + ut) * residual, dtype=np.float64)
-        return shape_output(out[inv], res, "discounted_expected_residual_transactions")
+        return shape_output(expand(out, inv), res, "discounted_expected_residual_transactions")
 
     def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
         r, alpha, s, beta = params

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custvalue._clv.base import HistoryModel
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
 from custvalue._core.shape import Resolved
@@ -130,7 +131,16 @@ def discounted_purchases(
     d: float,
     s: float,
 ) -> FloatArray:
-    """Return the expected purchases of periods ``1..h``, discounted at ``d`` per period."""
+    """Return the expected purchases of periods ``1..h``, discounted at ``d`` per period.
+
+    A history model values all periods in one pass over the distinct histories;
+    any other model is asked for the cumulative expectation of each period.
+    """
+    if isinstance(transaction_model, HistoryModel):
+        value = transaction_model._discounted_purchases(x, r, t_age, h, d, s)
+        if not np.all(np.isfinite(value)):
+            raise InputValueError("the transaction model returned non-finite expected purchases.")
+        return value
     value = np.zeros(x.shape[0])
     previous = np.zeros(x.shape[0])
     for i in range(1, h + 1):
