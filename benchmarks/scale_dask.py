@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datagen import synthetic_transactions
 
 TX_PER_CUSTOMER = 2.6
-CHUNK_CUSTOMERS = 500_000
+CHUNK_CUSTOMERS = 125_000
 
 
 def write_log(directory: Path, n_customers: int) -> tuple[int, int]:

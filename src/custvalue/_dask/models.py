@@ -223,7 +223,9 @@ def _abc_bounds(
     values: dd.Series, cutoffs: FloatArray, by_count: bool, negative: str, k: int
 ) -> FloatArray:
     """Class lower bounds of the whole Series: totals, then a global sort by value."""
-    frame = values.rename("v").to_frame()
+    # persisted first: a global sort of a frame that still holds a p2p shuffle (a
+    # custvalue.dask summary) never finishes on a distributed cluster
+    frame = values.rename("v").to_frame().persist()
     lowest, finite = dd.compute(frame["v"].min(), np.isfinite(frame["v"]).all())
     if not finite:
         raise InputValueError("`values` holds NaN or infinite values; drop or fill them first.")

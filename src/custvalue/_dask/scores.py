@@ -62,7 +62,9 @@ def _quantile_thresholds(values: dd.Series, bins: int) -> FloatArray:
     each sorted partition, the order statistics at those positions and one reduction
     for the next larger values; ``bins - 1`` numbers per partition reach the caller.
     """
-    frame = values.rename("v").to_frame()
+    # persisted first: a global sort of a frame that still holds a p2p shuffle (a
+    # custvalue.dask summary) never finishes on a distributed cluster
+    frame = values.rename("v").to_frame().persist()
     ordered = frame.sort_values("v", shuffle_method="tasks")
     lengths = ordered.map_partitions(len).compute()
     lengths = np.asarray(list(lengths), dtype=np.int64)
