@@ -21,6 +21,7 @@ This module holds what the classes share:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -39,6 +40,10 @@ import pandas as pd
 from numpy.random import Generator
 from scipy import optimize
 
+from custvalue._clv.covariates import CovariateEncoding
+from custvalue._clv.covariates import CovariateLinks
+from custvalue._clv.covariates import encode_covariates
+from custvalue._clv.covariates import grouped_log_likelihood
 from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
@@ -167,12 +172,16 @@ class FitResult:
     covariance: FloatArray | None = None
 
 
-def _hessian(neg_ll: NegLogLik, x: FloatArray) -> FloatArray:
-    """Central finite differences of the analytic gradient (relative steps)."""
+def _hessian(neg_ll: NegLogLik, x: FloatArray, n_free: int = 0) -> FloatArray:
+    """Central finite differences of the analytic gradient (relative steps).
+
+    The last ``n_free`` parameters (unbounded coefficients, possibly 0) take
+    steps relative to ``max(|x|, 1)``.
+    """
     k = x.size
     h = np.empty((k, k))
     for i in range(k):
-        step = 1e-5 * max(abs(x[i]), 1e-8)
+        step = 1e-5 * max(abs(x[i]), 1.0 if i >= k - n_free else 1e-8)
         up, down = x.copy(), x.copy()
         up[i] += step
         down[i] -= step
@@ -190,13 +199,14 @@ def _standard_errors(hess: FloatArray) -> FloatArray:
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
-def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
+def log_scale_covariance(hess: FloatArray, x: FloatArray, n_free: int = 0) -> FloatArray:
     """Covariance of ``log(params)`` from the natural-scale Hessian ``hess`` at ``x``.
 
     By the delta method ``Cov(log θ) = D⁻¹ H⁻¹ D⁻¹`` with ``D = diag(θ)``; at
     an optimum (zero gradient) this is exactly the inverse Hessian of the
     objective in log-parameters.  All NaN when ``hess`` is singular or the
     inverse is not positive definite (the parameters are not identified).
+    The last ``n_free`` parameters (coefficients) stay on their own scale.
     """
     k = x.size
     try:
@@ -204,16 +214,43 @@ def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
         np.linalg.cholesky(0.5 * (cov + cov.T))
     except np.linalg.LinAlgError:
         return np.full((k, k), np.nan)
-    out = cov / np.outer(x, x)
+    d = _search_jacobian(x, n_free)
+    out = cov / np.outer(d, d)
     return np.asarray(0.5 * (out + out.T), dtype=np.float64)
 
 
-def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> NegLogLik:
+def _search_jacobian(x: FloatArray, n_free: int) -> FloatArray:
+    """``d x / d (search variable)``: ``x`` for log-parameters, 1 for the last ``n_free``."""
+    d = np.array(x, dtype=np.float64)
+    d[d.size - n_free :] = 1.0
+    return d
+
+
+def _to_search(x: FloatArray, n_free: int) -> FloatArray:
+    """Return the search variables: logs of the parameters, the last ``n_free`` as they are."""
+    out = np.array(x, dtype=np.float64)
+    k = out.size - n_free
+    out[:k] = np.log(out[:k])
+    return out
+
+
+def _from_search(theta: FloatArray, n_free: int) -> FloatArray:
+    out = np.array(theta, dtype=np.float64)
+    k = out.size - n_free
+    out[:k] = np.exp(out[:k])
+    return out
+
+
+def penalized(
+    neg_log_lik: NegLogLik, penalizer: float, total_weight: float, n_free: int = 0
+) -> NegLogLik:
     r"""Add the L2 penalty on log-parameters to a negative log-likelihood.
 
     Returns :math:`f(\theta) = -\ell(\theta) + c\,W \sum_j (\log\theta_j)^2`
     (``c`` = ``penalizer``, ``W`` = ``total_weight``, the number of customers) and
     its gradient in natural parameters; ``penalizer = 0`` returns ``neg_log_lik``.
+    The last ``n_free`` parameters (covariate coefficients) enter as
+    :math:`c\,W\gamma^2` instead.
     """
     if penalizer == 0.0:
         return neg_log_lik
@@ -221,10 +258,10 @@ def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> 
 
     def pen(theta: FloatArray) -> tuple[float, FloatArray]:
         value, grad = neg_log_lik(theta)
-        log_t = np.log(theta)
+        log_t = _to_search(theta, n_free)
         return (
             value + weight * float(log_t @ log_t),
-            grad + 2.0 * weight * log_t / theta,
+            grad + 2.0 * weight * log_t / _search_jacobian(theta, n_free),
         )
 
     return pen
@@ -239,6 +276,7 @@ def maximize_likelihood(
     max_iter: int = 2000,
     tol: float = 1e-9,
     penalizer: float = 0.0,
+    n_free: int = 0,
 ) -> FitResult:
     r"""Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
 
@@ -255,27 +293,31 @@ def maximize_likelihood(
     ``log_likelihood`` is the unpenalised log-likelihood at its optimum and the
     standard errors and ``covariance`` come from the Hessian of the penalised
     objective (the curvature of the posterior under the implied normal prior).
+
+    The last ``n_free`` parameters are real coefficients (covariate effects):
+    searched as they are (within ±30), their standard errors and covariance on
+    their own scale.
     """
     scale = 1.0 / max(total_weight, 1.0)
-    objective_nll = penalized(neg_log_lik, penalizer, total_weight)
+    objective_nll = penalized(neg_log_lik, penalizer, total_weight, n_free)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        p = np.exp(theta)
+        p = _from_search(theta, n_free)
         value, grad = objective_nll(p)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             # Steer the line search back from numerically impossible regions.
             return np.inf, np.zeros_like(theta)
-        return value * scale, grad * p * scale
+        return value * scale, grad * _search_jacobian(p, n_free) * scale
 
     res = optimize.minimize(
         objective,
-        np.log(np.asarray(x0, dtype=np.float64)),
+        _to_search(np.asarray(x0, dtype=np.float64), n_free),
         jac=True,
         method="L-BFGS-B",
         bounds=[(-30.0, 30.0)] * len(names),
         options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol, "maxcor": 30},
     )
-    x = np.exp(res.x)
+    x = _from_search(res.x, n_free)
     value, grad = neg_log_lik(x)
     at_bound = np.abs(res.x) >= 30.0 - 1e-9
     if not np.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -291,23 +333,24 @@ def maximize_likelihood(
             f"{', '.join(bad)} (the data do not identify the model); "
             f"check the input data or use a simpler model."
         )
-    hess = _hessian(objective_nll, x)
+    hess = _hessian(objective_nll, x, n_free)
     pen_grad = objective_nll(x)[1] if penalizer else grad
+    jac = _search_jacobian(x, n_free)
     return FitResult(
         x=x,
         log_likelihood=-float(value),
         standard_errors=_standard_errors(hess),
-        converged=bool(res.success or _gradient_small(pen_grad, x, scale, tol)),
+        converged=bool(res.success or _gradient_small(pen_grad, jac, scale, tol)),
         message=str(res.message),
         n_iterations=int(res.nit),
-        covariance=log_scale_covariance(hess, x),
+        covariance=log_scale_covariance(hess, x, n_free),
     )
 
 
-def _gradient_small(grad: FloatArray, x: FloatArray, scale: float, tol: float) -> bool:
+def _gradient_small(grad: FloatArray, jac: FloatArray, scale: float, tol: float) -> bool:
     # L-BFGS-B may stop on "ABNORMAL" line searches at an optimum that is only limited by
-    # floating-point precision; accept it when the scaled log-parameter gradient is tiny.
-    return bool(np.max(np.abs(grad * x * scale)) < max(tol, 1e-5))
+    # floating-point precision; accept it when the scaled search-variable gradient is tiny.
+    return bool(np.max(np.abs(grad * jac * scale)) < max(tol, 1e-5))
 
 
 class FittedModel(Generic[P]):
@@ -463,6 +506,10 @@ class FittedModel(Generic[P]):
         else:
             se = np.array([getattr(se_obj, n) for n in names])
             reason = "no standard error: not identified by the data (singular information)"
+        more_names, more_est, more_se = self._more_summary_rows()
+        names += more_names
+        est = np.concatenate([est, more_est])
+        se = np.concatenate([se, more_se])
         missing = ~np.isfinite(se)
         table = pd.DataFrame(
             {
@@ -484,6 +531,10 @@ class FittedModel(Generic[P]):
                 stacklevel=2,
             )
         return table
+
+    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
+        """Names, estimates and standard errors of further rows of :meth:`summary` (hook)."""
+        return [], np.empty(0), np.empty(0)
 
     def __repr__(self) -> str:
         params = getattr(self, "params_", None)
@@ -761,6 +812,64 @@ def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -
     return w
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CovariateRows:
+    """The prepared rows of a fit with covariates: histories folded within covariate groups.
+
+    ``h`` holds the ``(3, n)`` distinct ``(x, t_x, T)`` rows sorted by group,
+    ``w`` their weights, ``starts`` the ``G + 1`` bounds of the groups' blocks
+    and ``z`` the ``(G, k)`` covariate row of each group.
+    """
+
+    h: FloatArray
+    w: FloatArray
+    starts: npt.NDArray[np.intp]
+    z: FloatArray
+    encoding: CovariateEncoding
+
+
+def _covariate_rows(
+    data: pd.DataFrame | None,
+    covariates: object,
+    histories: list[FloatArray],
+    weights: FloatArray | None,
+) -> _CovariateRows:
+    """Encode the covariates and fold identical histories within each covariate row."""
+    encoding, z = encode_covariates(data, covariates, histories[0].shape[0])
+    z_cols, group = compress_with_inverse([np.ascontiguousarray(c) for c in z.T])
+    cols, w = compress_weighted([group.astype(np.float64), *histories], weights)
+    n_groups = z_cols[0].size
+    starts = np.searchsorted(cols[0], np.arange(n_groups + 1) - 0.5).astype(np.intp)
+    return _CovariateRows(
+        h=np.ascontiguousarray(np.stack(cols[1:])),
+        w=w,
+        starts=starts,
+        z=np.ascontiguousarray(np.column_stack(z_cols)),
+        encoding=encoding,
+    )
+
+
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def by_covariates(method: M) -> M:
+    """Evaluate a prediction of a model fitted with covariates on each customer's parameters.
+
+    Without covariates the method runs as it is.  With them, the customers of
+    ``data=`` are grouped by their parameters (read from the covariate
+    columns) and the plain method runs on each group with that group's
+    parameters; the other arguments must be scalars or column names of ``data``.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._encoding is None:
+            return method(self, *args, **kwargs)
+        return self._per_customer(method, args, kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class HistoryModel(FittedModel[P]):
     """Fit and history-based predictions shared by BG/NBD, MBG/NBD and Pareto/NBD.
 
@@ -794,6 +903,8 @@ class HistoryModel(FittedModel[P]):
         raise NotImplementedError
 
     def _start_values(self, prepared: Any) -> FloatArray:
+        if isinstance(prepared, _CovariateRows):
+            prepared = (prepared.h, prepared.w)
         (ux, _, ut), uw = prepared
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
@@ -818,6 +929,7 @@ class HistoryModel(FittedModel[P]):
         max_iter: int = 2000,
         tol: float = 1e-9,
         penalizer: float = 0.0,
+        covariates: object = None,
     ) -> Self:
         r"""Estimate the parameters by maximum likelihood.
 
@@ -833,9 +945,16 @@ class HistoryModel(FittedModel[P]):
             passed explicitly win over the columns of ``data``.
         %(weights)s
         initial_params : the model's parameter dataclass, optional
-            Start of the search (default: a start derived from the data).
+            Start of the search (default: a start derived from the data;
+            covariate coefficients start at 0).
         %(max_iter)s
         %(penalizer)s
+        covariates : str, list of str or pandas.DataFrame, optional
+            Time-invariant customer covariates (models that take them: BG/NBD,
+            MBG/NBD, Pareto/NBD): a column name or a list of column names of
+            ``data``, or a DataFrame on ``data``'s index.  Each enters the
+            purchase and the dropout process with its own coefficient; see
+            :doc:`/clv_covariates` (encoding, reference levels, predictions).
 
         Returns
         -------
@@ -856,8 +975,151 @@ class HistoryModel(FittedModel[P]):
         """
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
         w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        prepared = compress_weighted([x, tx, t_obs], w)
-        return self._fit(prepared, initial_params, max_iter, tol, penalizer)
+        if covariates is None:
+            self._fit(
+                compress_weighted([x, tx, t_obs], w), initial_params, max_iter, tol, penalizer
+            )
+            self._encoding = None
+            return self
+        self._refuse_covariates(covariates)
+        rows = _covariate_rows(data, covariates, [x, tx, t_obs], w)
+        self._fit(rows, initial_params, max_iter, tol, penalizer)
+        self._encoding = rows.encoding
+        return self
+
+    # -- covariates ----------------------------------------------------------------------
+    #: how covariates scale the parameters; None where the model takes no covariates
+    _covariate_links: ClassVar[CovariateLinks | None] = None
+    #: the encoding of the covariates of the fit (None: fitted without covariates)
+    _encoding: CovariateEncoding | None = None
+    _coef: FloatArray | None = None
+    _coef_se: FloatArray | None = None
+
+    def _refuse_covariates(self, covariates: object) -> None:
+        """Raise when ``covariates`` are given to a model that takes none."""
+        if covariates is not None and self._covariate_links is None:
+            raise InputValueError(
+                f"`covariates`: {type(self).__name__} does not take covariates (BetaGeoModel, "
+                f"ModifiedBetaGeoModel and ParetoNBDModel do); fit without them."
+            )
+
+    @property
+    def covariate_names_(self) -> tuple[str, ...]:
+        """The design columns of the covariates of the fit (``()`` without covariates)."""
+        return () if self._encoding is None else self._encoding.names
+
+    @property
+    def coefficients_(self) -> pd.Series:
+        """The fitted covariate coefficients, named ``gamma_<process>[<column>]``."""
+        if self._encoding is None or self._coef is None:
+            return pd.Series(np.empty(0), name="coefficient", dtype=np.float64)
+        return pd.Series(self._coef, index=self._coef_names(self._encoding), name="coefficient")
+
+    def _coef_names(self, encoding: CovariateEncoding) -> list[str]:
+        links = self._covariate_links or {}
+        return [f"gamma_{proc}[{name}]" for proc in links for name in encoding.names]
+
+    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
+        if self._encoding is None or self._coef is None or self._coef_se is None:
+            return super()._more_summary_rows()
+        return self._coef_names(self._encoding), self._coef, self._coef_se
+
+    def _scaled(self, p: FloatArray, z: FloatArray, coef: FloatArray) -> FloatArray:
+        """Per-row parameters ``(n, k)``: ``p`` scaled by ``exp(sign * gamma'z)`` per process."""
+        out = np.tile(p, (z.shape[0], 1))
+        d = z.shape[1]
+        for i, links in enumerate((self._covariate_links or {}).values()):
+            eta = z @ coef[i * d : (i + 1) * d]
+            for j, sign in links:
+                out[:, j] *= np.exp(sign * eta)
+        return out
+
+    def _covariate_neg_log_lik(self, rows: _CovariateRows) -> NegLogLik:
+        k = len(self._param_names())
+        z, h, w, starts = rows.z, rows.h, rows.w, rows.starts
+        links = list((self._covariate_links or {}).values())
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+            p, coef = theta[:k], theta[k:]
+            per = self._scaled(p, z, coef)
+            extra = self._kernel_params(p)[k:]
+            kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (per.shape[0], 1))]))
+            ll, grads = grouped_log_likelihood(self._kernel, kp, h, w, starts, k)
+            # d ll / d log(parameter of each group), then the chain rule
+            g_log = grads * per
+            g_coef = [sum(sign * (z.T @ g_log[:, j]) for j, sign in proc) for proc in links]
+            grad = np.concatenate([g_log.sum(axis=0) / p, *g_coef])
+            return -ll, -grad
+
+        return neg_ll
+
+    def _set_fit(self, result: FitResult) -> None:
+        k = len(self._param_names())
+        extra = result.x.size > k
+        self._coef = result.x[k:].copy() if extra else None
+        self._coef_se = result.standard_errors[k:].copy() if extra else None
+        super()._set_fit(
+            dataclasses.replace(result, x=result.x[:k], standard_errors=result.standard_errors[:k])
+        )
+
+    def _maximize(
+        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
+    ) -> FitResult:
+        if not isinstance(prepared, _CovariateRows):
+            return super()._maximize(prepared, x0, max_iter, tol, penalizer)
+        names = [*self._param_names(), *self._coef_names(prepared.encoding)]
+        n_free = len(names) - len(self._param_names())
+        return maximize_likelihood(
+            self._covariate_neg_log_lik(prepared),
+            np.concatenate([x0[: len(self._param_names())], np.zeros(n_free)]),
+            total_weight=float(prepared.w.sum()),
+            names=names,
+            max_iter=max_iter,
+            tol=tol,
+            penalizer=penalizer,
+            n_free=n_free,
+        )
+
+    def _customer_params(self, data: pd.DataFrame) -> FloatArray:
+        """Each customer's parameters ``(n, k)`` from the covariate columns of ``data``."""
+        if self._encoding is None or self._coef is None:
+            raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
+        z = self._encoding.transform(data)
+        return self._scaled(np.array(self._p()), z, self._coef)
+
+    def _per_customer(self, method: Callable[..., Any], args: Any, kwargs: Any) -> pd.Series:
+        """Run ``method`` per group of customers of ``data=`` sharing their parameters."""
+        data = kwargs.get("data")
+        name = type(self).__name__
+        others = [*args, *(v for k, v in kwargs.items() if k not in ("data", "seed", "n_draws"))]
+        if kwargs.get("interval") is not None:
+            raise InputValueError(
+                f"`interval` is not available for a {name} fitted with covariates; "
+                f"call {method.__name__} without it."
+            )
+        sources = [] if self._encoding is None else list(self._encoding.sources)
+        if data is None or not all(
+            v is None or isinstance(v, str) or np.ndim(v) == 0 for v in others
+        ):
+            raise InputValueError(
+                f"this {name} was fitted with covariates {sources}: pass "
+                f"each customer's history and covariates as columns of `data=` (the other "
+                f"arguments as scalars or column names of `data`), e.g. "
+                f"model.{method.__name__}(..., data=frame)."
+            )
+        data = check_dataframe(data, "data")
+        per = self._customer_params(data)
+        (*uniq,), group = compress_with_inverse([np.ascontiguousarray(c) for c in per.T])
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(uniq[0].size + 1))
+        out = np.empty(per.shape[0])
+        result: Any = None
+        for g in range(uniq[0].size):
+            rows = order[bounds[g] : bounds[g + 1]]
+            plain = type(self).from_params(self.params_type(*(float(u[g]) for u in uniq)))
+            result = method(plain, *args, **{**kwargs, "data": data.iloc[rows]})
+            out[rows] = np.asarray(result, dtype=np.float64)
+        return pd.Series(out, index=data.index, name=getattr(result, "name", None))
 
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[1].sum())
@@ -903,6 +1165,7 @@ class HistoryModel(FittedModel[P]):
         """Return P(alive at ``T``) per row of ``h`` (hook; default: the likelihood kernel's)."""
         return self._row_terms(h)[1]
 
+    @by_covariates
     def individual_log_likelihood(
         self,
         frequency: object = None,
@@ -995,6 +1258,7 @@ class HistoryModel(FittedModel[P]):
         seed: int | None = ...,
     ) -> Any: ...
 
+    @by_covariates
     def probability_alive(
         self,
         frequency: object = None,
@@ -1110,6 +1374,7 @@ class HistoryModel(FittedModel[P]):
         seed: int | None = ...,
     ) -> Any: ...
 
+    @by_covariates
     def expected_purchases(
         self,
         t: object = None,
@@ -1159,6 +1424,12 @@ class HistoryModel(FittedModel[P]):
         folded once, P(alive) computed once, and the expectation of each period
         taken on the distinct rows.
         """
+        if self._encoding is not None:
+            raise InputValueError(
+                f"customer_lifetime_value does not take a {type(self).__name__} fitted with "
+                f"covariates yet; compute the value from expected_purchases(..., data=frame) "
+                f"per period, or fit the model without covariates."
+            )
         _, ux, utx, ut = history_inputs(x, tx, t_obs, None)
         h, _, inv = self._distinct(ux, utx, ut, [])
         if self._conditional_uses_recency:
@@ -1178,7 +1449,15 @@ class HistoryModel(FittedModel[P]):
             previous = cumulative
         return expand(self._alive(h) * expand(value, inv_c), inv)
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+    def simulate(
+        self,
+        n_customers: int,
+        T: object,
+        *,
+        seed: int | None = None,
+        covariates: pd.DataFrame | None = None,
+        coefficients: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
         """Draw ``n_customers`` customers of ages ``T`` from the fitted model.
 
         Returns a DataFrame that :meth:`fit` takes: ``frequency``, ``recency``,
@@ -1186,10 +1465,55 @@ class HistoryModel(FittedModel[P]):
         ``alive`` (still alive at ``T``), drawn exactly from the model in
         continuous time (see the class docstring).  ``T`` is a scalar or one
         age per customer; the same seed gives the same frame.
+
+        With ``covariates`` (a DataFrame, one row per customer; models that
+        take covariates), each customer is drawn with the parameters scaled by
+        the covariates (:doc:`/clv_covariates`) and the covariate columns are
+        part of the result (on the index of ``covariates``).  The
+        coefficients are the fitted ones of a model fitted with covariates,
+        else ``coefficients``: a mapping from the names of
+        ``coefficients_`` (``"gamma_purchase[age]"``, ...) to values, 0 for
+        names left out.
         """
-        params = self._p()
         n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        return pd.DataFrame(self._draw(params, as_horizon(T, n, "T"), np.random.default_rng(seed)))
+        rng = np.random.default_rng(seed)
+        t_obs = as_horizon(T, n, "T")
+        if covariates is None and coefficients is None and self._encoding is None:
+            return pd.DataFrame(self._draw(self._p(), t_obs, rng))
+        frame, per = self._simulation_params(n, covariates, coefficients)
+        sim = pd.DataFrame(self._draw(tuple(per.T), t_obs, rng), index=frame.index)
+        return pd.concat([sim, frame], axis=1)
+
+    def _simulation_params(
+        self, n: int, covariates: object, coefficients: Mapping[str, float] | None
+    ) -> tuple[pd.DataFrame, FloatArray]:
+        """Return the covariate frame of :meth:`simulate` and each customer's parameters."""
+        name = type(self).__name__
+        if self._covariate_links is None:
+            raise InputValueError(f"`covariates`: {name} does not take covariates.")
+        if not isinstance(covariates, pd.DataFrame) or covariates.shape[0] != n:
+            raise InputTypeError(
+                f"`covariates` must be a DataFrame with one row per simulated customer "
+                f"({n} rows), got {type(covariates).__name__}."
+            )
+        if self._encoding is not None and self._coef is not None:
+            if coefficients is not None:
+                raise InputValueError(
+                    f"`coefficients`: this {name} has fitted coefficients; simulate from a "
+                    f"model built with from_params to choose others."
+                )
+            return covariates, self._customer_params(covariates)
+        encoding, z = encode_covariates(None, covariates, n)
+        names = self._coef_names(encoding)
+        given = dict(coefficients or {})
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise InputValueError(
+                f"`coefficients` has names {unknown} that are not coefficients of these "
+                f"covariates; use names among {names}."
+            )
+        coef = np.array([float(given.get(c, 0.0)) for c in names])
+        return covariates, self._scaled(np.array(self._p()), z, coef)
 
     def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
         """Return the columns of :meth:`simulate` for customers of ages ``t_obs`` (hook)."""
@@ -1267,6 +1591,7 @@ class HistoryModel(FittedModel[P]):
         data: pd.DataFrame | None = None,
     ) -> Any: ...
 
+    @by_covariates
     def probability_of_purchases_given_history(
         self,
         n: object = None,

@@ -28,6 +28,8 @@ from scipy import special
 from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import by_covariates
+from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import dropout_constants
 from custvalue._clv.kernels import dropout_terms
@@ -290,6 +292,11 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
+    # alpha_i = alpha exp(-gamma_purchase'z); a_i, b_i = a, b exp(gamma_dropout'z)
+    _covariate_links: ClassVar[CovariateLinks] = {
+        "purchase": ((1, -1.0),),
+        "dropout": ((2, 1.0), (3, 1.0)),
+    }
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
@@ -308,6 +315,7 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
             cond[bad] = _conditional_fallback(params, h[:, bad], t[bad])
         return cond
 
+    @by_covariates
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:
@@ -325,6 +333,7 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         out *= scale
         return shape_output(out, res, "expected_purchases")
 
+    @by_covariates
     def probability_of_purchases(
         self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:

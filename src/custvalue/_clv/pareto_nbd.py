@@ -28,9 +28,11 @@ from scipy import special
 from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import by_covariates
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import expand
 from custvalue._clv.base import history_inputs
+from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
@@ -329,6 +331,11 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
+    # alpha_i = alpha exp(-gamma_purchase'z); beta_i = beta exp(-gamma_dropout'z)
+    _covariate_links: ClassVar[CovariateLinks] = {
+        "purchase": ((1, -1.0),),
+        "dropout": ((3, -1.0),),
+    }
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
@@ -341,6 +348,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
             dtype=np.float64,
         )
 
+    @by_covariates
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:
@@ -354,6 +362,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
         return shape_output(np.asarray(out, dtype=np.float64), res, "expected_purchases")
 
+    @by_covariates
     def probability_of_purchases(
         self, n: object = None, t: object = None, *, data: pd.DataFrame | None = None
     ) -> Any:
@@ -388,6 +397,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         # E[exp(-μ t)] with μ ~ Gamma(s, β + T)
         return np.asarray(np.exp(-s * np.log1p(t / (beta + t_obs))), dtype=np.float64)
 
+    @by_covariates
     def discounted_expected_residual_transactions(
         self,
         frequency: object = None,
