@@ -21,7 +21,6 @@ This module holds what the classes share:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from custvalue._clv.covariates import CovariateEncoding
 from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.covariates import encode_covariates
 from custvalue._clv.covariates import grouped_log_likelihood
+from custvalue._clv.covariates import grouped_row_terms
 from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
@@ -74,6 +74,7 @@ __all__ = [
     "HistoryModel",
     "NegLogLik",
     "PositiveParams",
+    "RowParams",
     "as_horizon",
     "check_params",
     "compress_for_prediction",
@@ -84,9 +85,11 @@ __all__ = [
     "log_scale_covariance",
     "maximize_likelihood",
     "penalized",
+    "per_row",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
+    "rows_of",
     "unchecked_params",
 ]
 
@@ -849,25 +852,19 @@ def _covariate_rows(
     )
 
 
-M = TypeVar("M", bound=Callable[..., Any])
+#: The parameters of a prediction's rows: the model's floats, or (with covariates) arrays
+#: with one value per row for the parameters the covariates scale.
+RowParams = tuple[Any, ...]
 
 
-def by_covariates(method: M) -> M:
-    """Evaluate a prediction of a model fitted with covariates on each customer's parameters.
+def per_row(p: RowParams) -> bool:
+    """Whether some parameter of ``p`` is an array with one value per row."""
+    return any(isinstance(v, np.ndarray) for v in p)
 
-    Without covariates the method runs as it is.  With them, the customers of
-    ``data=`` are grouped by their parameters (read from the covariate
-    columns) and the plain method runs on each group with that group's
-    parameters; the other arguments must be scalars or column names of ``data``.
-    """
 
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._encoding is None:
-            return method(self, *args, **kwargs)
-        return self._per_customer(method, args, kwargs)
-
-    return wrapper  # type: ignore[return-value]
+def rows_of(p: RowParams, mask: npt.NDArray[np.bool_]) -> RowParams:
+    """Return the parameters of the rows selected by ``mask`` (floats stay floats)."""
+    return tuple(v[mask] if isinstance(v, np.ndarray) else v for v in p)
 
 
 class HistoryModel(FittedModel[P]):
@@ -909,7 +906,7 @@ class HistoryModel(FittedModel[P]):
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
-    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+    def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; h of _distinct)."""
         raise NotImplementedError
 
@@ -1087,40 +1084,6 @@ class HistoryModel(FittedModel[P]):
         z = self._encoding.transform(data)
         return self._scaled(np.array(self._p()), z, self._coef)
 
-    def _per_customer(self, method: Callable[..., Any], args: Any, kwargs: Any) -> pd.Series:
-        """Run ``method`` per group of customers of ``data=`` sharing their parameters."""
-        data = kwargs.get("data")
-        name = type(self).__name__
-        others = [*args, *(v for k, v in kwargs.items() if k not in ("data", "seed", "n_draws"))]
-        if kwargs.get("interval") is not None:
-            raise InputValueError(
-                f"`interval` is not available for a {name} fitted with covariates; "
-                f"call {method.__name__} without it."
-            )
-        sources = [] if self._encoding is None else list(self._encoding.sources)
-        if data is None or not all(
-            v is None or isinstance(v, str) or np.ndim(v) == 0 for v in others
-        ):
-            raise InputValueError(
-                f"this {name} was fitted with covariates {sources}: pass "
-                f"each customer's history and covariates as columns of `data=` (the other "
-                f"arguments as scalars or column names of `data`), e.g. "
-                f"model.{method.__name__}(..., data=frame)."
-            )
-        data = check_dataframe(data, "data")
-        per = self._customer_params(data)
-        (*uniq,), group = compress_with_inverse([np.ascontiguousarray(c) for c in per.T])
-        order = np.argsort(group, kind="stable")
-        bounds = np.searchsorted(group[order], np.arange(uniq[0].size + 1))
-        out = np.empty(per.shape[0])
-        result: Any = None
-        for g in range(uniq[0].size):
-            rows = order[bounds[g] : bounds[g + 1]]
-            plain = type(self).from_params(self.params_type(*(float(u[g]) for u in uniq)))
-            result = method(plain, *args, **{**kwargs, "data": data.iloc[rows]})
-            out[rows] = np.asarray(result, dtype=np.float64)
-        return pd.Series(out, index=data.index, name=getattr(result, "name", None))
-
     def _total_weight(self, prepared: Any) -> float:
         return float(prepared[1].sum())
 
@@ -1165,7 +1128,72 @@ class HistoryModel(FittedModel[P]):
         """Return P(alive at ``T``) per row of ``h`` (hook; default: the likelihood kernel's)."""
         return self._row_terms(h)[1]
 
-    @by_covariates
+    # -- per-customer parameters (models fitted with covariates) -------------------------
+    def _row_terms_at(self, p: RowParams, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """:meth:`_row_terms` at the parameters ``p`` (floats, or arrays per row of ``h``)."""
+        if not per_row(p):
+            return self._row_terms(h)
+        n = h.shape[1]
+        k = len(self._param_names())
+        per = np.column_stack([np.broadcast_to(v, n) for v in p])
+        extra = self._kernel_params(np.ones(k))[k:]
+        kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (n, 1))]))
+        return grouped_row_terms(self._kernel, kp, h, k)
+
+    def _alive_at(self, p: RowParams, h: FloatArray) -> FloatArray:
+        """Return P(alive at ``T``) per row of ``h`` at the parameters ``p``."""
+        return self._alive(h) if not per_row(p) else self._row_terms_at(p, h)[1]
+
+    def _params_for(self, data: pd.DataFrame | None, res: Resolved, method: str) -> RowParams:
+        """Return the parameters of the rows of ``res`` (per customer with covariates).
+
+        With covariates, the rows must come from ``data=`` (one per customer,
+        its covariate columns read there); the scaled parameters are arrays,
+        the others floats.
+        """
+        if self._encoding is None:
+            return self._p()
+        name = type(self).__name__
+        if data is None or res.index is None or res.size != len(res.index):
+            raise InputValueError(
+                f"this {name} was fitted with covariates {list(self._encoding.sources)}: pass "
+                f"each customer's history and covariates as columns of `data=` (other "
+                f"arguments as scalars or column names of `data`), e.g. "
+                f"model.{method}(..., data=frame)."
+            )
+        per = self._customer_params(check_dataframe(data, "data"))
+        scaled = {j for links in (self._covariate_links or {}).values() for j, _ in links}
+        return tuple(
+            np.ascontiguousarray(per[:, j]) if j in scaled else float(per[0, j])
+            for j in range(per.shape[1])
+        )
+
+    def _rows(
+        self,
+        data: pd.DataFrame | None,
+        res: Resolved,
+        method: str,
+        x: FloatArray,
+        tx: FloatArray,
+        t_obs: FloatArray,
+        extra: list[FloatArray],
+        max_share: float = 0.9,
+    ) -> tuple[RowParams, FloatArray, list[FloatArray], npt.NDArray[np.intp] | None]:
+        """:meth:`_distinct` with the parameters of each distinct row (see :meth:`_params_for`)."""
+        p = self._params_for(data, res, method)
+        arrays = [v for v in p if isinstance(v, np.ndarray)]
+        h, cols, inv = self._distinct(x, tx, t_obs, [*extra, *arrays], max_share)
+        folded = iter(cols[len(extra) :])
+        rows = tuple(next(folded) if isinstance(v, np.ndarray) else v for v in p)
+        return rows, h, cols[: len(extra)], inv
+
+    def _refuse_interval(self) -> None:
+        if self._encoding is not None:
+            raise InputValueError(
+                f"`interval` is not available for a {type(self).__name__} fitted with "
+                f"covariates; predict without it."
+            )
+
     def individual_log_likelihood(
         self,
         frequency: object = None,
@@ -1179,8 +1207,8 @@ class HistoryModel(FittedModel[P]):
         Inputs and output follow the shape convention of the class docstring.
         """
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        h, _, inv = self._distinct(x, tx, t_obs, [])
-        return shape_output(expand(self._row_terms(h)[0], inv), res, "log_likelihood")
+        p, h, _, inv = self._rows(data, res, "individual_log_likelihood", x, tx, t_obs, [])
+        return shape_output(expand(self._row_terms_at(p, h)[0], inv), res, "log_likelihood")
 
     @overload
     def probability_alive(
@@ -1258,7 +1286,6 @@ class HistoryModel(FittedModel[P]):
         seed: int | None = ...,
     ) -> Any: ...
 
-    @by_covariates
     def probability_alive(
         self,
         frequency: object = None,
@@ -1282,6 +1309,7 @@ class HistoryModel(FittedModel[P]):
         and the shape convention.
         """
         if interval is not None:
+            self._refuse_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.probability_alive(frequency, recency, T, t=t, data=data),
@@ -1289,13 +1317,14 @@ class HistoryModel(FittedModel[P]):
                 n_draws,
                 seed,
             )
+        name = "probability_alive"
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            h, _, inv = self._distinct(x, tx, t_obs, [], max_share=0.25)
-            return shape_output(expand(self._alive(h), inv), res, "probability_alive")
+            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [], max_share=0.25)
+            return shape_output(expand(self._alive_at(p, h), inv), res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
-        future = self._alive(h) * self._survival_if_alive(self._p(), h[0], h[2], uh)
+        p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
+        future = self._alive_at(p, h) * self._survival_if_alive(p, h[0], h[2], uh)
         return shape_output(expand(future, inv), res, "probability_alive")
 
     @overload
@@ -1374,7 +1403,6 @@ class HistoryModel(FittedModel[P]):
         seed: int | None = ...,
     ) -> Any: ...
 
-    @by_covariates
     def expected_purchases(
         self,
         t: object = None,
@@ -1397,6 +1425,7 @@ class HistoryModel(FittedModel[P]):
         """
         if interval is not None:
             self._check_interval()
+            self._refuse_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
@@ -1405,14 +1434,15 @@ class HistoryModel(FittedModel[P]):
                 seed,
             )
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        name = "expected_purchases"
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            h, _, inv = self._distinct(x, tx, t_obs, [])
+            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [])
             uh = np.full(h.shape[1], res.arrays["t"][0])
         else:
-            h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional(self._p(), h, uh)
-        return shape_output(expand(self._alive(h) * cond, inv), res, "expected_purchases")
+            p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional(p, h, uh)
+        return shape_output(expand(self._alive_at(p, h) * cond, inv), res, "expected_purchases")
 
     def _discounted_purchases(
         self, x: object, tx: object, t_obs: object, horizon: int, rate: float, step: float
@@ -1520,13 +1550,13 @@ class HistoryModel(FittedModel[P]):
         raise NotImplementedError
 
     def _pmf_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
     ) -> FloatArray:
         """Return P(n purchases in ``(T, T + t]``) of a customer alive at ``T`` (hook)."""
         raise NotImplementedError
 
     def _survival_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
     ) -> FloatArray:
         """Return P(alive at ``T + t``) of a customer alive at ``T`` (hook)."""
         raise NotImplementedError
@@ -1591,7 +1621,6 @@ class HistoryModel(FittedModel[P]):
         data: pd.DataFrame | None = None,
     ) -> Any: ...
 
-    @by_covariates
     def probability_of_purchases_given_history(
         self,
         n: object = None,
@@ -1622,9 +1651,10 @@ class HistoryModel(FittedModel[P]):
             frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
         )
         extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
-        h, (un, uh), inv = self._distinct(x, tx, t_obs, extra)
-        alive = self._alive(h)
-        pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
+        name = "probability_of_purchases_given_history"
+        p, h, (un, uh), inv = self._rows(data, res, name, x, tx, t_obs, extra)
+        alive = self._alive_at(p, h)
+        pmf = self._pmf_if_alive(p, h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(expand(np.clip(out, 0.0, 1.0), inv), res, "probability")
 

@@ -44,7 +44,13 @@ from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 from custvalue.errors import MissingColumnError
 
-__all__ = ["CovariateEncoding", "CovariateLinks", "encode_covariates", "grouped_log_likelihood"]
+__all__ = [
+    "CovariateEncoding",
+    "CovariateLinks",
+    "encode_covariates",
+    "grouped_log_likelihood",
+    "grouped_row_terms",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -310,3 +316,15 @@ def grouped_log_likelihood(
     grads = np.zeros((params.shape[0], n_params))
     total = _grouped_kernel(kernel, params, h, w, starts, np.empty((2, 0)), grads)
     return float(total), grads
+
+
+def grouped_row_terms(
+    kernel: Callable[..., float], params: FloatArray, h: FloatArray, n_params: int
+) -> tuple[FloatArray, FloatArray]:
+    """Per row of ``h``: the log-likelihood and P(alive) at the row's parameters ``params[i]``."""
+    n = h.shape[1]
+    out = np.empty((2, n))
+    grads = np.empty((n, n_params))
+    starts = np.arange(n + 1, dtype=np.intp)
+    _grouped_kernel(kernel, params, h, np.ones(n), starts, out, grads)
+    return out[0], out[1]
