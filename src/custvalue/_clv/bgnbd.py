@@ -417,7 +417,7 @@ class BetaGeoModel(_BetaGeoBase):
     Methods
     -------
     fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
-    max_iter=2000, tol=1e-9)
+    max_iter=2000, tol=1e-9, penalizer=0.0, covariates=None)
         Maximum likelihood.  ``data`` may be the output of
         :func:`custvalue.rfm.rfm_summary` (columns ``frequency``, ``recency``,
         ``T``); arrays passed explicitly win over its columns.  ``weights`` counts
@@ -426,6 +426,8 @@ class BetaGeoModel(_BetaGeoBase):
         Returns ``self`` with ``params_`` (:class:`BetaGeoParams`),
         ``log_likelihood_`` (the full log-likelihood :math:`\sum_i w_i \log L_i`,
         comparable with the paper), ``standard_errors_``, ``converged_``.
+        ``covariates=`` (column names of ``data`` or a frame) adds time-invariant
+        covariates on :math:`\alpha` and on :math:`a, b` (:doc:`/clv_covariates`).
     individual_log_likelihood(frequency, recency, T, *, data=None)
         :math:`\log L_i` per customer.
     probability_alive(frequency, recency, T, *, data=None)

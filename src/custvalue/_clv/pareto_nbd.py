@@ -195,12 +195,14 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
     Methods
     -------
-    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None)
+    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
+    covariates=None)
         Maximum likelihood (L-BFGS-B on log-parameters, analytic gradient from
         numba kernels, identical rows folded into weights).  Sets ``params_``
         (:class:`ParetoNBDParams`), ``log_likelihood_`` (full weighted
         log-likelihood, comparable with the papers), ``standard_errors_``,
-        ``converged_``.
+        ``converged_``.  ``covariates=`` adds time-invariant covariates on
+        :math:`\alpha` and :math:`\beta` (:doc:`/clv_covariates`).
     individual_log_likelihood(frequency, recency, T)
         :math:`\log L_i` per customer.
     probability_alive(frequency, recency, T)
