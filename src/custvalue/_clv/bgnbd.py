@@ -29,6 +29,7 @@ from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import RowParams
+from custvalue._clv.base import per_row
 from custvalue._clv.base import rows_of
 from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
@@ -175,15 +176,19 @@ def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
 
 
 @jit
-def _conditional_kernel(
-    big_r: FloatArray, z: FloatArray, a: FloatArray, bp: FloatArray, out: FloatArray
-) -> None:
+def _conditional_kernel(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
-    Per row the posterior ``r + x``, ``z = t / (α + T + t)``, ``a`` and ``b + x + m``.
+    ``pp`` = ``(r, alpha, a, b, m)`` as a ``(1, 5)`` row, or one row per
+    customer (``(n, 5)``); ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     """
-    for i in range(out.shape[0]):
-        out[i] = nb_geometric_mean(big_r[i], z[i], a[i], bp[i])
+    x, t_obs = h[0], h[2]
+    one = pp.shape[0] == 1
+    for i in range(x.shape[0]):
+        j = 0 if one else i
+        ti = t[i]
+        z = ti / (pp[j, 1] + t_obs[i] + ti)
+        out[i] = nb_geometric_mean(pp[j, 0] + x[i], z, pp[j, 2], pp[j, 3] + x[i] + pp[j, 4])
 
 
 def _conditional_fallback(
@@ -246,21 +251,22 @@ def _bg_pmf(
 
 @jit
 def _survival_kernel(
-    big_r: FloatArray, z_all: FloatArray, a_all: FloatArray, bp: FloatArray, out: FloatArray
+    pp: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray, out: FloatArray
 ) -> None:
     """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
 
-    Per row the posterior ``r + x``, ``z = t / (α + T + t)``, ``a`` and
-    ``b + m + x`` (the dropout probability is ``Beta(a, b + m + x)``).
-    Series of positive terms ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN
-    where more than 2·10⁷ terms would be needed (then evaluated with
-    ``scipy.special.hyp2f1``).
+    ``pp`` as for :func:`_conditional_kernel`: the dropout probability is
+    ``Beta(a, b + m + x)``.  Series of positive terms
+    ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN where more than 2·10⁷
+    terms would be needed (then evaluated with ``scipy.special.hyp2f1``).
     """
-    for i in range(out.shape[0]):
-        rr = big_r[i]
-        bb = bp[i]
-        a = a_all[i]
-        z = z_all[i]
+    one = pp.shape[0] == 1
+    for i in range(x.shape[0]):
+        j = 0 if one else i
+        rr = pp[j, 0] + x[i]
+        bb = pp[j, 3] + pp[j, 4] + x[i]
+        a = pp[j, 2]
+        z = t[i] / (pp[j, 1] + t_obs[i] + t[i])
         if z == 0.0:
             out[i] = 1.0
             continue
@@ -307,22 +313,17 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         _alive_kernel(self._kernel_params(np.array(self._p())), h, out)
         return out
 
-    def _posterior(
-        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per row ``r + x``, ``t / (α + T + t)``, ``a`` and ``b + x + m``: the future if alive."""
-        r, alpha, a, b = p
-        n = x.size
-        return (
-            np.ascontiguousarray(np.broadcast_to(r + x, n)),
-            np.ascontiguousarray(np.broadcast_to(t / (alpha + t_obs + t), n)),
-            np.ascontiguousarray(np.broadcast_to(a, n), dtype=np.float64),
-            np.ascontiguousarray(np.broadcast_to(b + x + self._m, n)),
+    def _param_rows(self, p: RowParams, n: int) -> FloatArray:
+        """``(r, alpha, a, b, m)`` as one ``(1, 5)`` row, or ``(n, 5)`` with per-row parameters."""
+        if not per_row(p):
+            return np.ascontiguousarray(self._kernel_params(np.array(p))[None, :])
+        return np.ascontiguousarray(
+            np.column_stack([np.broadcast_to(v, n) for v in (*p, self._m)]), dtype=np.float64
         )
 
     def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         cond = np.empty(t.size)
-        _conditional_kernel(*self._posterior(p, h[0], h[2], t), cond)
+        _conditional_kernel(self._param_rows(p, t.size), h, t, cond)
         bad = np.isnan(cond)
         if bad.any():
             cond[bad] = _conditional_fallback(
@@ -372,11 +373,12 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
     ) -> FloatArray:
         out = np.empty(x.size)
-        big_r, z_all, a_all, bp = self._posterior(p, x, t_obs, t)
-        _survival_kernel(big_r, z_all, a_all, bp, out)
+        _survival_kernel(self._param_rows(p, x.size), x, t_obs, t, out)
         bad = np.isnan(out)
         if bad.any():
-            rr, bb, z, a = big_r[bad], bp[bad], z_all[bad], a_all[bad]
+            r, alpha, a, b = rows_of(p, bad)
+            rr, bb = r + x[bad], b + self._m + x[bad]
+            z = t[bad] / (alpha + t_obs[bad] + t[bad])
             # Pfaff transformation of 2F1(r', a; a + b'; -t/(α+T)): positive argument
             with np.errstate(all="ignore"):
                 log_f = rr * np.log1p(-z) + np.log(special.hyp2f1(rr, bb, a + bb, z))
