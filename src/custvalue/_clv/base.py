@@ -69,6 +69,7 @@ from custvalue.errors import StandardErrorWarning
 __all__ = [
     "BetaGeometricModel",
     "Columns",
+    "CovariateData",
     "FitResult",
     "FittedModel",
     "HistoryModel",
@@ -356,6 +357,19 @@ def _gradient_small(grad: FloatArray, jac: FloatArray, scale: float, tol: float)
     return bool(np.max(np.abs(grad * jac * scale)) < max(tol, 1e-5))
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class CovariateData:
+    """Base of the prepared data of a fit with covariates (the fit template's ``prepared``).
+
+    ``z`` is the design (one row per prepared row or group), ``encoding`` how
+    it was built; :meth:`FittedModel._maximize` appends one coefficient per
+    process and design column to the search.
+    """
+
+    z: FloatArray
+    encoding: CovariateEncoding
+
+
 class FittedModel(Generic[P]):
     """Base of the CLV model classes: fitted state, ``summary()`` and parameter access.
 
@@ -461,21 +475,33 @@ class FittedModel(Generic[P]):
     def _maximize(
         self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
     ) -> FitResult:
-        """Run the search, L-BFGS-B by default (hook)."""
+        """Run the search, L-BFGS-B by default (hook); covariate coefficients start at 0."""
+        names = list(self._param_names())
+        n_free = 0
+        if isinstance(prepared, CovariateData):
+            coef_names = self._coef_names(prepared.encoding)
+            n_free = len(coef_names)
+            names += coef_names
+            x0 = np.concatenate([x0[: len(self._param_names())], np.zeros(n_free)])
         return maximize_likelihood(
             self._neg_log_lik(prepared),
             x0,
             total_weight=self._total_weight(prepared),
-            names=self._param_names(),
+            names=names,
             max_iter=max_iter,
             tol=tol,
             penalizer=penalizer,
+            n_free=n_free,
         )
 
     def _set_fit(self, result: FitResult) -> None:
-        self.params_ = self.params_type(*map(float, result.x))
+        k = len(self._param_names())
+        # covariate coefficients follow the parameters
+        self._coef = result.x[k:].copy() if result.x.size > k else None
+        self._coef_se = result.standard_errors[k:].copy() if result.x.size > k else None
+        self.params_ = self.params_type(*map(float, result.x[:k]))
         # Standard errors of parameters the data do not identify are NaN: no validation.
-        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
+        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors[:k])
         self.log_likelihood_ = result.log_likelihood
         self.converged_ = result.converged
         self.covariance_ = result.covariance
@@ -488,6 +514,64 @@ class FittedModel(Generic[P]):
                 f"this {type(self).__name__} has no parameters yet; call .fit(...) first "
                 f"or build it with {type(self).__name__}.from_params(...)."
             ) from None
+
+    # -- covariates ----------------------------------------------------------------------
+    #: how covariates scale the parameters; None where the model takes no covariates
+    _covariate_links: ClassVar[CovariateLinks | None] = None
+    #: the encoding of the covariates of the fit (None: fitted without covariates)
+    _encoding: CovariateEncoding | None = None
+    _coef: FloatArray | None = None
+    _coef_se: FloatArray | None = None
+
+    def _refuse_covariates(self, covariates: object) -> None:
+        """Raise when ``covariates`` are given to a model that takes none."""
+        if covariates is not None and self._covariate_links is None:
+            raise InputValueError(
+                f"`covariates`: {type(self).__name__} does not take covariates (BetaGeoModel, "
+                f"ModifiedBetaGeoModel, ParetoNBDModel and GammaGammaModel do); fit without "
+                f"them."
+            )
+
+    @property
+    def covariate_names_(self) -> tuple[str, ...]:
+        """The design columns of the covariates of the fit (``()`` without covariates)."""
+        return () if self._encoding is None else self._encoding.names
+
+    @property
+    def coefficients_(self) -> pd.Series:
+        """The fitted covariate coefficients, named ``gamma_<process>[<column>]``."""
+        if self._encoding is None or self._coef is None:
+            return pd.Series(np.empty(0), name="coefficient", dtype=np.float64)
+        return pd.Series(self._coef, index=self._coef_names(self._encoding), name="coefficient")
+
+    def _coef_names(self, encoding: CovariateEncoding) -> list[str]:
+        links = self._covariate_links or {}
+        return [f"gamma_{proc}[{name}]" for proc in links for name in encoding.names]
+
+    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
+        """Names, estimates and standard errors of the coefficient rows of :meth:`summary`."""
+        if self._encoding is None or self._coef is None or self._coef_se is None:
+            return [], np.empty(0), np.empty(0)
+        return self._coef_names(self._encoding), self._coef, self._coef_se
+
+    def _scaled(self, p: FloatArray, z: FloatArray, coef: FloatArray) -> FloatArray:
+        """Per-row parameters ``(n, k)``: ``p`` scaled by ``exp(sign * gamma'z)`` per process."""
+        out = np.tile(p, (z.shape[0], 1))
+        d = z.shape[1]
+        for i, links in enumerate((self._covariate_links or {}).values()):
+            eta = z @ coef[i * d : (i + 1) * d]
+            for j, sign in links:
+                out[:, j] *= np.exp(sign * eta)
+        return out
+
+    def _customer_params(self, data: pd.DataFrame) -> FloatArray:
+        """Each customer's parameters ``(n, k)`` from the covariate columns of ``data``."""
+        if self._encoding is None or self._coef is None:
+            raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
+        z = self._encoding.transform(data)
+        fitted: Any = self._fitted_params()
+        params = np.array(dataclasses.astuple(fitted), dtype=np.float64)
+        return self._scaled(params, z, self._coef)
 
     def summary(self) -> pd.DataFrame:
         """Table of the fitted parameters: estimate, standard error and 95 % Wald interval.
@@ -534,10 +618,6 @@ class FittedModel(Generic[P]):
                 stacklevel=2,
             )
         return table
-
-    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
-        """Names, estimates and standard errors of further rows of :meth:`summary` (hook)."""
-        return [], np.empty(0), np.empty(0)
 
     def __repr__(self) -> str:
         params = getattr(self, "params_", None)
@@ -816,8 +896,8 @@ def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _CovariateRows:
-    """The prepared rows of a fit with covariates: histories folded within covariate groups.
+class _CovariateRows(CovariateData):
+    """The prepared rows of a history model's fit with covariates.
 
     ``h`` holds the ``(3, n)`` distinct ``(x, t_x, T)`` rows sorted by group,
     ``w`` their weights, ``starts`` the ``G + 1`` bounds of the groups' blocks
@@ -827,8 +907,6 @@ class _CovariateRows:
     h: FloatArray
     w: FloatArray
     starts: npt.NDArray[np.intp]
-    z: FloatArray
-    encoding: CovariateEncoding
 
 
 def _covariate_rows(
@@ -984,52 +1062,10 @@ class HistoryModel(FittedModel[P]):
         self._encoding = rows.encoding
         return self
 
-    # -- covariates ----------------------------------------------------------------------
-    #: how covariates scale the parameters; None where the model takes no covariates
-    _covariate_links: ClassVar[CovariateLinks | None] = None
-    #: the encoding of the covariates of the fit (None: fitted without covariates)
-    _encoding: CovariateEncoding | None = None
-    _coef: FloatArray | None = None
-    _coef_se: FloatArray | None = None
-
-    def _refuse_covariates(self, covariates: object) -> None:
-        """Raise when ``covariates`` are given to a model that takes none."""
-        if covariates is not None and self._covariate_links is None:
-            raise InputValueError(
-                f"`covariates`: {type(self).__name__} does not take covariates (BetaGeoModel, "
-                f"ModifiedBetaGeoModel and ParetoNBDModel do); fit without them."
-            )
-
-    @property
-    def covariate_names_(self) -> tuple[str, ...]:
-        """The design columns of the covariates of the fit (``()`` without covariates)."""
-        return () if self._encoding is None else self._encoding.names
-
-    @property
-    def coefficients_(self) -> pd.Series:
-        """The fitted covariate coefficients, named ``gamma_<process>[<column>]``."""
-        if self._encoding is None or self._coef is None:
-            return pd.Series(np.empty(0), name="coefficient", dtype=np.float64)
-        return pd.Series(self._coef, index=self._coef_names(self._encoding), name="coefficient")
-
-    def _coef_names(self, encoding: CovariateEncoding) -> list[str]:
-        links = self._covariate_links or {}
-        return [f"gamma_{proc}[{name}]" for proc in links for name in encoding.names]
-
-    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
-        if self._encoding is None or self._coef is None or self._coef_se is None:
-            return super()._more_summary_rows()
-        return self._coef_names(self._encoding), self._coef, self._coef_se
-
-    def _scaled(self, p: FloatArray, z: FloatArray, coef: FloatArray) -> FloatArray:
-        """Per-row parameters ``(n, k)``: ``p`` scaled by ``exp(sign * gamma'z)`` per process."""
-        out = np.tile(p, (z.shape[0], 1))
-        d = z.shape[1]
-        for i, links in enumerate((self._covariate_links or {}).values()):
-            eta = z @ coef[i * d : (i + 1) * d]
-            for j, sign in links:
-                out[:, j] *= np.exp(sign * eta)
-        return out
+    def _total_weight(self, prepared: Any) -> float:
+        if isinstance(prepared, _CovariateRows):
+            return float(prepared.w.sum())
+        return float(prepared[1].sum())
 
     def _covariate_neg_log_lik(self, rows: _CovariateRows) -> NegLogLik:
         k = len(self._param_names())
@@ -1050,44 +1086,9 @@ class HistoryModel(FittedModel[P]):
 
         return neg_ll
 
-    def _set_fit(self, result: FitResult) -> None:
-        k = len(self._param_names())
-        extra = result.x.size > k
-        self._coef = result.x[k:].copy() if extra else None
-        self._coef_se = result.standard_errors[k:].copy() if extra else None
-        super()._set_fit(
-            dataclasses.replace(result, x=result.x[:k], standard_errors=result.standard_errors[:k])
-        )
-
-    def _maximize(
-        self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
-    ) -> FitResult:
-        if not isinstance(prepared, _CovariateRows):
-            return super()._maximize(prepared, x0, max_iter, tol, penalizer)
-        names = [*self._param_names(), *self._coef_names(prepared.encoding)]
-        n_free = len(names) - len(self._param_names())
-        return maximize_likelihood(
-            self._covariate_neg_log_lik(prepared),
-            np.concatenate([x0[: len(self._param_names())], np.zeros(n_free)]),
-            total_weight=float(prepared.w.sum()),
-            names=names,
-            max_iter=max_iter,
-            tol=tol,
-            penalizer=penalizer,
-            n_free=n_free,
-        )
-
-    def _customer_params(self, data: pd.DataFrame) -> FloatArray:
-        """Each customer's parameters ``(n, k)`` from the covariate columns of ``data``."""
-        if self._encoding is None or self._coef is None:
-            raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
-        z = self._encoding.transform(data)
-        return self._scaled(np.array(self._p()), z, self._coef)
-
-    def _total_weight(self, prepared: Any) -> float:
-        return float(prepared[1].sum())
-
     def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        if isinstance(prepared, _CovariateRows):
+            return self._covariate_neg_log_lik(prepared)
         cols, w = prepared
         h = np.stack(cols)
         no_rows = np.empty((2, 0))
