@@ -20,6 +20,8 @@ from custvalue._clv.base import compress_weighted
 from custvalue.clv import BetaGeoCNBDModel
 from custvalue.clv import BetaGeoModel
 from custvalue.clv import BetaGeoParams
+from custvalue.clv import GammaGammaModel
+from custvalue.clv import GammaGammaParams
 from custvalue.clv import GGompertzNBDModel
 from custvalue.clv import ModifiedBetaGeoModel
 from custvalue.clv import ModifiedBetaGeoParams
@@ -323,3 +325,64 @@ def test_models_without_covariates_refuse_them(cls: Any) -> None:
     data = _frame(u=np.arange(200.0))
     with pytest.raises(InputValueError, match="does not take covariates"):
         cls().fit(data, covariates="u")
+
+
+# ----------------------------------------------------------------------------------------
+# Gamma-Gamma: covariates on the spend scale v
+# ----------------------------------------------------------------------------------------
+GG_TRUTH = GammaGammaModel.from_params(GammaGammaParams(6.25, 3.74, 15.44))
+GG_COEF = {"gamma_spend[age]": 0.3, "gamma_spend[channel[web]]": -0.4}
+
+
+def _gg_sim(n: int, seed: int = 1) -> pd.DataFrame:
+    freq = np.random.default_rng(seed).integers(1, 8, n)
+    return GG_TRUTH.simulate(
+        freq, seed=seed, covariates=_covariates(n, seed), coefficients=GG_COEF
+    )
+
+
+def test_gamma_gamma_zero_coefficients_and_gradient() -> None:
+    sim = _gg_sim(500)
+    model = GammaGammaModel()
+    rows = model._fit_data(sim, None, None, None, ["age", "channel"])
+    plain = model._fit_data(sim, None, None, None)
+    theta = np.array([5.0, 3.0, 12.0])
+    value, grad = model._neg_log_lik(rows)(np.concatenate([theta, np.zeros(2)]))
+    plain_value, plain_grad = model._neg_log_lik(plain)(theta)
+    assert value == pytest.approx(plain_value, rel=1e-12)
+    np.testing.assert_allclose(grad[:3], plain_grad, rtol=1e-10)
+    nll = model._neg_log_lik(rows)
+    point = np.array([5.0, 3.0, 12.0, 0.2, -0.3])
+    _, grad = nll(point)
+    for j in range(point.size):
+        step = 1e-6 * max(abs(point[j]), 1.0)
+        up, down = point.copy(), point.copy()
+        up[j] += step
+        down[j] -= step
+        assert grad[j] == pytest.approx((nll(up)[0] - nll(down)[0]) / (2 * step), rel=1e-6)
+
+
+def test_gamma_gamma_recovers_coefficients_and_predicts_per_customer() -> None:
+    sim = _gg_sim(20_000)
+    fitted = GammaGammaModel().fit(sim, covariates=["age", "channel"])
+    table = fitted.summary()
+    for name, true in GG_COEF.items():
+        est, se = table.loc[name, "estimate"], table.loc[name, "std_error"]
+        assert abs(est - true) < 3.5 * se, (name, est, true, se)
+    data = sim.head(20)
+    spend = fitted.expected_spend(data=data)
+    loglik = fitted.individual_log_likelihood(data=data)
+    for cid, row in data.iterrows():
+        eta = sum(
+            fitted.coefficients_[f"gamma_spend[{k}]"] * v
+            for k, v in {"age": row["age"], "channel[web]": float(row["channel"] == "web")}.items()
+        )
+        p = fitted.params_
+        plain = GammaGammaModel.from_params(GammaGammaParams(p.p, p.q, p.v * math.exp(eta)))
+        x, m = row["frequency"], row["monetary_value"]
+        assert spend[cid] == pytest.approx(plain.expected_spend(x, m), rel=1e-12)
+        assert loglik[cid] == pytest.approx(plain.individual_log_likelihood(x, m), rel=1e-12)
+    with pytest.raises(InputValueError, match="columns of `data=`"):
+        fitted.expected_spend(data["frequency"], data["monetary_value"])
+    with pytest.raises(InputValueError, match="depends on them"):
+        fitted.population_mean_spend()

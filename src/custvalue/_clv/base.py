@@ -569,9 +569,67 @@ class FittedModel(Generic[P]):
         if self._encoding is None or self._coef is None:
             raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
         z = self._encoding.transform(data)
+        return self._scaled(self._param_vector(), z, self._coef)
+
+    def _param_vector(self) -> FloatArray:
+        """Return the fitted parameters as a float64 vector (in the dataclass's order)."""
         fitted: Any = self._fitted_params()
-        params = np.array(dataclasses.astuple(fitted), dtype=np.float64)
-        return self._scaled(params, z, self._coef)
+        return np.array(dataclasses.astuple(fitted), dtype=np.float64)
+
+    def _params_for(self, data: pd.DataFrame | None, res: Resolved, method: str) -> RowParams:
+        """Return the parameters of the rows of ``res`` (per customer with covariates).
+
+        With covariates, the rows must come from ``data=`` (one per customer,
+        its covariate columns read there); the scaled parameters are arrays,
+        the others floats.
+        """
+        if self._encoding is None:
+            return tuple(float(v) for v in self._param_vector())
+        name = type(self).__name__
+        if data is None or res.index is None or res.size != len(res.index):
+            raise InputValueError(
+                f"this {name} was fitted with covariates {list(self._encoding.sources)}: pass "
+                f"each customer's history and covariates as columns of `data=` (other "
+                f"arguments as scalars or column names of `data`), e.g. "
+                f"model.{method}(..., data=frame)."
+            )
+        per = self._customer_params(check_dataframe(data, "data"))
+        scaled = {j for links in (self._covariate_links or {}).values() for j, _ in links}
+        return tuple(
+            np.ascontiguousarray(per[:, j]) if j in scaled else float(per[0, j])
+            for j in range(per.shape[1])
+        )
+
+    def _simulation_params(
+        self, n: int, covariates: object, coefficients: Mapping[str, float] | None
+    ) -> tuple[pd.DataFrame, FloatArray]:
+        """Return the covariate frame of :meth:`simulate` and each customer's parameters."""
+        name = type(self).__name__
+        if self._covariate_links is None:
+            raise InputValueError(f"`covariates`: {name} does not take covariates.")
+        if not isinstance(covariates, pd.DataFrame) or covariates.shape[0] != n:
+            raise InputTypeError(
+                f"`covariates` must be a DataFrame with one row per simulated customer "
+                f"({n} rows), got {type(covariates).__name__}."
+            )
+        if self._encoding is not None and self._coef is not None:
+            if coefficients is not None:
+                raise InputValueError(
+                    f"`coefficients`: this {name} has fitted coefficients; simulate from a "
+                    f"model built with from_params to choose others."
+                )
+            return covariates, self._customer_params(covariates)
+        encoding, z = encode_covariates(None, covariates, n)
+        names = self._coef_names(encoding)
+        given = dict(coefficients or {})
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise InputValueError(
+                f"`coefficients` has names {unknown} that are not coefficients of these "
+                f"covariates; use names among {names}."
+            )
+        coef = np.array([float(given.get(c, 0.0)) for c in names])
+        return covariates, self._scaled(self._param_vector(), z, coef)
 
     def summary(self) -> pd.DataFrame:
         """Table of the fitted parameters: estimate, standard error and 95 % Wald interval.
@@ -1145,30 +1203,6 @@ class HistoryModel(FittedModel[P]):
         """Return P(alive at ``T``) per row of ``h`` at the parameters ``p``."""
         return self._alive(h) if not per_row(p) else self._row_terms_at(p, h)[1]
 
-    def _params_for(self, data: pd.DataFrame | None, res: Resolved, method: str) -> RowParams:
-        """Return the parameters of the rows of ``res`` (per customer with covariates).
-
-        With covariates, the rows must come from ``data=`` (one per customer,
-        its covariate columns read there); the scaled parameters are arrays,
-        the others floats.
-        """
-        if self._encoding is None:
-            return self._p()
-        name = type(self).__name__
-        if data is None or res.index is None or res.size != len(res.index):
-            raise InputValueError(
-                f"this {name} was fitted with covariates {list(self._encoding.sources)}: pass "
-                f"each customer's history and covariates as columns of `data=` (other "
-                f"arguments as scalars or column names of `data`), e.g. "
-                f"model.{method}(..., data=frame)."
-            )
-        per = self._customer_params(check_dataframe(data, "data"))
-        scaled = {j for links in (self._covariate_links or {}).values() for j, _ in links}
-        return tuple(
-            np.ascontiguousarray(per[:, j]) if j in scaled else float(per[0, j])
-            for j in range(per.shape[1])
-        )
-
     def _rows(
         self,
         data: pd.DataFrame | None,
@@ -1514,37 +1548,6 @@ class HistoryModel(FittedModel[P]):
         frame, per = self._simulation_params(n, covariates, coefficients)
         sim = pd.DataFrame(self._draw(tuple(per.T), t_obs, rng), index=frame.index)
         return pd.concat([sim, frame], axis=1)
-
-    def _simulation_params(
-        self, n: int, covariates: object, coefficients: Mapping[str, float] | None
-    ) -> tuple[pd.DataFrame, FloatArray]:
-        """Return the covariate frame of :meth:`simulate` and each customer's parameters."""
-        name = type(self).__name__
-        if self._covariate_links is None:
-            raise InputValueError(f"`covariates`: {name} does not take covariates.")
-        if not isinstance(covariates, pd.DataFrame) or covariates.shape[0] != n:
-            raise InputTypeError(
-                f"`covariates` must be a DataFrame with one row per simulated customer "
-                f"({n} rows), got {type(covariates).__name__}."
-            )
-        if self._encoding is not None and self._coef is not None:
-            if coefficients is not None:
-                raise InputValueError(
-                    f"`coefficients`: this {name} has fitted coefficients; simulate from a "
-                    f"model built with from_params to choose others."
-                )
-            return covariates, self._customer_params(covariates)
-        encoding, z = encode_covariates(None, covariates, n)
-        names = self._coef_names(encoding)
-        given = dict(coefficients or {})
-        unknown = sorted(set(given) - set(names))
-        if unknown:
-            raise InputValueError(
-                f"`coefficients` has names {unknown} that are not coefficients of these "
-                f"covariates; use names among {names}."
-            )
-        coef = np.array([float(given.get(c, 0.0)) for c in names])
-        return covariates, self._scaled(np.array(self._p()), z, coef)
 
     def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
         """Return the columns of :meth:`simulate` for customers of ages ``t_obs`` (hook)."""
