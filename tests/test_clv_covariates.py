@@ -82,7 +82,7 @@ def test_likelihood_at_zero_coefficients_is_the_plain_likelihood(label: str) -> 
     sim = _sim(label, 600)
     model = type(TRUTHS[label])()
     hist = [sim[c].to_numpy(dtype=np.float64) for c in ("frequency", "recency", "T")]
-    rows = _covariate_rows(sim, ["age", "channel"], hist, None)
+    rows = _covariate_rows(sim, ["age", "channel"], hist, None, ("purchase", "dropout"))
     p = np.array([0.7, 4.0, 0.9, 3.0])
     value, grad = model._covariate_neg_log_lik(rows)(np.concatenate([p, np.zeros(4)]))
     plain_value, plain_grad = model._neg_log_lik(compress_weighted(hist, None))(p)
@@ -95,7 +95,7 @@ def test_gradient_matches_finite_differences(label: str) -> None:
     sim = _sim(label, 400, seed=5)
     model = type(TRUTHS[label])()
     hist = [sim[c].to_numpy(dtype=np.float64) for c in ("frequency", "recency", "T")]
-    rows = _covariate_rows(sim, ["age", "channel"], hist, None)
+    rows = _covariate_rows(sim, ["age", "channel"], hist, None, ("purchase", "dropout"))
     nll = model._covariate_neg_log_lik(rows)
     theta = np.array([0.7, 4.0, 0.9, 3.0, 0.2, -0.3, 0.25, 0.4])
     _, grad = nll(theta)
@@ -386,3 +386,53 @@ def test_gamma_gamma_recovers_coefficients_and_predicts_per_customer() -> None:
         fitted.expected_spend(data["frequency"], data["monetary_value"])
     with pytest.raises(InputValueError, match="depends on them"):
         fitted.population_mean_spend()
+
+
+# ----------------------------------------------------------------------------------------
+# a covariate set per process, weights, start values
+# ----------------------------------------------------------------------------------------
+def test_covariates_per_process() -> None:
+    sim = _sim("pareto", 3000, seed=6)
+    spec = {"purchase": ["channel"], "dropout": "age"}
+    fitted = ParetoNBDModel().fit(sim, covariates=spec)
+    assert list(fitted.coefficients_.index) == [
+        "gamma_purchase[channel[web]]",
+        "gamma_dropout[age]",
+    ]
+    assert fitted.covariate_names_ == ("channel[web]", "age")
+    # the likelihood is the full design's with the left-out coefficients at 0
+    hist = [sim[c].to_numpy(dtype=np.float64) for c in ("frequency", "recency", "T")]
+    procs = ("purchase", "dropout")
+    part = _covariate_rows(sim, spec, hist, None, procs)
+    full = _covariate_rows(sim, ["age", "channel"], hist, None, procs)
+    p = np.array([0.7, 4.0, 0.9, 3.0])
+    value = ParetoNBDModel()._covariate_neg_log_lik(part)(np.concatenate([p, [-0.4, 0.3]]))[0]
+    full_theta = np.concatenate([p, [0.0, -0.4, 0.3, 0.0]])
+    assert value == pytest.approx(
+        ParetoNBDModel()._covariate_neg_log_lik(full)(full_theta)[0], rel=1e-13
+    )
+    data = sim.head(5)
+    coef = pd.Series(0.0, index=list(COEF)).add(fitted.coefficients_, fill_value=0.0)
+    got = fitted.expected_purchases(20.0, data=data)
+    for cid, row in data.iterrows():
+        plain = ParetoNBDModel.from_params(_scaled_params("pareto", fitted.params_, coef, row))
+        want = plain.expected_purchases(20.0, row["frequency"], row["recency"], row["T"])
+        assert got[cid] == pytest.approx(want, rel=1e-10)
+    with pytest.raises(InputValueError, match="processes of this model"):
+        ParetoNBDModel().fit(sim, covariates={"spend": ["age"]})
+    with pytest.raises(InputTypeError, match=r"covariates\['purchase'\]"):
+        ParetoNBDModel().fit(sim, covariates={"purchase": [1]})
+
+
+def test_weights_count_customers_and_initial_params_start_the_search() -> None:
+    sim = _sim("bgnbd", 1000, seed=8)
+    doubled = pd.concat([sim, sim], ignore_index=True)
+    a = BetaGeoModel().fit(doubled, covariates=["age", "channel"])
+    b = BetaGeoModel().fit(sim.assign(w=2.0), covariates=["age", "channel"], weights="w")
+    np.testing.assert_allclose(a.coefficients_, b.coefficients_, rtol=1e-5)
+    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-9)
+    c = BetaGeoModel().fit(
+        sim, covariates=["age", "channel"], initial_params=BetaGeoParams(0.8, 5.0, 0.8, 2.5)
+    )
+    d = BetaGeoModel().fit(sim, covariates=["age", "channel"])
+    np.testing.assert_allclose(c.coefficients_, d.coefficients_, rtol=1e-4, atol=1e-5)

@@ -546,7 +546,11 @@ class FittedModel(Generic[P]):
 
     def _coef_names(self, encoding: CovariateEncoding) -> list[str]:
         links = self._covariate_links or {}
-        return [f"gamma_{proc}[{name}]" for proc in links for name in encoding.names]
+        return [
+            f"gamma_{proc}[{encoding.names[i]}]"
+            for proc in links
+            for i in encoding.design_columns(proc)
+        ]
 
     def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
         """Names, estimates and standard errors of the coefficient rows of :meth:`summary`."""
@@ -554,12 +558,16 @@ class FittedModel(Generic[P]):
             return [], np.empty(0), np.empty(0)
         return self._coef_names(self._encoding), self._coef, self._coef_se
 
-    def _scaled(self, p: FloatArray, z: FloatArray, coef: FloatArray) -> FloatArray:
+    def _scaled(
+        self, p: FloatArray, z: FloatArray, coef: FloatArray, encoding: CovariateEncoding
+    ) -> FloatArray:
         """Per-row parameters ``(n, k)``: ``p`` scaled by ``exp(sign * gamma'z)`` per process."""
         out = np.tile(p, (z.shape[0], 1))
-        d = z.shape[1]
-        for i, links in enumerate((self._covariate_links or {}).values()):
-            eta = z @ coef[i * d : (i + 1) * d]
+        start = 0
+        for proc, links in (self._covariate_links or {}).items():
+            cols = encoding.design_columns(proc)
+            eta = z[:, cols] @ coef[start : start + cols.size]
+            start += cols.size
             for j, sign in links:
                 out[:, j] *= np.exp(sign * eta)
         return out
@@ -569,7 +577,7 @@ class FittedModel(Generic[P]):
         if self._encoding is None or self._coef is None:
             raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
         z = self._encoding.transform(data)
-        return self._scaled(self._param_vector(), z, self._coef)
+        return self._scaled(self._param_vector(), z, self._coef, self._encoding)
 
     def _param_vector(self) -> FloatArray:
         """Return the fitted parameters as a float64 vector (in the dataclass's order)."""
@@ -619,7 +627,7 @@ class FittedModel(Generic[P]):
                     f"model built with from_params to choose others."
                 )
             return covariates, self._customer_params(covariates)
-        encoding, z = encode_covariates(None, covariates, n)
+        encoding, z = encode_covariates(None, covariates, n, tuple(self._covariate_links))
         names = self._coef_names(encoding)
         given = dict(coefficients or {})
         unknown = sorted(set(given) - set(names))
@@ -629,7 +637,7 @@ class FittedModel(Generic[P]):
                 f"covariates; use names among {names}."
             )
         coef = np.array([float(given.get(c, 0.0)) for c in names])
-        return covariates, self._scaled(self._param_vector(), z, coef)
+        return covariates, self._scaled(self._param_vector(), z, coef, encoding)
 
     def summary(self) -> pd.DataFrame:
         """Table of the fitted parameters: estimate, standard error and 95 % Wald interval.
@@ -972,9 +980,10 @@ def _covariate_rows(
     covariates: object,
     histories: list[FloatArray],
     weights: FloatArray | None,
+    processes: tuple[str, ...],
 ) -> _CovariateRows:
     """Encode the covariates and fold identical histories within each covariate row."""
-    encoding, z = encode_covariates(data, covariates, histories[0].shape[0])
+    encoding, z = encode_covariates(data, covariates, histories[0].shape[0], processes)
     z_cols, group = compress_with_inverse([np.ascontiguousarray(c) for c in z.T])
     cols, w = compress_weighted([group.astype(np.float64), *histories], weights)
     n_groups = z_cols[0].size
@@ -1086,8 +1095,10 @@ class HistoryModel(FittedModel[P]):
             Time-invariant customer covariates (models that take them: BG/NBD,
             MBG/NBD, Pareto/NBD): a column name or a list of column names of
             ``data``, or a DataFrame on ``data``'s index.  Each enters the
-            purchase and the dropout process with its own coefficient; see
-            :doc:`/clv_covariates` (encoding, reference levels, predictions).
+            purchase and the dropout process with its own coefficient; a
+            mapping ``{"purchase": [...], "dropout": [...]}`` gives each process
+            its own columns.  See :doc:`/clv_covariates` (encoding, reference
+            levels, predictions).
 
         Returns
         -------
@@ -1115,7 +1126,8 @@ class HistoryModel(FittedModel[P]):
             self._encoding = None
             return self
         self._refuse_covariates(covariates)
-        rows = _covariate_rows(data, covariates, [x, tx, t_obs], w)
+        processes = tuple(self._covariate_links or ())
+        rows = _covariate_rows(data, covariates, [x, tx, t_obs], w, processes)
         self._fit(rows, initial_params, max_iter, tol, penalizer)
         self._encoding = rows.encoding
         return self
@@ -1128,17 +1140,23 @@ class HistoryModel(FittedModel[P]):
     def _covariate_neg_log_lik(self, rows: _CovariateRows) -> NegLogLik:
         k = len(self._param_names())
         z, h, w, starts = rows.z, rows.h, rows.w, rows.starts
-        links = list((self._covariate_links or {}).values())
+        links = [
+            (rows.encoding.design_columns(proc), proc_links)
+            for proc, proc_links in (self._covariate_links or {}).items()
+        ]
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
             p, coef = theta[:k], theta[k:]
-            per = self._scaled(p, z, coef)
+            per = self._scaled(p, z, coef, rows.encoding)
             extra = self._kernel_params(p)[k:]
             kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (per.shape[0], 1))]))
             ll, grads = grouped_log_likelihood(self._kernel, kp, h, w, starts, k)
             # d ll / d log(parameter of each group), then the chain rule
             g_log = grads * per
-            g_coef = [sum(sign * (z.T @ g_log[:, j]) for j, sign in proc) for proc in links]
+            g_coef = [
+                sum(sign * (z[:, cols].T @ g_log[:, j]) for j, sign in proc)
+                for cols, proc in links
+            ]
             grad = np.concatenate([g_log.sum(axis=0) / p, *g_coef])
             return -ll, -grad
 

@@ -75,9 +75,26 @@ class _Column:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CovariateEncoding:
-    """How the covariate columns of a frame become the design matrix ``Z``."""
+    """How the covariate columns of a frame become the design matrix ``Z``.
+
+    ``processes`` maps each process of the model to the source columns it uses
+    (None: every process uses every column).
+    """
 
     columns: tuple[_Column, ...]
+    processes: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+    def design_columns(self, process: str) -> npt.NDArray[np.intp]:
+        """Return the indices of the design columns that enter ``process``."""
+        used = None if self.processes is None else dict(self.processes).get(process, ())
+        start = 0
+        indices: list[int] = []
+        for column in self.columns:
+            n = len(column.names())
+            if used is None or column.name in used:
+                indices.extend(range(start, start + n))
+            start += n
+        return np.array(indices, dtype=np.intp)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -236,10 +253,40 @@ def _covariate_frame(data: pd.DataFrame | None, covariates: object) -> pd.DataFr
     return check_dataframe(data, "data", {c: "covariates" for c in names})[list(names)]
 
 
+def _per_process(
+    covariates: Mapping[Any, Any], processes: tuple[str, ...]
+) -> tuple[list[str], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Read ``{process: column name(s)}``; return the union of the columns and the selection."""
+    unknown = [k for k in covariates if k not in processes]
+    if unknown:
+        raise InputValueError(
+            f"`covariates` has the key(s) {unknown}; the processes of this model are "
+            f"{list(processes)} (map each to column names of `data`)."
+        )
+    selection = []
+    union: list[str] = []
+    for process in processes:
+        names = covariates.get(process, [])
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list | tuple) or not all(isinstance(c, str) for c in names):
+            raise InputTypeError(
+                f"`covariates[{process!r}]` must be a column name or a list of column names "
+                f"of `data`, got {names!r}."
+            )
+        selection.append((process, tuple(names)))
+        union += [c for c in names if c not in union]
+    if not union:
+        raise InputValueError("`covariates` names no column; pass at least one.")
+    return union, tuple(selection)
+
+
 def encode_covariates(
-    data: pd.DataFrame | None, covariates: object, n_rows: int
+    data: pd.DataFrame | None, covariates: object, n_rows: int, processes: tuple[str, ...] = ()
 ) -> tuple[CovariateEncoding, FloatArray]:
     """Read and encode a covariate spec; return the encoding and the ``(n, k)`` design.
+
+    ``covariates`` may also map each of the model's ``processes`` to its own
+    column names (``{"purchase": ["channel"], "dropout": ["age"]}``).
 
     Raises
     ------
@@ -247,13 +294,18 @@ def encode_covariates(
         For a bad spec or bad values (see the module docstring); the message
         names the column and the fix.
     """
+    selection = None
+    if isinstance(covariates, Mapping):
+        covariates, selection = _per_process(covariates, processes)
     frame = _covariate_frame(data, covariates)
     if frame.shape[0] != n_rows:
         raise InputValueError(
             f"`covariates` has {frame.shape[0]} rows but the histories have {n_rows}; "
             f"pass one covariate row per customer."
         )
-    encoding = CovariateEncoding(tuple(_fit_column(frame[c], str(c)) for c in frame.columns))
+    encoding = CovariateEncoding(
+        tuple(_fit_column(frame[c], str(c)) for c in frame.columns), selection
+    )
     z = encoding.transform(frame, "covariates")
     _check_rank(z, encoding.names)
     return encoding, z

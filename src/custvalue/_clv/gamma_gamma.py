@@ -337,7 +337,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
         if covariates is not None:
-            encoding, z = encode_covariates(data, covariates, x.shape[0])
+            encoding, z = encode_covariates(data, covariates, x.shape[0], ("spend",))
             return _GGCovariateRows(
                 z=np.ascontiguousarray(z[keep]), encoding=encoding, x=x[keep], m=m[keep], w=w[keep]
             )
