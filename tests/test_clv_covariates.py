@@ -27,6 +27,8 @@ from custvalue.clv import ModifiedBetaGeoModel
 from custvalue.clv import ModifiedBetaGeoParams
 from custvalue.clv import ParetoNBDModel
 from custvalue.clv import ParetoNBDParams
+from custvalue.diagnostics import aic
+from custvalue.diagnostics import likelihood_ratio_test
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 from custvalue.errors import MissingColumnError
@@ -436,3 +438,16 @@ def test_weights_count_customers_and_initial_params_start_the_search() -> None:
     )
     d = BetaGeoModel().fit(sim, covariates=["age", "channel"])
     np.testing.assert_allclose(c.coefficients_, d.coefficients_, rtol=1e-4, atol=1e-5)
+
+
+def test_information_criteria_count_the_coefficients() -> None:
+    sim = _sim("bgnbd", 2000)
+    plain = BetaGeoModel().fit(sim)
+    with_cov = BetaGeoModel().fit(sim, covariates=["age", "channel"])
+    assert aic(with_cov) == pytest.approx(2 * 8 - 2 * with_cov.log_likelihood_)
+    assert aic(plain) == pytest.approx(2 * 4 - 2 * plain.log_likelihood_)
+    test = likelihood_ratio_test(plain, with_cov)
+    assert test["dof"] == 4
+    assert test["statistic"] == pytest.approx(
+        2 * (with_cov.log_likelihood_ - plain.log_likelihood_)
+    )
