@@ -314,9 +314,12 @@ def encode_covariates(
 def _check_rank(z: FloatArray, names: tuple[str, ...]) -> None:
     """Refuse a design that is not of full column rank together with a constant."""
     design = np.column_stack([np.ones(z.shape[0]), z - z.mean(axis=0)])
-    scale = np.maximum(np.abs(design).max(axis=0), 1e-300)
+    design /= np.maximum(np.abs(design).max(axis=0), 1e-300)
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        return
+    # name the first column that adds nothing
     for j in range(1, design.shape[1]):
-        if np.linalg.matrix_rank(design[:, : j + 1] / scale[: j + 1]) < j + 1:
+        if np.linalg.matrix_rank(design[:, : j + 1]) < j + 1:
             raise InputValueError(
                 f"covariate column {names[j - 1]!r} is a linear combination of the constant "
                 f"and the covariates before it (collinear design); drop it or one of those."
