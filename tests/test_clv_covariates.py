@@ -318,6 +318,8 @@ def test_bad_specs_and_designs_are_refused() -> None:
         BetaGeoModel().fit(data, covariates=["u", "u"])
     with pytest.raises(InputTypeError, match="dtype"):
         BetaGeoModel().fit(data.assign(d=pd.Timestamp("2020-01-01")), covariates="d")
+    with pytest.raises(InputTypeError, match="named by strings"):
+        BetaGeoModel().fit(data, covariates=pd.DataFrame({0: data["u"]}))
     with pytest.raises(InputTypeError, match="cannot be ordered"):
         BetaGeoModel().fit(data.assign(m=["a", 1] * 100), covariates="m")
 

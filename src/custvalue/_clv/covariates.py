@@ -235,6 +235,11 @@ def _covariate_frame(data: pd.DataFrame | None, covariates: object) -> pd.DataFr
             )
         if covariates.shape[1] == 0:
             raise InputValueError("`covariates` has no columns; pass at least one covariate.")
+        if not all(isinstance(c, str) for c in covariates.columns):
+            raise InputTypeError(
+                f"the columns of `covariates` must be named by strings (predictions read "
+                f"them from `data=` by name), got {list(covariates.columns)}; rename them."
+            )
         return check_dataframe(covariates, "covariates")
     names = [covariates] if isinstance(covariates, str) else covariates
     if not isinstance(names, list | tuple) or not all(isinstance(c, str) for c in names):
