@@ -39,6 +39,11 @@ import pandas as pd
 from numpy.random import Generator
 from scipy import optimize
 
+from custvalue._clv.covariates import CovariateEncoding
+from custvalue._clv.covariates import CovariateLinks
+from custvalue._clv.covariates import encode_covariates
+from custvalue._clv.covariates import grouped_log_likelihood
+from custvalue._clv.covariates import grouped_row_terms
 from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
@@ -64,11 +69,13 @@ from custvalue.errors import StandardErrorWarning
 __all__ = [
     "BetaGeometricModel",
     "Columns",
+    "CovariateData",
     "FitResult",
     "FittedModel",
     "HistoryModel",
     "NegLogLik",
     "PositiveParams",
+    "RowParams",
     "as_horizon",
     "check_params",
     "compress_for_prediction",
@@ -79,9 +86,11 @@ __all__ = [
     "log_scale_covariance",
     "maximize_likelihood",
     "penalized",
+    "per_row",
     "resolve_inputs",
     "resolve_weights",
     "rfm_arrays",
+    "rows_of",
     "unchecked_params",
 ]
 
@@ -167,12 +176,16 @@ class FitResult:
     covariance: FloatArray | None = None
 
 
-def _hessian(neg_ll: NegLogLik, x: FloatArray) -> FloatArray:
-    """Central finite differences of the analytic gradient (relative steps)."""
+def _hessian(neg_ll: NegLogLik, x: FloatArray, n_free: int = 0) -> FloatArray:
+    """Central finite differences of the analytic gradient (relative steps).
+
+    The last ``n_free`` parameters (unbounded coefficients, possibly 0) take
+    steps relative to ``max(|x|, 1)``.
+    """
     k = x.size
     h = np.empty((k, k))
     for i in range(k):
-        step = 1e-5 * max(abs(x[i]), 1e-8)
+        step = 1e-5 * max(abs(x[i]), 1.0 if i >= k - n_free else 1e-8)
         up, down = x.copy(), x.copy()
         up[i] += step
         down[i] -= step
@@ -190,13 +203,14 @@ def _standard_errors(hess: FloatArray) -> FloatArray:
     return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
 
 
-def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
+def log_scale_covariance(hess: FloatArray, x: FloatArray, n_free: int = 0) -> FloatArray:
     """Covariance of ``log(params)`` from the natural-scale Hessian ``hess`` at ``x``.
 
     By the delta method ``Cov(log θ) = D⁻¹ H⁻¹ D⁻¹`` with ``D = diag(θ)``; at
     an optimum (zero gradient) this is exactly the inverse Hessian of the
     objective in log-parameters.  All NaN when ``hess`` is singular or the
     inverse is not positive definite (the parameters are not identified).
+    The last ``n_free`` parameters (coefficients) stay on their own scale.
     """
     k = x.size
     try:
@@ -204,16 +218,43 @@ def log_scale_covariance(hess: FloatArray, x: FloatArray) -> FloatArray:
         np.linalg.cholesky(0.5 * (cov + cov.T))
     except np.linalg.LinAlgError:
         return np.full((k, k), np.nan)
-    out = cov / np.outer(x, x)
+    d = _search_jacobian(x, n_free)
+    out = cov / np.outer(d, d)
     return np.asarray(0.5 * (out + out.T), dtype=np.float64)
 
 
-def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> NegLogLik:
+def _search_jacobian(x: FloatArray, n_free: int) -> FloatArray:
+    """``d x / d (search variable)``: ``x`` for log-parameters, 1 for the last ``n_free``."""
+    d = np.array(x, dtype=np.float64)
+    d[d.size - n_free :] = 1.0
+    return d
+
+
+def _to_search(x: FloatArray, n_free: int) -> FloatArray:
+    """Return the search variables: logs of the parameters, the last ``n_free`` as they are."""
+    out = np.array(x, dtype=np.float64)
+    k = out.size - n_free
+    out[:k] = np.log(out[:k])
+    return out
+
+
+def _from_search(theta: FloatArray, n_free: int) -> FloatArray:
+    out = np.array(theta, dtype=np.float64)
+    k = out.size - n_free
+    out[:k] = np.exp(out[:k])
+    return out
+
+
+def penalized(
+    neg_log_lik: NegLogLik, penalizer: float, total_weight: float, n_free: int = 0
+) -> NegLogLik:
     r"""Add the L2 penalty on log-parameters to a negative log-likelihood.
 
     Returns :math:`f(\theta) = -\ell(\theta) + c\,W \sum_j (\log\theta_j)^2`
     (``c`` = ``penalizer``, ``W`` = ``total_weight``, the number of customers) and
     its gradient in natural parameters; ``penalizer = 0`` returns ``neg_log_lik``.
+    The last ``n_free`` parameters (covariate coefficients) enter as
+    :math:`c\,W\gamma^2` instead.
     """
     if penalizer == 0.0:
         return neg_log_lik
@@ -221,10 +262,10 @@ def penalized(neg_log_lik: NegLogLik, penalizer: float, total_weight: float) -> 
 
     def pen(theta: FloatArray) -> tuple[float, FloatArray]:
         value, grad = neg_log_lik(theta)
-        log_t = np.log(theta)
+        log_t = _to_search(theta, n_free)
         return (
             value + weight * float(log_t @ log_t),
-            grad + 2.0 * weight * log_t / theta,
+            grad + 2.0 * weight * log_t / _search_jacobian(theta, n_free),
         )
 
     return pen
@@ -239,6 +280,7 @@ def maximize_likelihood(
     max_iter: int = 2000,
     tol: float = 1e-9,
     penalizer: float = 0.0,
+    n_free: int = 0,
 ) -> FitResult:
     r"""Minimise ``neg_log_lik`` over positive parameters with L-BFGS-B.
 
@@ -255,27 +297,31 @@ def maximize_likelihood(
     ``log_likelihood`` is the unpenalised log-likelihood at its optimum and the
     standard errors and ``covariance`` come from the Hessian of the penalised
     objective (the curvature of the posterior under the implied normal prior).
+
+    The last ``n_free`` parameters are real coefficients (covariate effects):
+    searched as they are (within ±30), their standard errors and covariance on
+    their own scale.
     """
     scale = 1.0 / max(total_weight, 1.0)
-    objective_nll = penalized(neg_log_lik, penalizer, total_weight)
+    objective_nll = penalized(neg_log_lik, penalizer, total_weight, n_free)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        p = np.exp(theta)
+        p = _from_search(theta, n_free)
         value, grad = objective_nll(p)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             # Steer the line search back from numerically impossible regions.
             return np.inf, np.zeros_like(theta)
-        return value * scale, grad * p * scale
+        return value * scale, grad * _search_jacobian(p, n_free) * scale
 
     res = optimize.minimize(
         objective,
-        np.log(np.asarray(x0, dtype=np.float64)),
+        _to_search(np.asarray(x0, dtype=np.float64), n_free),
         jac=True,
         method="L-BFGS-B",
         bounds=[(-30.0, 30.0)] * len(names),
         options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol, "maxcor": 30},
     )
-    x = np.exp(res.x)
+    x = _from_search(res.x, n_free)
     value, grad = neg_log_lik(x)
     at_bound = np.abs(res.x) >= 30.0 - 1e-9
     if not np.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -291,23 +337,37 @@ def maximize_likelihood(
             f"{', '.join(bad)} (the data do not identify the model); "
             f"check the input data or use a simpler model."
         )
-    hess = _hessian(objective_nll, x)
+    hess = _hessian(objective_nll, x, n_free)
     pen_grad = objective_nll(x)[1] if penalizer else grad
+    jac = _search_jacobian(x, n_free)
     return FitResult(
         x=x,
         log_likelihood=-float(value),
         standard_errors=_standard_errors(hess),
-        converged=bool(res.success or _gradient_small(pen_grad, x, scale, tol)),
+        converged=bool(res.success or _gradient_small(pen_grad, jac, scale, tol)),
         message=str(res.message),
         n_iterations=int(res.nit),
-        covariance=log_scale_covariance(hess, x),
+        covariance=log_scale_covariance(hess, x, n_free),
     )
 
 
-def _gradient_small(grad: FloatArray, x: FloatArray, scale: float, tol: float) -> bool:
+def _gradient_small(grad: FloatArray, jac: FloatArray, scale: float, tol: float) -> bool:
     # L-BFGS-B may stop on "ABNORMAL" line searches at an optimum that is only limited by
-    # floating-point precision; accept it when the scaled log-parameter gradient is tiny.
-    return bool(np.max(np.abs(grad * x * scale)) < max(tol, 1e-5))
+    # floating-point precision; accept it when the scaled search-variable gradient is tiny.
+    return bool(np.max(np.abs(grad * jac * scale)) < max(tol, 1e-5))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CovariateData:
+    """Base of the prepared data of a fit with covariates (the fit template's ``prepared``).
+
+    ``z`` is the design (one row per prepared row or group), ``encoding`` how
+    it was built; :meth:`FittedModel._maximize` appends one coefficient per
+    process and design column to the search.
+    """
+
+    z: FloatArray
+    encoding: CovariateEncoding
 
 
 class FittedModel(Generic[P]):
@@ -415,21 +475,33 @@ class FittedModel(Generic[P]):
     def _maximize(
         self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
     ) -> FitResult:
-        """Run the search, L-BFGS-B by default (hook)."""
+        """Run the search, L-BFGS-B by default (hook); covariate coefficients start at 0."""
+        names = list(self._param_names())
+        n_free = 0
+        if isinstance(prepared, CovariateData):
+            coef_names = self._coef_names(prepared.encoding)
+            n_free = len(coef_names)
+            names += coef_names
+            x0 = np.concatenate([x0[: len(self._param_names())], np.zeros(n_free)])
         return maximize_likelihood(
             self._neg_log_lik(prepared),
             x0,
             total_weight=self._total_weight(prepared),
-            names=self._param_names(),
+            names=names,
             max_iter=max_iter,
             tol=tol,
             penalizer=penalizer,
+            n_free=n_free,
         )
 
     def _set_fit(self, result: FitResult) -> None:
-        self.params_ = self.params_type(*map(float, result.x))
+        k = len(self._param_names())
+        # covariate coefficients follow the parameters
+        self._coef = result.x[k:].copy() if result.x.size > k else None
+        self._coef_se = result.standard_errors[k:].copy() if result.x.size > k else None
+        self.params_ = self.params_type(*map(float, result.x[:k]))
         # Standard errors of parameters the data do not identify are NaN: no validation.
-        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors)
+        self.standard_errors_ = unchecked_params(self.params_type, result.standard_errors[:k])
         self.log_likelihood_ = result.log_likelihood
         self.converged_ = result.converged
         self.covariance_ = result.covariance
@@ -442,6 +514,131 @@ class FittedModel(Generic[P]):
                 f"this {type(self).__name__} has no parameters yet; call .fit(...) first "
                 f"or build it with {type(self).__name__}.from_params(...)."
             ) from None
+
+    # -- covariates ----------------------------------------------------------------------
+    #: how covariates scale the parameters; None where the model takes no covariates
+    _covariate_links: ClassVar[CovariateLinks | None] = None
+    #: the encoding of the covariates of the fit (None: fitted without covariates)
+    _encoding: CovariateEncoding | None = None
+    _coef: FloatArray | None = None
+    _coef_se: FloatArray | None = None
+
+    def _refuse_covariates(self, covariates: object) -> None:
+        """Raise when ``covariates`` are given to a model that takes none."""
+        if covariates is not None and self._covariate_links is None:
+            raise InputValueError(
+                f"`covariates`: {type(self).__name__} does not take covariates (BetaGeoModel, "
+                f"ModifiedBetaGeoModel, ParetoNBDModel and GammaGammaModel do); fit without "
+                f"them."
+            )
+
+    @property
+    def covariate_names_(self) -> tuple[str, ...]:
+        """The design columns of the covariates of the fit (``()`` without covariates)."""
+        return () if self._encoding is None else self._encoding.names
+
+    @property
+    def coefficients_(self) -> pd.Series:
+        """The fitted covariate coefficients, named ``gamma_<process>[<column>]``."""
+        if self._encoding is None or self._coef is None:
+            return pd.Series(np.empty(0), name="coefficient", dtype=np.float64)
+        return pd.Series(self._coef, index=self._coef_names(self._encoding), name="coefficient")
+
+    def _coef_names(self, encoding: CovariateEncoding) -> list[str]:
+        links = self._covariate_links or {}
+        return [
+            f"gamma_{proc}[{encoding.names[i]}]"
+            for proc in links
+            for i in encoding.design_columns(proc)
+        ]
+
+    def _more_summary_rows(self) -> tuple[list[str], FloatArray, FloatArray]:
+        """Names, estimates and standard errors of the coefficient rows of :meth:`summary`."""
+        if self._encoding is None or self._coef is None or self._coef_se is None:
+            return [], np.empty(0), np.empty(0)
+        return self._coef_names(self._encoding), self._coef, self._coef_se
+
+    def _scaled(
+        self, p: FloatArray, z: FloatArray, coef: FloatArray, encoding: CovariateEncoding
+    ) -> FloatArray:
+        """Per-row parameters ``(n, k)``: ``p`` scaled by ``exp(sign * gamma'z)`` per process."""
+        out = np.tile(p, (z.shape[0], 1))
+        start = 0
+        for proc, links in (self._covariate_links or {}).items():
+            cols = encoding.design_columns(proc)
+            eta = z[:, cols] @ coef[start : start + cols.size]
+            start += cols.size
+            for j, sign in links:
+                out[:, j] *= np.exp(sign * eta)
+        return out
+
+    def _customer_params(self, data: pd.DataFrame) -> FloatArray:
+        """Each customer's parameters ``(n, k)`` from the covariate columns of ``data``."""
+        if self._encoding is None or self._coef is None:
+            raise InputValueError(f"this {type(self).__name__} was fitted without covariates.")
+        z = self._encoding.transform(data)
+        return self._scaled(self._param_vector(), z, self._coef, self._encoding)
+
+    def _param_vector(self) -> FloatArray:
+        """Return the fitted parameters as a float64 vector (in the dataclass's order)."""
+        fitted: Any = self._fitted_params()
+        return np.array(dataclasses.astuple(fitted), dtype=np.float64)
+
+    def _params_for(self, data: pd.DataFrame | None, res: Resolved, method: str) -> RowParams:
+        """Return the parameters of the rows of ``res`` (per customer with covariates).
+
+        With covariates, the rows must come from ``data=`` (one per customer,
+        its covariate columns read there); the scaled parameters are arrays,
+        the others floats.
+        """
+        if self._encoding is None:
+            return tuple(float(v) for v in self._param_vector())
+        name = type(self).__name__
+        if data is None or res.index is None or res.size != len(res.index):
+            raise InputValueError(
+                f"this {name} was fitted with covariates {list(self._encoding.sources)}: pass "
+                f"each customer's history and covariates as columns of `data=` (other "
+                f"arguments as scalars or column names of `data`), e.g. "
+                f"model.{method}(..., data=frame); customer_lifetime_value and "
+                f"customer_value_parts do not take models fitted with covariates yet."
+            )
+        per = self._customer_params(check_dataframe(data, "data"))
+        scaled = {j for links in (self._covariate_links or {}).values() for j, _ in links}
+        return tuple(
+            np.ascontiguousarray(per[:, j]) if j in scaled else float(per[0, j])
+            for j in range(per.shape[1])
+        )
+
+    def _simulation_params(
+        self, n: int, covariates: object, coefficients: Mapping[str, float] | None
+    ) -> tuple[pd.DataFrame, FloatArray]:
+        """Return the covariate frame of :meth:`simulate` and each customer's parameters."""
+        name = type(self).__name__
+        if self._covariate_links is None:
+            raise InputValueError(f"`covariates`: {name} does not take covariates.")
+        if not isinstance(covariates, pd.DataFrame) or covariates.shape[0] != n:
+            raise InputTypeError(
+                f"`covariates` must be a DataFrame with one row per simulated customer "
+                f"({n} rows), got {type(covariates).__name__}."
+            )
+        if self._encoding is not None and self._coef is not None:
+            if coefficients is not None:
+                raise InputValueError(
+                    f"`coefficients`: this {name} has fitted coefficients; simulate from a "
+                    f"model built with from_params to choose others."
+                )
+            return covariates, self._customer_params(covariates)
+        encoding, z = encode_covariates(None, covariates, n, tuple(self._covariate_links))
+        names = self._coef_names(encoding)
+        given = dict(coefficients or {})
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise InputValueError(
+                f"`coefficients` has names {unknown} that are not coefficients of these "
+                f"covariates; use names among {names}."
+            )
+        coef = np.array([float(given.get(c, 0.0)) for c in names])
+        return covariates, self._scaled(self._param_vector(), z, coef, encoding)
 
     def summary(self) -> pd.DataFrame:
         """Table of the fitted parameters: estimate, standard error and 95 % Wald interval.
@@ -463,6 +660,10 @@ class FittedModel(Generic[P]):
         else:
             se = np.array([getattr(se_obj, n) for n in names])
             reason = "no standard error: not identified by the data (singular information)"
+        more_names, more_est, more_se = self._more_summary_rows()
+        names += more_names
+        est = np.concatenate([est, more_est])
+        se = np.concatenate([se, more_se])
         missing = ~np.isfinite(se)
         table = pd.DataFrame(
             {
@@ -761,6 +962,57 @@ def resolve_weights(data: pd.DataFrame | None, weights: object | None, n: int) -
     return w
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CovariateRows(CovariateData):
+    """The prepared rows of a history model's fit with covariates.
+
+    ``h`` holds the ``(3, n)`` distinct ``(x, t_x, T)`` rows sorted by group,
+    ``w`` their weights, ``starts`` the ``G + 1`` bounds of the groups' blocks
+    and ``z`` the ``(G, k)`` covariate row of each group.
+    """
+
+    h: FloatArray
+    w: FloatArray
+    starts: npt.NDArray[np.intp]
+
+
+def _covariate_rows(
+    data: pd.DataFrame | None,
+    covariates: object,
+    histories: list[FloatArray],
+    weights: FloatArray | None,
+    processes: tuple[str, ...],
+) -> _CovariateRows:
+    """Encode the covariates and fold identical histories within each covariate row."""
+    encoding, z = encode_covariates(data, covariates, histories[0].shape[0], processes)
+    z_cols, group = compress_with_inverse([np.ascontiguousarray(c) for c in z.T])
+    cols, w = compress_weighted([group.astype(np.float64), *histories], weights)
+    n_groups = z_cols[0].size
+    starts = np.searchsorted(cols[0], np.arange(n_groups + 1) - 0.5).astype(np.intp)
+    return _CovariateRows(
+        h=np.ascontiguousarray(np.stack(cols[1:])),
+        w=w,
+        starts=starts,
+        z=np.ascontiguousarray(np.column_stack(z_cols)),
+        encoding=encoding,
+    )
+
+
+#: The parameters of a prediction's rows: the model's floats, or (with covariates) arrays
+#: with one value per row for the parameters the covariates scale.
+RowParams = tuple[Any, ...]
+
+
+def per_row(p: RowParams) -> bool:
+    """Whether some parameter of ``p`` is an array with one value per row."""
+    return any(isinstance(v, np.ndarray) for v in p)
+
+
+def rows_of(p: RowParams, mask: npt.NDArray[np.bool_]) -> RowParams:
+    """Return the parameters of the rows selected by ``mask`` (floats stay floats)."""
+    return tuple(v[mask] if isinstance(v, np.ndarray) else v for v in p)
+
+
 class HistoryModel(FittedModel[P]):
     """Fit and history-based predictions shared by BG/NBD, MBG/NBD and Pareto/NBD.
 
@@ -794,11 +1046,13 @@ class HistoryModel(FittedModel[P]):
         raise NotImplementedError
 
     def _start_values(self, prepared: Any) -> FloatArray:
+        if isinstance(prepared, _CovariateRows):
+            prepared = (prepared.h, prepared.w)
         (ux, _, ut), uw = prepared
         mean_t = max(float(np.average(ut, weights=uw)), 1e-3)
         return self._start_from_means(float(np.average(ux, weights=uw)), mean_t)
 
-    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+    def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         """Return expected purchases in ``(T, T + t]`` if alive at ``T`` (hook; h of _distinct)."""
         raise NotImplementedError
 
@@ -818,6 +1072,7 @@ class HistoryModel(FittedModel[P]):
         max_iter: int = 2000,
         tol: float = 1e-9,
         penalizer: float = 0.0,
+        covariates: object = None,
     ) -> Self:
         r"""Estimate the parameters by maximum likelihood.
 
@@ -833,9 +1088,18 @@ class HistoryModel(FittedModel[P]):
             passed explicitly win over the columns of ``data``.
         %(weights)s
         initial_params : the model's parameter dataclass, optional
-            Start of the search (default: a start derived from the data).
+            Start of the search (default: a start derived from the data;
+            covariate coefficients start at 0).
         %(max_iter)s
         %(penalizer)s
+        covariates : str, list of str or pandas.DataFrame, optional
+            Time-invariant customer covariates (models that take them: BG/NBD,
+            MBG/NBD, Pareto/NBD): a column name or a list of column names of
+            ``data``, or a DataFrame on ``data``'s index.  Each enters the
+            purchase and the dropout process with its own coefficient; a
+            mapping ``{"purchase": [...], "dropout": [...]}`` gives each process
+            its own columns.  See :doc:`/clv_covariates` (encoding, reference
+            levels, predictions).
 
         Returns
         -------
@@ -856,13 +1120,52 @@ class HistoryModel(FittedModel[P]):
         """
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
         w = None if weights is None else resolve_weights(data, weights, x.shape[0])
-        prepared = compress_weighted([x, tx, t_obs], w)
-        return self._fit(prepared, initial_params, max_iter, tol, penalizer)
+        if covariates is None:
+            self._fit(
+                compress_weighted([x, tx, t_obs], w), initial_params, max_iter, tol, penalizer
+            )
+            self._encoding = None
+            return self
+        self._refuse_covariates(covariates)
+        processes = tuple(self._covariate_links or ())
+        rows = _covariate_rows(data, covariates, [x, tx, t_obs], w, processes)
+        self._fit(rows, initial_params, max_iter, tol, penalizer)
+        self._encoding = rows.encoding
+        return self
 
     def _total_weight(self, prepared: Any) -> float:
+        if isinstance(prepared, _CovariateRows):
+            return float(prepared.w.sum())
         return float(prepared[1].sum())
 
+    def _covariate_neg_log_lik(self, rows: _CovariateRows) -> NegLogLik:
+        k = len(self._param_names())
+        z, h, w, starts = rows.z, rows.h, rows.w, rows.starts
+        links = [
+            (rows.encoding.design_columns(proc), proc_links)
+            for proc, proc_links in (self._covariate_links or {}).items()
+        ]
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+            p, coef = theta[:k], theta[k:]
+            per = self._scaled(p, z, coef, rows.encoding)
+            extra = self._kernel_params(p)[k:]
+            kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (per.shape[0], 1))]))
+            ll, grads = grouped_log_likelihood(self._kernel, kp, h, w, starts, k)
+            # d ll / d log(parameter of each group), then the chain rule
+            g_log = grads * per
+            g_coef = [
+                sum(sign * (z[:, cols].T @ g_log[:, j]) for j, sign in proc)
+                for cols, proc in links
+            ]
+            grad = np.concatenate([g_log.sum(axis=0) / p, *g_coef])
+            return -ll, -grad
+
+        return neg_ll
+
     def _neg_log_lik(self, prepared: Any) -> NegLogLik:
+        if isinstance(prepared, _CovariateRows):
+            return self._covariate_neg_log_lik(prepared)
         cols, w = prepared
         h = np.stack(cols)
         no_rows = np.empty((2, 0))
@@ -903,6 +1206,48 @@ class HistoryModel(FittedModel[P]):
         """Return P(alive at ``T``) per row of ``h`` (hook; default: the likelihood kernel's)."""
         return self._row_terms(h)[1]
 
+    # -- per-customer parameters (models fitted with covariates) -------------------------
+    def _row_terms_at(self, p: RowParams, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """:meth:`_row_terms` at the parameters ``p`` (floats, or arrays per row of ``h``)."""
+        if not per_row(p):
+            return self._row_terms(h)
+        n = h.shape[1]
+        k = len(self._param_names())
+        per = np.column_stack([np.broadcast_to(v, n) for v in p])
+        extra = self._kernel_params(np.ones(k))[k:]
+        kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (n, 1))]))
+        return grouped_row_terms(self._kernel, kp, h, k)
+
+    def _alive_at(self, p: RowParams, h: FloatArray) -> FloatArray:
+        """Return P(alive at ``T``) per row of ``h`` at the parameters ``p``."""
+        return self._alive(h) if not per_row(p) else self._row_terms_at(p, h)[1]
+
+    def _rows(
+        self,
+        data: pd.DataFrame | None,
+        res: Resolved,
+        method: str,
+        x: FloatArray,
+        tx: FloatArray,
+        t_obs: FloatArray,
+        extra: list[FloatArray],
+        max_share: float = 0.9,
+    ) -> tuple[RowParams, FloatArray, list[FloatArray], npt.NDArray[np.intp] | None]:
+        """:meth:`_distinct` with the parameters of each distinct row (see :meth:`_params_for`)."""
+        p = self._params_for(data, res, method)
+        arrays = [v for v in p if isinstance(v, np.ndarray)]
+        h, cols, inv = self._distinct(x, tx, t_obs, [*extra, *arrays], max_share)
+        folded = iter(cols[len(extra) :])
+        rows = tuple(next(folded) if isinstance(v, np.ndarray) else v for v in p)
+        return rows, h, cols[: len(extra)], inv
+
+    def _refuse_interval(self) -> None:
+        if self._encoding is not None:
+            raise InputValueError(
+                f"`interval` is not available for a {type(self).__name__} fitted with "
+                f"covariates; predict without it."
+            )
+
     def individual_log_likelihood(
         self,
         frequency: object = None,
@@ -916,8 +1261,8 @@ class HistoryModel(FittedModel[P]):
         Inputs and output follow the shape convention of the class docstring.
         """
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        h, _, inv = self._distinct(x, tx, t_obs, [])
-        return shape_output(expand(self._row_terms(h)[0], inv), res, "log_likelihood")
+        p, h, _, inv = self._rows(data, res, "individual_log_likelihood", x, tx, t_obs, [])
+        return shape_output(expand(self._row_terms_at(p, h)[0], inv), res, "log_likelihood")
 
     @overload
     def probability_alive(
@@ -1018,6 +1363,7 @@ class HistoryModel(FittedModel[P]):
         and the shape convention.
         """
         if interval is not None:
+            self._refuse_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.probability_alive(frequency, recency, T, t=t, data=data),
@@ -1025,13 +1371,14 @@ class HistoryModel(FittedModel[P]):
                 n_draws,
                 seed,
             )
+        name = "probability_alive"
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            h, _, inv = self._distinct(x, tx, t_obs, [], max_share=0.25)
-            return shape_output(expand(self._alive(h), inv), res, "probability_alive")
+            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [], max_share=0.25)
+            return shape_output(expand(self._alive_at(p, h), inv), res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
-        h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
-        future = self._alive(h) * self._survival_if_alive(self._p(), h[0], h[2], uh)
+        p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
+        future = self._alive_at(p, h) * self._survival_if_alive(p, h[0], h[2], uh)
         return shape_output(expand(future, inv), res, "probability_alive")
 
     @overload
@@ -1132,6 +1479,7 @@ class HistoryModel(FittedModel[P]):
         """
         if interval is not None:
             self._check_interval()
+            self._refuse_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.expected_purchases(t, frequency, recency, T, data=data),
@@ -1140,14 +1488,15 @@ class HistoryModel(FittedModel[P]):
                 seed,
             )
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
+        name = "expected_purchases"
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
-            h, _, inv = self._distinct(x, tx, t_obs, [])
+            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [])
             uh = np.full(h.shape[1], res.arrays["t"][0])
         else:
-            h, (uh,), inv = self._distinct(x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional(self._p(), h, uh)
-        return shape_output(expand(self._alive(h) * cond, inv), res, "expected_purchases")
+            p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
+        cond = self._conditional(p, h, uh)
+        return shape_output(expand(self._alive_at(p, h) * cond, inv), res, "expected_purchases")
 
     def _discounted_purchases(
         self, x: object, tx: object, t_obs: object, horizon: int, rate: float, step: float
@@ -1159,6 +1508,12 @@ class HistoryModel(FittedModel[P]):
         folded once, P(alive) computed once, and the expectation of each period
         taken on the distinct rows.
         """
+        if self._encoding is not None:
+            raise InputValueError(
+                f"customer_lifetime_value does not take a {type(self).__name__} fitted with "
+                f"covariates yet; compute the value from expected_purchases(..., data=frame) "
+                f"per period, or fit the model without covariates."
+            )
         _, ux, utx, ut = history_inputs(x, tx, t_obs, None)
         h, _, inv = self._distinct(ux, utx, ut, [])
         if self._conditional_uses_recency:
@@ -1178,7 +1533,15 @@ class HistoryModel(FittedModel[P]):
             previous = cumulative
         return expand(self._alive(h) * expand(value, inv_c), inv)
 
-    def simulate(self, n_customers: int, T: object, *, seed: int | None = None) -> pd.DataFrame:
+    def simulate(
+        self,
+        n_customers: int,
+        T: object,
+        *,
+        seed: int | None = None,
+        covariates: pd.DataFrame | None = None,
+        coefficients: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
         """Draw ``n_customers`` customers of ages ``T`` from the fitted model.
 
         Returns a DataFrame that :meth:`fit` takes: ``frequency``, ``recency``,
@@ -1186,23 +1549,37 @@ class HistoryModel(FittedModel[P]):
         ``alive`` (still alive at ``T``), drawn exactly from the model in
         continuous time (see the class docstring).  ``T`` is a scalar or one
         age per customer; the same seed gives the same frame.
+
+        With ``covariates`` (a DataFrame, one row per customer; models that
+        take covariates), each customer is drawn with the parameters scaled by
+        the covariates (:doc:`/clv_covariates`) and the covariate columns are
+        part of the result (on the index of ``covariates``).  The
+        coefficients are the fitted ones of a model fitted with covariates,
+        else ``coefficients``: a mapping from the names of
+        ``coefficients_`` (``"gamma_purchase[age]"``, ...) to values, 0 for
+        names left out.
         """
-        params = self._p()
         n = int(check_scalar(n_customers, "n_customers", integer=True, low=1))
-        return pd.DataFrame(self._draw(params, as_horizon(T, n, "T"), np.random.default_rng(seed)))
+        rng = np.random.default_rng(seed)
+        t_obs = as_horizon(T, n, "T")
+        if covariates is None and coefficients is None and self._encoding is None:
+            return pd.DataFrame(self._draw(self._p(), t_obs, rng))
+        frame, per = self._simulation_params(n, covariates, coefficients)
+        sim = pd.DataFrame(self._draw(tuple(per.T), t_obs, rng), index=frame.index)
+        return pd.concat([sim, frame], axis=1)
 
     def _draw(self, params: tuple[float, ...], t_obs: FloatArray, rng: Generator) -> Columns:
         """Return the columns of :meth:`simulate` for customers of ages ``t_obs`` (hook)."""
         raise NotImplementedError
 
     def _pmf_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
     ) -> FloatArray:
         """Return P(n purchases in ``(T, T + t]``) of a customer alive at ``T`` (hook)."""
         raise NotImplementedError
 
     def _survival_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
     ) -> FloatArray:
         """Return P(alive at ``T + t``) of a customer alive at ``T`` (hook)."""
         raise NotImplementedError
@@ -1297,9 +1674,10 @@ class HistoryModel(FittedModel[P]):
             frequency, recency, T, data, {"n": n, "t": t}, integer=("n",)
         )
         extra = [np.ascontiguousarray(res.arrays[k]) for k in ("n", "t")]
-        h, (un, uh), inv = self._distinct(x, tx, t_obs, extra)
-        alive = self._alive(h)
-        pmf = self._pmf_if_alive(self._p(), h[0], h[2], uh, un)
+        name = "probability_of_purchases_given_history"
+        p, h, (un, uh), inv = self._rows(data, res, name, x, tx, t_obs, extra)
+        alive = self._alive_at(p, h)
+        pmf = self._pmf_if_alive(p, h[0], h[2], uh, un)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(expand(np.clip(out, 0.0, 1.0), inv), res, "probability")
 

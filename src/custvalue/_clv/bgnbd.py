@@ -28,6 +28,10 @@ from scipy import special
 from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import RowParams
+from custvalue._clv.base import per_row
+from custvalue._clv.base import rows_of
+from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import dropout_constants
 from custvalue._clv.kernels import dropout_terms
@@ -172,32 +176,34 @@ def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
 
 
 @jit
-def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+def _conditional_kernel(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
-    ``p`` = ``(r, alpha, a, b, m)``; ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
+    ``pp`` = ``(r, alpha, a, b, m)`` as a ``(1, 5)`` row, or one row per
+    customer (``(n, 5)``); ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     """
-    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, t_obs = h[0], h[2]
+    one = pp.shape[0] == 1
     for i in range(x.shape[0]):
+        j = 0 if one else i
         ti = t[i]
-        z = ti / (alpha + t_obs[i] + ti)
-        out[i] = nb_geometric_mean(r + x[i], z, a, b + x[i] + m)
+        z = ti / (pp[j, 1] + t_obs[i] + ti)
+        out[i] = nb_geometric_mean(pp[j, 0] + x[i], z, pp[j, 2], pp[j, 3] + x[i] + pp[j, 4])
 
 
-def _conditional_fallback(p: FloatArray, h: FloatArray, t: FloatArray) -> FloatArray:
+def _conditional_fallback(
+    params: tuple[Any, ...], m: float, x: FloatArray, t_obs: FloatArray, t: FloatArray
+) -> FloatArray:
     """Evaluate FHL (2005) eq. 10 without the P(alive) factor with ``scipy.special.hyp2f1``.
 
     Used only where the positive series would need more than 2·10⁷ terms
-    (horizons vastly longer than the observed history).  Arguments as for
-    :func:`_conditional_kernel`.
+    (horizons vastly longer than the observed history).  ``params`` are
+    ``(r, alpha, a, b)``, floats or one value per row.
     """
-    r, alpha, a, b, m = (float(v) for v in p)
-    x, t_obs = h[0], h[2]
+    r, alpha, a, b = params
     z = t / (alpha + t_obs + t)
     c = a + b + x - 1.0 + m
-    if a == 1.0:
-        a = math.nextafter(1.0, 2.0)
+    a = np.where(a == 1.0, math.nextafter(1.0, 2.0), a)
     # Euler transformation keeps the parameters of 2F1 small for heavy buyers.
     f2 = special.hyp2f1(c - r - x, a - 1.0, c, z)
     # log(1 - z) from the terms themselves: 1 - z underflows for horizons of 1e16 and beyond
@@ -209,7 +215,7 @@ def _conditional_fallback(p: FloatArray, h: FloatArray, t: FloatArray) -> FloatA
 def _bg_pmf(
     r: float | FloatArray,
     alpha: float | FloatArray,
-    a: float,
+    a: float | FloatArray,
     b: float | FloatArray,
     m: float,
     nn: FloatArray,
@@ -217,8 +223,8 @@ def _bg_pmf(
 ) -> FloatArray:
     """``P(X(t) = n)`` of a new customer (FHL 2005 eq. 8; MBG/NBD with ``m = 1``), vectorised.
 
-    The parameters ``r``, ``alpha`` and ``b`` may be arrays (one per row):
-    history-based probabilities use the posterior parameters.
+    The parameters may be arrays (one per row): history-based probabilities
+    use the posterior parameters, models with covariates each customer's.
     """
     z = tt / (alpha + tt)
     log_nb = (
@@ -231,10 +237,10 @@ def _bg_pmf(
     bl_ab = special.betaln(a, b)
     first = np.exp(special.betaln(a, b + nn + m) - bl_ab + log_nb)
     has2 = nn + m > 0
-    b_full = np.broadcast_to(b, nn.shape)
+    a_full, b_full = np.broadcast_to(a, nn.shape), np.broadcast_to(b, nn.shape)
     coef = np.zeros_like(first)
     coef[has2] = np.exp(
-        special.betaln(a + 1.0, b_full[has2] + nn[has2] + m - 1.0)
+        special.betaln(a_full[has2] + 1.0, b_full[has2] + nn[has2] + m - 1.0)
         - np.broadcast_to(bl_ab, nn.shape)[has2]
     )
     # P(N(t) >= n) for the negative binomial count, without cancellation
@@ -245,20 +251,22 @@ def _bg_pmf(
 
 @jit
 def _survival_kernel(
-    p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray, out: FloatArray
+    pp: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray, out: FloatArray
 ) -> None:
     """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
 
-    ``p`` = ``(r, alpha, a, b, m)``: the dropout probability is ``Beta(a, b + m + x)``.
-    Series of positive terms ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN
-    where more than 2·10⁷ terms would be needed (then evaluated by
-    :func:`_survival_fallback`).
+    ``pp`` as for :func:`_conditional_kernel`: the dropout probability is
+    ``Beta(a, b + m + x)``.  Series of positive terms
+    ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN where more than 2·10⁷
+    terms would be needed (then evaluated with ``scipy.special.hyp2f1``).
     """
-    r, alpha, a, b = p[0], p[1], p[2], p[3] + p[4]
+    one = pp.shape[0] == 1
     for i in range(x.shape[0]):
-        rr = r + x[i]
-        bb = b + x[i]
-        z = t[i] / (alpha + t_obs[i] + t[i])
+        j = 0 if one else i
+        rr = pp[j, 0] + x[i]
+        bb = pp[j, 3] + pp[j, 4] + x[i]
+        a = pp[j, 2]
+        z = t[i] / (pp[j, 1] + t_obs[i] + t[i])
         if z == 0.0:
             out[i] = 1.0
             continue
@@ -290,22 +298,37 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
+    # alpha_i = alpha exp(-gamma_purchase'z); a_i, b_i = a, b exp(gamma_dropout'z)
+    _covariate_links: ClassVar[CovariateLinks] = {
+        "purchase": ((1, -1.0),),
+        "dropout": ((2, 1.0), (3, 1.0)),
+    }
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
 
     def _alive(self, h: FloatArray) -> FloatArray:
+        # the model's own parameters (with covariates: HistoryModel._alive_at)
         out = np.empty(h.shape[1])
         _alive_kernel(self._kernel_params(np.array(self._p())), h, out)
         return out
 
-    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
-        params = self._kernel_params(np.array(p))
+    def _param_rows(self, p: RowParams, n: int) -> FloatArray:
+        """``(r, alpha, a, b, m)`` as one ``(1, 5)`` row, or ``(n, 5)`` with per-row parameters."""
+        if not per_row(p):
+            return np.ascontiguousarray(self._kernel_params(np.array(p))[None, :])
+        return np.ascontiguousarray(
+            np.column_stack([np.broadcast_to(v, n) for v in (*p, self._m)]), dtype=np.float64
+        )
+
+    def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         cond = np.empty(t.size)
-        _conditional_kernel(params, h, t, cond)
+        _conditional_kernel(self._param_rows(p, t.size), h, t, cond)
         bad = np.isnan(cond)
         if bad.any():
-            cond[bad] = _conditional_fallback(params, h[:, bad], t[bad])
+            cond[bad] = _conditional_fallback(
+                rows_of(p, bad), self._m, h[0][bad], h[2][bad], t[bad]
+            )
         return cond
 
     def expected_purchases_new_customer(
@@ -315,8 +338,8 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
 
         ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
-        _, _, a, b = p = self._p()
         res = resolve({"t": t}, data=data)
+        _, _, a, b = p = self._params_for(data, res, "expected_purchases_new_customer")
         horizon = np.ascontiguousarray(res.arrays["t"])
         # BG: E[min(N, K)], P(K >= j) = E[(1-p)^(j-1)];  MBG: P(K >= j) = E[(1-p)^j].
         scale = b / (a + b) if self._m else 1.0
@@ -333,13 +356,13 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         ``n`` (whole numbers) and ``t`` broadcast against each other; a scalar
         pair returns a float.
         """
-        r, alpha, a, b = self._p()
         res = resolve({"n": n, "t": t}, data=data, integer=("n",))
+        r, alpha, a, b = self._params_for(data, res, "probability_of_purchases")
         out = _bg_pmf(r, alpha, a, b, self._m, res.arrays["n"], res.arrays["t"])
         return shape_output(out, res, "probability")
 
     def _pmf_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
     ) -> FloatArray:
         # alive at T: λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x + m), and the future
         # is a new BG/NBD customer's (dropout after each purchase from T on)
@@ -347,13 +370,13 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         return _bg_pmf(r + x, alpha + t_obs, a, b + x + self._m, 0.0, n, t)
 
     def _survival_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
     ) -> FloatArray:
-        r, alpha, a, b = p
         out = np.empty(x.size)
-        _survival_kernel(self._kernel_params(np.array(p)), x, t_obs, t, out)
+        _survival_kernel(self._param_rows(p, x.size), x, t_obs, t, out)
         bad = np.isnan(out)
         if bad.any():
+            r, alpha, a, b = rows_of(p, bad)
             rr, bb = r + x[bad], b + self._m + x[bad]
             z = t[bad] / (alpha + t_obs[bad] + t[bad])
             # Pfaff transformation of 2F1(r', a; a + b'; -t/(α+T)): positive argument
@@ -396,7 +419,7 @@ class BetaGeoModel(_BetaGeoBase):
     Methods
     -------
     fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
-    max_iter=2000, tol=1e-9)
+    max_iter=2000, tol=1e-9, penalizer=0.0, covariates=None)
         Maximum likelihood.  ``data`` may be the output of
         :func:`custvalue.rfm.rfm_summary` (columns ``frequency``, ``recency``,
         ``T``); arrays passed explicitly win over its columns.  ``weights`` counts
@@ -405,6 +428,8 @@ class BetaGeoModel(_BetaGeoBase):
         Returns ``self`` with ``params_`` (:class:`BetaGeoParams`),
         ``log_likelihood_`` (the full log-likelihood :math:`\sum_i w_i \log L_i`,
         comparable with the paper), ``standard_errors_``, ``converged_``.
+        ``covariates=`` (column names of ``data`` or a frame) adds time-invariant
+        covariates on :math:`\alpha` and on :math:`a, b` (:doc:`/clv_covariates`).
     individual_log_likelihood(frequency, recency, T, *, data=None)
         :math:`\log L_i` per customer.
     probability_alive(frequency, recency, T, *, data=None)

@@ -330,11 +330,13 @@ class _CNBDBase(BetaGeometricModel[_P]):
         max_iter: int = 2000,
         tol: float = 1e-9,
         penalizer: float = 0.0,
+        covariates: object = None,
     ) -> Self:
         """Estimate the parameters by maximum likelihood, for a given ``k`` or profiling ``k``.
 
-        See the class docstring.
+        See the class docstring (``covariates`` is refused: the model takes none).
         """
+        self._refuse_covariates(covariates)
         x, tx, t_obs, _ = rfm_arrays(data, frequency, recency, T)
         w = np.ones(x.shape[0]) if weights is None else resolve_weights(data, weights, x.size)
         if k is None:

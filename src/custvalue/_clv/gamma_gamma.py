@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 from typing import ClassVar
 from typing import Self
@@ -15,6 +16,7 @@ from scipy.special import gammaln
 from scipy.special import polygamma
 from scipy.special import psi
 
+from custvalue._clv.base import CovariateData
 from custvalue._clv.base import FitResult
 from custvalue._clv.base import FittedModel
 from custvalue._clv.base import NegLogLik
@@ -23,6 +25,8 @@ from custvalue._clv.base import log_scale_covariance
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import resolve_inputs
 from custvalue._clv.base import resolve_weights
+from custvalue._clv.covariates import CovariateLinks
+from custvalue._clv.covariates import encode_covariates
 from custvalue._clv.docs import FIT_PARAMS
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
@@ -150,6 +154,40 @@ class _GGData:
         return -float(ll), -np.array([dp, dq, dv]), -hess
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _GGCovariateRows(CovariateData):
+    """The fit data with covariates: one row per customer, ``v_i = v exp(gamma'z_i)``."""
+
+    x: FloatArray
+    m: FloatArray
+    w: FloatArray
+
+    def neg_ll(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        """Negative log-likelihood and its gradient in ``(p, q, v, gamma)``."""
+        p, q, v = float(theta[0]), float(theta[1]), float(theta[2])
+        coef = theta[3:]
+        x, m, w = self.x, self.m, self.w
+        v_i = v * np.exp(self.z @ coef)
+        px = p * x
+        log_s = np.log(v_i + x * m)
+        ll = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(v_i)
+            + (px - 1.0) * np.log(m)
+            + px * np.log(x)
+            - (px + q) * log_s
+        )
+        psi_pxq = psi(px + q)
+        dp = x * (psi_pxq - psi(px) + np.log(m) + np.log(x) - log_s)
+        dq = psi_pxq - psi(q) + np.log(v_i) - log_s
+        # d ll / d log(v_i), then the chain rule to v and the coefficients
+        d_log_v = q - (px + q) * v_i / (v_i + x * m)
+        grad = np.concatenate([[w @ dp, w @ dq, (w @ d_log_v) / v], self.z.T @ (w * d_log_v)])
+        return -float(w @ ll), -grad
+
+
 def _newton_polish(data: _GGData, start: FloatArray, max_iter: int = 50) -> FitResult | None:
     """Newton's method with step halving from a good start; None if it does not converge.
 
@@ -266,6 +304,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
     """
 
     params_type: ClassVar[type[Any]] = GammaGammaParams
+    # v_i = v exp(gamma_spend'z): the mean spend p v / (q - 1) grows with gamma_spend'z
+    _covariate_links: ClassVar[CovariateLinks] = {"spend": ((2, 1.0),)}
 
     def _fit_data(
         self,
@@ -273,7 +313,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         frequency: object | None,
         monetary_value: object | None,
         weights: object | None,
-    ) -> _GGData:
+        covariates: object = None,
+    ) -> _GGData | _GGCovariateRows:
         cols = resolve_inputs(
             data,
             {"frequency": frequency, "monetary_value": monetary_value},
@@ -295,6 +336,11 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             )
         w = resolve_weights(data, weights, x.shape[0])
         keep = w > 0
+        if covariates is not None:
+            encoding, z = encode_covariates(data, covariates, x.shape[0], ("spend",))
+            return _GGCovariateRows(
+                z=np.ascontiguousarray(z[keep]), encoding=encoding, x=x[keep], m=m[keep], w=w[keep]
+            )
         if not keep.all():
             x, m, w = x[keep], m[keep], w[keep]
         return _GGData(x, m, w)
@@ -311,6 +357,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         max_iter: int = 2000,
         tol: float = 1e-9,
         penalizer: float = 0.0,
+        covariates: object = None,
     ) -> Self:
         r"""Estimate ``p``, ``q`` and ``v`` by maximum likelihood.
 
@@ -337,6 +384,11 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             full-data optimum.
         %(max_iter)s
         %(penalizer)s
+        covariates : str, list of str or pandas.DataFrame, optional
+            Time-invariant customer covariates on the spend scale,
+            :math:`v_i = v\,e^{\gamma^\top z_i}` (a positive coefficient means a
+            higher spend): column names of ``data`` or a DataFrame on its index;
+            see :doc:`/clv_covariates`.
 
         Returns
         -------
@@ -354,10 +406,14 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         ConvergenceError
             If the optimizer fails (the message carries its report).
         """
-        d = self._fit_data(data, frequency, monetary_value, weights)
-        return self._fit(d, initial_params, max_iter, tol, penalizer)
+        d = self._fit_data(data, frequency, monetary_value, weights, covariates)
+        self._fit(d, initial_params, max_iter, tol, penalizer)
+        self._encoding = d.encoding if isinstance(d, _GGCovariateRows) else None
+        return self
 
     def _total_weight(self, prepared: Any) -> float:
+        if isinstance(prepared, _GGCovariateRows):
+            return float(prepared.w.sum())
         return float(prepared.total)
 
     def _neg_log_lik(self, prepared: Any) -> NegLogLik:
@@ -366,9 +422,9 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
     def _start_values(self, prepared: Any) -> FloatArray:
         d: _GGData = prepared
         # the weighted mean spend, summed in shares so that it cannot overflow
-        start = np.array([1.0, 2.0, float((d.w / d.total) @ d.m)])
+        start = np.array([1.0, 2.0, float((d.w / d.w.sum()) @ d.m)])
         n = d.x.shape[0]
-        if n > 4 * _WARM_START_ROWS:
+        if n > 4 * _WARM_START_ROWS and not isinstance(prepared, _GGCovariateRows):
             # Start from the optimum of an evenly spaced subsample: the full-data
             # search then needs a few evaluations instead of dozens.
             sub = slice(None, None, n // _WARM_START_ROWS)
@@ -387,7 +443,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         self, prepared: Any, x0: FloatArray, max_iter: int, tol: float, penalizer: float = 0.0
     ) -> FitResult:
         # Newton's polish maximises the plain likelihood: penalised fits use L-BFGS-B.
-        warm = prepared.warm_started and penalizer == 0.0
+        warm = isinstance(prepared, _GGData) and prepared.warm_started and penalizer == 0.0
         polished = _newton_polish(prepared, x0) if warm else None
         if polished is not None:
             return polished
@@ -412,13 +468,13 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         float or pandas.Series or numpy.ndarray
             Log-likelihood per customer.
         """
-        p, q, v = dataclasses.astuple(self._fitted_params())
         res = resolve(
             {"frequency": frequency, "monetary_value": monetary_value},
             data=data,
             integer=("frequency",),
             positive=("frequency", "monetary_value"),
         )
+        p, q, v = self._params_for(data, res, "individual_log_likelihood")
         x, m = res.arrays["frequency"], res.arrays["monetary_value"]
         px = p * x
         ll = (
@@ -445,6 +501,12 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         InputValueError
             If :math:`q \le 1`: the mean is then infinite.
         """
+        if self._encoding is not None:
+            raise InputValueError(
+                "the population mean spend of a GammaGammaModel fitted with covariates "
+                "depends on them: use expected_spend(data=frame) with frequency 0 and each "
+                "customer's covariates."
+            )
         p, q, v = dataclasses.astuple(self._fitted_params())
         if q <= 1.0:
             raise InputValueError(
@@ -491,12 +553,12 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             For invalid inputs, or if :math:`px + q \le 1` for some customer
             (the posterior mean is then infinite).
         """
-        p, q, v = dataclasses.astuple(self._fitted_params())
         res = resolve(
             {"frequency": frequency, "monetary_value": monetary_value},
             data=data,
             integer=("frequency",),
         )
+        p, q, v = self._params_for(data, res, "expected_spend")
         x = res.arrays["frequency"]
         m = np.where(x > 0, res.arrays["monetary_value"], 0.0)
         denom = p * x + q - 1.0
@@ -513,6 +575,8 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         *,
         seed: int | None = None,
         data: pd.DataFrame | None = None,
+        covariates: pd.DataFrame | None = None,
+        coefficients: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
         r"""Draw each customer's mean transaction value given its number of transactions.
 
@@ -528,6 +592,15 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             Seed of :func:`numpy.random.default_rng`.
         data : pandas.DataFrame, optional
             Frame holding ``frequency``; the result is on its index.
+        covariates : pandas.DataFrame, optional
+            One row per customer (on the index of ``data`` or of the
+            ``frequency`` Series, if any): each customer is drawn with
+            :math:`v_i = v\,e^{\gamma^\top z_i}` and the covariate columns are
+            part of the result.  Required for a model fitted with covariates.
+        coefficients : mapping of str to float, optional
+            The coefficients (names as in ``coefficients_``, e.g.
+            ``"gamma_spend[age]"``; 0 for names left out) for a model without
+            fitted ones (:doc:`/clv_covariates`).
 
         Returns
         -------
@@ -545,10 +618,18 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
             positive=("frequency",),
         )
         x = np.ascontiguousarray(res.arrays["frequency"])
+        index = res.index if res.index is not None else pd.RangeIndex(x.shape[0])
+        frame = None
+        if covariates is not None or coefficients is not None or self._encoding is not None:
+            frame, per = self._simulation_params(x.shape[0], covariates, coefficients)
+            if res.index is not None and not frame.index.equals(res.index):
+                raise InputValueError(
+                    "`covariates` must be on the index of `data` (or of `frequency`); align "
+                    "it with covariates.reindex(data.index)."
+                )
+            index, v = frame.index, per[:, 2]
         rng = np.random.default_rng(seed)
         nu = rng.gamma(q, 1.0 / v, x.shape[0])
         z = rng.gamma(p * x, 1.0 / nu) / x
-        return pd.DataFrame(
-            {"frequency": x.astype(np.int64), "monetary_value": z},
-            index=res.index if res.index is not None else pd.RangeIndex(x.shape[0]),
-        )
+        out = pd.DataFrame({"frequency": x.astype(np.int64), "monetary_value": z}, index=index)
+        return out if frame is None else pd.concat([out, frame], axis=1)

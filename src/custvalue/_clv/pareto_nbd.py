@@ -28,9 +28,12 @@ from scipy import special
 from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
 from custvalue._clv.base import PositiveParams
+from custvalue._clv.base import RowParams
 from custvalue._clv.base import compress_with_inverse
 from custvalue._clv.base import expand
 from custvalue._clv.base import history_inputs
+from custvalue._clv.base import per_row
+from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
@@ -192,12 +195,14 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
     Methods
     -------
-    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None)
+    fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
+    covariates=None)
         Maximum likelihood (L-BFGS-B on log-parameters, analytic gradient from
         numba kernels, identical rows folded into weights).  Sets ``params_``
         (:class:`ParetoNBDParams`), ``log_likelihood_`` (full weighted
         log-likelihood, comparable with the papers), ``standard_errors_``,
-        ``converged_``.
+        ``converged_``.  ``covariates=`` adds time-invariant covariates on
+        :math:`\alpha` and :math:`\beta` (:doc:`/clv_covariates`).
     individual_log_likelihood(frequency, recency, T)
         :math:`\log L_i` per customer.
     probability_alive(frequency, recency, T)
@@ -329,11 +334,16 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
+    # alpha_i = alpha exp(-gamma_purchase'z); beta_i = beta exp(-gamma_dropout'z)
+    _covariate_links: ClassVar[CovariateLinks] = {
+        "purchase": ((1, -1.0),),
+        "dropout": ((3, -1.0),),
+    }
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
-    def _conditional(self, p: tuple[float, ...], h: FloatArray, t: FloatArray) -> FloatArray:
+    def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = p
         x, t_obs = h[0], h[2]
         return np.asarray(
@@ -348,8 +358,8 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
         ``t``: a scalar (returns a float), an array, a Series or a column of ``data``.
         """
-        r, alpha, s, beta = self._p()
         res = resolve({"t": t}, data=data)
+        r, alpha, s, beta = self._params_for(data, res, "expected_purchases_new_customer")
         horizon = res.arrays["t"]
         out = r / alpha * _residual_lifetime_factor(s, np.full(horizon.size, beta), horizon)
         return shape_output(np.asarray(out, dtype=np.float64), res, "expected_purchases")
@@ -361,18 +371,20 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
         ``n`` (whole numbers) and ``t`` broadcast together; a scalar pair returns a float.
         """
-        r, alpha, s, beta = self._p()
         res = resolve({"n": n, "t": t}, data=data, integer=("n",))
-        (un, ut), inv = compress_with_inverse(
-            [np.ascontiguousarray(res.arrays["n"]), np.ascontiguousarray(res.arrays["t"])]
-        )
+        r, alpha, s, beta = p = self._params_for(data, res, "probability_of_purchases")
+        cols = [np.ascontiguousarray(res.arrays["n"]), np.ascontiguousarray(res.arrays["t"])]
+        if per_row(p):
+            (un, ut), inv = cols, np.arange(res.size)
+        else:
+            (un, ut), inv = compress_with_inverse(cols)
         out = np.empty(un.size)
         ones = np.ones(un.size)
         _pmf_kernel(r * ones, alpha * ones, s, beta * ones, un, ut, out)
         return shape_output(out[inv], res, "probability")
 
     def _pmf_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray, n: FloatArray
     ) -> FloatArray:
         # alive at T: λ ~ Gamma(r + x, α + T), μ ~ Gamma(s, β + T), and by lack of memory the
         # future is a new customer's with these parameters
@@ -382,7 +394,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         return out
 
     def _survival_if_alive(
-        self, p: tuple[float, ...], x: FloatArray, t_obs: FloatArray, t: FloatArray
+        self, p: RowParams, x: FloatArray, t_obs: FloatArray, t: FloatArray
     ) -> FloatArray:
         _, _, s, beta = p
         # E[exp(-μ t)] with μ ~ Gamma(s, β + T)
@@ -403,11 +415,12 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         per time unit of ``T`` (e.g. ``log(1.15) / 52`` for 15 % a year with
         weekly data).  Formula in the class docstring.
         """
-        r, alpha, s, beta = self._p()
         delta = check_scalar(discount_rate, "discount_rate", low=0.0, low_inclusive=False)
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-        h, _, inv = self._distinct(x, tx, t_obs, [])
-        alive = self._alive(h)
+        name = "discounted_expected_residual_transactions"
+        p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [])
+        r, alpha, s, beta = p
+        alive = self._alive_at(p, h)
         ux, ut = h[0], h[2]
         bt = beta + ut
         # ∫_0^∞ e^{-δu} (1 + u/(β+T))^{-s} du = (β+T) U(1, 2-s, δ(β+T))

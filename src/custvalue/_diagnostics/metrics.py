@@ -95,7 +95,9 @@ def _fit_of(model: object, name: str) -> tuple[float, int]:
         raise NotFittedError(
             f"`{name}` has no `log_likelihood_`; fit it with .fit(...) (from_params sets none)."
         )
-    return float(ll), len(dataclasses.fields(params))
+    # covariate coefficients (models fitted with covariates) are free parameters too
+    n_coef = len(getattr(model, "coefficients_", ()))
+    return float(ll), len(dataclasses.fields(params)) + n_coef
 
 
 def aic(model: object) -> float:
