@@ -28,6 +28,9 @@ from custvalue._clv.base import history_inputs
 from custvalue._clv.base import resolve_inputs
 from custvalue._clv.base import resolve_weights
 from custvalue._clv.docs import FIT_PARAMS
+from custvalue._clv.docs import INTERVAL_PARAMS
+from custvalue._clv.intervals import DEFAULT_DRAWS
+from custvalue._clv.intervals import predict_with_interval
 from custvalue._core.arrays import first_true
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
@@ -501,6 +504,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         _check_histories(x, tx, n)
         return res, x, tx, n
 
+    @fill_doc(INTERVAL_PARAMS)
     def probability_alive(
         self,
         frequency: object = None,
@@ -509,6 +513,9 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         *,
         periods_ahead: int = 1,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
         r"""Probability that a customer is alive at opportunity :math:`n + m` (FHS 2010 eq. 11).
 
@@ -524,17 +531,28 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         periods_ahead : int, default 1
             :math:`m`.  The default 1 is the paper's "alive at the next
             opportunity"; 0 gives alive during the last observed opportunity.
+        %(interval)s
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            Probabilities in [0, 1].
+        pandas.Series or numpy.ndarray or pandas.DataFrame
+            Probabilities in [0, 1] (with ``interval``: estimate, lower, upper).
 
         Raises
         ------
         InputValueError
             For infeasible histories (the message names the argument).
         """
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda model: model.probability_alive(
+                    frequency, recency, n_periods, periods_ahead=periods_ahead, data=data
+                ),
+                interval,
+                n_draws,
+                seed,
+            )
         a, b, g, d = dataclasses.astuple(self._fitted_params())
         m = int(check_scalar(periods_ahead, "periods_ahead", integer=True, low=0))
         res, x, tx, n = self._histories(frequency, recency, n_periods, data, {})
@@ -548,6 +566,7 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         )
         return shape_output(np.minimum(np.exp(log_p), 1.0), res, "probability_alive")
 
+    @fill_doc(INTERVAL_PARAMS)
     def expected_purchases(
         self,
         t: object = None,
@@ -556,6 +575,9 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         n_periods: object = None,
         *,
         data: pd.DataFrame | None = None,
+        interval: float | None = None,
+        n_draws: int = DEFAULT_DRAWS,
+        seed: int | None = None,
     ) -> Any:
         r"""Return the expected transactions in the next :math:`n^*` opportunities (eq. 13).
 
@@ -579,17 +601,29 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
             a scalar applies to every customer.
         frequency, recency, n_periods : array-like
             Histories :math:`(x, t_x, n)`; Series in, Series out.
+        %(interval)s
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            Expected number of transactions per customer.
+        pandas.Series or numpy.ndarray or pandas.DataFrame
+            Expected number of transactions per customer (with ``interval``:
+            estimate, lower, upper).
 
         Raises
         ------
         InputValueError
             For infeasible histories or a negative / non-integer ``t``.
         """
+        if interval is not None:
+            return predict_with_interval(
+                [self],
+                lambda model: model.expected_purchases(
+                    t, frequency, recency, n_periods, data=data
+                ),
+                interval,
+                n_draws,
+                seed,
+            )
         a, b, g, d = dataclasses.astuple(self._fitted_params())
         res, x, tx, n = self._histories(frequency, recency, n_periods, data, {"t": t})
         tt = np.ascontiguousarray(res.arrays["t"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FIT_PARAMS", "MODEL_ERRORS"]
+__all__ = ["FIT_PARAMS", "INTERVAL_PARAMS", "MODEL_ERRORS"]
 
 #: The controls of every model's ``fit``.
 FIT_PARAMS: dict[str, str] = {
@@ -30,5 +30,21 @@ MODEL_ERRORS: dict[str, str] = {
             When the optimizer fails (with its message).
         NotFittedError
             When a prediction is asked of a model without parameters.
+        """,
+}
+
+#: The prediction-interval keywords of a prediction method.
+INTERVAL_PARAMS: dict[str, str] = {
+    "interval": """
+        interval : float, optional
+            A level in (0, 1): return a DataFrame with columns ``estimate``,
+            ``lower`` and ``upper``, the equal-tailed interval of the prediction
+            over draws of the parameters from the asymptotic normal distribution
+            of their log-scale estimates (:doc:`/clv_uncertainty`).  Needs a
+            fitted model (its ``covariance_``).
+        n_draws : int, default 500
+            Number of parameter draws; the cost is ``n_draws`` prediction passes.
+        seed : int, optional
+            Seed of the draws; a fixed seed gives a fixed interval.
         """,
 }
