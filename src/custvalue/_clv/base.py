@@ -579,6 +579,20 @@ class FittedModel(Generic[P]):
         z = self._encoding.transform(data)
         return self._scaled(self._param_vector(), z, self._coef, self._encoding)
 
+    def _interval_estimate(self) -> FloatArray:
+        """The estimate on the scale of ``covariance_``: log-parameters, then coefficients."""
+        est = np.log(self._param_vector())
+        return est if self._coef is None else np.concatenate([est, self._coef])
+
+    def _from_interval_draw(self, values: FloatArray) -> Self:
+        """A copy of the model at drawn values (on the scale of :meth:`_interval_estimate`)."""
+        k = len(self._param_names())
+        copy = self.from_params(self.params_type(*map(float, np.exp(values[:k]))))
+        if self._encoding is not None:
+            copy._encoding = self._encoding
+            copy._coef = np.array(values[k:], dtype=np.float64)
+        return copy
+
     def _param_vector(self) -> FloatArray:
         """Return the fitted parameters as a float64 vector (in the dataclass's order)."""
         fitted: Any = self._fitted_params()
@@ -1241,13 +1255,6 @@ class HistoryModel(FittedModel[P]):
         rows = tuple(next(folded) if isinstance(v, np.ndarray) else v for v in p)
         return rows, h, cols[: len(extra)], inv
 
-    def _refuse_interval(self) -> None:
-        if self._encoding is not None:
-            raise InputValueError(
-                f"`interval` is not available for a {type(self).__name__} fitted with "
-                f"covariates; predict without it."
-            )
-
     def individual_log_likelihood(
         self,
         frequency: object = None,
@@ -1363,7 +1370,7 @@ class HistoryModel(FittedModel[P]):
         and the shape convention.
         """
         if interval is not None:
-            self._refuse_interval()
+            self._check_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.probability_alive(frequency, recency, T, t=t, data=data),
@@ -1479,7 +1486,6 @@ class HistoryModel(FittedModel[P]):
         """
         if interval is not None:
             self._check_interval()
-            self._refuse_interval()
             return predict_with_interval(
                 [self],
                 lambda m: m.expected_purchases(t, frequency, recency, T, data=data),

@@ -8,7 +8,9 @@ prediction :math:`g(\theta)` is read off draws
 :math:`z_k \sim N(0, I)`: the equal-tailed quantiles of
 :math:`g(\theta^{(1)}), \dots, g(\theta^{(K)})`.  The point estimate is
 :math:`g(\hat\theta)`.  The log scale keeps every draw positive and is where
-the normal approximation is better for scale parameters.
+the normal approximation is better for scale parameters.  A model fitted
+with covariates draws its coefficients :math:`\gamma` jointly with the
+log-parameters, on their own scale (``covariance_`` covers both).
 
 Cost: ``n_draws`` prediction passes besides the point estimate (each one the
 cost of the plain prediction), and memory ``n_draws`` × number of rows.
@@ -69,15 +71,14 @@ def _log_draws(model: Any, n_draws: int, rng: np.random.Generator) -> list[Any]:
             f"data (singular information at the optimum); fit with a penalizer > 0 or more "
             f"data."
         )
-    est = np.log(np.array([getattr(params, f) for f in params.__dataclass_fields__]))
+    est = model._interval_estimate()  # log-parameters, then covariate coefficients
     vals, vecs = np.linalg.eigh(cov)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
     z = rng.standard_normal((n_draws, est.size))
-    # clipped to the box of the fit's search (|log θ| <= 30): draws beyond it come from
-    # a flat likelihood direction and would overflow
-    draws = np.exp(np.clip(est + z @ root.T, -30.0, 30.0))
-    kind = type(model)
-    return [kind.from_params(model.params_type(*map(float, row))) for row in draws]
+    # clipped to the box of the fit's search (|log θ| <= 30, |γ| <= 30): draws beyond it
+    # come from a flat likelihood direction and would overflow
+    draws = np.clip(est + z @ root.T, -30.0, 30.0)
+    return [model._from_interval_draw(row) for row in draws]
 
 
 def predict_with_interval(
