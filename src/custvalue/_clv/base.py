@@ -580,12 +580,12 @@ class FittedModel(Generic[P]):
         return self._scaled(self._param_vector(), z, self._coef, self._encoding)
 
     def _interval_estimate(self) -> FloatArray:
-        """The estimate on the scale of ``covariance_``: log-parameters, then coefficients."""
+        """Return the estimate on the scale of ``covariance_``: log-parameters, coefficients."""
         est = np.log(self._param_vector())
         return est if self._coef is None else np.concatenate([est, self._coef])
 
     def _from_interval_draw(self, values: FloatArray) -> Self:
-        """A copy of the model at drawn values (on the scale of :meth:`_interval_estimate`)."""
+        """Return a copy of the model at drawn values (the scale of :meth:`_interval_estimate`)."""
         k = len(self._param_names())
         copy = self.from_params(self.params_type(*map(float, np.exp(values[:k]))))
         if self._encoding is not None:
