@@ -1505,39 +1505,49 @@ class HistoryModel(FittedModel[P]):
         return shape_output(expand(self._alive_at(p, h) * cond, inv), res, "expected_purchases")
 
     def _discounted_purchases(
-        self, x: object, tx: object, t_obs: object, horizon: int, rate: float, step: float
+        self,
+        x: object,
+        tx: object,
+        t_obs: object,
+        horizon: int,
+        rate: float,
+        step: float,
+        *,
+        data: pd.DataFrame | None = None,
+        res: Resolved | None = None,
     ) -> FloatArray:
         """Return ``Σ_i (E[X(i s)] − E[X((i−1) s)]) / (1 + d)^i``, ``i = 1..horizon``, per row.
 
         The discounted expected purchases of :func:`custvalue.clv.customer_lifetime_value`
         (``s`` = ``step``, ``d`` = ``rate``): the histories are checked and
         folded once, P(alive) computed once, and the expectation of each period
-        taken on the distinct rows.
+        taken on the distinct rows.  A model fitted with covariates reads each
+        customer's covariates from ``data`` (the rows of ``res``, its resolved
+        inputs: see :meth:`_params_for`).
         """
+        res_h, ux, utx, ut = history_inputs(x, tx, t_obs, None)
         if self._encoding is not None:
-            raise InputValueError(
-                f"customer_lifetime_value does not take a {type(self).__name__} fitted with "
-                f"covariates yet; compute the value from expected_purchases(..., data=frame) "
-                f"per period, or fit the model without covariates."
+            p, h, _, inv = self._rows(
+                data, res or res_h, "customer_lifetime_value", ux, utx, ut, []
             )
-        _, ux, utx, ut = history_inputs(x, tx, t_obs, None)
-        h, _, inv = self._distinct(ux, utx, ut, [])
-        if self._conditional_uses_recency:
-            hc, inv_c = h, None
+            hc, pc, inv_c = h, p, None
         else:
-            # the expectation depends on (x, T) only: fold those pairs once more
-            (cx, ct), inv_c = compress_for_prediction([h[0], h[2]], 0.9)
-            hc = np.stack([cx, np.zeros_like(cx), ct])  # (row t_x unused)
-        p = self._p()
+            p = pc = self._p()
+            h, _, inv = self._distinct(ux, utx, ut, [])
+            hc, inv_c = h, None
+            if not self._conditional_uses_recency:
+                # the expectation depends on (x, T) only: fold those pairs once more
+                (cx, ct), inv_c = compress_for_prediction([h[0], h[2]], 0.9)
+                hc = np.stack([cx, np.zeros_like(cx), ct])  # (row t_x unused)
         value = np.zeros(hc.shape[1])
         previous = np.zeros(hc.shape[1])
         horizons = np.empty(hc.shape[1])
         for i in range(1, horizon + 1):
             horizons.fill(i * step)
-            cumulative = self._conditional(p, hc, horizons)
+            cumulative = self._conditional(pc, hc, horizons)
             value += (cumulative - previous) / (1.0 + rate) ** i
             previous = cumulative
-        return expand(self._alive(h) * expand(value, inv_c), inv)
+        return expand(self._alive_at(p, h) * expand(value, inv_c), inv)
 
     def simulate(
         self,
