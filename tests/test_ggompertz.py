@@ -49,7 +49,7 @@ def _reference(x: int, tx: float, t_obs: float, p: dict[str, float]) -> tuple[fl
     # mp.quad's tolerance is absolute: integrate relative to the integrand's scale
     scale = max(integrand(t) for t in pts)
     second, err = mp.quad(lambda t: integrand(t) / scale, pts, error=True)
-    assert err < 1e-15 * second, f"reference integral not converged (error {err})"
+    assert err <= 1e-15 * second, f"reference integral not converged (error {err})"
     second *= scale
     return float(mp.log(const * (first + second))), float(first / (first + second))
 
