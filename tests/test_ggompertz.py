@@ -42,7 +42,15 @@ def _reference(x: int, tx: float, t_obs: float, p: dict[str, float]) -> tuple[fl
     # panels geometric in alpha + t: the integrand falls like (alpha + t)^-(r+x)
     ratio = (alpha + t_obs) / (alpha + tx)
     pts = [(alpha + tx) * ratio ** (mp.mpf(i) / 16) - alpha for i in range(17)]
-    second = mp.quad(lambda t: dens(t) / (alpha + t) ** (r + x), pts)
+
+    def integrand(t: mp.mpf) -> mp.mpf:
+        return dens(t) / (alpha + t) ** (r + x)
+
+    # mp.quad's tolerance is absolute: integrate relative to the integrand's scale
+    scale = max(integrand(t) for t in pts)
+    second, err = mp.quad(lambda t: integrand(t) / scale, pts, error=True)
+    assert err <= 1e-15 * second, f"reference integral not converged (error {err})"
+    second *= scale
     return float(mp.log(const * (first + second))), float(first / (first + second))
 
 

@@ -102,49 +102,69 @@ class GGompertzNBDParams(PositiveParams):
 # ----------------------------------------------------------------------------------------
 # kernels
 # ----------------------------------------------------------------------------------------
+# What an adaptive integral integrates (the ``kind`` of :func:`_integrate`), with the
+# arguments it reads from ``a``:
+_DENSITY = 0  # (r, alpha, b, s, beta, x, c, log(s b), log(beta)): _density_terms
+_SURVIVAL = 1  # (b, s, beta_star, grow): the survival of the remaining lifetime
+
+
 @jit
-def _density_terms(
-    tau: float, r: float, alpha: float, b: float, s: float, beta: float, x: float, c: float,
-    out: FloatArray,
-) -> None:  # fmt: skip
+def _density_terms(tau: float, a: FloatArray, out: FloatArray) -> None:
     """``g(τ) = (α+τ)^-(r+x) f(τ) e^-c`` (``f`` the lifetime density) and ``g·∂log g``."""
+    r, alpha, b, s, beta, x, c = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
+    log_sb, log_beta = a[7], a[8]
     em = math.expm1(b * tau)
     q = beta + em
     la = math.log(alpha + tau)
-    lg = -(r + x) * la + math.log(s * b) + b * tau + s * math.log(beta) - (s + 1.0) * math.log(q)
+    lg = -(r + x) * la + log_sb + b * tau + s * log_beta - (s + 1.0) * math.log(q)
     g = math.exp(lg - c)
     out[0] = g
     out[1] = -g * la
     out[2] = -g * (r + x) / (alpha + tau)
     out[3] = g * (1.0 / b + tau - (s + 1.0) * tau * (em + 1.0) / q)
-    out[4] = g * (1.0 / s + math.log(beta) - math.log(q))
+    out[4] = g * (1.0 / s + log_beta - math.log(q))
     out[5] = g * (s / beta - (s + 1.0) / q)
 
 
 @jit
-def _gk_density(
-    lo: float, hi: float, r: float, alpha: float, b: float, s: float, beta: float, x: float,
-    c: float, res: FloatArray, buf: FloatArray,
-) -> float:  # fmt: skip
-    """Kronrod estimate of the 6 integrals of :func:`_density_terms` on [lo, hi] into ``res``.
+def _integrand(kind: int, tau: float, a: FloatArray, out: FloatArray) -> None:
+    """Evaluate the integrand ``kind`` at ``tau`` into ``out``.
 
-    Returns the error estimate |K15 − G7| of the first component.
+    ``_DENSITY``: the 6 components of :func:`_density_terms`; ``_SURVIVAL``:
+    ``(β*/(β* + grow·(e^{bτ}−1)))^s`` into ``out[0]``.
+    """
+    if kind == _DENSITY:
+        _density_terms(tau, a, out)
+    else:
+        b, s, beta_star, grow = a[0], a[1], a[2], a[3]
+        out[0] = math.exp(-s * math.log1p(grow * math.expm1(b * tau) / beta_star))
+
+
+@jit
+def _gk_panel(
+    kind: int, lo: float, hi: float, a: FloatArray, res: FloatArray, buf: FloatArray
+) -> float:
+    """Kronrod estimate of the integrals of the integrand ``kind`` on [lo, hi] into ``res``.
+
+    One integral per element of ``res``; returns the error estimate |K15 − G7|
+    of the first.
     """
     half = 0.5 * (hi - lo)
     mid = 0.5 * (hi + lo)
-    for j in range(6):
+    n = res.shape[0]
+    for j in range(n):
         res[j] = 0.0
     gauss = 0.0
     for i in range(8):
         for sign in (-1.0, 1.0):
             if i == 7 and sign > 0.0:
                 continue
-            _density_terms(mid + sign * half * _XGK[i], r, alpha, b, s, beta, x, c, buf)
-            for j in range(6):
+            _integrand(kind, mid + sign * half * _XGK[i], a, buf)
+            for j in range(n):
                 res[j] += _WGK[i] * buf[j]
             if i % 2 == 1:
                 gauss += _WG[i // 2] * buf[0]
-    for j in range(6):
+    for j in range(n):
         res[j] *= half
     return float(abs(res[0] - gauss * half))
 
@@ -172,32 +192,25 @@ def _panel_done(
 
 
 @jit
-def _split_panel(
-    stack_lo: FloatArray, stack_hi: FloatArray, top: int, a0: float, a1: float
-) -> int:
-    """Push the two halves of the panel ``[a0, a1]`` on the stack; return the new height."""
-    m = 0.5 * (a0 + a1)
-    stack_lo[top] = m
-    stack_hi[top] = a1
-    stack_lo[top + 1] = a0
-    stack_hi[top + 1] = m
-    return top + 2
+def _integrate(
+    kind: int, lo: float, hi: float, a: FloatArray, total: FloatArray, work: FloatArray
+) -> None:
+    """Adaptive Gauss–Kronrod integrals of the integrand ``kind`` over [lo, hi] into ``total``.
 
-
-@jit
-def _integrate_density(
-    lo: float, hi: float, r: float, alpha: float, b: float, s: float, beta: float, x: float,
-    c: float, total: FloatArray,
-) -> None:  # fmt: skip
-    """Adaptive Gauss–Kronrod integral of the 6 components over [lo, hi] into ``total``."""
-    res = np.zeros(6)
-    buf = np.zeros(6)
-    for j in range(6):
+    ``total`` has one element per component of the integrand (6 for
+    ``_DENSITY``, 1 for ``_SURVIVAL``); an empty interval (``hi <= lo``)
+    gives zeros.  ``work`` is scratch space of shape ``(4, _MAX_PANELS)``
+    (the panel stack, a panel's estimates and the integrand's values), so
+    that a kernel integrating row after row allocates it once.
+    """
+    n = total.shape[0]
+    for j in range(n):
         total[j] = 0.0
-    _gk_density(lo, hi, r, alpha, b, s, beta, x, c, res, buf)
+    if hi <= lo:
+        return
+    stack_lo, stack_hi, res, buf = work[0], work[1], work[2, :n], work[3]
+    _gk_panel(kind, lo, hi, a, res, buf)
     scale = abs(res[0])
-    stack_lo = np.empty(_MAX_PANELS)
-    stack_hi = np.empty(_MAX_PANELS)
     stack_lo[0] = lo
     stack_hi[0] = hi
     top = 1
@@ -208,13 +221,19 @@ def _integrate_density(
         evals += 1
         a0 = stack_lo[top]
         a1 = stack_hi[top]
-        err = _gk_density(a0, a1, r, alpha, b, s, beta, x, c, res, buf)
+        err = _gk_panel(kind, a0, a1, a, res, buf)
         share = (a1 - a0) / width
         if _panel_done(err, scale, share, res[0], top, evals):
-            for j in range(6):
+            for j in range(n):
                 total[j] += res[j]
         else:
-            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
+            # the two halves of [a0, a1] on the stack
+            m = 0.5 * (a0 + a1)
+            stack_lo[top] = m
+            stack_hi[top] = a1
+            stack_lo[top + 1] = a0
+            stack_hi[top + 1] = m
+            top += 2
 
 
 @jit
@@ -227,8 +246,11 @@ def _loglik_kernel(
     n = x.shape[0]
     log_alpha = math.log(alpha)
     log_beta = math.log(beta)
+    log_sb = math.log(s * b)
     dg_r = digamma(r)
     integral = np.zeros(6)
+    args = np.array([r, alpha, b, s, beta, 0.0, 0.0, log_sb, log_beta])  # x and c set per row
+    work = np.empty((4, _MAX_PANELS))
     total = 0.0
     for j in range(5):
         grad[j] = 0.0
@@ -256,13 +278,15 @@ def _loglik_kernel(
                 q = beta + math.expm1(b * tau)
                 v = (
                     -(r + xi) * math.log(alpha + tau)
-                    + math.log(s * b)
+                    + log_sb
                     + b * tau
                     + s * log_beta
                     - (s + 1.0) * math.log(q)
                 )
                 c = max(c, v)
-            _integrate_density(lo, ti, r, alpha, b, s, beta, xi, c, integral)
+            args[5] = xi
+            args[6] = c
+            _integrate(_DENSITY, lo, ti, args, integral, work)
             if integral[0] > 0.0:
                 log_i = c + math.log(integral[0])
                 big = max(log_a, log_i)
@@ -283,52 +307,6 @@ def _loglik_kernel(
 
 
 @jit
-def _gk_survival(lo: float, hi: float, b: float, s: float, beta_star: float, grow: float) -> tuple[float, float]:  # fmt: skip  # noqa: E501
-    """Kronrod estimate and error of ``∫ (β*/(β* + grow·(e^{bτ}−1)))^s dτ`` on [lo, hi]."""
-    half = 0.5 * (hi - lo)
-    mid = 0.5 * (hi + lo)
-    kron = 0.0
-    gauss = 0.0
-    for i in range(8):
-        for sign in (-1.0, 1.0):
-            if i == 7 and sign > 0.0:
-                continue
-            tau = mid + sign * half * _XGK[i]
-            v = math.exp(-s * math.log1p(grow * math.expm1(b * tau) / beta_star))
-            kron += _WGK[i] * v
-            if i % 2 == 1:
-                gauss += _WG[i // 2] * v
-    return kron * half, abs(kron - gauss) * half
-
-
-@jit
-def _survival_integral(t: float, b: float, s: float, beta_star: float, grow: float) -> float:
-    """``∫_0^t (β*/(β* + grow·(e^{bτ}−1)))^s dτ`` by adaptive Gauss–Kronrod."""
-    if t <= 0.0:
-        return 0.0
-    stack_lo = np.empty(_MAX_PANELS)
-    stack_hi = np.empty(_MAX_PANELS)
-    scale, _ = _gk_survival(0.0, t, b, s, beta_star, grow)
-    stack_lo[0] = 0.0
-    stack_hi[0] = t
-    top = 1
-    total = 0.0
-    evals = 0
-    while top > 0:
-        top -= 1
-        evals += 1
-        a0 = stack_lo[top]
-        a1 = stack_hi[top]
-        val, err = _gk_survival(a0, a1, b, s, beta_star, grow)
-        share = (a1 - a0) / t
-        if _panel_done(err, scale, share, val, top, evals):
-            total += val
-        else:
-            top = _split_panel(stack_lo, stack_hi, top, a0, a1)
-    return total
-
-
-@jit
 def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T``.
 
@@ -339,11 +317,15 @@ def _conditional_kernel(p: FloatArray, h: FloatArray, t: FloatArray, out: FloatA
     """
     r, alpha, b, s, beta = p[0], p[1], p[2], p[3], p[4]
     x, t_obs = h[0], h[2]
+    args = np.array([b, s, 0.0, 0.0])  # beta_star and grow set per row
+    integral = np.zeros(1)
+    work = np.empty((4, _MAX_PANELS))
     for i in range(x.shape[0]):
         ti = t_obs[i]
-        beta_star = beta + math.expm1(b * ti)
-        grow = math.exp(b * ti)
-        out[i] = (r + x[i]) / (alpha + ti) * _survival_integral(t[i], b, s, beta_star, grow)
+        args[2] = beta + math.expm1(b * ti)
+        args[3] = math.exp(b * ti)
+        _integrate(_SURVIVAL, 0.0, t[i], args, integral, work)
+        out[i] = (r + x[i]) / (alpha + ti) * integral[0]
 
 
 # ----------------------------------------------------------------------------------------
@@ -430,8 +412,6 @@ class GGompertzNBDModel(HistoryModel[GGompertzNBDParams]):
     """
 
     params_type: ClassVar[type[Any]] = GGompertzNBDParams
-    params_: GGompertzNBDParams
-    standard_errors_: GGompertzNBDParams
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
 
