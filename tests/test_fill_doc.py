@@ -24,6 +24,33 @@ def test_slot_is_replaced_with_the_entry_indented_like_the_slot() -> None:
     assert "%(" not in f.__doc__
 
 
+def test_on_a_class_the_methods_of_its_body_are_filled() -> None:
+    @fill_doc({"x": "x : int\n    The x.\n"})
+    class C:
+        """Class.
+
+        %(x)s
+        """
+
+        def f(self) -> None:
+            """Do.
+
+            %(x)s
+            """
+
+        @classmethod
+        def g(cls) -> None:
+            """Make.
+
+            %(x)s
+            """
+
+    for obj in (C, C.f, C.g):
+        assert obj.__doc__ is not None
+        assert "x : int" in obj.__doc__
+        assert "%(" not in obj.__doc__
+
+
 def test_unknown_slot_is_an_error() -> None:
     with pytest.raises(KeyError):
 

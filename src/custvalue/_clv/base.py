@@ -1165,7 +1165,7 @@ class HistoryModel(FittedModel[P]):
             per = self._scaled(p, z, coef, rows.encoding)
             extra = self._kernel_params(p)[k:]
             kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (per.shape[0], 1))]))
-            ll, grads = grouped_log_likelihood(self._kernel, kp, h, w, starts, k)
+            ll, grads = grouped_log_likelihood(self._kernel, kp, (h, w, starts), k)
             # d ll / d log(parameter of each group), then the chain rule
             g_log = grads * per
             g_coef = [

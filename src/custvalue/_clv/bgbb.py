@@ -310,6 +310,7 @@ def _check_histories(x: FloatArray, tx: FloatArray, n: FloatArray) -> None:
         )
 
 
+@fill_doc(FIT_PARAMS, INTERVAL_PARAMS)
 class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
     r"""BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang 2010).
 
@@ -380,7 +381,6 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
 
     params_type: ClassVar[type[Any]] = BetaGeoBetaBinomParams
 
-    @fill_doc(FIT_PARAMS)
     def fit(
         self,
         data: pd.DataFrame | None = None,
@@ -504,7 +504,6 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         _check_histories(x, tx, n)
         return res, x, tx, n
 
-    @fill_doc(INTERVAL_PARAMS)
     def probability_alive(
         self,
         frequency: object = None,
@@ -566,7 +565,6 @@ class BetaGeoBetaBinomModel(FittedModel[BetaGeoBetaBinomParams]):
         )
         return shape_output(np.minimum(np.exp(log_p), 1.0), res, "probability_alive")
 
-    @fill_doc(INTERVAL_PARAMS)
     def expected_purchases(
         self,
         t: object = None,

@@ -362,17 +362,17 @@ def _grouped_kernel(
 def grouped_log_likelihood(
     kernel: Callable[..., float],
     params: FloatArray,
-    h: FloatArray,
-    w: FloatArray,
-    starts: npt.NDArray[np.intp],
+    rows: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]],
     n_params: int,
 ) -> tuple[float, FloatArray]:
     """Weighted log-likelihood and per-group gradients (``(G, n_params)``) of a history kernel.
 
     ``params`` is ``(G, m)``: group ``g``'s kernel parameters (``m`` may
     exceed the ``n_params`` model parameters, e.g. the MBG/NBD flag); ``h`` the
-    ``(3, n)`` histories sorted by group, ``starts`` the ``G + 1`` block bounds.
+    ``(3, n)`` histories sorted by group, ``starts`` the ``G + 1`` block bounds,
+    given as ``rows = (h, w, starts)``.
     """
+    h, w, starts = rows
     grads = np.zeros((params.shape[0], n_params))
     total = _grouped_kernel(kernel, params, h, w, starts, np.empty((2, 0)), grads)
     return float(total), grads

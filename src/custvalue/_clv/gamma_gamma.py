@@ -154,6 +154,27 @@ class _GGData:
         return -float(ll), -np.array([dp, dq, dv]), -hess
 
 
+def _log_density(
+    p: float, q: float, v: float | FloatArray, x: FloatArray, m: FloatArray, log_s: FloatArray
+) -> FloatArray:
+    """Log-density of each customer's mean spend ``m`` over ``x`` purchases at scale ``v``.
+
+    ``log_s = log(v + x m)`` (the caller's, which the gradient reuses); ``v``
+    is a float or one scale per customer.
+    """
+    px = p * x
+    return np.asarray(
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(v)
+        + (px - 1.0) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * log_s,
+        dtype=np.float64,
+    )
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _GGCovariateRows(CovariateData):
     """The fit data with covariates: one row per customer, ``v_i = v exp(gamma'z_i)``."""
@@ -170,15 +191,7 @@ class _GGCovariateRows(CovariateData):
         v_i = v * np.exp(self.z @ coef)
         px = p * x
         log_s = np.log(v_i + x * m)
-        ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(v_i)
-            + (px - 1.0) * np.log(m)
-            + px * np.log(x)
-            - (px + q) * log_s
-        )
+        ll = _log_density(p, q, v_i, x, m, log_s)
         psi_pxq = psi(px + q)
         dp = x * (psi_pxq - psi(px) + np.log(m) + np.log(x) - log_s)
         dq = psi_pxq - psi(q) + np.log(v_i) - log_s
@@ -476,16 +489,7 @@ class GammaGammaModel(FittedModel[GammaGammaParams]):
         )
         p, q, v = self._params_for(data, res, "individual_log_likelihood")
         x, m = res.arrays["frequency"], res.arrays["monetary_value"]
-        px = p * x
-        ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(v)
-            + (px - 1.0) * np.log(m)
-            + px * np.log(x)
-            - (px + q) * np.log(v + x * m)
-        )
+        ll = _log_density(p, q, v, x, m, np.log(v + x * m))
         return shape_output(np.asarray(ll, dtype=np.float64), res, "log_likelihood")
 
     def population_mean_spend(self) -> float:

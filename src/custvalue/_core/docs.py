@@ -21,22 +21,29 @@ def fill_doc(*entries: Mapping[str, str]) -> Callable[[_T], _T]:
     """Return a decorator filling the ``%(name)s`` lines of a docstring from ``entries``.
 
     Later mappings win over earlier ones.  An unknown name is a programming error
-    and raises ``KeyError`` at import time.
+    and raises ``KeyError`` at import time.  On a class, the docstrings of the
+    class and of the methods defined in its body are filled.
     """
     table: dict[str, str] = {}
     for entry in entries:
         table.update(entry)
 
-    def decorate(obj: _T) -> _T:
+    def fill(match: re.Match[str]) -> str:
+        text = textwrap.dedent(table[match.group("name")]).strip("\n")
+        return textwrap.indent(text, match.group("indent"))
+
+    def fill_one(obj: object) -> None:
         doc = getattr(obj, "__doc__", None)
-        if not doc:  # python -OO strips docstrings
-            return obj
+        if doc:  # python -OO strips docstrings
+            obj.__doc__ = _SLOT.sub(fill, doc)
 
-        def fill(match: re.Match[str]) -> str:
-            text = textwrap.dedent(table[match.group("name")]).strip("\n")
-            return textwrap.indent(text, match.group("indent"))
-
-        obj.__doc__ = _SLOT.sub(fill, doc)
+    def decorate(obj: _T) -> _T:
+        if isinstance(obj, type):
+            for member in vars(obj).values():
+                func = getattr(member, "__func__", member)  # classmethod, staticmethod
+                if callable(func):
+                    fill_one(func)
+        fill_one(obj)
         return obj
 
     return decorate
