@@ -27,6 +27,9 @@ from custvalue.clv import ModifiedBetaGeoModel
 from custvalue.clv import ModifiedBetaGeoParams
 from custvalue.clv import ParetoNBDModel
 from custvalue.clv import ParetoNBDParams
+from custvalue.clv import acquisition_value
+from custvalue.clv import customer_lifetime_value
+from custvalue.clv import customer_value_parts
 from custvalue.diagnostics import aic
 from custvalue.diagnostics import likelihood_ratio_test
 from custvalue.errors import InputTypeError
@@ -285,8 +288,21 @@ def test_prediction_refusals() -> None:
         fitted.probability_alive(1, 2.0, 3.0)
     with pytest.raises(InputValueError, match="columns of `data=`"):
         fitted.expected_purchases_new_customer(10.0)
-    with pytest.raises(InputValueError, match="customer_lifetime_value"):
+    with pytest.raises(InputValueError, match="columns of `data=`"):
         fitted._discounted_purchases(data["frequency"], data["recency"], data["T"], 3, 0.0, 1.0)
+    with pytest.raises(InputValueError, match="`transaction_model` was fitted with covariates"):
+        acquisition_value(fitted, GG_TRUTH, horizon=3, discount_rate=0.0)
+    with pytest.raises(InputValueError, match="pass `data=`"):
+        customer_lifetime_value(
+            fitted,
+            GG_TRUTH,
+            frequency=data["frequency"],
+            recency=data["recency"],
+            T=data["T"],
+            monetary_value=np.full(len(data), 20.0),
+            horizon=3,
+            discount_rate=0.0,
+        )
 
 
 @pytest.mark.parametrize(
@@ -492,3 +508,38 @@ def test_intervals_draw_the_coefficients_too() -> None:
             np.testing.assert_allclose(out.iloc[0], point.iloc[0], rtol=1e-12)
             assert out["upper"].iloc[1] - out["lower"].iloc[1] > 0.01 * point.iloc[1]
     assert covered >= 14
+
+
+@pytest.mark.parametrize("label", ["bgnbd", "pareto"])
+def test_customer_value_uses_each_customers_parameters(label: str) -> None:
+    """CLV (and its parts) with covariates in both models = the plain models per customer."""
+    sim = _sim(label, 3000, seed=5)
+    transactions = type(TRUTHS[label])().fit(sim, covariates=["age", "channel"])
+    spend_sim = _gg_sim(3000, seed=5)
+    spend = GammaGammaModel().fit(spend_sim, covariates=["age", "channel"])
+    data = sim.head(15).assign(monetary_value=spend_sim["monetary_value"].head(15).to_numpy())
+    data.loc[data["frequency"] == 0, "monetary_value"] = 0.0
+    grid = {"horizon": 6, "discount_rate": 0.01, "step": 4.0, "margin": 0.3}
+    clv = customer_lifetime_value(transactions, spend, data, **grid)
+    past = pd.Series(0.0, index=data.index)
+    parts = customer_value_parts(transactions, spend, data, historical=past, **grid)
+    assert clv.index.equals(data.index)
+    np.testing.assert_allclose(parts["current"], clv, rtol=1e-12)
+    p = spend.params_
+    for cid, row in data.iterrows():
+        plain = type(transactions).from_params(
+            _scaled_params(label, transactions.params_, transactions.coefficients_, row)
+        )
+        eta = sum(
+            spend.coefficients_[f"gamma_spend[{k}]"] * v
+            for k, v in {"age": row["age"], "channel[web]": float(row["channel"] == "web")}.items()
+        )
+        plain_spend = GammaGammaModel.from_params(GammaGammaParams(p.p, p.q, p.v * math.exp(eta)))
+        one = data.loc[[cid], ["frequency", "recency", "T", "monetary_value"]]
+        want = customer_lifetime_value(plain, plain_spend, one, **grid)
+        assert clv[cid] == pytest.approx(float(want.iloc[0]), rel=1e-9), cid
+    with_interval = customer_lifetime_value(
+        transactions, spend, data, **grid, interval=0.9, n_draws=50, seed=0
+    )
+    np.testing.assert_allclose(with_interval["estimate"], clv, rtol=1e-12)
+    assert np.all(with_interval["lower"] <= clv) and np.all(clv <= with_interval["upper"])

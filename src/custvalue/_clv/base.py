@@ -613,8 +613,7 @@ class FittedModel(Generic[P]):
                 f"this {name} was fitted with covariates {list(self._encoding.sources)}: pass "
                 f"each customer's history and covariates as columns of `data=` (other "
                 f"arguments as scalars or column names of `data`), e.g. "
-                f"model.{method}(..., data=frame); customer_lifetime_value and "
-                f"customer_value_parts do not take models fitted with covariates yet."
+                f"model.{method}(..., data=frame)."
             )
         per = self._customer_params(check_dataframe(data, "data"))
         scaled = {j for links in (self._covariate_links or {}).values() for j, _ in links}

@@ -17,7 +17,8 @@ import pandas as pd
 from custvalue._clv.value import SpendModel
 from custvalue._clv.value import TransactionModel
 from custvalue._clv.value import check_grid
-from custvalue._clv.value import discounted_purchases
+from custvalue._clv.value import customer_predictions
+from custvalue._clv.value import fitted_with_covariates
 from custvalue._clv.value import history_arrays
 from custvalue._core.validation import as_float_array
 from custvalue._core.validation import check_scalar
@@ -202,12 +203,15 @@ def customer_value_parts(
         0 if group is None else _per_customer(group, "group", index, numeric=False),
         index=index,
     )
-    spend = np.asarray(spend_model.expected_spend(x, mv), dtype=np.float64).reshape(-1)
-    purchases = discounted_purchases(transaction_model, x, r, t_age, h, d, s)
+    inputs = (res, x, r, t_age, mv)
+    spend, purchases, frame = customer_predictions(
+        transaction_model, spend_model, data, inputs, (h, d, s)
+    )
     current = purchases * spend * m
+    p_alive: Any = transaction_model.probability_alive  # type: ignore[attr-defined]
+    covariates = frame is not None and fitted_with_covariates(transaction_model)
     alive = np.asarray(
-        transaction_model.probability_alive(x, r, t_age),  # type: ignore[attr-defined]
-        dtype=np.float64,
+        p_alive(data=frame) if covariates else p_alive(x, r, t_age), dtype=np.float64
     ).reshape(-1)
     if not (spend.shape == alive.shape == x.shape and np.all(np.isfinite(spend * alive))):
         raise InputValueError("the models returned non-finite or misshaped predictions.")

@@ -122,22 +122,69 @@ def history_arrays(
     return res, x, r, t_age, mv
 
 
+def fitted_with_covariates(model: object) -> bool:
+    """Whether ``model`` was fitted with covariates (its ``covariate_names_`` are not empty)."""
+    return bool(getattr(model, "covariate_names_", ()))
+
+
+def customer_predictions(
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    data: pd.DataFrame | None,
+    inputs: tuple[Resolved, FloatArray, FloatArray, FloatArray, FloatArray],
+    grid: tuple[int, float, float],
+) -> tuple[FloatArray, FloatArray, pd.DataFrame | None]:
+    """Each customer's expected spend and discounted expected purchases (periods ``1..h``).
+
+    ``inputs`` are those of :func:`history_arrays`, ``grid = (h, d, s)``.  A
+    model fitted with covariates reads each customer's covariates from the
+    rows of ``data`` (with the resolved history); the frame it was given is
+    returned (None when neither model has covariates) for further predictions.
+    """
+    res, x, r, t_age, mv = inputs
+    frame = None
+    if fitted_with_covariates(transaction_model) or fitted_with_covariates(spend_model):
+        if data is None or res.index is None:
+            raise InputValueError(
+                "models fitted with covariates read each customer's covariates from `data`: "
+                "pass `data=` (one row per customer with the history and the covariate "
+                "columns)."
+            )
+        frame = check_dataframe(data, "data").assign(
+            frequency=x, recency=r, T=t_age, monetary_value=mv
+        )
+    if frame is not None and fitted_with_covariates(spend_model):
+        raw = spend_model.expected_spend(data=frame)  # type: ignore[call-arg]
+    else:
+        raw = spend_model.expected_spend(x, mv)
+    spend = np.asarray(raw, dtype=np.float64).reshape(-1)
+    if spend.shape[0] != x.shape[0] or not np.all(np.isfinite(spend)):
+        raise InputValueError("the spend model returned non-finite or misshaped expected spend.")
+    h, d, s = grid
+    purchases = discounted_purchases(transaction_model, x, r, t_age, (h, d, s), (frame, res))
+    return spend, purchases, frame
+
+
 def discounted_purchases(
     transaction_model: TransactionModel,
     x: FloatArray,
     r: FloatArray,
     t_age: FloatArray,
-    h: int,
-    d: float,
-    s: float,
+    grid: tuple[int, float, float],
+    rows: tuple[pd.DataFrame | None, Resolved | None] = (None, None),
 ) -> FloatArray:
     """Return the expected purchases of periods ``1..h``, discounted at ``d`` per period.
 
-    A history model values all periods in one pass over the distinct histories;
-    any other model is asked for the cumulative expectation of each period.
+    ``grid = (h, d, s)``.  A history model values all periods in one pass over
+    the distinct histories (with covariates, those of the customers of
+    ``rows = (data, resolved inputs)``); any other model is asked for the
+    cumulative expectation of each period.
     """
+    h, d, s = grid
     if isinstance(transaction_model, HistoryModel):
-        value = transaction_model._discounted_purchases(x, r, t_age, h, d, s)
+        value = transaction_model._discounted_purchases(
+            x, r, t_age, h, d, s, data=rows[0], res=rows[1]
+        )
         if not np.all(np.isfinite(value)):
             raise InputValueError("the transaction model returned non-finite expected purchases.")
         return value
@@ -305,12 +352,9 @@ def customer_lifetime_value(
                 f"`{name}` must offer {', '.join(methods)}(...); got {type(model).__name__}."
             )
     h, d, m, s = check_grid(horizon, discount_rate, margin, step)
-    res, x, r, t_age, mv = history_arrays(data, frequency, recency, T, monetary_value)
-    spend = np.asarray(spend_model.expected_spend(x, mv), dtype=np.float64).reshape(-1)
-    if spend.shape[0] != x.shape[0] or not np.all(np.isfinite(spend)):
-        raise InputValueError("the spend model returned non-finite or misshaped expected spend.")
-    value = discounted_purchases(transaction_model, x, r, t_age, h, d, s)
-    return shape_output(value * spend * m, res, "clv")
+    inputs = history_arrays(data, frequency, recency, T, monetary_value)
+    spend, value, _ = customer_predictions(transaction_model, spend_model, data, inputs, (h, d, s))
+    return shape_output(value * spend * m, inputs[0], "clv")
 
 
 def acquisition_value(
@@ -391,6 +435,12 @@ def acquisition_value(
     ):
         if not callable(getattr(model, method, None)):
             raise InputTypeError(f"`{name}` must offer {method}(...); got {type(model).__name__}.")
+        if fitted_with_covariates(model):
+            raise InputValueError(
+                f"`{name}` was fitted with covariates: a new customer's value depends on "
+                f"them; value a typical new customer with customer_lifetime_value(..., "
+                f"data=frame) (frequency 0 and its covariates), or fit without covariates."
+            )
     if not isinstance(include_first_purchase, bool):
         raise InputTypeError(
             f"`include_first_purchase` must be True or False, got {include_first_purchase!r}."
