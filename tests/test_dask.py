@@ -23,6 +23,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 from custvalue import clv  # noqa: E402
+from custvalue import commission  # noqa: E402
 from custvalue import dask as cvd  # noqa: E402
 from custvalue import rfm  # noqa: E402
 from custvalue import tiers  # noqa: E402
@@ -309,6 +310,7 @@ def test_refuses_what_it_cannot_read():
         (cvd.profit_contribution, tiers.profit_contribution),
         (cvd.rfm_scores, rfm.rfm_scores),
         (cvd.rfm_segments, rfm.rfm_segments),
+        (cvd.commission, commission.commission),
     ],
 )
 def test_mirrors_take_exactly_the_in_memory_options(on_dask, in_memory):
@@ -544,7 +546,7 @@ def _within(seconds: float, run):
     def target() -> None:
         try:
             box["value"] = run()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+        except BaseException as exc:  # re-raised in the test's thread
             box["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)

@@ -44,10 +44,12 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 import pandas as pd
 
+from custvalue import commission as _commission_api
 from custvalue import rfm
 from custvalue import tiers
 from custvalue._core.docs import fill_doc
 from custvalue._core.signatures import same_options
+from custvalue._dask import commission as _commission
 from custvalue._dask import models as _models
 from custvalue._dask import profit as _profit
 from custvalue._dask import scores as _scores
@@ -55,9 +57,14 @@ from custvalue._dask import summary as _summary
 from custvalue._dask.docs import LOG_ERRORS
 from custvalue._dask.docs import PREDICTION_PARAMS
 
+CommissionFrames = _commission.CommissionFrames
+CommissionFrames.__module__ = __name__
+
 __all__ = [
+    "CommissionFrames",
     "abc_classes",
     "calibration_holdout_summary",
+    "commission",
     "customer_lifetime_value",
     "expected_purchases",
     "fit_spend_model",
@@ -664,3 +671,74 @@ def rfm_segments(scores: dd.DataFrame, **options: Any) -> dd.Series:
     ['high value', 'low value']
     """
     return _scores.rfm_segments(scores, **options)
+
+
+@same_options(_commission_api.commission, dd.DataFrame)
+def commission(lines: dd.DataFrame, **options: Any) -> CommissionFrames:
+    """Sales commission of a Dask frame of sales lines: lines, credits and statements.
+
+    The Dask counterpart of :func:`custvalue.commission.commission` (same
+    arguments; the same lines, credits and statements, money exact).
+
+    Parameters
+    ----------
+    lines : dask.dataframe.DataFrame
+        One row per sales line, in any partitioning.
+    plan, salesperson_col, amount_col, cost_col, margin_col, basis, tier_by, products, \
+product_col, price_col, product_cost_col, mode, date_col, freq, caps, floors, splits, \
+split_line_col, split_salesperson_col, split_share_col, line_id_col, reference_col, \
+negative_margin, currency_col, currency_decimals, rounding, amount_units
+        As in :func:`custvalue.commission.commission`; ``products`` and
+        ``splits`` are pandas DataFrames (read in memory).
+
+    Returns
+    -------
+    CommissionFrames
+        Lazy ``lines``, ``statements`` and ``credits`` frames: the in-memory
+        ``CommissionResult`` frames split over partitions (a salesperson's
+        statements in one partition).  ``lines.compute()`` reindexed like the
+        input, and ``statements.compute()`` sorted by salesperson and period
+        with a fresh index, are the in-memory frames.  Compute them together
+        (``dask.compute(...)``) to run the commission once.
+
+    Raises
+    ------
+    InputTypeError
+        If ``lines`` is not a Dask DataFrame, ``plan`` not a plan, ``splits``
+        not a pandas DataFrame, or as in memory.
+    InputValueError
+        As :func:`custvalue.commission.commission`; repeated line ids (when
+        ``splits`` or ``reference_col`` use them), ``splits`` rows naming no
+        line and several currencies are found by this call, problems inside
+        a salesperson's lines by ``compute()``.
+
+    Notes
+    -----
+    A statement needs all lines credited to its salesperson, a split line
+    all the salespeople it credits, a linked return its sale.  The lines are
+    therefore shuffled (Dask's shuffle) by a group: the salesperson, or one
+    representative for salespeople sharing split lines; a return linked by
+    ``reference_col`` first meets its sale in a shuffle by the sale's id and
+    takes its group.  Each line carries its position in the input, so every
+    partition runs the in-memory function on its lines in input order (the
+    order ``mode="graduated"`` uses for lines of the same date).  Money is
+    in integer minor units throughout, so nothing depends on the
+    partitioning.  One pass counts the lines per partition, one checks what
+    spans partitions (unique line ids, the ``splits`` lines, one currency).
+
+    Examples
+    --------
+    >>> from dask.dataframe import from_dict
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.commission import CommissionPlan
+    >>> plan = CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 1000])
+    >>> lines = from_dict({"salesperson": ["ann", "bob", "ann"], "amount": [600.0, 999.99, 400.0],
+    ...                    "cost": [0.0, 0.0, 0.0]}, npartitions=2)
+    >>> res = cvd.commission(lines, plan, cost_col="cost", mode="retroactive")
+    >>> statements = res.statements.compute().sort_values("salesperson", ignore_index=True)
+    >>> statements[["salesperson", "basis", "bracket", "commission"]]
+      salesperson    basis  bracket  commission
+    0         ann  1000.00        1       30.00
+    1         bob   999.99        0       20.00
+    """
+    return _commission.commission(lines, **options)

@@ -73,7 +73,7 @@ def _quantile_thresholds(frame: dd.DataFrame, bins: int) -> list[FloatArray]:
 
 
 def _ordered_values(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """The R, F and M values of a partition as floats, recency negated (higher is better)."""
+    """Return the R, F and M values of a partition as floats, recency negated (lower is worse)."""
     out = {d: rows[c].to_numpy(dtype=np.float64) for d, c in columns.items()}
     out["R"] = -out["R"]
     return pd.DataFrame(out, index=rows.index)

@@ -25,11 +25,12 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from dask.base import compute
+from dask.delayed import delayed
 
 __all__ = ["order_statistics"]
 
@@ -41,13 +42,13 @@ _PIVOTS = 65536
 
 
 def _sorted(part: pd.DataFrame, column: str) -> FloatArray:
-    """The non-NaN values of ``column`` in ``part``, ascending."""
+    """Return the non-NaN values of ``column`` in ``part``, ascending."""
     v = part[column].to_numpy(dtype=np.float64)
     return np.sort(v[~np.isnan(v)])
 
 
 def _samples(part: pd.DataFrame, columns: Sequence[str], size: int) -> list[FloatArray]:
-    """The values at every ``s``-th local rank of each column, and the last one."""
+    """Return the values at every ``s``-th local rank of each column, and the last one."""
     out = []
     for column in columns:
         v = _sorted(part, column)
@@ -70,7 +71,7 @@ def _counts(part: pd.DataFrame, columns: Sequence[str], pivots: Sequence[FloatAr
 def _between(
     part: pd.DataFrame, columns: Sequence[str], intervals: Sequence[Sequence[tuple[float, float]]]
 ) -> list[list[FloatArray]]:
-    """The values strictly inside each open interval ``(lo, hi)``, per column."""
+    """Return the values strictly inside each open interval ``(lo, hi)``, per column."""
     out = []
     for column, wanted in zip(columns, intervals, strict=True):
         v = _sorted(part, column)
@@ -88,9 +89,9 @@ def _add(a: IntArray, b: IntArray) -> IntArray:
 
 
 def _tree_sum(items: list[Any]) -> Any:
-    """A balanced tree of delayed sums of ``items`` (one task per pair)."""
+    """Return a balanced tree of delayed sums of ``items`` (one task per pair)."""
     while len(items) > 1:
-        pairs = [dask.delayed(_add)(a, b) for a, b in zip(items[::2], items[1::2], strict=False)]
+        pairs = [delayed(_add)(a, b) for a, b in zip(items[::2], items[1::2], strict=False)]
         items = pairs + ([items[-1]] if len(items) % 2 else [])
     return items[0]
 
@@ -120,7 +121,7 @@ def order_statistics(
     columns: Sequence[str],
     positions: Callable[[int], IntArray],
 ) -> tuple[list[int], list[FloatArray], list[FloatArray]]:
-    """The values at ``positions(n)`` of each column's ascending order, and the next larger.
+    """Return the values at ``positions(n)`` of each column's order, and the next larger.
 
     Parameters
     ----------
@@ -142,13 +143,13 @@ def order_statistics(
     cols = list(columns)
     parts = frame[cols].to_delayed()
     size = max(16, _PIVOTS // max(1, len(parts)))
-    (sampled,) = dask.compute([dask.delayed(_samples)(p, cols, size) for p in parts])
+    (sampled,) = compute([delayed(_samples)(p, cols, size) for p in parts])
     pivots = [np.unique(np.concatenate([s[c] for s in sampled])) for c in range(len(cols))]
-    (total,) = dask.compute(_tree_sum([dask.delayed(_counts)(p, cols, pivots) for p in parts]))
+    (total,) = compute(_tree_sum([delayed(_counts)(p, cols, pivots) for p in parts]))
     found: list[list[tuple[float, tuple[float, float], int | None]]] = []
     sizes = []
     offset = 0
-    for c, p in enumerate(pivots):
+    for p in pivots:
         lt, le = total[offset : offset + p.size], total[offset + p.size : offset + 2 * p.size]
         offset += 2 * p.size
         n = int(le[-1]) if p.size else 0
@@ -156,7 +157,7 @@ def order_statistics(
         wanted = positions(n) if n else np.zeros(0, dtype=np.int64)
         found.append([_locate(p, lt, le, int(q)) for q in wanted])
     intervals = [[interval for _, interval, _ in col] for col in found]
-    (inside,) = dask.compute([dask.delayed(_between)(p, cols, intervals) for p in parts])
+    (inside,) = compute([delayed(_between)(p, cols, intervals) for p in parts])
     values, nexts = [], []
     for c, col in enumerate(found):
         got, after = np.empty(len(col)), np.empty(len(col))
