@@ -25,6 +25,7 @@ import dask  # noqa: E402
 from custvalue import clv  # noqa: E402
 from custvalue import commission  # noqa: E402
 from custvalue import dask as cvd  # noqa: E402
+from custvalue import loyalty  # noqa: E402
 from custvalue import rfm  # noqa: E402
 from custvalue import tiers  # noqa: E402
 from custvalue.errors import InputTypeError  # noqa: E402
@@ -311,6 +312,7 @@ def test_refuses_what_it_cannot_read():
         (cvd.rfm_scores, rfm.rfm_scores),
         (cvd.rfm_segments, rfm.rfm_segments),
         (cvd.commission, commission.commission),
+        (cvd.loyalty_score, loyalty.loyalty_score),
     ],
 )
 def test_mirrors_take_exactly_the_in_memory_options(on_dask, in_memory):
@@ -582,3 +584,18 @@ def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
         for bins in (3, 5):
             got = _within(90, lambda b=bins: cvd.rfm_scores(summary, bins=b).compute())
             pd.testing.assert_frame_equal(got.sort_index(), rfm.rfm_scores(mem, bins=bins))
+        # the other global passes (order statistics, shuffles, an index of known divisions)
+        score = _within(90, lambda: cvd.loyalty_score(summary).score.compute())
+        pd.testing.assert_series_equal(score.sort_index(), loyalty.loyalty_score(mem).score)
+        plan = commission.CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 500])
+        lines = log.assign(salesperson=log["customer_id"] % 7, cost=0.0)
+        statements = _within(
+            90,
+            lambda: cvd.commission(
+                dd.from_pandas(lines, npartitions=3), plan, cost_col="cost"
+            ).statements.compute(),
+        )
+        pd.testing.assert_frame_equal(
+            statements.sort_values("salesperson", ignore_index=True),
+            commission.commission(lines, plan, cost_col="cost").statements,
+        )

@@ -45,11 +45,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 import pandas as pd
 
 from custvalue import commission as _commission_api
+from custvalue import loyalty
 from custvalue import rfm
 from custvalue import tiers
 from custvalue._core.docs import fill_doc
 from custvalue._core.signatures import same_options
 from custvalue._dask import commission as _commission
+from custvalue._dask import loyalty as _loyalty
 from custvalue._dask import models as _models
 from custvalue._dask import profit as _profit
 from custvalue._dask import scores as _scores
@@ -58,10 +60,14 @@ from custvalue._dask.docs import LOG_ERRORS
 from custvalue._dask.docs import PREDICTION_PARAMS
 
 CommissionFrames = _commission.CommissionFrames
-CommissionFrames.__module__ = __name__
+LoyaltyFrames = _loyalty.LoyaltyFrames
+for _cls in (CommissionFrames, LoyaltyFrames):
+    _cls.__module__ = __name__
+del _cls
 
 __all__ = [
     "CommissionFrames",
+    "LoyaltyFrames",
     "abc_classes",
     "calibration_holdout_summary",
     "commission",
@@ -69,6 +75,7 @@ __all__ = [
     "expected_purchases",
     "fit_spend_model",
     "fit_transaction_model",
+    "loyalty_score",
     "probability_alive",
     "profit_contribution",
     "rfm_scores",
@@ -742,3 +749,68 @@ negative_margin, currency_col, currency_decimals, rounding, amount_units
     1         bob   999.99        0       20.00
     """
     return _commission.commission(lines, **options)
+
+
+@same_options(loyalty.loyalty_score, dd.DataFrame)
+def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
+    """Loyalty score of every customer of a Dask summary, ranked among all customers.
+
+    The Dask counterpart of :func:`custvalue.loyalty.loyalty_score` for the
+    components of the summary (recency, frequency, tenure): the same
+    measures, percentile ranks, contributions and scores.
+
+    Parameters
+    ----------
+    summary : dask.dataframe.DataFrame
+        One row per customer with ``frequency``, ``recency`` and ``T`` (e.g.
+        :func:`rfm_summary`'s output), a unique index.
+    weights
+        As in :func:`custvalue.loyalty.loyalty_score`.
+    p_alive, satisfaction, regularity, spend_trend
+        Not taken (an error if given): pass the summary components only.
+
+    Returns
+    -------
+    LoyaltyFrames
+        Lazy ``score``, ``components``, ``contributions`` and ``measures`` on
+        the summary's index and partitions, and the ``weights``.
+
+    Raises
+    ------
+    InputValueError
+        If one of ``p_alive``, ``satisfaction``, ``regularity``,
+        ``spend_trend`` is given, the summary is empty or its index repeats a
+        customer (found by this call), or as in memory (invalid weights by
+        this call; invalid rows by this call or by ``compute()``).
+    InputTypeError, MissingColumnError
+        As in memory.
+
+    Notes
+    -----
+    A percentile rank counts the customers worse than and equal to each one
+    among *all* customers, and the recency measure needs the median rhythm
+    of all repeat customers, so neither is computed per partition.  The
+    median and ``4 * npartitions - 1`` *splitters* per measure are exact
+    order statistics (a few passes with no global sort, no shuffle); one
+    pass counts the values below and at each splitter.  A customer whose
+    value is a splitter is ranked from those counts (large ties, such as all
+    customers with ``frequency`` 0, are splitters and never move); the
+    others are shuffled by the interval between two splitters (each holds
+    about ``n / (4 * npartitions)`` customers), ranked inside it and sent
+    back to their partition.  The ranks are counts, so they and the score
+    (the in-memory weighted mean) are the in-memory numbers exactly.  The
+    measures are persisted while the splitters are found.
+
+    Examples
+    --------
+    >>> from dask.dataframe import from_pandas
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> summary = from_pandas(pd.DataFrame(
+    ...     {"frequency": [4, 1, 0], "recency": [40.0, 10.0, 0.0], "T": [50.0, 40.0, 5.0]},
+    ...     index=pd.Index(["a", "b", "c"], name="customer_id")), npartitions=2)
+    >>> result = cvd.loyalty_score(summary)
+    >>> result.score.compute().sort_index().round(2).tolist()
+    [75.0, 25.0, 50.0]
+    """
+    return _loyalty.loyalty_score(summary, **options)

@@ -19,7 +19,6 @@ exists, and all lines have one currency.
 from __future__ import annotations
 
 import operator
-import warnings
 from collections.abc import Hashable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from dask.delayed import delayed
 from custvalue import commission as _commission
 from custvalue._dask.options import with_defaults
 from custvalue._dask.summary import check_dask_frame
+from custvalue._dask.summary import first_row
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -233,13 +233,7 @@ def _check_globally(frame: dd.DataFrame, opt: Mapping[str, Any], n: int) -> None
 
 def _probe(frame: dd.DataFrame, plan: _commission.CommissionPlan, opt: Mapping[str, Any]) -> Any:
     """Run the in-memory commission on one real line: its checks, the result dtypes."""
-    with warnings.catch_warnings():  # Dask warns when the first partition has no line
-        warnings.simplefilter("ignore", UserWarning)
-        first = frame.head(1)
-        if len(first) == 0:
-            first = frame.head(1, npartitions=-1)
-    if len(first) == 0:
-        raise InputValueError("`lines` is empty; pass at least one row.")
+    first = first_row(frame, "lines", "row")
     options = dict(opt)
     if opt["reference_col"] is not None:
         first = first.assign(**{opt["reference_col"]: None})

@@ -32,7 +32,7 @@ import pandas as pd
 from dask.base import compute
 from dask.delayed import delayed
 
-__all__ = ["order_statistics"]
+__all__ = ["counts_at", "order_statistics"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -172,3 +172,17 @@ def order_statistics(
         values.append(got)
         nexts.append(after)
     return sizes, values, nexts
+
+
+def counts_at(
+    frame: dd.DataFrame, columns: Sequence[str], pivots: Sequence[FloatArray]
+) -> list[tuple[IntArray, IntArray]]:
+    """Count the values strictly below and at most each pivot, per column (one pass)."""
+    cols = list(columns)
+    parts = frame[cols].to_delayed()
+    (total,) = compute(_tree_sum([delayed(_counts)(p, cols, list(pivots)) for p in parts]))
+    out, offset = [], 0
+    for p in pivots:
+        out.append((total[offset : offset + p.size], total[offset + p.size : offset + 2 * p.size]))
+        offset += 2 * p.size
+    return out
