@@ -37,12 +37,15 @@ START = pd.Timestamp("2024-01-01")
 # the synchronous scheduler, with the task-based shuffle (the peer-to-peer shuffle Dask
 # picks while a distributed client exists needs workers)
 SYNC = {"scheduler": "sync", "dataframe.shuffle.method": "tasks"}
+# no dashboard; the scheduler's other HTTP routes on a free port (by default they take the
+# dashboard's port 8787, which another cluster on the machine may hold)
+NO_DASHBOARD = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
 
 
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, **NO_DASHBOARD
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -576,7 +579,7 @@ def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
     mem = rfm.rfm_summary(log, amount_col="amount")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, **NO_DASHBOARD
         ) as cluster,
         distributed.Client(cluster),
     ):

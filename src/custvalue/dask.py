@@ -19,14 +19,23 @@ function of the same name; the log itself is never collected:
   :func:`customer_lifetime_value` run a fitted model on each partition;
 - :func:`abc_classes` needs the global cumulative share: a reduction (total),
   a global sort by value with one running sum per partition, and a pass
-  classifying every customer by the resulting class bounds.
+  classifying every customer by the resulting class bounds;
+- :func:`profit_contribution` shuffles the lines by customer and fixes the
+  period totals and the log's last period globally;
+- :func:`rfm_scores` (quantiles) and :func:`loyalty_score` (percentile ranks
+  among all customers) rank from exact order statistics found in a few
+  passes without a global sort; :func:`rfm_segments` runs per partition;
+- :func:`commission` shuffles the sales lines by salesperson (with the
+  salespeople they share split lines with, linked returns with their sale)
+  and returns the lazy lines, credits and statements
+  (:class:`CommissionFrames`).
 
 Results are lazy Dask collections indexed by customer; each partition is
 sorted by customer, partitions are not (``.compute().sort_index()`` gives the
 in-memory frame).  Errors are the custvalue errors of the in-memory functions;
 those found while reading a partition are raised by ``compute()`` (or by the
 call itself for the passes it runs: the bounds of the log, the fits, the ABC
-bounds).  See the "Scaling out" page of the documentation for when to use it
+bounds, the thresholds and ranks).  See the "Scaling out" page of the documentation for when to use it
 and what it costs.
 """
 
