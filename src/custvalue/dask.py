@@ -35,8 +35,9 @@ sorted by customer, partitions are not (``.compute().sort_index()`` gives the
 in-memory frame).  Errors are the custvalue errors of the in-memory functions;
 those found while reading a partition are raised by ``compute()`` (or by the
 call itself for the passes it runs: the bounds of the log, the fits, the ABC
-bounds, the thresholds and ranks).  See the "Scaling out" page of the documentation for when to use it
-and what it costs.
+bounds, the score thresholds and ranks, the commission's global checks).  See
+the "Scaling out" page of the documentation for when to use it and what it
+costs.
 """
 
 from __future__ import annotations
