@@ -632,12 +632,13 @@ def rfm_scores(summary: dd.DataFrame, **options: Any) -> dd.DataFrame:
     value is above the ``m``-th worst value, so the score is one plus the
     number of thresholds ``t_k`` the value reaches, ``t_k`` the next better
     value after the ``ceil(k n / bins)``-th worst (``k = 1 .. bins - 1``;
-    equal thresholds leave scores empty, as in memory).  Per dimension this
-    call runs a global sort (Dask's ``sort_values``, a shuffle of the
-    column), reads the order statistics at those positions and finds the
-    next values by a reduction; only ``bins - 1`` numbers per partition reach
-    the caller.  Each partition is then scored with the thresholds, in exact
-    comparisons, so the scores are the in-memory ones.
+    equal thresholds leave scores empty, as in memory).  This call finds
+    those order statistics and the next values exactly, for the three
+    dimensions at once, in three passes over the (persisted) values with no
+    global sort: each partition's samples, the global counts at each sample,
+    then the few values between the two samples around each position (see
+    the "Scaling out" page).  Each partition is then scored with the
+    thresholds, in exact comparisons, so the scores are the in-memory ones.
 
     The mean rule is refused: the mean summed in another order than in
     memory could put a value equal to it on the other side.  Pass the split

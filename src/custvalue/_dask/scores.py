@@ -2,8 +2,9 @@
 
 Fixed-edge scores and the segment map depend on one customer's row only, so
 the in-memory functions run on each partition.  Quantile scores depend on
-every customer's value: the class thresholds are found globally first (a sort
-and reductions), then each partition is scored with them.  Mean scores are
+every customer's value: the class thresholds are found globally first (exact
+order statistics, :mod:`custvalue._dask.select`), then each partition is
+scored with them.  Mean scores are
 refused (see :func:`custvalue.dask.rfm_scores`).
 """
 
