@@ -23,7 +23,9 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 from custvalue import clv  # noqa: E402
+from custvalue import commission  # noqa: E402
 from custvalue import dask as cvd  # noqa: E402
+from custvalue import loyalty  # noqa: E402
 from custvalue import rfm  # noqa: E402
 from custvalue import tiers  # noqa: E402
 from custvalue.errors import InputTypeError  # noqa: E402
@@ -35,12 +37,15 @@ START = pd.Timestamp("2024-01-01")
 # the synchronous scheduler, with the task-based shuffle (the peer-to-peer shuffle Dask
 # picks while a distributed client exists needs workers)
 SYNC = {"scheduler": "sync", "dataframe.shuffle.method": "tasks"}
+# no dashboard; the scheduler's other HTTP routes on a free port (by default they take the
+# dashboard's port 8787, which another cluster on the machine may hold)
+NO_DASHBOARD = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": ":0"}}
 
 
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, **NO_DASHBOARD
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -309,6 +314,8 @@ def test_refuses_what_it_cannot_read():
         (cvd.profit_contribution, tiers.profit_contribution),
         (cvd.rfm_scores, rfm.rfm_scores),
         (cvd.rfm_segments, rfm.rfm_segments),
+        (cvd.commission, commission.commission),
+        (cvd.loyalty_score, loyalty.loyalty_score),
     ],
 )
 def test_mirrors_take_exactly_the_in_memory_options(on_dask, in_memory):
@@ -509,3 +516,89 @@ def test_scores_refuse_what_a_partition_cannot_see():
     returns = log.assign(amount=-1.0, cost=0.0)
     with dask.config.set(SYNC), pytest.raises(InputValueError, match="every line"):
         cvd.profit_contribution(returns, cost_col="cost", returns="drop")
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 30), min_size=1, max_size=300),
+    npartitions=st.integers(1, 5),
+    pivots=st.sampled_from([4, 16, 1000]),
+)
+def test_order_statistics_equal_a_full_sort(values, npartitions, pivots):
+    from custvalue._dask import select
+
+    v = np.asarray(values, dtype=np.float64) / 2
+    frame = dd.from_pandas(pd.DataFrame({"a": v, "b": -v[::-1]}), npartitions=npartitions)
+    every = lambda n: np.arange(n, dtype=np.int64)  # noqa: E731
+    # few pivots: most order statistics lie strictly between two of them
+    with dask.config.set(SYNC), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(select, "_PIVOTS", pivots)
+        sizes, got, nexts = select.order_statistics(frame, ["a", "b"], every)
+    for c, column in enumerate((v, -v[::-1])):
+        ordered = np.sort(column)
+        assert sizes[c] == v.size
+        np.testing.assert_array_equal(got[c], ordered)
+        larger = [ordered[ordered > x].min() if (ordered > x).any() else np.inf for x in ordered]
+        np.testing.assert_array_equal(nexts[c], larger)
+
+
+def _within(seconds: float, run):
+    """``run()``'s result, or a test failure if it has not returned after ``seconds``."""
+    import threading
+
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = run()
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"did not finish within {seconds:.0f} s (a deadlock)")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]
+
+
+def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
+    # the scheduler runs in this process; a global sort computing its divisions while Dask
+    # builds a graph used to deadlock with the scheduler's own graph building
+    rng = np.random.default_rng(0)
+    n = 1500
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 200, n),
+            "date": START + pd.to_timedelta(rng.integers(0, 120, n), unit="D"),
+            "amount": rng.integers(1, 400, n) / 4,
+        }
+    )
+    mem = rfm.rfm_summary(log, amount_col="amount")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, **NO_DASHBOARD
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        summary = cvd.rfm_summary(dd.from_pandas(log, npartitions=3), amount_col="amount")
+        for bins in (3, 5):
+            got = _within(90, lambda b=bins: cvd.rfm_scores(summary, bins=b).compute())
+            pd.testing.assert_frame_equal(got.sort_index(), rfm.rfm_scores(mem, bins=bins))
+        # the other global passes (order statistics, shuffles, an index of known divisions)
+        score = _within(90, lambda: cvd.loyalty_score(summary).score.compute())
+        pd.testing.assert_series_equal(score.sort_index(), loyalty.loyalty_score(mem).score)
+        plan = commission.CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 500])
+        lines = log.assign(salesperson=log["customer_id"] % 7, cost=0.0)
+        statements = _within(
+            90,
+            lambda: cvd.commission(
+                dd.from_pandas(lines, npartitions=3), plan, cost_col="cost"
+            ).statements.compute(),
+        )
+        pd.testing.assert_frame_equal(
+            statements.sort_values("salesperson", ignore_index=True),
+            commission.commission(lines, plan, cost_col="cost").statements,
+        )

@@ -19,15 +19,25 @@ function of the same name; the log itself is never collected:
   :func:`customer_lifetime_value` run a fitted model on each partition;
 - :func:`abc_classes` needs the global cumulative share: a reduction (total),
   a global sort by value with one running sum per partition, and a pass
-  classifying every customer by the resulting class bounds.
+  classifying every customer by the resulting class bounds;
+- :func:`profit_contribution` shuffles the lines by customer and fixes the
+  period totals and the log's last period globally;
+- :func:`rfm_scores` (quantiles) and :func:`loyalty_score` (percentile ranks
+  among all customers) rank from exact order statistics found in a few
+  passes without a global sort; :func:`rfm_segments` runs per partition;
+- :func:`commission` shuffles the sales lines by salesperson (with the
+  salespeople they share split lines with, linked returns with their sale)
+  and returns the lazy lines, credits and statements
+  (:class:`CommissionFrames`).
 
 Results are lazy Dask collections indexed by customer; each partition is
 sorted by customer, partitions are not (``.compute().sort_index()`` gives the
 in-memory frame).  Errors are the custvalue errors of the in-memory functions;
 those found while reading a partition are raised by ``compute()`` (or by the
 call itself for the passes it runs: the bounds of the log, the fits, the ABC
-bounds).  See the "Scaling out" page of the documentation for when to use it
-and what it costs.
+bounds, the score thresholds and ranks, the commission's global checks).  See
+the "Scaling out" page of the documentation for when to use it and what it
+costs.
 """
 
 from __future__ import annotations
@@ -44,10 +54,14 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 import pandas as pd
 
+from custvalue import commission as _commission_api
+from custvalue import loyalty
 from custvalue import rfm
 from custvalue import tiers
 from custvalue._core.docs import fill_doc
 from custvalue._core.signatures import same_options
+from custvalue._dask import commission as _commission
+from custvalue._dask import loyalty as _loyalty
 from custvalue._dask import models as _models
 from custvalue._dask import profit as _profit
 from custvalue._dask import scores as _scores
@@ -55,13 +69,23 @@ from custvalue._dask import summary as _summary
 from custvalue._dask.docs import LOG_ERRORS
 from custvalue._dask.docs import PREDICTION_PARAMS
 
+CommissionFrames = _commission.CommissionFrames
+LoyaltyFrames = _loyalty.LoyaltyFrames
+for _cls in (CommissionFrames, LoyaltyFrames):
+    _cls.__module__ = __name__
+del _cls
+
 __all__ = [
+    "CommissionFrames",
+    "LoyaltyFrames",
     "abc_classes",
     "calibration_holdout_summary",
+    "commission",
     "customer_lifetime_value",
     "expected_purchases",
     "fit_spend_model",
     "fit_transaction_model",
+    "loyalty_score",
     "probability_alive",
     "profit_contribution",
     "rfm_scores",
@@ -608,12 +632,13 @@ def rfm_scores(summary: dd.DataFrame, **options: Any) -> dd.DataFrame:
     value is above the ``m``-th worst value, so the score is one plus the
     number of thresholds ``t_k`` the value reaches, ``t_k`` the next better
     value after the ``ceil(k n / bins)``-th worst (``k = 1 .. bins - 1``;
-    equal thresholds leave scores empty, as in memory).  Per dimension this
-    call runs a global sort (Dask's ``sort_values``, a shuffle of the
-    column), reads the order statistics at those positions and finds the
-    next values by a reduction; only ``bins - 1`` numbers per partition reach
-    the caller.  Each partition is then scored with the thresholds, in exact
-    comparisons, so the scores are the in-memory ones.
+    equal thresholds leave scores empty, as in memory).  This call finds
+    those order statistics and the next values exactly, for the three
+    dimensions at once, in three passes over the (persisted) values with no
+    global sort: each partition's samples, the global counts at each sample,
+    then the few values between the two samples around each position (see
+    the "Scaling out" page).  Each partition is then scored with the
+    thresholds, in exact comparisons, so the scores are the in-memory ones.
 
     The mean rule is refused: the mean summed in another order than in
     memory could put a value equal to it on the other side.  Pass the split
@@ -664,3 +689,139 @@ def rfm_segments(scores: dd.DataFrame, **options: Any) -> dd.Series:
     ['high value', 'low value']
     """
     return _scores.rfm_segments(scores, **options)
+
+
+@same_options(_commission_api.commission, dd.DataFrame)
+def commission(lines: dd.DataFrame, **options: Any) -> CommissionFrames:
+    """Sales commission of a Dask frame of sales lines: lines, credits and statements.
+
+    The Dask counterpart of :func:`custvalue.commission.commission` (same
+    arguments; the same lines, credits and statements, money exact).
+
+    Parameters
+    ----------
+    lines : dask.dataframe.DataFrame
+        One row per sales line, in any partitioning.
+    plan, salesperson_col, amount_col, cost_col, margin_col, basis, tier_by, products, \
+product_col, price_col, product_cost_col, mode, date_col, freq, caps, floors, splits, \
+split_line_col, split_salesperson_col, split_share_col, line_id_col, reference_col, \
+negative_margin, currency_col, currency_decimals, rounding, amount_units
+        As in :func:`custvalue.commission.commission`; ``products`` and
+        ``splits`` are pandas DataFrames (read in memory).
+
+    Returns
+    -------
+    CommissionFrames
+        Lazy ``lines``, ``statements`` and ``credits`` frames: the in-memory
+        ``CommissionResult`` frames split over partitions (a salesperson's
+        statements in one partition).  ``lines.compute()`` reindexed like the
+        input, and ``statements.compute()`` sorted by salesperson and period
+        with a fresh index, are the in-memory frames.  Compute them together
+        (``dask.compute(...)``) to run the commission once.
+
+    Raises
+    ------
+    InputTypeError
+        If ``lines`` is not a Dask DataFrame, ``plan`` not a plan, ``splits``
+        not a pandas DataFrame, or as in memory.
+    InputValueError
+        As :func:`custvalue.commission.commission`; repeated line ids (when
+        ``splits`` or ``reference_col`` use them), ``splits`` rows naming no
+        line and several currencies are found by this call, problems inside
+        a salesperson's lines by ``compute()``.
+
+    Notes
+    -----
+    A statement needs all lines credited to its salesperson, a split line
+    all the salespeople it credits, a linked return its sale.  The lines are
+    therefore shuffled (Dask's shuffle) by a group: the salesperson, or one
+    representative for salespeople sharing split lines; a return linked by
+    ``reference_col`` first meets its sale in a shuffle by the sale's id and
+    takes its group.  Each line carries its position in the input, so every
+    partition runs the in-memory function on its lines in input order (the
+    order ``mode="graduated"`` uses for lines of the same date).  Money is
+    in integer minor units throughout, so nothing depends on the
+    partitioning.  One pass counts the lines per partition, one checks what
+    spans partitions (unique line ids, the ``splits`` lines, one currency).
+
+    Examples
+    --------
+    >>> from dask.dataframe import from_dict
+    >>> from custvalue import dask as cvd
+    >>> from custvalue.commission import CommissionPlan
+    >>> plan = CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 1000])
+    >>> lines = from_dict({"salesperson": ["ann", "bob", "ann"], "amount": [600.0, 999.99, 400.0],
+    ...                    "cost": [0.0, 0.0, 0.0]}, npartitions=2)
+    >>> res = cvd.commission(lines, plan, cost_col="cost", mode="retroactive")
+    >>> statements = res.statements.compute().sort_values("salesperson", ignore_index=True)
+    >>> statements[["salesperson", "basis", "bracket", "commission"]]
+      salesperson    basis  bracket  commission
+    0         ann  1000.00        1       30.00
+    1         bob   999.99        0       20.00
+    """
+    return _commission.commission(lines, **options)
+
+
+@same_options(loyalty.loyalty_score, dd.DataFrame)
+def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
+    """Loyalty score of every customer of a Dask summary, ranked among all customers.
+
+    The Dask counterpart of :func:`custvalue.loyalty.loyalty_score` for the
+    components of the summary (recency, frequency, tenure): the same
+    measures, percentile ranks, contributions and scores.
+
+    Parameters
+    ----------
+    summary : dask.dataframe.DataFrame
+        One row per customer with ``frequency``, ``recency`` and ``T`` (e.g.
+        :func:`rfm_summary`'s output), a unique index.
+    weights
+        As in :func:`custvalue.loyalty.loyalty_score`.
+    p_alive, satisfaction, regularity, spend_trend
+        Not taken (an error if given): pass the summary components only.
+
+    Returns
+    -------
+    LoyaltyFrames
+        Lazy ``score``, ``components``, ``contributions`` and ``measures`` on
+        the summary's index and partitions, and the ``weights``.
+
+    Raises
+    ------
+    InputValueError
+        If one of ``p_alive``, ``satisfaction``, ``regularity``,
+        ``spend_trend`` is given, the summary is empty or its index repeats a
+        customer (found by this call), or as in memory (invalid weights by
+        this call; invalid rows by this call or by ``compute()``).
+    InputTypeError, MissingColumnError
+        As in memory.
+
+    Notes
+    -----
+    A percentile rank counts the customers worse than and equal to each one
+    among *all* customers, and the recency measure needs the median rhythm
+    of all repeat customers, so neither is computed per partition.  The
+    median and ``4 * npartitions - 1`` *splitters* per measure are exact
+    order statistics (a few passes with no global sort, no shuffle); one
+    pass counts the values below and at each splitter.  A customer whose
+    value is a splitter is ranked from those counts (large ties, such as all
+    customers with ``frequency`` 0, are splitters and never move); the
+    others are shuffled by the interval between two splitters (each holds
+    about ``n / (4 * npartitions)`` customers), ranked inside it and sent
+    back to their partition.  The ranks are counts, so they and the score
+    (the in-memory weighted mean) are the in-memory numbers exactly.  The
+    measures are persisted while the splitters are found.
+
+    Examples
+    --------
+    >>> from dask.dataframe import from_pandas
+    >>> import pandas as pd
+    >>> from custvalue import dask as cvd
+    >>> summary = from_pandas(pd.DataFrame(
+    ...     {"frequency": [4, 1, 0], "recency": [40.0, 10.0, 0.0], "T": [50.0, 40.0, 5.0]},
+    ...     index=pd.Index(["a", "b", "c"], name="customer_id")), npartitions=2)
+    >>> result = cvd.loyalty_score(summary)
+    >>> result.score.compute().sort_index().round(2).tolist()
+    [75.0, 25.0, 50.0]
+    """
+    return _loyalty.loyalty_score(summary, **options)

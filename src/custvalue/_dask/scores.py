@@ -2,8 +2,9 @@
 
 Fixed-edge scores and the segment map depend on one customer's row only, so
 the in-memory functions run on each partition.  Quantile scores depend on
-every customer's value: the class thresholds are found globally first (a sort
-and reductions), then each partition is scored with them.  Mean scores are
+every customer's value: the class thresholds are found globally first (exact
+order statistics, :mod:`custvalue._dask.select`), then each partition is
+scored with them.  Mean scores are
 refused (see :func:`custvalue.dask.rfm_scores`).
 """
 
@@ -20,6 +21,7 @@ import pandas as pd
 
 from custvalue import rfm
 from custvalue._dask.options import with_defaults
+from custvalue._dask.select import order_statistics
 from custvalue._dask.summary import check_dask_frame
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
@@ -52,53 +54,30 @@ def _scores_meta(data: dd.DataFrame, edges: object) -> pd.DataFrame:
     return pd.DataFrame(cols, index=data._meta.index)
 
 
-def _quantile_thresholds(values: dd.Series, bins: int) -> FloatArray:
-    """Thresholds ``t_k``, ``k = 1 .. bins - 1``: the value after the ``ceil(k n / bins)``-th.
+def _quantile_thresholds(frame: dd.DataFrame, bins: int) -> list[FloatArray]:
+    """Thresholds ``t_k``, ``k = 1 .. bins - 1``, of each column: the value after the ``m_k``-th.
 
-    A customer with value ``x`` has ``w`` values strictly below it; ``w >= m`` exactly
-    when ``x`` is above the ``m``-th smallest value, so ``1 + floor(bins * w / n)``
-    (the in-memory quantile score) is ``1 + #{k : x >= t_k}``.  ``inf`` for a ``k``
-    no value reaches.  Found by a global sort (Dask's ``sort_values``), the length of
-    each sorted partition, the order statistics at those positions and one reduction
-    for the next larger values; ``bins - 1`` numbers per partition reach the caller.
+    ``m_k = ceil(k n / bins)``.  A customer with value ``x`` has ``w`` values
+    strictly below it; ``w >= m`` exactly when ``x`` is above the ``m``-th
+    smallest value, so ``1 + floor(bins * w / n)`` (the in-memory quantile
+    score) is ``1 + #{k : x >= t_k}``.  ``inf`` for a ``k`` no value reaches.
+    Found by the exact order statistics of :mod:`custvalue._dask.select` (no
+    global sort); a few numbers per partition reach the caller.
     """
-    # persisted first: a global sort of a frame that still holds a p2p shuffle (a
-    # custvalue.dask summary) never finishes on a distributed cluster
-    frame = values.rename("v").to_frame().persist()
-    ordered = frame.sort_values("v", shuffle_method="tasks")
-    lengths = ordered.map_partitions(len).compute()
-    lengths = np.asarray(list(lengths), dtype=np.int64)
-    n = int(lengths.sum())
-    if n == 0:
-        raise InputValueError("`summary` is empty; pass at least one customer.")
     k = np.arange(1, bins, dtype=np.int64)
-    positions = (k * n + bins - 1) // bins - 1  # 0-based position of the m_k-th smallest
-    starts = np.concatenate(([0], np.cumsum(lengths)))
-    meta = pd.DataFrame({"k": pd.Series(dtype="int64"), "v": pd.Series(dtype="float64")})
-    parts = []
-    for i in range(ordered.npartitions):
-        inside = (positions >= starts[i]) & (positions < starts[i + 1])
-        if inside.any():
-            local = positions[inside] - starts[i]
-            parts.append(
-                ordered.partitions[i].map_partitions(
-                    lambda p, j=k[inside], at=local: pd.DataFrame(
-                        {"k": j, "v": p["v"].to_numpy(dtype=np.float64)[at]}
-                    ),
-                    meta=meta,
-                )
-            )
-    found = dd.concat(parts).compute().sort_values("k")
-    quantiles = found["v"].to_numpy(dtype=np.float64)
+    sizes, _, nexts = order_statistics(
+        frame, list(frame.columns), lambda n: (k * n + bins - 1) // bins - 1
+    )
+    if sizes[0] == 0:
+        raise InputValueError("`summary` is empty; pass at least one customer.")
+    return nexts
 
-    def above(p: pd.DataFrame) -> pd.DataFrame:
-        v = p["v"].to_numpy(dtype=np.float64)
-        row = [v[v > q].min() if (v > q).any() else np.inf for q in quantiles]
-        return pd.DataFrame([row], columns=[f"t{j}" for j in k])
 
-    next_meta = pd.DataFrame({f"t{j}": pd.Series(dtype="float64") for j in k})
-    nexts = frame.map_partitions(above, meta=next_meta).compute()
-    return np.asarray(nexts.min(axis=0).to_numpy(), dtype=np.float64)
+def _ordered_values(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Return the R, F and M values of a partition as floats, recency negated (lower is worse)."""
+    out = {d: rows[c].to_numpy(dtype=np.float64) for d, c in columns.items()}
+    out["R"] = -out["R"]
+    return pd.DataFrame(out, index=rows.index)
 
 
 def _quantile_part(
@@ -158,12 +137,12 @@ def rfm_scores(summary: object, **options: Any) -> dd.DataFrame:
     probe = rfm.rfm_scores(pd.DataFrame({c: [0.0] for c in columns.values()}), **given)
     meta = probe.iloc[:0].set_axis(frame._meta.index, axis=0)
     bins = len(probe["R"].cat.categories)
-    thresholds = {
-        d: _quantile_thresholds(
-            -frame[c].astype("float64") if d == "R" else frame[c].astype("float64"), bins
-        )
-        for d, c in columns.items()
-    }
+    # the values in the order of the scores (recency: lower is better), held while the
+    # thresholds are found (three passes)
+    ordered = frame.map_partitions(
+        _ordered_values, columns, meta=pd.DataFrame({d: [0.0] for d in _DIMENSIONS}).iloc[:0]
+    ).persist()
+    thresholds = dict(zip(_DIMENSIONS, _quantile_thresholds(ordered, bins), strict=True))
     return frame.map_partitions(
         _quantile_part, given, columns, thresholds, meta, meta=meta, align_dataframes=False
     )

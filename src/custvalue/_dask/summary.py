@@ -19,6 +19,7 @@ The log is never collected.  Three steps:
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
@@ -43,7 +44,7 @@ from custvalue._dask.options import with_defaults
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
-__all__ = ["calibration_holdout", "check_dask_frame", "summarize"]
+__all__ = ["calibration_holdout", "check_dask_frame", "first_row", "summarize"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -82,6 +83,21 @@ def check_dask_frame(data: object, name: str, columns: list[str]) -> dd.DataFram
         )
     check_dataframe(data._meta, name, columns, allow_empty=True)  # the columns, not the rows
     return data
+
+
+def first_row(frame: dd.DataFrame, name: str, what: str) -> pd.DataFrame:
+    """Return the first row of ``frame`` (from the first partition holding one).
+
+    Refuses an empty frame, naming the argument ``name`` (of ``what`` rows).
+    """
+    with warnings.catch_warnings():  # Dask warns when the first partition is empty
+        warnings.simplefilter("ignore", UserWarning)
+        first = frame.head(1)
+        if len(first) == 0:
+            first = frame.head(1, npartitions=-1)
+    if len(first) == 0:
+        raise InputValueError(f"`{name}` is empty; pass at least one {what}.")
+    return first
 
 
 class _Options:
