@@ -167,7 +167,7 @@ def fit_cases(quick: bool) -> list[Case]:
 
 
 def new_model_cases(quick: bool) -> list[Case]:
-    """MBG/CNBD-k and GGompertz/NBD fits (no Python peer has them; BTYDplus and CLVTools are R).
+    """MBG/CNBD-k, GGompertz/NBD and covariate fits (no Python peer has them by MLE).
 
     The nearest Python analogue on the same data is timed beside them:
     lifetimes' BG/NBD fit for the MBG/CNBD-k (its k = 1 relative), lifetimes'
@@ -200,7 +200,45 @@ def new_model_cases(quick: bool) -> list[Case]:
         m = GGompertzNBDModel().fit(sim_g)
         return "custvalue", m.log_likelihood_, tuple(vars_of(m.params_))
 
+    n_cov = 2_000 if quick else 100_000
+    rng = np.random.default_rng(8)
+    covariates = pd.DataFrame(
+        {"age": rng.normal(size=n_cov).round(1), "channel": rng.choice(["shop", "web"], n_cov)}
+    )
+    sim_z = BetaGeoModel.from_params(BG_TRUE).simulate(
+        n_cov,
+        rng.integers(1, 79, n_cov).astype(np.float64),
+        seed=9,
+        covariates=covariates,
+        coefficients={"gamma_purchase[age]": 0.3, "gamma_dropout[channel[web]]": -0.5},
+    )
+    sim_z["recency"] = np.ceil(sim_z["recency"])
+
+    def cv_cov() -> tuple[str, float, tuple[float, ...]]:
+        m = BetaGeoModel().fit(sim_z, covariates=["age", "channel"])
+        return "custvalue", m.log_likelihood_, tuple(m.coefficients_)
+
+    def cv_plain() -> tuple[str, float, tuple[float, ...]]:
+        m = BetaGeoModel().fit(sim_z[["frequency", "recency", "T"]])
+        return "custvalue", m.log_likelihood_, tuple(vars_of(m.params_))
+
     return [
+        Case(
+            group="bgnbd_fit_covariates",
+            size=f"{n_cov:,} customers (weekly), 2 covariates (numeric, 2 levels)",
+            contenders={
+                "custvalue": cv_cov,
+                "custvalue, no covariates": cv_plain,
+                "lifetimes": lifetimes_fit("BetaGeoFitter", sim_z),
+            },
+            repeat=3,
+            repeat_for={"lifetimes": 1},
+            memory=False,
+            note=(
+                "no Python peer fits covariates by maximum likelihood; custvalue without "
+                "covariates and lifetimes' BG/NBD (no covariates) on the same data."
+            ),
+        ),
         Case(
             group="mbgcnbd_fit",
             size=f"{n:,} customers (continuous times), k profiled over 1..",
