@@ -409,6 +409,7 @@ class _CNBDBase(BetaGeometricModel[_P]):
                 converged=res.converged,
                 message=res.message,
                 n_iterations=res.n_iterations,
+                covariance=res.covariance,  # of the log of (r, alpha, a, b), k given
             )
             if results and full.log_likelihood <= max(f.log_likelihood for f in results):
                 worse += 1
@@ -478,12 +479,14 @@ class _CNBDBase(BetaGeometricModel[_P]):
             )
         return out
 
-    def _check_interval(self) -> None:
-        # k is chosen by a discrete profile, outside the asymptotic normal of the others
-        raise InputValueError(
-            "`interval` is not available for the (M)BG/CNBD-k models (k is discrete); "
-            "pass interval=None."
-        )
+    def _interval_estimate(self) -> FloatArray:
+        # intervals are conditional on k (given, or chosen by the profile likelihood):
+        # the draws are of the log of (r, alpha, a, b), whose covariance the fit keeps
+        return np.log(self._param_vector()[1:])
+
+    def _from_interval_draw(self, values: FloatArray) -> Self:
+        k = self._param_vector()[0]
+        return self.from_params(self.params_type(k, *map(float, np.exp(values))))
 
     def expected_purchases_new_customer(
         self, t: object = None, *, data: pd.DataFrame | None = None
@@ -568,8 +571,9 @@ _METHODS = r"""
         :math:`P(\text{alive at } T \mid x, t_x, T)`.
     expected_purchases(t, frequency, recency, T, *, data=None)
         Expected purchases in :math:`(T, T+t]` given the history (exact, see Notes).
-        Prediction intervals (``interval``) are not offered: ``k`` is chosen by
-        a discrete profile, outside the asymptotic normal of the other parameters.
+        With ``interval``, the interval is conditional on ``k`` (taken as
+        known): draws of the other parameters from their asymptotic normal at
+        the fitted ``k``.
     expected_purchases_new_customer(t, *, data=None)
         :math:`E[X(t)]` of a customer who made the first purchase at time 0.
     probability_of_purchases(n, t, *, data=None)
