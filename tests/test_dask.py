@@ -28,6 +28,7 @@ from custvalue import dask as cvd  # noqa: E402
 from custvalue import loyalty  # noqa: E402
 from custvalue import rfm  # noqa: E402
 from custvalue import tiers  # noqa: E402
+from custvalue._dask import select  # noqa: E402
 from custvalue.errors import InputTypeError  # noqa: E402
 from custvalue.errors import InputValueError  # noqa: E402
 from custvalue.errors import MissingColumnError  # noqa: E402
@@ -164,14 +165,15 @@ def test_calibration_holdout_equals_in_memory(log, npartitions, freq, returns, c
         assert_same(cvd.calibration_holdout_summary(ddf, *args, **kw).compute(), expected)
 
 
-@settings(max_examples=12)
+@settings(max_examples=25)
 @given(
-    values=st.lists(st.integers(-5, 60), min_size=1, max_size=80),
+    values=st.lists(st.integers(-5, 60) | st.sampled_from([0, 5, 20]), min_size=1, max_size=80),
     npartitions=st.integers(1, 5),
     rule=st.sampled_from(["value", "count"]),
-    cutoffs=st.sampled_from([None, (0.5,), (0.3, 0.6, 0.9)]),
+    cutoffs=st.sampled_from([None, (0.5,), (0.3, 0.6, 0.9), (0.25, 0.5, 0.75, 1.0)]),
+    pivots=st.sampled_from([4, 1000]),
 )
-def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
+def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs, pivots):
     s = pd.Series(
         np.asarray(values, dtype=np.float64), index=[f"c{i}" for i in range(len(values))]
     )
@@ -179,7 +181,9 @@ def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
     kw = dict(cutoffs=cutoffs, labels=labels, rule=rule, negative="separate", negative_label="N")
     ds = dd.from_pandas(s, npartitions=npartitions)
     expected, error = _in_memory_or_error(tiers.abc_classes, ds.compute(), **kw)
-    with dask.config.set(SYNC):
+    # few pivots: the class bounds strictly between two pivots are exercised too
+    with dask.config.set(SYNC), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(select, "_PIVOTS", pivots)
         if error is not None:
             with pytest.raises(InputValueError):
                 cvd.abc_classes(ds, **kw).compute()
@@ -525,8 +529,6 @@ def test_scores_refuse_what_a_partition_cannot_see():
     pivots=st.sampled_from([4, 16, 1000]),
 )
 def test_order_statistics_equal_a_full_sort(values, npartitions, pivots):
-    from custvalue._dask import select
-
     v = np.asarray(values, dtype=np.float64) / 2
     frame = dd.from_pandas(pd.DataFrame({"a": v, "b": -v[::-1]}), npartitions=npartitions)
     every = lambda n: np.arange(n, dtype=np.int64)  # noqa: E731
@@ -587,6 +589,14 @@ def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
         for bins in (3, 5):
             got = _within(90, lambda b=bins: cvd.rfm_scores(summary, bins=b).compute())
             pd.testing.assert_frame_equal(got.sort_index(), rfm.rfm_scores(mem, bins=bins))
+        # the ABC bounds (a global sort used to deadlock here too)
+        for column, rule in (("total_value", "value"), ("frequency", "count")):
+            classes = _within(
+                90, lambda c=column, r=rule: cvd.abc_classes(summary[c], rule=r).compute()
+            )
+            pd.testing.assert_series_equal(
+                classes.sort_index(), tiers.abc_classes(mem[column], rule=rule)
+            )
         # the other global passes (order statistics, shuffles, an index of known divisions)
         score = _within(90, lambda: cvd.loyalty_score(summary).score.compute())
         pd.testing.assert_series_equal(score.sort_index(), loyalty.loyalty_score(mem).score)

@@ -17,9 +17,9 @@ function of the same name; the log itself is never collected:
   maximum likelihood on that small frame;
 - :func:`expected_purchases`, :func:`probability_alive` and
   :func:`customer_lifetime_value` run a fitted model on each partition;
-- :func:`abc_classes` needs the global cumulative share: a reduction (total),
-  a global sort by value with one running sum per partition, and a pass
-  classifying every customer by the resulting class bounds;
+- :func:`abc_classes` needs the global cumulative share: the class bounds
+  come from pivots of the values and the counts and sums above them (a few
+  passes, no global sort), then a pass classifies every customer by them;
 - :func:`profit_contribution` shuffles the lines by customer and fixes the
   period totals and the log's last period globally;
 - :func:`rfm_scores` (quantiles) and :func:`loyalty_score` (percentile ranks
@@ -491,19 +491,22 @@ def abc_classes(values: dd.Series, **options: Any) -> dd.Series:
     -----
     The rule is the in-memory one: an item belongs to the first class ``j``
     with ``above / total < cutoffs[j]``, ``above`` the sum (count) of the
-    strictly larger items, so equal values share a class.  It is computed in
-    passes: (1) the minimum and finiteness; (2) a global sort by value
-    (Dask's ``sort_values``, a shuffle), with each partition's sum (count),
-    which gives every partition the running sum of all larger partitions;
-    (3) in each sorted partition, the smallest value of each class (ties
-    split between partitions are harmless: a value takes the best class any
-    of its copies reaches); (4) each customer's class from those bounds, on
-    the original partitions.  Only one row per partition reaches the caller.
-    Running sums are added partition by partition instead of item by item,
-    so a share within a few units in the last place of a cutoff can fall on
-    the other side than in memory when the sums are not exact in float64
-    (they are for whole cents below 2**53 / 100 in total, and always with
-    ``rule="count"``).
+    strictly larger items, so equal values share a class.  ``above`` falls as
+    the value grows, so the values of classes ``0 .. j`` are those above a
+    bound, the smallest value with ``above / total < cutoffs[j]``.  The bounds
+    are found without a global sort, in passes of one task per partition:
+    (1) the minimum, finiteness and count; (2) about 65,000 pivots, values
+    sampled from each partition's local order (its minimum and maximum
+    included); (3) the count and sum of the values above and at least each
+    pivot, which bracket every bound between two consecutive pivots; (4) the
+    few values strictly between those two pivots (fewer per partition than
+    its sampling step), tried from the largest down.  Each customer's class
+    then follows from the bounds, on the original partitions.  A partition
+    sums its values from the largest down, the partitions' sums are then
+    added, so a share within a few units in the last place of a cutoff can
+    fall on the other side than in memory when the sums are not exact in
+    float64 (they are for whole cents below 2**53 / 100 in total, and always
+    with ``rule="count"``).
 
     Examples
     --------
