@@ -195,6 +195,40 @@ def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs, pivots
 # --- CDNOW on a local cluster ----------------------------------------------------------------
 
 
+def test_loyalty_score_with_dask_inputs_on_a_cluster(client):
+    rng = np.random.default_rng(5)
+    n = 1200
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 150, n),
+            "date": START + pd.to_timedelta(rng.integers(0, 200, n), unit="D"),
+            "amount": rng.integers(1, 80, n) / 2,
+        }
+    )
+    end = log["date"].max()
+    mem = rfm.rfm_summary(log, observation_end=end)
+    regularity = loyalty.purchase_regularity(log, amount_col="amount", observation_end=end)
+    dlog = dd.from_pandas(log, npartitions=3)
+    summary = cvd.rfm_summary(dlog, observation_end=end)
+    # purchase_regularity on Dask: each customer's lines in one partition, then per partition
+    on_dask = dlog.shuffle("customer_id").map_partitions(
+        loyalty.purchase_regularity,
+        amount_col="amount",
+        observation_end=end,
+        meta=regularity.iloc[:0],
+    )
+    p_alive = cvd.probability_alive(
+        cvd.fit_transaction_model(clv.BetaGeoModel(), summary), summary
+    ).persist()
+    got = cvd.loyalty_score(summary, regularity=on_dask, p_alive=p_alive)
+    expected = loyalty.loyalty_score(
+        mem, regularity=regularity, p_alive=p_alive.compute().sort_index()
+    )
+    score, measures = dask.compute(got.score, got.measures)
+    pd.testing.assert_series_equal(score.sort_index(), expected.score)
+    pd.testing.assert_frame_equal(measures.sort_index(), expected.measures)
+
+
 @pytest.mark.parametrize("npartitions", [1, 3, 8])
 def test_cdnow_pipeline_on_a_cluster(client, cdnow, npartitions):
     ddf = dd.from_pandas(cdnow, npartitions=npartitions)
@@ -600,6 +634,20 @@ def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
         # the other global passes (order statistics, shuffles, an index of known divisions)
         score = _within(90, lambda: cvd.loyalty_score(summary).score.compute())
         pd.testing.assert_series_equal(score.sort_index(), loyalty.loyalty_score(mem).score)
+        # the per-customer inputs, joined to the summary by customer (a hash join)
+        regularity = loyalty.purchase_regularity(log, amount_col="amount")
+        satisfaction = pd.Series(np.arange(len(mem)) % 5, index=mem.index[::-1]).where(
+            lambda x: x != 2
+        )
+        inputs = dict(
+            regularity=dd.from_pandas(regularity, npartitions=2),
+            satisfaction=dd.from_pandas(satisfaction, npartitions=4, sort=False),
+        )
+        score = _within(90, lambda: cvd.loyalty_score(summary, **inputs).score.compute())
+        pd.testing.assert_series_equal(
+            score.sort_index(),
+            loyalty.loyalty_score(mem, regularity=regularity, satisfaction=satisfaction).score,
+        )
         plan = commission.CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 500])
         lines = log.assign(salesperson=log["customer_id"] % 7, cost=0.0)
         statements = _within(
