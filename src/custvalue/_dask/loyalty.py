@@ -1,7 +1,10 @@
 """Loyalty score of a Dask summary (implementation of :mod:`custvalue.dask`).
 
 The components are percentile ranks among *all* customers, so no partition can
-rank its own customers.  For each measure (overdue ratio, frequency, tenure):
+rank its own customers.  The per-customer inputs (``p_alive``, ``regularity``
+...) are first sent to the summary partition of their customer: a hash join
+with the partition number of every customer, then a shuffle to an index of
+known divisions.  For each measure:
 
 1. the exact order statistics at ``k - 1`` evenly spaced positions
    (:mod:`custvalue._dask.select`) are the *splitters*, and one pass counts
