@@ -78,7 +78,9 @@ class LoyaltyFrames:
     contributions : dask.dataframe.DataFrame
         The points each component adds to the score.
     measures : dask.dataframe.DataFrame
-        The raw measures (``overdue_ratio``, ``frequency``, ``T``).
+        The raw measures (``overdue_ratio``, ``frequency``, ``T``, and
+        ``cv_interval``, ``spend_trend``, ``p_alive``, ``satisfaction`` for
+        the inputs given).
     weights : Mapping[str, float]
         The weight of each component, summing to 1.
     """
