@@ -28,6 +28,7 @@ from custvalue import dask as cvd  # noqa: E402
 from custvalue import loyalty  # noqa: E402
 from custvalue import rfm  # noqa: E402
 from custvalue import tiers  # noqa: E402
+from custvalue._dask import select  # noqa: E402
 from custvalue.errors import InputTypeError  # noqa: E402
 from custvalue.errors import InputValueError  # noqa: E402
 from custvalue.errors import MissingColumnError  # noqa: E402
@@ -164,14 +165,15 @@ def test_calibration_holdout_equals_in_memory(log, npartitions, freq, returns, c
         assert_same(cvd.calibration_holdout_summary(ddf, *args, **kw).compute(), expected)
 
 
-@settings(max_examples=12)
+@settings(max_examples=25)
 @given(
-    values=st.lists(st.integers(-5, 60), min_size=1, max_size=80),
+    values=st.lists(st.integers(-5, 60) | st.sampled_from([0, 5, 20]), min_size=1, max_size=80),
     npartitions=st.integers(1, 5),
     rule=st.sampled_from(["value", "count"]),
-    cutoffs=st.sampled_from([None, (0.5,), (0.3, 0.6, 0.9)]),
+    cutoffs=st.sampled_from([None, (0.5,), (0.3, 0.6, 0.9), (0.25, 0.5, 0.75, 1.0)]),
+    pivots=st.sampled_from([4, 1000]),
 )
-def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
+def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs, pivots):
     s = pd.Series(
         np.asarray(values, dtype=np.float64), index=[f"c{i}" for i in range(len(values))]
     )
@@ -179,7 +181,9 @@ def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
     kw = dict(cutoffs=cutoffs, labels=labels, rule=rule, negative="separate", negative_label="N")
     ds = dd.from_pandas(s, npartitions=npartitions)
     expected, error = _in_memory_or_error(tiers.abc_classes, ds.compute(), **kw)
-    with dask.config.set(SYNC):
+    # few pivots: the class bounds strictly between two pivots are exercised too
+    with dask.config.set(SYNC), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(select, "_PIVOTS", pivots)
         if error is not None:
             with pytest.raises(InputValueError):
                 cvd.abc_classes(ds, **kw).compute()
@@ -189,6 +193,40 @@ def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs):
 
 
 # --- CDNOW on a local cluster ----------------------------------------------------------------
+
+
+def test_loyalty_score_with_dask_inputs_on_a_cluster(client):
+    rng = np.random.default_rng(5)
+    n = 1200
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 150, n),
+            "date": START + pd.to_timedelta(rng.integers(0, 200, n), unit="D"),
+            "amount": rng.integers(1, 80, n) / 2,
+        }
+    )
+    end = log["date"].max()
+    mem = rfm.rfm_summary(log, observation_end=end)
+    regularity = loyalty.purchase_regularity(log, amount_col="amount", observation_end=end)
+    dlog = dd.from_pandas(log, npartitions=3)
+    summary = cvd.rfm_summary(dlog, observation_end=end)
+    # purchase_regularity on Dask: each customer's lines in one partition, then per partition
+    on_dask = dlog.shuffle("customer_id").map_partitions(
+        loyalty.purchase_regularity,
+        amount_col="amount",
+        observation_end=end,
+        meta=regularity.iloc[:0],
+    )
+    p_alive = cvd.probability_alive(
+        cvd.fit_transaction_model(clv.BetaGeoModel(), summary), summary
+    ).persist()
+    got = cvd.loyalty_score(summary, regularity=on_dask, p_alive=p_alive)
+    expected = loyalty.loyalty_score(
+        mem, regularity=regularity, p_alive=p_alive.compute().sort_index()
+    )
+    score, measures = dask.compute(got.score, got.measures)
+    pd.testing.assert_series_equal(score.sort_index(), expected.score)
+    pd.testing.assert_frame_equal(measures.sort_index(), expected.measures)
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 8])
@@ -525,8 +563,6 @@ def test_scores_refuse_what_a_partition_cannot_see():
     pivots=st.sampled_from([4, 16, 1000]),
 )
 def test_order_statistics_equal_a_full_sort(values, npartitions, pivots):
-    from custvalue._dask import select
-
     v = np.asarray(values, dtype=np.float64) / 2
     frame = dd.from_pandas(pd.DataFrame({"a": v, "b": -v[::-1]}), npartitions=npartitions)
     every = lambda n: np.arange(n, dtype=np.int64)  # noqa: E731
@@ -587,9 +623,31 @@ def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
         for bins in (3, 5):
             got = _within(90, lambda b=bins: cvd.rfm_scores(summary, bins=b).compute())
             pd.testing.assert_frame_equal(got.sort_index(), rfm.rfm_scores(mem, bins=bins))
+        # the ABC bounds (a global sort used to deadlock here too)
+        for column, rule in (("total_value", "value"), ("frequency", "count")):
+            classes = _within(
+                90, lambda c=column, r=rule: cvd.abc_classes(summary[c], rule=r).compute()
+            )
+            pd.testing.assert_series_equal(
+                classes.sort_index(), tiers.abc_classes(mem[column], rule=rule)
+            )
         # the other global passes (order statistics, shuffles, an index of known divisions)
         score = _within(90, lambda: cvd.loyalty_score(summary).score.compute())
         pd.testing.assert_series_equal(score.sort_index(), loyalty.loyalty_score(mem).score)
+        # the per-customer inputs, joined to the summary by customer (a hash join)
+        regularity = loyalty.purchase_regularity(log, amount_col="amount")
+        satisfaction = pd.Series(np.arange(len(mem)) % 5, index=mem.index[::-1]).where(
+            lambda x: x != 2
+        )
+        inputs = dict(
+            regularity=dd.from_pandas(regularity, npartitions=2),
+            satisfaction=dd.from_pandas(satisfaction, npartitions=4, sort=False),
+        )
+        score = _within(90, lambda: cvd.loyalty_score(summary, **inputs).score.compute())
+        pd.testing.assert_series_equal(
+            score.sort_index(),
+            loyalty.loyalty_score(mem, regularity=regularity, satisfaction=satisfaction).score,
+        )
         plan = commission.CommissionPlan([(None, None, ["2%", "3%"])], brackets=[0, 500])
         lines = log.assign(salesperson=log["customer_id"] % 7, cost=0.0)
         statements = _within(

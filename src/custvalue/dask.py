@@ -17,14 +17,16 @@ function of the same name; the log itself is never collected:
   maximum likelihood on that small frame;
 - :func:`expected_purchases`, :func:`probability_alive` and
   :func:`customer_lifetime_value` run a fitted model on each partition;
-- :func:`abc_classes` needs the global cumulative share: a reduction (total),
-  a global sort by value with one running sum per partition, and a pass
-  classifying every customer by the resulting class bounds;
+- :func:`abc_classes` needs the global cumulative share: the class bounds
+  come from pivots of the values and the counts and sums above them (a few
+  passes, no global sort), then a pass classifies every customer by them;
 - :func:`profit_contribution` shuffles the lines by customer and fixes the
   period totals and the log's last period globally;
 - :func:`rfm_scores` (quantiles) and :func:`loyalty_score` (percentile ranks
   among all customers) rank from exact order statistics found in a few
-  passes without a global sort; :func:`rfm_segments` runs per partition;
+  passes without a global sort (the loyalty score's per-customer inputs are
+  joined to the summary by customer first); :func:`rfm_segments` runs per
+  partition;
 - :func:`commission` shuffles the sales lines by salesperson (with the
   salespeople they share split lines with, linked returns with their sale)
   and returns the lazy lines, credits and statements
@@ -491,19 +493,22 @@ def abc_classes(values: dd.Series, **options: Any) -> dd.Series:
     -----
     The rule is the in-memory one: an item belongs to the first class ``j``
     with ``above / total < cutoffs[j]``, ``above`` the sum (count) of the
-    strictly larger items, so equal values share a class.  It is computed in
-    passes: (1) the minimum and finiteness; (2) a global sort by value
-    (Dask's ``sort_values``, a shuffle), with each partition's sum (count),
-    which gives every partition the running sum of all larger partitions;
-    (3) in each sorted partition, the smallest value of each class (ties
-    split between partitions are harmless: a value takes the best class any
-    of its copies reaches); (4) each customer's class from those bounds, on
-    the original partitions.  Only one row per partition reaches the caller.
-    Running sums are added partition by partition instead of item by item,
-    so a share within a few units in the last place of a cutoff can fall on
-    the other side than in memory when the sums are not exact in float64
-    (they are for whole cents below 2**53 / 100 in total, and always with
-    ``rule="count"``).
+    strictly larger items, so equal values share a class.  ``above`` falls as
+    the value grows, so the values of classes ``0 .. j`` are those above a
+    bound, the smallest value with ``above / total < cutoffs[j]``.  The bounds
+    are found without a global sort, in passes of one task per partition:
+    (1) the minimum, finiteness and count; (2) about 65,000 pivots, values
+    sampled from each partition's local order (its minimum and maximum
+    included); (3) the count and sum of the values above and at least each
+    pivot, which bracket every bound between two consecutive pivots; (4) the
+    few values strictly between those two pivots (fewer per partition than
+    its sampling step), tried from the largest down.  Each customer's class
+    then follows from the bounds, on the original partitions.  A partition
+    sums its values from the largest down, the partitions' sums are then
+    added, so a share within a few units in the last place of a cutoff can
+    fall on the other side than in memory when the sums are not exact in
+    float64 (they are for whole cents below 2**53 / 100 in total, and always
+    with ``rule="count"``).
 
     Examples
     --------
@@ -766,9 +771,9 @@ negative_margin, currency_col, currency_decimals, rounding, amount_units
 def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
     """Loyalty score of every customer of a Dask summary, ranked among all customers.
 
-    The Dask counterpart of :func:`custvalue.loyalty.loyalty_score` for the
-    components of the summary (recency, frequency, tenure): the same
-    measures, percentile ranks, contributions and scores.
+    The Dask counterpart of :func:`custvalue.loyalty.loyalty_score`, every
+    component included: the same measures, percentile ranks, contributions
+    and scores.
 
     Parameters
     ----------
@@ -777,8 +782,21 @@ def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
         :func:`rfm_summary`'s output), a unique index.
     weights
         As in :func:`custvalue.loyalty.loyalty_score`.
-    p_alive, satisfaction, regularity, spend_trend
-        Not taken (an error if given): pass the summary components only.
+    p_alive, satisfaction, spend_trend : dask.dataframe.Series or pandas.Series, optional
+        One value per customer, indexed by customer like ``summary`` (any
+        partitioning and order; values cannot be matched by position on
+        Dask, so arrays and lists are refused).  The values and their
+        missing values as in memory, e.g. ``probability_alive(model, summary)``.
+    regularity : dask.dataframe.DataFrame or pandas.DataFrame, optional
+        The columns of :func:`custvalue.loyalty.purchase_regularity`
+        (``cv_interval``, and ``spend_trend`` when computed with
+        ``amount_col``) indexed by customer.  There is no Dask
+        ``purchase_regularity``: with each customer's lines in one partition
+        (``log.shuffle(customer_col)``) it runs per partition, with the
+        ``observation_end`` of the summary given explicitly::
+
+            log.shuffle("customer_id").map_partitions(
+                purchase_regularity, observation_end=end, meta=...)
 
     Returns
     -------
@@ -789,12 +807,15 @@ def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
     Raises
     ------
     InputValueError
-        If one of ``p_alive``, ``satisfaction``, ``regularity``,
-        ``spend_trend`` is given, the summary is empty or its index repeats a
-        customer (found by this call), or as in memory (invalid weights by
-        this call; invalid rows by this call or by ``compute()``).
-    InputTypeError, MissingColumnError
-        As in memory.
+        If the summary is empty, its index repeats a customer, or an input
+        does not hold each customer of the summary exactly once (found by
+        this call), or as in memory (invalid weights by this call; invalid
+        rows and input values by ``compute()``).
+    InputTypeError
+        If an input is not a Series (a DataFrame for ``regularity``) of
+        Dask or pandas, or as in memory.
+    MissingColumnError
+        As in memory (``regularity`` without ``cv_interval`` included).
 
     Notes
     -----
@@ -812,6 +833,13 @@ def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
     (the in-memory weighted mean) are the in-memory numbers exactly.  The
     measures are persisted while the splitters are found.
 
+    The other inputs reach the summary's partitions by a hash join on the
+    customer (each input row takes the partition number of its customer,
+    one shuffle; the divisions need not be known) and a shuffle to those
+    partition numbers; one pass checks that every input holds each customer
+    once.  Their measures are then those of the in-memory function on each
+    partition, ranked like the others.
+
     Examples
     --------
     >>> from dask.dataframe import from_pandas
@@ -823,5 +851,12 @@ def loyalty_score(summary: dd.DataFrame, **options: Any) -> LoyaltyFrames:
     >>> result = cvd.loyalty_score(summary)
     >>> result.score.compute().sort_index().round(2).tolist()
     [75.0, 25.0, 50.0]
+    >>> satisfaction = pd.Series([5.0, None, 3.0], index=["c", "b", "a"])  # b did not answer
+    >>> cvd.loyalty_score(summary, satisfaction=satisfaction).score.compute().sort_index().round(2)
+    customer_id
+    a    64.29
+    b    25.00
+    c    57.14
+    Name: loyalty_score, dtype: float64
     """
     return _loyalty.loyalty_score(summary, **options)

@@ -1,7 +1,10 @@
 """Loyalty score of a Dask summary (implementation of :mod:`custvalue.dask`).
 
 The components are percentile ranks among *all* customers, so no partition can
-rank its own customers.  For each measure (overdue ratio, frequency, tenure):
+rank its own customers.  The per-customer inputs (``p_alive``, ``regularity``
+...) are first sent to the summary partition of their customer: a hash join
+with the partition number of every customer, then a shuffle to an index of
+known divisions.  For each measure:
 
 1. the exact order statistics at ``k - 1`` evenly spaced positions
    (:mod:`custvalue._dask.select`) are the *splitters*, and one pass counts
@@ -39,6 +42,7 @@ from custvalue._dask.select import counts_at
 from custvalue._dask.select import order_statistics
 from custvalue._dask.summary import check_dask_frame
 from custvalue._dask.summary import first_row
+from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
 __all__ = ["LoyaltyFrames", "loyalty_score"]
@@ -46,11 +50,14 @@ __all__ = ["LoyaltyFrames", "loyalty_score"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: The components a summary gives, their measures, and whether a lower measure is better.
+#: Every component in the in-memory order: its measure, and whether a lower one is better.
 _COMPONENTS = {"recency": ("overdue_ratio", True), "frequency": ("frequency", False)}
-_COMPONENTS["tenure"] = ("T", False)
-#: The options of the in-memory function that take per-customer inputs besides the summary.
-_OTHER_INPUTS = ("p_alive", "satisfaction", "regularity", "spend_trend")
+_COMPONENTS |= {"tenure": ("T", False), "regularity": ("cv_interval", True)}
+_COMPONENTS |= {n: (n, False) for n in ("spend_trend", "p_alive", "satisfaction")}
+#: The components of the summary itself.
+_SUMMARY_COMPONENTS = ("recency", "frequency", "tenure")
+#: The per-customer inputs besides the summary (options of the in-memory function).
+_SERIES_INPUTS = ("p_alive", "satisfaction", "spend_trend")
 #: Intervals per partition between the splitters of a measure.
 _INTERVALS = 4
 
@@ -71,7 +78,9 @@ class LoyaltyFrames:
     contributions : dask.dataframe.DataFrame
         The points each component adds to the score.
     measures : dask.dataframe.DataFrame
-        The raw measures (``overdue_ratio``, ``frequency``, ``T``).
+        The raw measures (``overdue_ratio``, ``frequency``, ``T``, and
+        ``cv_interval``, ``spend_trend``, ``p_alive``, ``satisfaction`` for
+        the inputs given).
     weights : Mapping[str, float]
         The weight of each component, summing to 1.
     """
@@ -93,16 +102,94 @@ def _rhythms(part: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"rhythm": own}, index=part.index)
 
 
-def _measures(part: pd.DataFrame, fallback: float) -> pd.DataFrame:
-    """Return the measures of a partition's customers, with the global fallback rhythm."""
+def _measures(
+    part: pd.DataFrame, fallback: float, names: list[str], *routed: pd.DataFrame
+) -> pd.DataFrame:
+    """Return the measures of a partition's customers, with the global fallback rhythm.
+
+    ``routed`` are the partition's rows of the other inputs (one frame per
+    input, see :func:`_route`); their measures are those of the in-memory
+    function on the partition, with its checks.
+    """
     if len(part) == 0:
-        return pd.DataFrame({m: np.zeros(0) for m, _ in _COMPONENTS.values()}, index=part.index)
+        return pd.DataFrame({_COMPONENTS[c][0]: np.zeros(0) for c in names}, index=part.index)
     frequency, recency, T = summary_arrays(part)
     rhythm = purchase_rhythm(frequency, recency, default_rhythm=fallback)
-    return pd.DataFrame(
-        {"overdue_ratio": overdue_ratio(recency, T, rhythm), "frequency": frequency, "T": T},
-        index=part.index,
-    )
+    out = {"overdue_ratio": overdue_ratio(recency, T, rhythm), "frequency": frequency, "T": T}
+    if routed:
+        inputs: dict[str, Any] = {}
+        for rows in routed:
+            rows = rows.set_index("_customer").reindex(part.index)
+            if "cv_interval" in rows.columns:
+                inputs["regularity"] = rows
+            else:
+                inputs[str(rows.columns[0])] = rows.iloc[:, 0]
+        other = loyalty.loyalty_score(part, **inputs).measures
+        out |= {m: other[m].to_numpy() for m in other.columns if m not in out}
+    return pd.DataFrame({_COMPONENTS[c][0]: out[_COMPONENTS[c][0]] for c in names}, part.index)
+
+
+def _as_dask(value: object, name: str, frame_wanted: bool) -> dd.DataFrame:
+    """One per-customer input as a Dask DataFrame indexed by customer, or refused."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        value = dd.from_pandas(value, npartitions=1, sort=False)
+    wanted = dd.DataFrame if frame_wanted else dd.Series
+    if not isinstance(value, wanted):
+        what = "DataFrame" if frame_wanted else "Series"
+        raise InputTypeError(
+            f"`{name}` must be a Dask (or pandas) {what} indexed by customer like `summary`, "
+            f"got {type(value).__name__}; on Dask values cannot be matched by position, so "
+            f"fix by giving them the customer ids as index."
+        )
+    return value.to_frame(name) if isinstance(value, dd.Series) else value
+
+
+def _origins(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Return the partition number of each customer of a partition (column ``origin``)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    return pd.DataFrame({"origin": np.full(len(part), number, dtype=np.int64)}, part.index)
+
+
+def _route(inputs: dd.DataFrame, origins: dd.DataFrame) -> tuple[dd.DataFrame, Any]:
+    """Send each row of ``inputs`` to the partition of its customer in the summary.
+
+    A hash join on the customer (the divisions are unknown) gives each row
+    the number of its customer's summary partition, then a shuffle to an index
+    of known divisions (the partition numbers).  Also returns the lazy
+    ``(rows, distinct customers, rows joined)`` of ``inputs``.
+    """
+    joined = inputs.join(origins, how="inner")
+    meta = joined._meta.rename_axis("_customer").reset_index()
+    flat = joined.map_partitions(lambda p: p.rename_axis("_customer").reset_index(), meta=meta)
+    last = origins.npartitions - 1
+    routed = flat.set_index("origin", divisions=[*range(origins.npartitions), last])
+    counts = (inputs.map_partitions(len).sum(), inputs.index.to_series().nunique())
+    return routed, (*counts, joined.map_partitions(len).sum())
+
+
+def _other_inputs(given: Mapping[str, Any]) -> dict[str, dd.DataFrame]:
+    """Return the per-customer inputs given, as Dask frames of their measure columns."""
+    out = {}
+    if given["regularity"] is not None:
+        regularity = _as_dask(given["regularity"], "regularity", True)
+        check_dask_frame(regularity, "regularity", ["cv_interval"])
+        keep = ["cv_interval"]
+        if given["spend_trend"] is None and "spend_trend" in regularity.columns:
+            keep.append("spend_trend")
+        out["regularity"] = regularity[keep]
+    for name in _SERIES_INPUTS:
+        if given[name] is not None:
+            out[name] = _as_dask(given[name], name, False)
+    return out
+
+
+def _probe_inputs(inputs: Mapping[str, dd.DataFrame], probe: pd.DataFrame) -> dict[str, Any]:
+    """One-row stand-ins for the other inputs: the in-memory checks of the weights."""
+    out: dict[str, Any] = {n: [0.5] for n in inputs if n != "regularity"}
+    if "regularity" in inputs:
+        cols = list(inputs["regularity"].columns)
+        out["regularity"] = pd.DataFrame({c: [0.0] for c in cols}, index=probe.index)
+    return out
 
 
 def _rank(below: Any, equal: Any, n: int, lower_is_better: bool) -> Any:
@@ -174,11 +261,11 @@ def _assemble(
     counts: list[tuple[IntArray, IntArray]],
     sizes: list[int],
     weights: FloatArray,
+    names: list[str],
 ) -> pd.DataFrame:
     """Return the measures, ranks, contributions and score of one partition's customers."""
-    names = list(_COMPONENTS)
     comps = np.full((len(names), len(measures)), np.nan)
-    for c, (measure, lower) in enumerate(_COMPONENTS.values()):
+    for c, (measure, lower) in enumerate(_COMPONENTS[n] for n in names):
         v = measures[measure].to_numpy(dtype=np.float64)
         s, (lt, le) = splitters[c], counts[c]
         j = np.minimum(np.searchsorted(s, v, side="left"), max(s.size - 1, 0))
@@ -201,46 +288,64 @@ def _assemble(
                 score = score + contrib[k]
     score = np.where(total == 0, np.nan, np.clip(score, 0.0, 100.0))
     contrib[:, total == 0] = np.nan
-    out = {f"m:{m}": measures[m].to_numpy() for m, _ in _COMPONENTS.values()}
+    out = {f"m:{m}": measures[m].to_numpy() for m in measures.columns}
     out.update({f"c:{n}": comps[i] for i, n in enumerate(names)})
     out.update({f"w:{n}": contrib[i] for i, n in enumerate(names)})
     out["loyalty_score"] = score
     return pd.DataFrame(out, index=measures.index)
 
 
-def _refuse_other_inputs(given: Mapping[str, Any]) -> None:
-    for name in _OTHER_INPUTS:
-        if given[name] is not None:
-            raise InputValueError(
-                f"`{name}` is not taken by custvalue.dask.loyalty_score, which ranks the "
-                f"components of the summary (recency, frequency, tenure) over all customers; "
-                f"fix by leaving `{name}` out (and its weight), or by computing the summary "
-                f"and calling custvalue.loyalty.loyalty_score in memory."
-            )
-
-
 def loyalty_score(summary: object, **options: Any) -> LoyaltyFrames:
     """Compute :func:`custvalue.dask.loyalty_score` (see its documentation)."""
     given = with_defaults(loyalty.loyalty_score, options)
-    _refuse_other_inputs(given)
     frame = check_dask_frame(summary, "summary", ["frequency", "recency", "T"])
     rows = frame[["frequency", "recency", "T"]]
+    inputs = _other_inputs(given)
     # the in-memory checks of the options (weights) on one row, and the weights used
     probe = first_row(rows, "summary", "customer")
-    weights = loyalty.loyalty_score(probe, weights=given["weights"]).weights
-    n, distinct = dd.compute(rows.map_partitions(len).sum(), rows.index.to_series().nunique())
+    weights = loyalty.loyalty_score(
+        probe, weights=given["weights"], **_probe_inputs(inputs, probe)
+    ).weights
+    origins = rows.map_partitions(_origins, meta=_origins(rows._meta))
+    routes = {name: _route(value, origins) for name, value in inputs.items()}
+    n, distinct, *checks = dd.compute(
+        rows.map_partitions(len).sum(),
+        rows.index.to_series().nunique(),
+        *[c for _, counts in routes.values() for c in counts],
+    )
     if int(distinct) != int(n):
         raise InputValueError(
             "`summary` has duplicate index labels; the index must identify each customer once."
         )
+    for i, name in enumerate(routes):
+        size, unique, matched = (int(c) for c in checks[3 * i : 3 * i + 3])
+        if not size == unique == matched == int(n):
+            raise InputValueError(
+                f"the index of `{name}` does not hold the customers of `summary` ({size} "
+                f"entries, {unique} distinct, {matched} of them in `summary`, vs {int(n)} "
+                f"customers); compute it from the same customers."
+            )
+    present = {*_SUMMARY_COMPONENTS, *inputs}
+    if "regularity" in inputs and "spend_trend" in inputs["regularity"].columns:
+        present.add("spend_trend")  # the column of `regularity`
+    names = [c for c in _COMPONENTS if c in present]
+    return _ranked(rows, [routed for routed, _ in routes.values()], names, weights)
+
+
+def _ranked(
+    rows: dd.DataFrame, routed: list[dd.DataFrame], names: list[str], weights: Mapping[str, float]
+) -> LoyaltyFrames:
+    """Rank the measures of every customer among all customers; the weighted score."""
     rhythm = rows.map_partitions(_rhythms, meta=pd.DataFrame({"rhythm": [0.0]}).iloc[:0])
     repeaters, (middle,), _ = order_statistics(
         rhythm, ["rhythm"], lambda m: np.array([(m - 1) // 2, m // 2], dtype=np.int64)
     )
     fallback = float((middle[0] + middle[1]) / 2) if repeaters[0] else 1.0
-    meta = _measures(rows._meta, 1.0)
-    measures = rows.map_partitions(_measures, fallback, meta=meta).persist()
-    cols = [m for m, _ in _COMPONENTS.values()]
+    meta = _measures(rows._meta, 1.0, names)
+    measures = dd.map_partitions(
+        _measures, rows, fallback, names, *routed, meta=meta, align_dataframes=False
+    ).persist()
+    cols = [_COMPONENTS[c][0] for c in names]
     k = _INTERVALS * measures.npartitions
     sizes, picked, _ = order_statistics(
         measures, cols, lambda m: (np.arange(1, k, dtype=np.int64) * m) // k
@@ -248,7 +353,7 @@ def loyalty_score(summary: object, **options: Any) -> LoyaltyFrames:
     splitters = [np.unique(v) for v in picked]
     counts = counts_at(measures, cols, splitters)
     width = max(s.size for s in splitters) + 1
-    lower = [lo for _, lo in _COMPONENTS.values()]
+    lower = [_COMPONENTS[c][1] for c in names]
     long_meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _LONG_DTYPES.items()})
     rank_meta = long_meta[["origin", "row", "col"]].assign(rank=pd.Series(dtype="float64"))
     ranked = (
@@ -260,9 +365,9 @@ def loyalty_score(summary: object, **options: Any) -> LoyaltyFrames:
     )
     last = measures.npartitions - 1
     back = ranked.set_index("origin", divisions=[*range(measures.npartitions), last])
-    w = np.array([weights.get(name, 0.0) for name in _COMPONENTS], dtype=np.float64)
+    w = np.array([weights.get(name, 0.0) for name in names], dtype=np.float64)
     empty_back = rank_meta.set_index("origin")
-    out_meta = _assemble(meta, empty_back, splitters, counts, sizes, w)
+    out_meta = _assemble(meta, empty_back, splitters, counts, sizes, w, names)
     result = dd.map_partitions(
         _assemble,
         measures,
@@ -271,10 +376,10 @@ def loyalty_score(summary: object, **options: Any) -> LoyaltyFrames:
         counts,
         sizes,
         w,
+        names,
         meta=out_meta,
         align_dataframes=False,
     )
-    names = list(_COMPONENTS)
     used = [name for name in names if name in weights]
     return LoyaltyFrames(
         score=result["loyalty_score"],

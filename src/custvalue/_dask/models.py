@@ -8,9 +8,9 @@ in-memory fit folds identical rows into the same weights, so the two fits
 optimise the same function.
 
 Predictions run the fitted in-memory model on each partition.  ABC classes
-need a global cumulative share, computed in passes: totals, then a global sort
-by value with one running sum per partition, then the class of each customer
-from the class bounds (see :func:`abc_classes`).
+need a global cumulative share: the class bounds are found from pivots of the
+values and the counts and sums above them, in a few passes without a global
+sort, then each partition is classified by the bounds (see :func:`abc_classes`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from custvalue import tiers
 from custvalue._core.validation import check_choice
 from custvalue._core.validation import check_dataframe
 from custvalue._dask.options import with_defaults
+from custvalue._dask.select import pivots_of
+from custvalue._dask.select import tail_sums
+from custvalue._dask.select import values_between
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 
@@ -151,33 +154,6 @@ def customer_lifetime_value(
 # --- ABC classes ----------------------------------------------------------------------------
 
 
-def _local_bounds(
-    part: pd.DataFrame, cutoffs: FloatArray, by_count: bool, total: float, k: int
-) -> pd.DataFrame:
-    """Class lower bounds found in one partition of the globally sorted values.
-
-    ``part`` holds the values (column ``v``, largest first) and the running
-    sum (or count) of the values of all earlier partitions (column ``before``,
-    constant).  ``inf`` where the partition holds no value of that class or better.
-    """
-    bounds = np.full(k, np.inf)
-    v = part["v"].to_numpy(dtype=np.float64)
-    if v.size:
-        steps = np.ones(v.size) if by_count else v
-        running = np.cumsum(np.concatenate(([float(part["before"].iloc[0])], steps)))[:-1]
-        # the first item of each tie group carries the group's share ``above``
-        first = np.ones(v.size, dtype=np.bool_)
-        first[1:] = v[1:] != v[:-1]
-        above = running[first] / total
-        values = v[first]
-        cls = np.searchsorted(cutoffs, above, side="right")  # first j with above < cutoffs[j]
-        for j in range(k):
-            better = cls <= j
-            if better.any():
-                bounds[j] = values[better].min()
-    return pd.DataFrame([bounds], columns=[f"b{j}" for j in range(k)])
-
-
 def abc_classes(values: object, **options: Any) -> dd.Series:
     """Compute :func:`custvalue.dask.abc_classes` (see its documentation)."""
     if not isinstance(values, dd.Series):
@@ -222,11 +198,21 @@ def abc_classes(values: object, **options: Any) -> dd.Series:
 def _abc_bounds(
     values: dd.Series, cutoffs: FloatArray, by_count: bool, negative: str, k: int
 ) -> FloatArray:
-    """Class lower bounds of the whole Series: totals, then a global sort by value."""
-    # persisted first: a global sort of a frame that still holds a p2p shuffle (a
-    # custvalue.dask summary) never finishes on a distributed cluster
+    """Class lower bounds of the whole Series, from counts and sums above candidate values.
+
+    ``above(x)``, the sum (count) of the values strictly larger than ``x``,
+    falls as ``x`` grows, so the values of classes ``0 .. j`` are those with
+    ``above(x) / total < cutoffs[j]``: an upper set, whose smallest member is
+    ``bounds[j]``.  The pivots of :func:`custvalue._dask.select.pivots_of`
+    (the minimum and maximum among them) with ``above`` at each pivot bracket
+    it between two consecutive pivots; the few values strictly between them
+    are then fetched and tried from the largest down.
+    """
+    # held while the passes run (a custvalue.dask summary would be rebuilt by each)
     frame = values.rename("v").to_frame().persist()
-    lowest, finite = dd.compute(frame["v"].min(), np.isfinite(frame["v"]).all())
+    lowest, finite, n = dd.compute(
+        frame["v"].min(), np.isfinite(frame["v"]).all(), (frame["v"] >= 0).sum()
+    )
     if not finite:
         raise InputValueError("`values` holds NaN or infinite values; drop or fill them first.")
     if lowest < 0 and negative == "error":
@@ -235,29 +221,35 @@ def _abc_bounds(
             f'nonnegative contributions; fix by passing negative="separate" to put them in '
             f"their own class, or drop them first."
         )
-    kept = frame[frame["v"] >= 0]
-    ordered = kept.sort_values("v", ascending=False, shuffle_method="tasks")
-    sums = ordered.map_partitions(
-        lambda p: pd.DataFrame({"n": [len(p)], "s": [float(p["v"].sum())]}),
-        meta=pd.DataFrame({"n": pd.Series(dtype="int64"), "s": pd.Series(dtype="float64")}),
-    ).compute()
-    steps = sums["n"].to_numpy(np.float64) if by_count else sums["s"].to_numpy(np.float64)
-    total = float(steps.sum())
-    if not float(sums["s"].sum()) > 0:
+    parts, (pivots,) = pivots_of(frame[frame["v"] >= 0], ["v"])
+    if not (pivots.size and pivots[-1] > 0):
         raise InputValueError(
             "`values` has no positive value (its total is zero), so shares are undefined; "
             "pass values with a positive total."
         )
-    before = np.concatenate(([0.0], np.cumsum(steps)))[:-1]
-    meta = pd.DataFrame({f"b{j}": pd.Series(dtype="float64") for j in range(k)})
-    parts = [
-        ordered.partitions[i].map_partitions(
-            lambda p, b=float(before[i]): _local_bounds(
-                p.assign(before=b), cutoffs, by_count, total, k
-            ),
-            meta=meta,
-        )
-        for i in range(ordered.npartitions)
-    ]
-    found = dd.concat(parts).compute()
-    return np.asarray(found.min(axis=0).to_numpy(), dtype=np.float64)
+    # a power of two keeps the sums finite (shares do not depend on the unit), as in memory
+    largest = float(pivots[-1])
+    scale = 1.0 if np.isfinite(4.0 * largest * n) else float(np.ldexp(1.0, -np.frexp(largest)[1]))
+    count_above, count_at_least, sum_above, sum_at_least = tail_sums(parts, "v", pivots, scale)
+    total = float(n) if by_count else float(sum_at_least[0])
+    above = count_above if by_count else sum_above
+    at_least = count_at_least if by_count else sum_at_least
+    # the first pivot inside classes 0 .. j (the largest pivot always is: nothing is above it)
+    first = [int(np.argmax(above / total < c)) for c in cutoffs]
+    intervals = [(float(pivots[max(h - 1, 0)]), float(pivots[h])) for h in first]
+    inside = values_between(parts, ["v"], [intervals])
+    bounds = np.empty(k)
+    for j, h in enumerate(first):
+        bounds[j] = pivots[h]
+        between = np.sort(np.concatenate([part[0][j] for part in inside]))[::-1]
+        if h == 0 or between.size == 0:
+            continue
+        steps = np.ones(between.size) if by_count else between * scale
+        # ``above`` of each value: the values from the pivot up, then the larger ones between
+        running = np.concatenate(([float(at_least[h])], steps)).cumsum()[:-1]
+        tied = np.concatenate(([False], between[1:] == between[:-1]))
+        running = np.maximum.accumulate(np.where(tied, -np.inf, running))
+        inside_class = running / total < cutoffs[j]
+        if inside_class.any():
+            bounds[j] = between[inside_class][-1]
+    return bounds

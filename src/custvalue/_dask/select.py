@@ -32,7 +32,7 @@ import pandas as pd
 from dask.base import compute
 from dask.delayed import delayed
 
-__all__ = ["counts_at", "order_statistics"]
+__all__ = ["counts_at", "order_statistics", "pivots_of", "tail_sums", "values_between"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -116,6 +116,52 @@ def _locate(
     return np.nan, (lo, hi), position - below
 
 
+def pivots_of(frame: dd.DataFrame, columns: Sequence[str]) -> tuple[list[Any], list[FloatArray]]:
+    """Return the delayed partitions of ``frame[columns]`` and the pivots of each column.
+
+    The pivots are the distinct samples of all partitions (pass 1 of the
+    module docstring): each partition's minimum and maximum among them, and
+    fewer than ``s`` of a partition's values strictly between two consecutive
+    pivots.
+    """
+    cols = list(columns)
+    parts = frame[cols].to_delayed()
+    size = max(16, _PIVOTS // max(1, len(parts)))
+    (sampled,) = compute([delayed(_samples)(p, cols, size) for p in parts])
+    pivots = [np.unique(np.concatenate([s[c] for s in sampled])) for c in range(len(cols))]
+    return parts, pivots
+
+
+def values_between(
+    parts: list[Any], columns: Sequence[str], intervals: Sequence[Sequence[tuple[float, float]]]
+) -> list[list[list[FloatArray]]]:
+    """Per partition, per column, the values strictly inside each open interval (one pass)."""
+    (inside,) = compute([delayed(_between)(p, list(columns), intervals) for p in parts])
+    return list(inside)
+
+
+def _tail(part: pd.DataFrame, column: str, pivots: FloatArray, scale: float) -> FloatArray:
+    """Count and sum of the values strictly above and at least each pivot (4 rows)."""
+    v = _sorted(part, column)[::-1] * scale  # descending: the sums run from the largest
+    suffix = np.concatenate(([0.0], np.cumsum(v)))
+    above = np.searchsorted(-v, -pivots * scale, side="left")  # values > pivot
+    at_least = np.searchsorted(-v, -pivots * scale, side="right")  # values >= pivot
+    return np.stack((above, at_least, suffix[above], suffix[at_least])).astype(np.float64)
+
+
+def tail_sums(
+    parts: list[Any], column: str, pivots: FloatArray, scale: float = 1.0
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Count and sum (of ``scale * value``) of the values above and at least each pivot.
+
+    Returns ``(count_above, count_at_least, sum_above, sum_at_least)`` over
+    all partitions (one pass, a tree of sums); NaN values are left out.
+    Each partition sums its values from the largest down.
+    """
+    (total,) = compute(_tree_sum([delayed(_tail)(p, column, pivots, scale) for p in parts]))
+    return total[0], total[1], total[2], total[3]
+
+
 def order_statistics(
     frame: dd.DataFrame,
     columns: Sequence[str],
@@ -141,10 +187,7 @@ def order_statistics(
         strictly larger (``inf`` when there is none).
     """
     cols = list(columns)
-    parts = frame[cols].to_delayed()
-    size = max(16, _PIVOTS // max(1, len(parts)))
-    (sampled,) = compute([delayed(_samples)(p, cols, size) for p in parts])
-    pivots = [np.unique(np.concatenate([s[c] for s in sampled])) for c in range(len(cols))]
+    parts, pivots = pivots_of(frame, cols)
     (total,) = compute(_tree_sum([delayed(_counts)(p, cols, pivots) for p in parts]))
     found: list[list[tuple[float, tuple[float, float], int | None]]] = []
     sizes = []
@@ -156,8 +199,7 @@ def order_statistics(
         sizes.append(n)
         wanted = positions(n) if n else np.zeros(0, dtype=np.int64)
         found.append([_locate(p, lt, le, int(q)) for q in wanted])
-    intervals = [[interval for _, interval, _ in col] for col in found]
-    (inside,) = compute([delayed(_between)(p, cols, intervals) for p in parts])
+    inside = values_between(parts, cols, [[interval for _, interval, _ in c] for c in found])
     values, nexts = [], []
     for c, col in enumerate(found):
         got, after = np.empty(len(col)), np.empty(len(col))
