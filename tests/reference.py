@@ -9,13 +9,15 @@ has ONE reference here; tests import it instead of keeping their own copy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import localcontext
+from typing import Any
 
-__all__ = ["ROUNDING", "percentile_rank", "round_div"]
+__all__ = ["ROUNDING", "central_differences", "percentile_rank", "round_div"]
 
 #: the library's rounding modes by name, as ``decimal`` rounding rules
 ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
@@ -48,3 +50,19 @@ def round_div(numerator: int, denominator: int, rounding: str) -> int:
         ctx.prec = 80  # exact for every tie of int64 operands; far from ties otherwise
         q = Decimal(numerator) / Decimal(denominator)
         return int(q.quantize(Decimal(1), rounding=ROUNDING[rounding]))
+
+
+def central_differences(f: Callable[[Any], float], x: Any, rel_step: float = 1e-6) -> list[float]:
+    """Gradient of ``f`` at the 1-D float array ``x`` by central differences.
+
+    Each step is ``rel_step * max(|x_j|, 1)``: relative for large
+    coordinates, absolute near 0 (covariate coefficients may be 0).
+    """
+    out = []
+    for j in range(len(x)):
+        step = rel_step * max(abs(float(x[j])), 1.0)
+        up, down = x.copy(), x.copy()
+        up[j] += step
+        down[j] -= step
+        out.append((f(up) - f(down)) / (2.0 * step))
+    return out

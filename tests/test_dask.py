@@ -83,6 +83,20 @@ def logs(draw):
     return df
 
 
+def random_log(
+    seed: int, n: int, customers: int, days: int, cents: tuple[int, int]
+) -> pd.DataFrame:
+    """A log of ``n`` lines: integer ids, dates over ``days`` days, amounts ``k / cents[1]``."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, customers, n),
+            "date": START + pd.to_timedelta(rng.integers(0, days, n), unit="D"),
+            "amount": rng.integers(1, cents[0], n) / cents[1],
+        }
+    )
+
+
 def _nothing_left(error: Exception) -> bool:
     """In memory, no purchase (in the window) after the returns policy is an error; on Dask
     the partitions cannot tell, and the result is empty (documented)."""
@@ -196,15 +210,7 @@ def test_abc_classes_equals_in_memory(values, npartitions, rule, cutoffs, pivots
 
 
 def test_loyalty_score_with_dask_inputs_on_a_cluster(client):
-    rng = np.random.default_rng(5)
-    n = 1200
-    log = pd.DataFrame(
-        {
-            "customer_id": rng.integers(0, 150, n),
-            "date": START + pd.to_timedelta(rng.integers(0, 200, n), unit="D"),
-            "amount": rng.integers(1, 80, n) / 2,
-        }
-    )
+    log = random_log(seed=5, n=1200, customers=150, days=200, cents=(80, 2))
     end = log["date"].max()
     mem = rfm.rfm_summary(log, observation_end=end)
     regularity = loyalty.purchase_regularity(log, amount_col="amount", observation_end=end)
@@ -603,15 +609,7 @@ def _within(seconds: float, run):
 def test_quantile_scores_of_a_dask_summary_on_a_process_cluster():
     # the scheduler runs in this process; a global sort computing its divisions while Dask
     # builds a graph used to deadlock with the scheduler's own graph building
-    rng = np.random.default_rng(0)
-    n = 1500
-    log = pd.DataFrame(
-        {
-            "customer_id": rng.integers(0, 200, n),
-            "date": START + pd.to_timedelta(rng.integers(0, 120, n), unit="D"),
-            "amount": rng.integers(1, 400, n) / 4,
-        }
-    )
+    log = random_log(seed=0, n=1500, customers=200, days=120, cents=(400, 4))
     mem = rfm.rfm_summary(log, amount_col="amount")
     with (
         distributed.LocalCluster(
