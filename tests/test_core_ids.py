@@ -10,6 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from custvalue._core.ids import factorize_ids
+from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.ids import is_ascending
 from custvalue._core.ids import sorting_order
 
@@ -79,12 +80,44 @@ def test_sliced_columns_are_coded_from_their_own_rows(
 
 @settings(max_examples=100, deadline=None)
 @given(values=st.lists(TEXT, min_size=1, max_size=40))
-def test_object_ids_come_back_as_python_str(values: list[str]) -> None:
-    _, ids = factorize_ids(pd.Series(values, dtype=object))
+def test_object_ids_are_the_callers_str_objects(values: list[str]) -> None:
+    column = pd.Series(values, dtype=object)
+    codes, ids = factorize_ids(column)
     assert ids.dtype == object
     assert all(type(v) is str for v in ids)
     assert list(ids) == sorted(set(values))
     assert ids.is_monotonic_increasing
+    # each id is the object of one of the rows it codes (no new strings are built)
+    held = column.to_numpy()
+    for code, v in enumerate(ids):
+        assert any(held[i] is v for i in np.flatnonzero(codes == code))
+
+
+ORDER_CASES = {
+    "int": pd.Series([7, 5, 7, 6]),
+    "Int64": pd.Series([7, 5, 7, 6], dtype="Int64"),
+    "uint8": pd.Series([7, 5, 7, 6], dtype=np.uint8),
+    "object": pd.Series(["b", "a", "ab", "b", "é"], dtype=object),
+    "str": pd.Series(["b", "a", "ab", "b", "é"], dtype="str"),
+    "string[pyarrow]": pd.Series(["b", None, "ab", "b"], dtype="string[pyarrow]"),
+    "large_string[pyarrow]": pd.Series(["b", "a", "ab"], dtype="large_string[pyarrow]"),
+    "category": pd.Series(pd.Categorical(["b", "a", "b"], categories=["z", "b", "a"])),
+    "sparse int": pd.Series([3 * 10**12, 5, 3 * 10**12, -(10**13)]),
+    "float": pd.Series([2.5, 1.0, 2.5]),
+    "mixed objects": pd.Series(["a", b"a", "a"], dtype=object),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ORDER_CASES))
+def test_ascending_flag_is_true_only_for_ids_in_sorting_order(kind: str) -> None:
+    column = ORDER_CASES[kind]
+    codes, ids, ascending = factorize_sorted_ids(column)
+    plain_codes, plain_ids = factorize_ids(column)
+    np.testing.assert_array_equal(codes, plain_codes)
+    assert ids.equals(plain_ids)
+    if ascending:  # the flag promises what sorting_order would find
+        np.testing.assert_array_equal(sorting_order(ids), np.arange(len(ids)))
+    assert ascending == (kind not in {"sparse int", "float", "mixed objects"})
 
 
 @settings(max_examples=60, deadline=None)

@@ -602,6 +602,26 @@ def test_string_ids_of_every_kind_match_the_naive_reference(rows, names, kind):
     assert got.index.name == "customer_id"
 
 
+def test_object_ids_are_the_callers_objects_in_python_order():
+    ids = np.array(["b", "a\x00", "é", "a", "b", "ab"], dtype=object)
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids, dtype=object),
+            "date": pd.to_datetime([f"2024-01-0{d}" for d in range(1, 7)]),
+            "amount": 1.0,
+        }
+    )
+    for got in (
+        rfm_summary(df),
+        rfm_summary(df, observation_end="2024-01-05"),  # a window re-codes the ids
+        calibration_holdout_summary(df, "2024-01-04", "2024-01-06"),
+    ):
+        assert got.index.dtype == object
+        assert list(got.index) == sorted(set(got.index))
+        assert all(any(v is w for w in ids) for v in got.index)
+    assert list(rfm_summary(df).index) == ["a", "a\x00", "ab", "b", "é"]
+
+
 def test_time_unit_divides_the_time_columns():
     df = base_log()
     days = rfm_summary(df, amount_col="amount", observation_end="2024-01-15")

@@ -8,10 +8,12 @@ by radix sort) and numbers the runs of equal strings.  Sorting beats hashing
 here: it reads the bytes in order, where a hash table of millions of slots
 misses the cache on almost every row.  UTF-8
 byte order is code-point order, so the ids come out sorted exactly as Python
-sorts ``str``.  The distinct ids are taken from the Arrow array (one gather
-in C); for an object column they are new Python ``str`` objects, laid out in
-sorted order, so that comparing them (the output index's order check) reads
-memory in order.  Categorical ids reuse their codes and keep the category order.
+sorts ``str``.  The distinct ids of an object column are the caller's own
+``str`` objects (a gather of one occurrence of each, no new strings); those of
+an Arrow-backed column are taken from the Arrow array (one gather in C).
+Categorical ids reuse their codes and keep the category order.
+:func:`factorize_sorted_ids` tells whether the coding put the ids in ascending
+order, so that callers need not check the order of the distinct ids again.
 """
 
 from __future__ import annotations
@@ -305,11 +307,11 @@ def _data_bytes(buffer: Any) -> ByteArray:
     return np.frombuffer(buffer, dtype=np.uint8)
 
 
-def _string_codes(arr: Any) -> tuple[IntArray, Any]:
+def _string_codes(arr: Any) -> tuple[IntArray, IntArray]:
     """Codes of an Arrow large_string array in sorted-string order.
 
-    Returns the codes (``-1`` for nulls) and the distinct strings in ascending
-    order, as an Arrow array.
+    Returns the codes (``-1`` for nulls) and the row of one occurrence of each
+    distinct string, distinct strings in ascending order.
     """
     n = len(arr)
     bufs = arr.buffers()
@@ -322,7 +324,7 @@ def _string_codes(arr: Any) -> tuple[IntArray, Any]:
     else:
         valid = np.ones(n, dtype=np.bool_)
     codes, first = _sorted_string_codes(offsets, data, valid)
-    return codes, arr.take(first)
+    return codes, first
 
 
 def _categorical_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
@@ -344,9 +346,21 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     offset, which needs no hashing and yields the ids already sorted.  String
     ids (Python ``str`` objects, ``string[pyarrow]``, pandas' ``str``, Arrow
     strings) are sorted on their UTF-8 bytes and also come out sorted (ids of an
-    object column as Python ``str``), as do categoricals (in category order).
-    Missing ids of every dtype (NaN, None, ``pd.NA`` in nullable ``Int64`` or
-    ``string[pyarrow]`` columns, NaT) get code ``-1``.
+    object column as the caller's own objects), as do categoricals (in category
+    order).  Missing ids of every dtype (NaN, None, ``pd.NA`` in nullable
+    ``Int64`` or ``string[pyarrow]`` columns, NaT) get code ``-1``.
+    """
+    codes, uniques, _ = factorize_sorted_ids(ids)
+    return codes, uniques
+
+
+def factorize_sorted_ids(ids: pd.Series) -> tuple[IntArray, pd.Index, bool]:
+    """:func:`factorize_ids`, and whether the ids came out ascending.
+
+    The flag is true when the coding itself sorted the ids (integers coded by
+    offset, strings, categoricals in category order): the distinct ids are then
+    in the order :func:`sorting_order` gives, with no need to check it.  It is
+    false for the ids coded by hashing, in order of first appearance.
     """
     plain = isinstance(ids.dtype, np.dtype)
     if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
@@ -357,17 +371,17 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
             codes, kept = offset_codes(
                 np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
             )
-            return codes, pd.Index((kept + low).astype(values.dtype))
+            return codes, pd.Index((kept + low).astype(values.dtype)), True
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        return _categorical_codes(ids)
+        return (*_categorical_codes(ids), True)
     arr = _arrow_strings(ids) if len(ids) else None
     if arr is not None:
-        codes, distinct = _string_codes(arr)
-        if ids.dtype == object:  # new str objects, laid out in order (fast to compare)
-            return codes, pd.Index(distinct.to_numpy(zero_copy_only=False), dtype=object)
-        return codes, pd.Index(pd.array(distinct, dtype=ids.dtype))
+        codes, first = _string_codes(arr)
+        if ids.dtype == object:  # the caller's str objects, one occurrence of each
+            return codes, pd.Index(ids.to_numpy()[first], dtype=object, copy=False), True
+        return codes, pd.Index(pd.array(arr.take(first), dtype=ids.dtype)), True
     codes, found = pd.factorize(ids, sort=False, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(found, dtype=ids.dtype)
+    return np.asarray(codes, dtype=np.int64), pd.Index(found, dtype=ids.dtype), False
 
 
 @jit

@@ -46,7 +46,7 @@ from custvalue._core.arrays import first_true
 from custvalue._core.calendar import Freq
 from custvalue._core.calendar import datetimes_to_periods
 from custvalue._core.calendar import parse_freq
-from custvalue._core.ids import factorize_ids
+from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.validation import as_float_array
 from custvalue._core.validation import check_choice
 from custvalue._core.validation import check_column_name
@@ -85,6 +85,9 @@ class TransactionLog:
     ``freq`` is the checked frequency of ``periods`` (``None`` for numeric time).
     ``latest`` is the latest period of the log as read, before the returns policy
     removed lines (``None`` when it removed none): see :meth:`last_period`.
+    ``ids_ascending`` tells that ``ids`` are known to be in ascending order
+    (:func:`custvalue._core.ids.sorting_order` order), as the id coding puts them
+    for integers, strings and categoricals; false means "not known".
     """
 
     codes: IntArray
@@ -96,6 +99,7 @@ class TransactionLog:
     numeric_time: bool
     freq: Freq | None = None
     latest: float | None = None
+    ids_ascending: bool = False
 
     def last_period(self) -> float:
         """Latest period of the log as read (lines removed by the returns policy included).
@@ -147,13 +151,20 @@ def read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index]:
     >>> codes.tolist(), ids.tolist()
     ([1, 0, 1], [5, 7])
     """
-    codes, uniques = factorize_ids(column)
+    codes, ids, _ = _read_ids(column, customer_col)
+    return codes, ids
+
+
+def _read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index, bool]:
+    """:func:`read_ids`, and whether the ids came out ascending (see ``factorize_sorted_ids``)."""
+    codes, uniques, ascending = factorize_sorted_ids(column)
     if (missing := codes < 0).any():
         raise InputValueError(
             f"column {customer_col!r} (argument `customer_col`) has missing customer ids in "
             f"{first_bad(missing, column)}; drop those rows or fill the ids."
         )
-    return np.ascontiguousarray(codes, dtype=np.int64), uniques.rename(customer_col)
+    ids = uniques.rename(customer_col)
+    return np.ascontiguousarray(codes, dtype=np.int64), ids, ascending
 
 
 # --- time --------------------------------------------------------------------------------
@@ -503,7 +514,7 @@ def read_transactions(
     if amount_col is not None:
         columns[amount_col] = "amount_col"
     df = check_dataframe(data, name, columns, select=True)
-    codes, ids = read_ids(df[customer_col], customer_col)
+    codes, ids, ascending = _read_ids(df[customer_col], customer_col)
     time = read_time(
         df[date_col], date_col, freq, date_format=date_format, freq_on_numeric=freq_on_numeric
     )
@@ -517,6 +528,7 @@ def read_transactions(
         tz=time.tz,
         numeric_time=time.numeric,
         freq=time.freq,
+        ids_ascending=ascending,
     )
     return apply_returns(log, returns, amount_col, df.index)
 
@@ -597,7 +609,8 @@ def filter_window(
 ) -> tuple[IntArray, pd.Index, FloatArray, FloatArray]:
     """Keep the transactions up to period ``end`` and re-code the customers that remain.
 
-    Returns the codes, ids, periods and amounts of the kept transactions.
+    Returns the codes, ids (in their order in ``log.ids``), periods and amounts of
+    the kept transactions.
     """
     keep = log.periods <= end
     codes, ids, periods, amounts = log.codes, log.ids, log.periods, log.amounts

@@ -73,12 +73,13 @@ def _window(
     return ids, out
 
 
-def _frame(window: tuple[pd.Index, Columns], unit: float) -> pd.DataFrame:
+def _frame(window: tuple[pd.Index, Columns], unit: float, ids_ascending: bool) -> pd.DataFrame:
+    """Build the summary frame, ids in ascending order (``ids_ascending``: known to be)."""
     ids, columns = window
     if unit != 1.0:
         for name in _TIME_COLUMNS:
             columns[name] = columns[name] / unit
-    if not is_ascending(ids):
+    if not ids_ascending and not is_ascending(ids):
         order = sorting_order(ids)
         columns = {k: v[order] for k, v in columns.items()}
         ids = ids[order]
@@ -94,7 +95,7 @@ def summarize(
         if observation_end is None
         else period_of(observation_end, "observation_end", log)
     )
-    return _frame(_window(log, end, amount_col), unit)
+    return _frame(_window(log, end, amount_col), unit, log.ids_ascending)
 
 
 def calibration_holdout(
@@ -112,7 +113,7 @@ def calibration_holdout(
             f"`observation_end` ({observation_end!r}) must fall in a later period than "
             f"`calibration_end` ({calibration_end!r})."
         )
-    cal = _frame(_window(log, cal_end, amount_col, "calibration_end"), unit)
+    cal = _frame(_window(log, cal_end, amount_col, "calibration_end"), unit, log.ids_ascending)
     # Holdout lines of calibration customers, coded by their calibration row.
     position = cal.index.get_indexer(log.ids)
     codes = position[log.codes]
