@@ -64,13 +64,17 @@ def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=False, rtol=1e-12)
 
 
+def column(draw, n: int, low: int, high: int) -> list[int]:
+    """Draw ``n`` integers in ``[low, high]`` (one column of a drawn frame)."""
+    return draw(st.lists(st.integers(low, high), min_size=n, max_size=n))
+
+
 @st.composite
 def logs(draw):
     n = draw(st.integers(1, 60))
-    customers = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n))
-    days = draw(st.lists(st.integers(0, 90), min_size=n, max_size=n))
+    customers, days = column(draw, n, 0, 12), column(draw, n, 0, 90)
     # quarters of a unit: exact in float64, so sums do not depend on their order
-    amounts = draw(st.lists(st.integers(-40, 400), min_size=n, max_size=n))
+    amounts = column(draw, n, -40, 400)
     df = pd.DataFrame(
         {
             "customer_id": customers,
@@ -395,10 +399,8 @@ def assert_same_panel(got: pd.DataFrame, expected: pd.DataFrame, by: str | None 
 @st.composite
 def sales(draw):
     n = draw(st.integers(1, 50))
-    customers = draw(st.lists(st.integers(0, 10), min_size=n, max_size=n))
-    days = draw(st.lists(st.integers(0, 1500), min_size=n, max_size=n))
-    amounts = draw(st.lists(st.integers(-40, 400), min_size=n, max_size=n))
-    costs = draw(st.lists(st.integers(0, 300), min_size=n, max_size=n))
+    customers, days = column(draw, n, 0, 10), column(draw, n, 0, 1500)
+    amounts, costs = column(draw, n, -40, 400), column(draw, n, 0, 300)
     products = draw(st.lists(st.sampled_from(["p", "q", "r"]), min_size=n, max_size=n))
     return pd.DataFrame(
         {
@@ -486,13 +488,15 @@ def test_cdnow_profit_scores_segments_on_a_cluster(client, cdnow, npartitions):
         pd.testing.assert_frame_equal(got, rfm.rfm_scores(mem, bins=bins))
 
 
+def summary_rows(inactivity: int, purchases: tuple[int, int], value: int):
+    """Up to 40 (inactivity, purchases, total value) rows with values in the given ranges."""
+    row = st.tuples(st.integers(0, inactivity), st.integers(*purchases), st.integers(0, value))
+    return st.lists(row, min_size=1, max_size=40)
+
+
 @settings(max_examples=15, deadline=None)
 @given(
-    summary=st.lists(
-        st.tuples(st.integers(0, 12), st.integers(0, 4), st.integers(0, 40)),
-        min_size=1,
-        max_size=40,
-    ),
+    summary=summary_rows(12, (0, 4), 40),
     npartitions=st.integers(1, 4),
     bins=st.integers(2, 9),
 )
@@ -508,14 +512,7 @@ def test_quantile_scores_equal_in_memory(summary, npartitions, bins):
 
 
 @settings(max_examples=10, deadline=None)
-@given(
-    summary=st.lists(
-        st.tuples(st.integers(0, 50), st.integers(1, 9), st.integers(0, 400)),
-        min_size=1,
-        max_size=40,
-    ),
-    npartitions=st.integers(1, 4),
-)
+@given(summary=summary_rows(50, (1, 9), 400), npartitions=st.integers(1, 4))
 def test_rfm_scores_and_segments_equal_in_memory(summary, npartitions):
     frame = pd.DataFrame(
         summary, columns=["inactivity", "purchases", "total_value"], dtype="float64"
