@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from reference import percentile_rank as ref_percentile
 
 from custvalue._core.ranks import percentile_rank
+from custvalue._core.ranks import rank_from_counts
 
 values = st.lists(
     st.one_of(
@@ -56,3 +57,16 @@ def test_percentile_rank_counting_path_matches_reference(values, higher):
     np.testing.assert_allclose(
         percentile_rank(arr, higher), ref_percentile(values, higher), rtol=1e-12, atol=1e-12
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.integers(-5, 5).map(float), min_size=1, max_size=40),
+    higher=st.booleans(),
+)
+def test_ranks_from_counts_match_the_reference(values, higher):
+    # counts found one value at a time (as a pass over partitions would give them)
+    below = np.array([sum(w < v for w in values) for v in values], dtype=np.float64)
+    equal = np.array([sum(w == v for w in values) for v in values], dtype=np.float64)
+    got = rank_from_counts(below, equal, len(values), higher)
+    np.testing.assert_allclose(got, ref_percentile(values, higher), rtol=1e-12, atol=1e-12)

@@ -20,7 +20,7 @@ from custvalue._core.jit import jit
 from custvalue._core.sorting import float_keys
 from custvalue._core.sorting import radix_sort_pairs
 
-__all__ = ["percentile_rank"]
+__all__ = ["percentile_rank", "rank_from_counts"]
 
 
 @jit
@@ -78,9 +78,7 @@ def percentile_rank(values: FloatArray, higher_is_better: bool) -> FloatArray:
             i = pos[t]
             bucket = np.int64(values[i] - lo)
             below = counts[bucket]
-            equal = counts[bucket + 1] - below
-            r = (2.0 * below + equal - 1.0) * scale
-            out[i] = r if higher_is_better else 100.0 - r
+            out[i] = _rank_value(below, counts[bucket + 1] - below, scale, higher_is_better)
         return out
     sub = np.empty(n)
     for t in range(n):
@@ -92,10 +90,38 @@ def percentile_rank(values: FloatArray, higher_is_better: bool) -> FloatArray:
         k = keys[start]
         while stop < n and keys[stop] == k:
             stop += 1
-        r = (start + stop - 1.0) * scale  # 2 * mean 0-based rank of the tie group
-        if not higher_is_better:
-            r = 100.0 - r
+        r = _rank_value(start, stop - start, scale, higher_is_better)
         for t in range(start, stop):
             out[pos[order[t]]] = r
         start = stop
+    return out
+
+
+@jit
+def _rank_value(below: float, equal: float, scale: float, higher_is_better: bool) -> float:
+    """Return the module's rank: ``below`` values below, ``equal`` equal (itself included).
+
+    ``scale = 100 / (2 (n - 1))``; ``2 below + equal - 1`` is twice the mean
+    0-based position of the tie group in ascending order.
+    """
+    r = (2.0 * below + equal - 1.0) * scale
+    return r if higher_is_better else 100.0 - r
+
+
+@jit
+def rank_from_counts(
+    below: FloatArray, equal: FloatArray, n: int, higher_is_better: bool
+) -> FloatArray:
+    """Percentile ranks from counts found elsewhere: values below and equal among ``n``.
+
+    The formula of :func:`percentile_rank` for values whose counts come from
+    another pass (e.g. over all partitions of a Dask frame); 50 when ``n == 1``.
+    """
+    out = np.empty(below.shape[0])
+    if n == 1:
+        out[:] = 50.0
+        return out
+    scale = 100.0 / (2.0 * (n - 1))
+    for i in range(below.shape[0]):
+        out[i] = _rank_value(below[i], equal[i], scale, higher_is_better)
     return out

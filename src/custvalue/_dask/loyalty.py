@@ -34,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue import loyalty
+from custvalue._core.ranks import rank_from_counts
 from custvalue._core.rhythm import overdue_ratio
 from custvalue._core.rhythm import purchase_rhythm
 from custvalue._core.summary import summary_arrays
@@ -192,13 +193,15 @@ def _probe_inputs(inputs: Mapping[str, dd.DataFrame], probe: pd.DataFrame) -> di
     return out
 
 
-def _rank(below: Any, equal: Any, n: int, lower_is_better: bool) -> Any:
-    """Return the percentile rank from the values worse and equal (the in-memory formula)."""
-    if n == 1:
-        return np.full(np.shape(below), 50.0)
-    scale = 100.0 / (2.0 * (n - 1))
-    r = (2.0 * np.asarray(below) + np.asarray(equal) - 1.0) * scale
-    return 100.0 - r if lower_is_better else r
+def _rank(below: Any, equal: Any, n: int, lower_is_better: bool) -> FloatArray:
+    """Return the percentile rank from the values below and equal (the in-memory formula)."""
+    as_float = np.ascontiguousarray
+    return rank_from_counts(
+        as_float(below, dtype=np.float64),
+        as_float(equal, dtype=np.float64),
+        n,
+        not lower_is_better,
+    )
 
 
 def _off_splitter_rows(
