@@ -27,10 +27,12 @@ from scipy import special
 
 from custvalue._clv.base import BetaGeometricModel
 from custvalue._clv.base import Columns
+from custvalue._clv.base import NegLogLikHessian
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import RowParams
 from custvalue._clv.base import per_row
 from custvalue._clv.base import rows_of
+from custvalue._clv.base import value_index
 from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import dropout_constants
@@ -44,6 +46,7 @@ from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
+from custvalue._core.special import trigamma
 
 __all__ = [
     "BetaGeoModel",
@@ -145,6 +148,105 @@ def _loglik_kernel(
         g_b += wi * (common - dg_b + w1 * dg_b1 + (w2 * dg_b2 if has2 else 0.0))
     grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_a, g_b
     return total
+
+
+@jit
+def _hessian_kernel(
+    p: FloatArray,
+    x: FloatArray,
+    w: FloatArray,
+    t_index: npt.NDArray[np.int64],
+    tx_index: npt.NDArray[np.int64],
+    t_values: FloatArray,
+    tx_values: FloatArray,
+    grad: FloatArray,
+    hess: FloatArray,
+) -> float:
+    r"""Weighted log-likelihood with its gradient and Hessian in ``(r, alpha, a, b)``.
+
+    Row ``i`` has ``x[i]`` repeat purchases (rows sorted by frequency), age
+    ``t_values[t_index[i]]`` and recency ``tx_values[tx_index[i]]``: the logs
+    and reciprocals of ``alpha + T`` and ``alpha + t_x`` are computed once per
+    distinct value, the frequency terms once per distinct ``x``.  With the
+    row log-likelihood :math:`f + \log(e^{l_1} + e^{l_2})` and the shares
+    :math:`w_k = e^{l_k}/(e^{l_1} + e^{l_2})`, the Hessian of a row is
+    :math:`\nabla^2 f + w_1 \nabla^2 l_1 + w_2 \nabla^2 l_2
+    + w_1 w_2 (\nabla l_1 - \nabla l_2)(\nabla l_1 - \nabla l_2)^T`.
+    """
+    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
+    la_t, inv_t = _log_and_inverse(alpha, t_values)
+    la_x, inv_x = _log_and_inverse(alpha, tx_values)
+    log_alpha = math.log(alpha)
+    const = -math.lgamma(r) + r * log_alpha
+    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
+    dg_r, tg_r = digamma(r), trigamma(r)
+    tg_ab, tg_b = trigamma(a + b), trigamma(b)
+    acc = np.zeros(15)
+    prev = -1.0
+    rx = lg_rx = dg_rx = tg_rx = 0.0
+    beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
+    tg_abx = tg_c = tg_c1 = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        if xi != prev:
+            prev = xi
+            rx = r + xi
+            lg_rx, dg_rx = lgamma_digamma(rx)
+            tg_rx = trigamma(rx)
+            beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
+            c = b + xi + m
+            tg_abx, tg_c = trigamma(a + c), trigamma(c)
+            tg_c1 = trigamma(c - 1.0) if has2 else 0.0
+        jt = t_index[i]
+        lt, it = la_t[jt], inv_t[jt]
+        l1 = beta1 - rx * lt
+        if has2:
+            jx = tx_index[i]
+            lx, ix = la_x[jx], inv_x[jx]
+            lse, w1, w2 = log_sum_exp2(l1, beta2 - rx * lx)
+        else:
+            lx = ix = w2 = 0.0
+            lse = l1
+            w1 = 1.0
+        wi = w[i]
+        q = wi * w1 * w2
+        # differences of the two terms' gradients (zero weight q without a dropout term)
+        d0, d1, d2, d3 = lx - lt, rx * (ix - it), -1.0 / a, dg_b1 - dg_b2
+        mix = w1 * it + w2 * ix
+        acc[0] += wi * (lg_rx + const + lse)
+        acc[1] += wi * (dg_rx - dg_r + log_alpha - w1 * lt - w2 * lx)
+        acc[2] += wi * (r / alpha - rx * mix)
+        acc[3] += wi * (dg_ab - dg_abx + w2 / a)
+        acc[4] += wi * (dg_ab - dg_abx - dg_b + w1 * dg_b1 + w2 * dg_b2)
+        acc[5] += wi * (tg_rx - tg_r) + q * d0 * d0
+        acc[6] += wi * (1.0 / alpha - mix) + q * d0 * d1
+        acc[7] += q * d0 * d2
+        acc[8] += q * d0 * d3
+        acc[9] += wi * (rx * (w1 * it * it + w2 * ix * ix) - r / (alpha * alpha)) + q * d1 * d1
+        acc[10] += q * d1 * d2
+        acc[11] += q * d1 * d3
+        acc[12] += wi * (tg_ab - tg_abx - w2 / (a * a)) + q * d2 * d2
+        acc[13] += wi * (tg_ab - tg_abx) + q * d2 * d3
+        acc[14] += wi * (tg_ab - tg_abx - tg_b + w1 * tg_c + w2 * tg_c1) + q * d3 * d3
+    k = 5
+    for u in range(4):
+        grad[u] = acc[1 + u]
+        for v in range(u, 4):
+            hess[u, v] = hess[v, u] = acc[k]
+            k += 1
+    return float(acc[0])
+
+
+@jit
+def _log_and_inverse(alpha: float, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``log(alpha + v)`` and ``1 / (alpha + v)`` for each of ``values``."""
+    logs = np.empty(values.shape[0])
+    inverse = np.empty(values.shape[0])
+    for k in range(values.shape[0]):
+        s = alpha + values[k]
+        logs[k] = math.log(s)
+        inverse[k] = 1.0 / s
+    return logs, inverse
 
 
 @jit
@@ -306,6 +408,29 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, 1.0])
+
+    def _neg_log_lik_hessian(self, prepared: Any) -> NegLogLikHessian | None:
+        (x, tx, t_obs), w = prepared
+        t_index, t_values = value_index(t_obs)
+        tx_index, tx_values = value_index(tx)
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+            grad = np.empty(4)
+            hess = np.empty((4, 4))
+            ll = _hessian_kernel(
+                self._kernel_params(theta),
+                x,
+                w,
+                t_index,
+                tx_index,
+                t_values,
+                tx_values,
+                grad,
+                hess,
+            )
+            return -ll, -grad, -hess
+
+        return neg_ll
 
     def _alive(self, h: FloatArray) -> FloatArray:
         # the model's own parameters (with covariates: HistoryModel._alive_at)

@@ -185,10 +185,12 @@ def store_row(out: FloatArray, i: int, log_lik: float, alive: float) -> None:
 def log_sum_exp2(l1: float, l2: float) -> tuple[float, float, float]:
     """Return ``log(e^l1 + e^l2)`` and the shares ``e^l1``, ``e^l2`` of the sum (no overflow)."""
     if l1 >= l2:
-        lse = l1 + math.log1p(math.exp(l2 - l1))
-    else:
-        lse = l2 + math.log1p(math.exp(l1 - l2))
-    return lse, math.exp(l1 - lse), math.exp(l2 - lse)
+        e = math.exp(l2 - l1)
+        s = 1.0 / (1.0 + e)
+        return l1 + math.log1p(e), s, e * s
+    e = math.exp(l1 - l2)
+    s = 1.0 / (1.0 + e)
+    return l2 + math.log1p(e), e * s, s
 
 
 @jit
