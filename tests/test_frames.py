@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import numbers
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from custvalue import loyalty
 from custvalue import plotting
 from custvalue import rfm
 from custvalue import tiers
+from custvalue.errors import ConvergenceWarning
 from custvalue.errors import InputTypeError
 
 MODULES = (rfm, clv, tiers, commission, loyalty, diagnostics, plotting)
@@ -133,7 +135,17 @@ PLAN = commission.CommissionPlan(
 
 
 def _bg() -> Any:
-    return clv.BetaGeoModel().fit(SUMMARY)
+    # 60 customers who all keep buying: the dropout process is not identified, and the
+    # fit says so with a ConvergenceWarning; these tests compare frame types only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clv.BetaGeoModel().fit(SUMMARY)
+
+
+def _quiet(fit: Any, data: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit(data)
 
 
 def _gg() -> Any:
@@ -159,8 +171,8 @@ CASES: dict[str, Case] = {
         f(SCORES), scheme=f(rfm.segment_rules("classic4"))
     ),
     "rfm.check_segment_rules": lambda f: rfm.check_segment_rules(f(rfm.segment_rules("classic4"))),
-    "clv.BetaGeoModel.fit": lambda f: clv.BetaGeoModel().fit(f(SUMMARY)),
-    "clv.ModifiedBetaGeoModel.fit": lambda f: clv.ModifiedBetaGeoModel().fit(f(SUMMARY)),
+    "clv.BetaGeoModel.fit": lambda f: _quiet(clv.BetaGeoModel().fit, f(SUMMARY)),
+    "clv.ModifiedBetaGeoModel.fit": lambda f: _quiet(clv.ModifiedBetaGeoModel().fit, f(SUMMARY)),
     "clv.ParetoNBDModel.fit": lambda f: clv.ParetoNBDModel().fit(f(SUMMARY)),
     "clv.BetaGeoBetaBinomModel.fit": lambda f: clv.BetaGeoBetaBinomModel().fit(f(BGBB)),
     "clv.GammaGammaModel.fit": lambda f: clv.GammaGammaModel().fit(

@@ -366,8 +366,9 @@ def maximize_likelihood(
     covariance = log_scale_covariance(hess, x, n_free)
     # a search stopped on a flat edge has a tiny gradient too: an optimum also needs a
     # positive definite Hessian
-    stopped_at_optimum = _gradient_small(pen_grad, jac, scale, tol) and bool(
-        np.all(np.isfinite(covariance))
+    # (checked where the exact Hessian is known)
+    stopped_at_optimum = _gradient_small(pen_grad, jac, scale, tol) and (
+        hessian is None or bool(np.all(np.isfinite(covariance)))
     )
     return FitResult(
         x=x,
