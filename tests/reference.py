@@ -17,7 +17,13 @@ from decimal import Decimal
 from decimal import localcontext
 from typing import Any
 
-__all__ = ["ROUNDING", "central_differences", "percentile_rank", "round_div"]
+__all__ = [
+    "ROUNDING",
+    "bgnbd_loglik_mpmath",
+    "central_differences",
+    "percentile_rank",
+    "round_div",
+]
 
 #: the library's rounding modes by name, as ``decimal`` rounding rules
 ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP}
@@ -66,3 +72,22 @@ def central_differences(f: Callable[[Any], float], x: Any, rel_step: float = 1e-
         down[j] -= step
         out.append((f(up) - f(down)) / (2.0 * step))
     return out
+
+
+def bgnbd_loglik_mpmath(params: Sequence[Any], x: Any, tx: Any, t_obs: Any, m: int = 0) -> Any:
+    """One customer's BG/NBD log-likelihood, FHL (2005) eq. 6, in mpmath.
+
+    ``m = 1`` gives the MBG/NBD (Batislam et al. 2007).  The precision is the
+    caller's ``mpmath.mp.dps``.
+    """
+    import mpmath as mp
+
+    r, alpha, a, b = (mp.mpf(v) for v in params)
+    x, tx, t_obs = mp.mpf(x), mp.mpf(tx), mp.mpf(t_obs)
+    head = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha)
+    lb = mp.log(mp.beta(a, b))
+    t1 = mp.log(mp.beta(a, b + x + m)) - lb - (r + x) * mp.log(alpha + t_obs)
+    if x + m > 0:
+        t2 = mp.log(mp.beta(a + 1, b + x + m - 1)) - lb - (r + x) * mp.log(alpha + tx)
+        return head + t1 + mp.log(1 + mp.exp(t2 - t1))
+    return head + t1

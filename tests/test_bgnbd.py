@@ -13,6 +13,7 @@ from hypothesis import example
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from reference import bgnbd_loglik_mpmath
 from scipy import special
 
 from custvalue._clv.bgnbd import _loglik_kernel
@@ -48,16 +49,7 @@ def lifetimes_module():
 # ------------------------------------------------------------------------------------
 def ref_loglik(params, x, tx, t_obs, modified=False):
     """FHL (2005) eq. 6 / Batislam et al. (2007) in mpmath."""
-    r, alpha, a, b = (mp.mpf(v) for v in params)
-    x, tx, t_obs = mp.mpf(x), mp.mpf(tx), mp.mpf(t_obs)
-    m = 1 if modified else 0
-    head = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha)
-    lb = mp.log(mp.beta(a, b))
-    t1 = mp.log(mp.beta(a, b + x + m)) - lb - (r + x) * mp.log(alpha + t_obs)
-    if x + m > 0:
-        t2 = mp.log(mp.beta(a + 1, b + x + m - 1)) - lb - (r + x) * mp.log(alpha + tx)
-        return head + t1 + mp.log(1 + mp.exp(t2 - t1))
-    return head + t1
+    return bgnbd_loglik_mpmath(params, x, tx, t_obs, 1 if modified else 0)
 
 
 def ref_conditional(params, t, x, tx, t_obs, modified=False):
