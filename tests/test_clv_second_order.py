@@ -16,8 +16,8 @@ from reference import central_differences
 from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import value_index
-from custvalue._clv.bgnbd import _hessian_kernel
 from custvalue._clv.bgnbd import _loglik_kernel
+from custvalue._clv.bgnbd import _loglik_terms
 from custvalue.clv import BetaGeoModel
 from custvalue.clv import BetaGeoParams
 from custvalue.clv import ModifiedBetaGeoModel
@@ -47,8 +47,15 @@ def kernel_terms(
     tx_index, tx_values = value_index(tx)
     grad = np.empty(4)
     hess = np.empty((4, 4))
-    ll = _hessian_kernel(
-        np.array([*params, m]), x, w, t_index, tx_index, t_values, tx_values, grad, hess
+    ll = _loglik_terms(
+        np.array([*params, m]),
+        x,
+        w,
+        (t_index, tx_index),
+        (t_values, tx_values),
+        np.empty((2, 0)),
+        grad,
+        hess,
     )
     return ll, grad, hess
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import numbers
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ from custvalue import loyalty
 from custvalue import plotting
 from custvalue import rfm
 from custvalue import tiers
-from custvalue.errors import ConvergenceWarning
 from custvalue.errors import InputTypeError
 
 MODULES = (rfm, clv, tiers, commission, loyalty, diagnostics, plotting)
@@ -135,17 +133,10 @@ PLAN = commission.CommissionPlan(
 
 
 def _bg() -> Any:
-    # 60 customers who all keep buying: the dropout process is not identified, and the
-    # fit says so with a ConvergenceWarning; these tests compare frame types only
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return clv.BetaGeoModel().fit(SUMMARY)
-
-
-def _quiet(fit: Any, data: Any) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return fit(data)
+    # 60 customers who all keep buying: the data alone do not identify the dropout
+    # process (a plain fit runs to the edge of the parameter space), so the fits here
+    # carry a small penalty; these tests compare frame types only
+    return clv.BetaGeoModel().fit(SUMMARY, penalizer=0.01)
 
 
 def _gg() -> Any:
@@ -171,8 +162,10 @@ CASES: dict[str, Case] = {
         f(SCORES), scheme=f(rfm.segment_rules("classic4"))
     ),
     "rfm.check_segment_rules": lambda f: rfm.check_segment_rules(f(rfm.segment_rules("classic4"))),
-    "clv.BetaGeoModel.fit": lambda f: _quiet(clv.BetaGeoModel().fit, f(SUMMARY)),
-    "clv.ModifiedBetaGeoModel.fit": lambda f: _quiet(clv.ModifiedBetaGeoModel().fit, f(SUMMARY)),
+    "clv.BetaGeoModel.fit": lambda f: clv.BetaGeoModel().fit(f(SUMMARY), penalizer=0.01),
+    "clv.ModifiedBetaGeoModel.fit": lambda f: clv.ModifiedBetaGeoModel().fit(
+        f(SUMMARY), penalizer=0.01
+    ),
     "clv.ParetoNBDModel.fit": lambda f: clv.ParetoNBDModel().fit(f(SUMMARY)),
     "clv.BetaGeoBetaBinomModel.fit": lambda f: clv.BetaGeoBetaBinomModel().fit(f(BGBB)),
     "clv.GammaGammaModel.fit": lambda f: clv.GammaGammaModel().fit(

@@ -97,85 +97,45 @@ def _loglik_kernel(
 ) -> float:
     """Weighted log-likelihood and its gradient; per-row LL and P(alive) in ``out``.
 
-    Terms that depend on ``x`` only are recomputed when ``x`` changes (and
-    ``log(alpha + T)`` when ``T`` changes), so rows sorted by frequency (as
-    :func:`~custvalue._clv.base.compress_weighted` returns them) are cheapest.
+    The kernel of the fit template (first-order search, covariate groups, the
+    per-row terms): :func:`_loglik_terms` with one table entry per row.
     """
-    r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
-    x, tx, t_obs = h[0], h[1], h[2]
-    n = x.shape[0]
-    log_alpha = math.log(alpha)
-    const = -math.lgamma(r) + r * log_alpha
-    bl_ab, dg_ab, dg_b = dropout_constants(a, b)
-    dg_r = digamma(r)
-    total = g_r = g_alpha = g_a = g_b = 0.0
-    prev = -1.0
-    prev_t = -1.0
-    la_t = 0.0
-    lg_rx = 0.0
-    dg_rx = 0.0
-    beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = 0.0, 0.0, 0.0, 0.0, 0.0, False
-    for i in range(n):
-        xi = x[i]
-        if xi != prev:
-            prev = xi
-            lg_rx, dg_rx = lgamma_digamma(r + xi)
-            beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
-        rx = r + xi
-        if t_obs[i] != prev_t:
-            prev_t = t_obs[i]
-            la_t = math.log(alpha + prev_t)
-        l1 = beta1 - rx * la_t
-        if has2:
-            la_x = math.log(alpha + tx[i])
-            l2 = beta2 - rx * la_x
-            lse, w1, w2 = log_sum_exp2(l1, l2)
-        else:
-            la_x = 0.0
-            lse = l1
-            w1 = 1.0
-            w2 = 0.0
-        li = lg_rx + const + lse
-        wi = w[i]
-        total += wi * li
-        store_row(out, i, li, w1)
-        g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * la_x)
-        g_alpha += wi * (
-            r / alpha - rx * (w1 / (alpha + t_obs[i]) + (w2 / (alpha + tx[i]) if has2 else 0.0))
-        )
-        common = dg_ab - dg_abx
-        g_a += wi * (common + w2 / a)
-        g_b += wi * (common - dg_b + w1 * dg_b1 + (w2 * dg_b2 if has2 else 0.0))
-    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_a, g_b
-    return total
+    rows = np.arange(h.shape[1])
+    no_hess = np.empty((0, 0))
+    return _loglik_terms(p, h[0], w, (rows, rows), (h[2], h[1]), out, grad, no_hess)
 
 
 @jit
-def _hessian_kernel(
+def _loglik_terms(
     p: FloatArray,
     x: FloatArray,
     w: FloatArray,
-    t_index: npt.NDArray[np.int64],
-    tx_index: npt.NDArray[np.int64],
-    t_values: FloatArray,
-    tx_values: FloatArray,
+    index: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    values: tuple[FloatArray, FloatArray],
+    out: FloatArray,
     grad: FloatArray,
     hess: FloatArray,
 ) -> float:
-    r"""Weighted log-likelihood with its gradient and Hessian in ``(r, alpha, a, b)``.
+    r"""Weighted log-likelihood with its gradient (and Hessian) in ``(r, alpha, a, b)``.
 
-    Row ``i`` has ``x[i]`` repeat purchases (rows sorted by frequency), age
-    ``t_values[t_index[i]]`` and recency ``tx_values[tx_index[i]]``: the logs
-    and reciprocals of ``alpha + T`` and ``alpha + t_x`` are computed once per
-    distinct value, the frequency terms once per distinct ``x``.  With the
-    row log-likelihood :math:`f + \log(e^{l_1} + e^{l_2})` and the shares
+    Row ``i`` has ``x[i]`` repeat purchases (rows sorted by frequency are
+    cheapest), age ``t_values[t_index[i]]`` and recency
+    ``tx_values[tx_index[i]]`` with ``index = (t_index, tx_index)`` and
+    ``values = (t_values, tx_values)``: the logs and reciprocals of
+    ``alpha + T`` and ``alpha + t_x`` are computed once per distinct value,
+    the frequency terms once per distinct ``x``.  Per-row log-likelihoods and
+    P(alive) go to ``out`` (shape ``(2, 0)``: none wanted), the Hessian to
+    ``hess`` (shape ``(0, 0)``: first order only).  With the row
+    log-likelihood :math:`f + \log(e^{l_1} + e^{l_2})` and the shares
     :math:`w_k = e^{l_k}/(e^{l_1} + e^{l_2})`, the Hessian of a row is
     :math:`\nabla^2 f + w_1 \nabla^2 l_1 + w_2 \nabla^2 l_2
     + w_1 w_2 (\nabla l_1 - \nabla l_2)(\nabla l_1 - \nabla l_2)^T`.
     """
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
-    la_t, inv_t = _log_and_inverse(alpha, t_values)
-    la_x, inv_x = _log_and_inverse(alpha, tx_values)
+    t_index, tx_index = index
+    la_t, inv_t = _log_and_inverse(alpha, values[0])
+    la_x, inv_x = _log_and_inverse(alpha, values[1])
+    second = hess.shape[0] > 0
     log_alpha = math.log(alpha)
     const = -math.lgamma(r) + r * log_alpha
     bl_ab, dg_ab, dg_b = dropout_constants(a, b)
@@ -192,11 +152,11 @@ def _hessian_kernel(
             prev = xi
             rx = r + xi
             lg_rx, dg_rx = lgamma_digamma(rx)
-            tg_rx = trigamma(rx)
             beta1, beta2, dg_abx, dg_b1, dg_b2, has2 = dropout_terms(a, b, xi, m, bl_ab)
-            c = b + xi + m
-            tg_abx, tg_c = trigamma(a + c), trigamma(c)
-            tg_c1 = trigamma(c - 1.0) if has2 else 0.0
+            if second:
+                c = b + xi + m
+                tg_rx, tg_abx, tg_c = trigamma(rx), trigamma(a + c), trigamma(c)
+                tg_c1 = trigamma(c - 1.0) if has2 else 0.0
         jt = t_index[i]
         lt, it = la_t[jt], inv_t[jt]
         l1 = beta1 - rx * lt
@@ -208,16 +168,20 @@ def _hessian_kernel(
             lx = ix = w2 = 0.0
             lse = l1
             w1 = 1.0
+        li = lg_rx + const + lse
+        store_row(out, i, li, w1)
         wi = w[i]
-        q = wi * w1 * w2
-        # differences of the two terms' gradients (zero weight q without a dropout term)
-        d0, d1, d2, d3 = lx - lt, rx * (ix - it), -1.0 / a, dg_b1 - dg_b2
         mix = w1 * it + w2 * ix
-        acc[0] += wi * (lg_rx + const + lse)
+        acc[0] += wi * li
         acc[1] += wi * (dg_rx - dg_r + log_alpha - w1 * lt - w2 * lx)
         acc[2] += wi * (r / alpha - rx * mix)
         acc[3] += wi * (dg_ab - dg_abx + w2 / a)
         acc[4] += wi * (dg_ab - dg_abx - dg_b + w1 * dg_b1 + w2 * dg_b2)
+        if not second:
+            continue
+        q = wi * w1 * w2
+        # differences of the two terms' gradients (zero weight q without a dropout term)
+        d0, d1, d2, d3 = lx - lt, rx * (ix - it), -1.0 / a, dg_b1 - dg_b2
         acc[5] += wi * (tg_rx - tg_r) + q * d0 * d0
         acc[6] += wi * (1.0 / alpha - mix) + q * d0 * d1
         acc[7] += q * d0 * d2
@@ -232,7 +196,8 @@ def _hessian_kernel(
     for u in range(4):
         grad[u] = acc[1 + u]
         for v in range(u, 4):
-            hess[u, v] = hess[v, u] = acc[k]
+            if second:
+                hess[u, v] = hess[v, u] = acc[k]
             k += 1
     return float(acc[0])
 
@@ -413,18 +378,18 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
         (x, tx, t_obs), w = prepared
         t_index, t_values = value_index(t_obs)
         tx_index, tx_values = value_index(tx)
+        no_rows = np.empty((2, 0))
 
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
             grad = np.empty(4)
             hess = np.empty((4, 4))
-            ll = _hessian_kernel(
+            ll = _loglik_terms(
                 self._kernel_params(theta),
                 x,
                 w,
-                t_index,
-                tx_index,
-                t_values,
-                tx_values,
+                (t_index, tx_index),
+                (t_values, tx_values),
+                no_rows,
                 grad,
                 hess,
             )
