@@ -53,6 +53,9 @@ def continuous_sample(model: Any, n: int, seed: int) -> pd.DataFrame:
 
 #: the weekly parameters in days
 BG_DAILY = BetaGeoParams(r=BG_TRUE.r, alpha=7.0 * BG_TRUE.alpha, a=BG_TRUE.a, b=BG_TRUE.b)
+PNBD_DAILY = ParetoNBDParams(
+    r=PNBD_TRUE.r, alpha=7.0 * PNBD_TRUE.alpha, s=PNBD_TRUE.s, beta=7.0 * PNBD_TRUE.beta
+)
 
 
 def _lifetimes() -> Any:
@@ -93,18 +96,21 @@ def fit_cases(quick: bool) -> list[Case]:
     x_bg, r_bg, t_bg = (bg[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
     x_pn, r_pn, t_pn = (pn[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
 
-    def cv_pn() -> tuple[str, float, tuple[float, ...]]:
-        m = ParetoNBDModel().fit(frequency=x_pn, recency=r_pn, T=t_pn)
-        p = m.params_
-        return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.s, p.beta)
+    def pn_fit_contenders(x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray) -> dict[str, Any]:
+        def cv() -> tuple[str, float, tuple[float, ...]]:
+            m = ParetoNBDModel().fit(frequency=x, recency=rec, T=t_obs)
+            p = m.params_
+            return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.s, p.beta)
 
-    def lt_pn() -> tuple[str, float, tuple[float, ...]]:
-        lifetimes = _lifetimes()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = lifetimes.ParetoNBDFitter().fit(x_pn, r_pn, t_pn)
-        p = tuple(float(f.params_[k]) for k in ("r", "alpha", "s", "beta"))
-        return "lifetimes", float("nan"), p
+        def lt() -> tuple[str, float, tuple[float, ...]]:
+            lifetimes = _lifetimes()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                f = lifetimes.ParetoNBDFitter().fit(x, rec, t_obs)
+            p = tuple(float(f.params_[k]) for k in ("r", "alpha", "s", "beta"))
+            return "lifetimes", float("nan"), p
+
+        return {"custvalue": cv, "lifetimes": lt}
 
     def same_optimum(model_cls: Any, params_cls: Any, data: tuple[np.ndarray, ...]) -> Any:
         def check(outputs: dict[str, object]) -> None:
@@ -125,6 +131,8 @@ def fit_cases(quick: bool) -> list[Case]:
 
     daily = weekly_sample(BetaGeoModel.from_params(BG_DAILY), n_bg, seed=7, max_age=546)
     x_d, r_d, t_d = (daily[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
+    pn_d = weekly_sample(ParetoNBDModel.from_params(PNBD_DAILY), n_pn, seed=8, max_age=546)
+    x_pd, r_pd, t_pd = (pn_d[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
 
     distinct_bg = len(bg.drop_duplicates())
     distinct_pn = len(pn.drop_duplicates())
@@ -146,9 +154,16 @@ def fit_cases(quick: bool) -> list[Case]:
         (
             "pareto_nbd_fit",
             f"{n_pn:,} customers / {distinct_pn:,} distinct rows",
-            {"custvalue": cv_pn, "lifetimes": lt_pn},
+            pn_fit_contenders(x_pn, r_pn, t_pn),
             (ParetoNBDModel, ParetoNBDParams, (x_pn, r_pn, t_pn)),
             "ParetoNBDFitter.fit (Nelder-Mead, scipy hyp2f1) on the raw arrays.",
+        ),
+        (
+            "pareto_nbd_fit_daily",
+            f"{n_pn:,} customers / {len(pn_d.drop_duplicates()):,} distinct rows, daily",
+            pn_fit_contenders(x_pd, r_pd, t_pd),
+            (ParetoNBDModel, ParetoNBDParams, (x_pd, r_pd, t_pd)),
+            "ParetoNBDFitter.fit on daily periods (ages up to 546 days).",
         ),
     )
     return [
