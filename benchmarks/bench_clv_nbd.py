@@ -28,6 +28,8 @@ from custvalue.clv import GGompertzNBDModel
 from custvalue.clv import GGompertzNBDParams
 from custvalue.clv import ModifiedBetaGeoCNBDModel
 from custvalue.clv import ModifiedBetaGeoCNBDParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
 from custvalue.clv import ParetoNBDModel
 from custvalue.clv import ParetoNBDParams
 
@@ -69,19 +71,23 @@ def _lifetimes() -> Any:
 # --- fits --------------------------------------------------------------------------
 
 
-def bg_fit_contenders(x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray) -> dict[str, Any]:
-    """The BG/NBD fits of both libraries on the same raw arrays."""
+def bg_fit_contenders(
+    x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray, modified: bool = False
+) -> dict[str, Any]:
+    """The BG/NBD (``modified``: MBG/NBD) fits of both libraries on the same raw arrays."""
+    model = ModifiedBetaGeoModel if modified else BetaGeoModel
 
     def cv() -> tuple[str, float, tuple[float, ...]]:
-        m = BetaGeoModel().fit(frequency=x, recency=rec, T=t_obs)
+        m = model().fit(frequency=x, recency=rec, T=t_obs)
         p = m.params_
         return "custvalue", m.log_likelihood_, (p.r, p.alpha, p.a, p.b)
 
     def lt() -> tuple[str, float, tuple[float, ...]]:
         lifetimes = _lifetimes()
+        fitter = lifetimes.ModifiedBetaGeoFitter if modified else lifetimes.BetaGeoFitter
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            f = lifetimes.BetaGeoFitter().fit(x, rec, t_obs)
+            f = fitter().fit(x, rec, t_obs)
         p = tuple(float(f.params_[k]) for k in ("r", "alpha", "a", "b"))
         return "lifetimes", float("nan"), p
 
@@ -150,6 +156,13 @@ def fit_cases(quick: bool) -> list[Case]:
             bg_fit_contenders(x_d, r_d, t_d),
             (BetaGeoModel, BetaGeoParams, (x_d, r_d, t_d)),
             "BetaGeoFitter.fit on daily periods (ages up to 546 days).",
+        ),
+        (
+            "mbgnbd_fit_daily",
+            f"{n_bg:,} customers / {len(daily.drop_duplicates()):,} distinct rows, daily",
+            bg_fit_contenders(x_d, r_d, t_d, modified=True),
+            (ModifiedBetaGeoModel, ModifiedBetaGeoParams, (x_d, r_d, t_d)),
+            "ModifiedBetaGeoFitter.fit on the same daily sample.",
         ),
         (
             "pareto_nbd_fit",
