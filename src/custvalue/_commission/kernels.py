@@ -10,10 +10,14 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from numba import prange
 
 from custvalue._core.calendar import civil_month
 from custvalue._core.calendar import civil_month_table
+from custvalue._core.jit import chunk_bounds
+from custvalue._core.jit import first_chunk_error
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
 from custvalue._core.money import mul_div_round
 from custvalue._core.money import round_quotient
 from custvalue._core.sorting import insertion_sort_pairs
@@ -125,14 +129,20 @@ def margin_tiers(
             out_tier[i] = tier_of(m, r, lowers)
 
 
-@jit
+Amounts = tuple[IntArray, IntArray]
+Products = tuple[IntArray, IntArray, npt.NDArray[np.bool_]]
+LineFlags = tuple[bool, bool, bool, bool, bool]
+Pay = tuple[IntArray, int, IntArray]
+LineOut = tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]]
+
+
 def prepare_lines(
-    amounts: tuple[IntArray, IntArray],
-    products: tuple[IntArray, IntArray, npt.NDArray[np.bool_]],
-    flags: tuple[bool, bool, bool, bool, bool],
+    amounts: Amounts,
+    products: Products,
+    flags: LineFlags,
     lowers: IntArray,
-    pay: tuple[IntArray, int, IntArray],
-    out: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]],
+    pay: Pay,
+    out: LineOut,
 ) -> tuple[int, int]:
     """Tier, kind, basis and (per-line mode) commission of every line in one pass.
 
@@ -146,8 +156,47 @@ def prepare_lines(
     each line's commission at its pay tier's rate (0 without one), as
     :func:`line_commission`.  Returns ``(0, -1)``
     or an error ``(code, position)``: code 1 = a cost with the wrong sign,
-    code 2 = a cost (margin) without a price.
+    code 2 = a cost (margin) without a price.  Large inputs are split over
+    threads (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
+    bounds = chunk_bounds(amounts[0].size)
+    if bounds is None:
+        return _prepare_range(0, amounts[0].size, amounts, products, flags, lowers, pay, out)
+    return _prepare_chunks(bounds, amounts, products, flags, lowers, pay, out)
+
+
+@jit_threads
+def _prepare_chunks(
+    bounds: IntArray,
+    amounts: Amounts,
+    products: Products,
+    flags: LineFlags,
+    lowers: IntArray,
+    pay: Pay,
+    out: LineOut,
+) -> tuple[int, int]:
+    errors = np.zeros((bounds.size - 1, 2), dtype=np.int64)
+    for c in prange(bounds.size - 1):
+        code, pos = _prepare_range(
+            bounds[c], bounds[c + 1], amounts, products, flags, lowers, pay, out
+        )
+        errors[c, 0] = code
+        errors[c, 1] = pos
+    return first_chunk_error(errors)
+
+
+@jit
+def _prepare_range(
+    lo: int,
+    hi: int,
+    amounts: Amounts,
+    products: Products,
+    flags: LineFlags,
+    lowers: IntArray,
+    pay: Pay,
+    out: LineOut,
+) -> tuple[int, int]:
+    """:func:`prepare_lines` on lines ``lo:hi``."""
     rev, other = amounts
     prod_pos, prod_tier, prod_negative = products
     has_other, other_is_margin, use_product, basis_is_margin, zero_negative = flags
@@ -155,7 +204,7 @@ def prepare_lines(
     tier_rates, mode, out_comm = pay
     priced = out_comm.size > 0
     n_low = lowers.size
-    for i in range(rev.size):
+    for i in range(lo, hi):
         r = rev[i]
         if has_other:
             if other_is_margin:
@@ -674,14 +723,16 @@ def sum_by_group(values: IntArray, offsets: IntArray, out: IntArray) -> None:
         out[g] = s
 
 
-@jit
+LineViewOut = tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.integer], npt.NDArray[np.integer], IntArray
+]
+
+
 def line_view(
     line: tuple[IntArray, IntArray, IntArray],
     credit: tuple[IntArray, IntArray, IntArray],
     tables: tuple[IntArray, IntArray, int, bool, bool],
-    out: tuple[
-        npt.NDArray[np.float64], npt.NDArray[np.integer], npt.NDArray[np.integer], IntArray
-    ],
+    out: LineViewOut,
 ) -> None:
     """Fill the per-line columns of a result's line view in one pass.
 
@@ -693,7 +744,37 @@ def line_view(
     has other, other is margin)``.  ``out = (margin rate, tier name code,
     rate code, number of credits)``; the margin rate is
     ``margin / revenue`` as float (NaN without a revenue or a cost).
+    Large inputs are split over threads, with the same result.
     """
+    bounds = chunk_bounds(line[0].size)
+    if bounds is None:
+        _line_view_range(0, line[0].size, line, credit, tables, out)
+    else:
+        _line_view_chunks(bounds, line, credit, tables, out)
+
+
+@jit_threads
+def _line_view_chunks(
+    bounds: IntArray,
+    line: tuple[IntArray, IntArray, IntArray],
+    credit: tuple[IntArray, IntArray, IntArray],
+    tables: tuple[IntArray, IntArray, int, bool, bool],
+    out: LineViewOut,
+) -> None:
+    for c in prange(bounds.size - 1):
+        _line_view_range(bounds[c], bounds[c + 1], line, credit, tables, out)
+
+
+@jit
+def _line_view_range(
+    lo: int,
+    hi: int,
+    line: tuple[IntArray, IntArray, IntArray],
+    credit: tuple[IntArray, IntArray, IntArray],
+    tables: tuple[IntArray, IntArray, int, bool, bool],
+    out: LineViewOut,
+) -> None:
+    """:func:`line_view` on lines ``lo:hi``."""
     rev, other, tier = line
     offsets, c_tier, c_bracket = credit
     name_code, rate_code, n_br, has_other, other_is_margin = tables
@@ -701,7 +782,7 @@ def line_view(
     one_each = offsets.size == 0
     no_tier = name_code.size - 1
     no_rate = rate_code.size - 1
-    for i in range(rev.size):
+    for i in range(lo, hi):
         r = rev[i]
         if has_other and r != 0:
             m = other[i] if other_is_margin else r - other[i]

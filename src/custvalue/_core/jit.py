@@ -1,24 +1,86 @@
-"""The one numba decorator used by every kernel.
+"""The numba decorators used by every kernel, and the rule for using both cores.
 
 Kernels are compiled with fixed options: ``cache=True`` (compiled code is kept
 on disk, so only the first run pays compilation), ``error_model="numpy"``
 (division by zero gives inf/nan like numpy instead of raising) and
 ``nogil=True``.  ``fastmath`` is never enabled: NaN/inf semantics must stay
 exact.
+
+Threads.  A kernel that works row by row can be split into chunks of rows:
+a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
+with :func:`jit_threads` runs the chunks of :func:`chunk_bounds` over
+``numba.prange``.  Every chunk writes only its own rows and reports its own
+first error, and the driver combines the chunks in order, so the result does
+not depend on the number of threads or on the chunking.  Threads are used only
+for large inputs, only from the main thread (a Dask worker thread or any other
+thread runs the serial kernel: numba's ``workqueue`` threading layer must never
+be entered from two threads at once) and only when ``numba.get_num_threads()``
+is above one (``numba.set_num_threads(1)`` or ``NUMBA_NUM_THREADS=1`` turns
+them off).  The threading layer is numba's default choice (tbb, then OpenMP,
+then its own workqueue); custvalue never changes numba's configuration.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
+from typing import Final
 from typing import TypeVar
 from typing import cast
 
 import numba
+import numpy as np
+import numpy.typing as npt
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Fewest rows of a chunk of a threaded kernel (inputs under two chunks run serially).
+MIN_CHUNK: Final = 1 << 17
+# chunks per thread: uneven chunks (branchy rows) still balance
+_CHUNKS_PER_THREAD = 4
 
 
 def jit(func: F) -> F:
     """Compile ``func`` with custvalue's fixed numba options."""
     return cast(F, numba.njit(cache=True, error_model="numpy", nogil=True)(func))
+
+
+def jit_threads(func: F) -> F:
+    """Compile a chunk driver (a ``numba.prange`` loop over chunks) with threads on."""
+    return cast(F, numba.njit(cache=True, error_model="numpy", nogil=True, parallel=True)(func))
+
+
+def chunk_bounds(n: int) -> npt.NDArray[np.int64] | None:
+    """Row bounds of the chunks a threaded kernel splits ``n`` rows into, or None.
+
+    None means: run the serial kernel on all rows (small input, one thread, or
+    a call from a thread other than the main thread; see the module docstring).
+    """
+    threads = numba.get_num_threads()
+    if (
+        n < 2 * MIN_CHUNK
+        or threads < 2
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return None
+    k = min(n // MIN_CHUNK, _CHUNKS_PER_THREAD * threads)
+    step, extra = divmod(n, k)
+    sizes = np.full(k, step, dtype=np.int64)
+    sizes[:extra] += 1
+    bounds = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    return bounds
+
+
+@jit
+def first_chunk_error(errors: npt.NDArray[np.int64]) -> tuple[int, int]:
+    """Return the first ``(code, position)`` row of ``errors`` (one per chunk) with a code.
+
+    ``(0, -1)`` when no chunk failed: the serial kernels' convention, so a
+    driver returns exactly what the serial kernel would.
+    """
+    for c in range(errors.shape[0]):
+        if errors[c, 0] != 0:
+            return errors[c, 0], errors[c, 1]
+    return 0, -1

@@ -38,10 +38,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+from numba import prange
 
 from custvalue._core.arrays import IntArray
 from custvalue._core.arrays import first_true
+from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
 from custvalue._core.validation import read_1d
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
@@ -182,24 +185,56 @@ def float_to_minor_fast(v: float, scale: float) -> tuple[int, int]:
     return int(fl + 1.0) if frac > 0.5 else int(fl), 0
 
 
-@jit
 def _floats_to_minor_kernel(
     x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: IntArray
 ) -> tuple[int, int]:
-    """Fast float -> minor conversion in one pass.
+    """Fast float -> minor conversion in one pass (over threads for large inputs).
 
     Returns ``(first non-finite position or -1, number of slow values)``; the
     positions of the slow values (within float error of a tie or too large for
-    the fast path: they need the exact Decimal route) fill ``slow[:count]``.
+    the fast path: they need the exact Decimal route) fill ``slow[:count]`` in
+    ascending order.
     """
+    bounds = chunk_bounds(x.size)
+    if bounds is None:
+        return _floats_to_minor_range(0, x.size, x, scale, out, slow)
+    return _floats_to_minor_chunks(bounds, x, scale, out, slow)
+
+
+@jit_threads
+def _floats_to_minor_chunks(
+    bounds: IntArray, x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: IntArray
+) -> tuple[int, int]:
+    k = bounds.size - 1
+    bad = np.empty(k, dtype=np.int64)
+    count = np.empty(k, dtype=np.int64)
+    for c in prange(k):
+        b, m = _floats_to_minor_range(bounds[c], bounds[c + 1], x, scale, out, slow)
+        bad[c] = b
+        count[c] = m
+    n_slow = 0  # chunk c wrote its slow positions from slow[bounds[c]]: gather them
+    for c in range(k):
+        if bad[c] >= 0:
+            return bad[c], n_slow
+        for j in range(count[c]):
+            slow[n_slow] = slow[bounds[c] + j]
+            n_slow += 1
+    return -1, n_slow
+
+
+@jit
+def _floats_to_minor_range(
+    lo: int, hi: int, x: npt.NDArray[np.float64], scale: float, out: IntArray, slow: IntArray
+) -> tuple[int, int]:
+    """:func:`_floats_to_minor_kernel` on ``x[lo:hi]``, slow positions from ``slow[lo]``."""
     n_slow = 0
-    for i in range(x.size):
+    for i in range(lo, hi):
         v, status = float_to_minor_fast(x[i], scale)
         if status == 1:
             return i, n_slow
         out[i] = v
         if status == 2:
-            slow[n_slow] = i
+            slow[lo + n_slow] = i
             n_slow += 1
     return -1, n_slow
 
@@ -441,10 +476,24 @@ def minor_to_decimal_array(minor: IntArray, decimals: int) -> pd.api.extensions.
     return pd.arrays.ArrowExtensionArray(arr)
 
 
-@jit
 def _decimal128_words(values: IntArray, out: IntArray) -> None:
     """Little-endian 128-bit two's complement of each value: low word, then sign word."""
-    for i in range(values.size):
+    bounds = chunk_bounds(values.size)
+    if bounds is None:
+        _decimal128_range(0, values.size, values, out)
+    else:
+        _decimal128_chunks(bounds, values, out)
+
+
+@jit_threads
+def _decimal128_chunks(bounds: IntArray, values: IntArray, out: IntArray) -> None:
+    for c in prange(bounds.size - 1):
+        _decimal128_range(bounds[c], bounds[c + 1], values, out)
+
+
+@jit
+def _decimal128_range(lo: int, hi: int, values: IntArray, out: IntArray) -> None:
+    for i in range(lo, hi):
         v = values[i]
         out[2 * i] = v
         out[2 * i + 1] = v >> 63

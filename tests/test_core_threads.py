@@ -1,0 +1,185 @@
+"""Kernels split over threads give exactly the serial result (custvalue._core.jit).
+
+The threaded drivers run only on large inputs; here ``MIN_CHUNK`` is lowered so
+that small inputs are split into many chunks, and every result (values, first
+error, positions needing the slow route) is compared with the same call on one
+thread, which runs the serial kernel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from custvalue._core import jit as jit_module
+from custvalue._core.jit import chunk_bounds
+from custvalue._core.money import minor_to_decimal_array
+from custvalue._core.money import to_minor_units
+from custvalue.commission import CommissionPlan
+from custvalue.commission import Tier
+from custvalue.commission import commission
+from custvalue.errors import InputValueError
+
+THREADS = numba.config.NUMBA_NUM_THREADS
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(jit_module, "MIN_CHUNK", 7)
+    yield
+    numba.set_num_threads(THREADS)
+
+
+def one_and_two_threads(call: Callable[[], Any]) -> tuple[Any, Any]:
+    """``call()`` on one thread (serial kernels) and on two (threaded drivers)."""
+    numba.set_num_threads(1)
+    serial = call()
+    numba.set_num_threads(min(2, THREADS))
+    threaded = call()
+    return serial, threaded
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """The result of ``call()``, or the message of the custvalue error it raises."""
+    try:
+        return call()
+    except InputValueError as exc:
+        return str(exc)
+
+
+def test_chunk_bounds_cover_the_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jit_module, "MIN_CHUNK", 10)
+    if THREADS < 2:
+        pytest.skip("numba runs one thread here")
+    numba.set_num_threads(2)
+    assert chunk_bounds(19) is None  # under two chunks: serial
+    for n in (20, 21, 99, 1000):
+        b = chunk_bounds(n)
+        assert b is not None
+        assert b[0] == 0
+        assert b[-1] == n
+        sizes = np.diff(b)
+        assert sizes.min() >= 10
+        assert sizes.max() - sizes.min() <= 1
+    numba.set_num_threads(1)
+    assert chunk_bounds(1000) is None
+    numba.set_num_threads(THREADS)
+
+
+def test_no_threads_outside_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jit_module, "MIN_CHUNK", 10)
+    got: list[object] = []
+    worker = threading.Thread(target=lambda: got.append(chunk_bounds(10_000)))
+    worker.start()
+    worker.join()
+    assert got == [None]
+
+
+# ties and near-ties (the exact Decimal route), too large for the fast route
+SLOW = np.array([0.125, 2.675, -0.005, 1e13])
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=60)
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 2**32 - 1),
+    bad=st.one_of(st.none(), st.tuples(st.floats(0, 1), st.sampled_from([np.nan, np.inf]))),
+)
+def test_minor_units_over_threads(n: int, seed: int, bad: tuple[float, float] | None) -> None:
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(-1e6, 1e6, n), 3)
+    slow = rng.random(n) < 0.3
+    x[slow] = rng.choice(SLOW, int(slow.sum()))
+    if bad is not None and n:
+        x[int(bad[0] * (n - 1))] = bad[1]
+    serial, threaded = one_and_two_threads(
+        lambda: outcome(lambda: to_minor_units(x, 2, "half_even", name="amount"))
+    )
+    if isinstance(serial, str):
+        assert threaded == serial
+    else:
+        np.testing.assert_array_equal(threaded, serial)
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=30)
+@given(values=st.lists(st.integers(-(2**62), 2**62), max_size=200))
+def test_decimal_columns_over_threads(values: list[int]) -> None:
+    minor = np.array(values, dtype=np.int64)
+    serial, threaded = one_and_two_threads(lambda: list(minor_to_decimal_array(minor, 2)))
+    assert threaded == serial
+
+
+PLAN = CommissionPlan(
+    [
+        Tier(None, "0%", "0%"),
+        Tier("0%", "15%", "2%"),
+        Tier("15%", "30%", "4.5%"),
+        Tier("30%", None, "7.25%"),
+    ]
+)
+GRADUATED = CommissionPlan(
+    [
+        Tier(None, "0%", ["0%", "0%"]),
+        Tier("0%", "15%", ["2%", "3%"]),
+        Tier("15%", "30%", ["4.5%", "5.5%"]),
+        Tier("30%", None, ["7.25%", "8.25%"]),
+    ],
+    brackets=[0, 500],
+)
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(0, 400),
+    seed=st.integers(0, 2**32 - 1),
+    bad=st.one_of(st.none(), st.floats(0, 1)),
+    mode=st.sampled_from(["per_line", "graduated"]),
+)
+def test_commission_over_threads(n: int, seed: int, bad: float | None, mode: str) -> None:
+    rng = np.random.default_rng(seed)
+    amount = np.round(rng.uniform(-50, 500, n), 2)
+    cost = np.round(amount * rng.uniform(0.4, 1.1, n), 2)
+    if bad is not None and n:
+        i = int(bad * (n - 1))
+        cost[i] = -abs(amount[i]) - 1 if amount[i] >= 0 else abs(amount[i]) + 1  # wrong sign
+    lines = pd.DataFrame(
+        {
+            "salesperson": rng.integers(0, 5, n),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 400, n), "D"),
+            "amount": amount,
+            "cost": cost,
+        }
+    )
+
+    def run() -> Any:
+        res = commission(
+            lines,
+            GRADUATED if mode == "graduated" else PLAN,
+            salesperson_col="salesperson",
+            amount_col="amount",
+            cost_col="cost",
+            date_col="date",
+            freq="M",
+            mode=mode,  # type: ignore[arg-type]
+        )
+        return res.lines, res.statements
+
+    serial, threaded = one_and_two_threads(lambda: outcome(run))
+    if isinstance(serial, str):
+        assert threaded == serial
+    else:
+        pd.testing.assert_frame_equal(threaded[0], serial[0])
+        pd.testing.assert_frame_equal(threaded[1], serial[1])
