@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from custvalue._commission.kernels import date_periods
 from custvalue._core import jit as jit_module
 from custvalue._core.jit import chunk_bounds
 from custvalue._core.money import minor_to_decimal_array
@@ -183,3 +184,31 @@ def test_commission_over_threads(n: int, seed: int, bad: float | None, mode: str
     else:
         pd.testing.assert_frame_equal(threaded[0], serial[0])
         pd.testing.assert_frame_equal(threaded[1], serial[1])
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=40)
+@given(
+    n=st.integers(0, 200),
+    seed=st.integers(0, 2**32 - 1),
+    freq=st.integers(0, 3),
+    span_days=st.sampled_from([3, 400, 60_000_000]),
+    nat=st.one_of(st.none(), st.floats(0, 1)),
+)
+def test_date_periods_over_threads(
+    n: int, seed: int, freq: int, span_days: int, nat: float | None
+) -> None:
+    rng = np.random.default_rng(seed)
+    per_day = 86_400 * 10**9 if span_days < 100_000 else 86_400  # ns, or s for a huge span
+    values = rng.integers(-span_days // 2, span_days // 2, n) * per_day
+    values += rng.integers(0, per_day, n)
+    if nat is not None and n:
+        values[int(nat * (n - 1))] = np.iinfo(np.int64).min
+
+    def run() -> tuple[tuple[int, int], list[int]]:
+        out = np.full(n, -7, dtype=np.int64)
+        res = date_periods(values, per_day, freq, out)
+        return res, out.tolist() if res[1] >= 0 else []
+
+    serial, threaded = one_and_two_threads(run)
+    assert threaded == serial

@@ -277,7 +277,6 @@ def period_table(day0: int, day1: int, freq: int) -> tuple[IntArray, int, int]:
     return table, omin, n_per
 
 
-@jit
 def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tuple[int, int]:
     """Period ordinal of each datetime, minus the smallest one.
 
@@ -285,39 +284,105 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
     ``freq``: 0 = none (all 0), 1 = month, 2 = quarter, 3 = year.  Ordinals
     are pandas ``Period.ordinal`` values.  ``out[i]`` receives ordinal - min.
     Returns ``(min ordinal, number of ordinals from min to max)``, or
-    ``(position, -1)`` for the first NaT.
+    ``(position, -1)`` for the first NaT.  Large inputs are split over threads.
     """
     n = values.size
     if n == 0:
         return 0, 0
-    vmin = values[0]
-    vmax = values[0]
-    for i in range(n):
-        v = values[i]
-        if v == _OPEN:  # NaT is int64 min
-            return i, -1
-        vmin = min(vmin, v)
-        vmax = max(vmax, v)
+    bounds = chunk_bounds(n)
+    if bounds is None:
+        bad, vmin, vmax = _date_range(0, n, values)
+    else:
+        bad, vmin, vmax = _date_range_chunks(bounds, values)
+    if bad >= 0:
+        return bad, -1
     if freq == 0:
-        for i in range(n):
-            out[i] = 0
+        out[:] = 0
         return 0, 1
     dmin = vmin // per_day
     dmax = vmax // per_day
     if dmax - dmin < _TABLE_DAYS:
         table, omin, n_per = period_table(dmin, dmax, freq)
-        if per_day == _NS_PER_DAY:  # division by a constant: multiply-shift
-            for i in range(n):
-                out[i] = table[values[i] // _NS_PER_DAY - dmin]
-        else:
-            for i in range(n):
-                out[i] = table[values[i] // per_day - dmin]
-        return omin, n_per
-    omin = _period_of_day(dmin, freq)
-    omax = _period_of_day(dmax, freq)
-    for i in range(n):
-        out[i] = _period_of_day(values[i] // per_day, freq) - omin
-    return omin, omax - omin + 1
+    else:  # an empty table: each value's period computed from its day
+        table = np.zeros(0, dtype=np.int64)
+        omin = _period_of_day(dmin, freq)
+        n_per = _period_of_day(dmax, freq) - omin + 1
+    days = (per_day, dmin, freq, omin)
+    if bounds is None:
+        _date_periods_range(0, n, values, days, table, out)
+    else:
+        _date_periods_chunks(bounds, values, days, table, out)
+    return omin, n_per
+
+
+@jit
+def _date_range(lo: int, hi: int, values: IntArray) -> tuple[int, int, int]:
+    """``(position of the first NaT or -1, min, max)`` of ``values[lo:hi]`` (``lo < hi``)."""
+    vmin = values[lo]
+    vmax = values[lo]
+    for i in range(lo, hi):
+        v = values[i]
+        if v == _OPEN:  # NaT is int64 min
+            return i, vmin, vmax
+        vmin = min(vmin, v)
+        vmax = max(vmax, v)
+    return -1, vmin, vmax
+
+
+@jit_threads
+def _date_range_chunks(bounds: IntArray, values: IntArray) -> tuple[int, int, int]:
+    k = bounds.size - 1
+    res = np.empty((k, 3), dtype=np.int64)
+    for c in prange(k):
+        bad, lo, hi = _date_range(bounds[c], bounds[c + 1], values)
+        res[c, 0] = bad
+        res[c, 1] = lo
+        res[c, 2] = hi
+    vmin = res[0, 1]
+    vmax = res[0, 2]
+    for c in range(k):
+        if res[c, 0] >= 0:
+            return res[c, 0], vmin, vmax
+        vmin = min(vmin, res[c, 1])
+        vmax = max(vmax, res[c, 2])
+    return -1, vmin, vmax
+
+
+@jit
+def _date_periods_range(
+    lo: int,
+    hi: int,
+    values: IntArray,
+    days: tuple[int, int, int, int],
+    table: IntArray,
+    out: IntArray,
+) -> None:
+    """Period codes of ``values[lo:hi]``; ``days = (per_day, first day, freq, first ordinal)``.
+
+    With an empty ``table`` each value's period is computed from its day.
+    """
+    per_day, dmin, freq, omin = days
+    if table.size == 0:
+        for i in range(lo, hi):
+            out[i] = _period_of_day(values[i] // per_day, freq) - omin
+    elif per_day == _NS_PER_DAY:  # division by a constant: multiply-shift
+        for i in range(lo, hi):
+            out[i] = table[values[i] // _NS_PER_DAY - dmin]
+    else:
+        for i in range(lo, hi):
+            out[i] = table[values[i] // per_day - dmin]
+
+
+@jit_threads
+def _date_periods_chunks(
+    bounds: IntArray,
+    values: IntArray,
+    days: tuple[int, int, int, int],
+    table: IntArray,
+    out: IntArray,
+) -> None:
+    for c in prange(bounds.size - 1):
+        _date_periods_range(bounds[c], bounds[c + 1], values, days, table, out)
 
 
 @jit
