@@ -134,6 +134,7 @@ Products = tuple[IntArray, IntArray, npt.NDArray[np.bool_]]
 LineFlags = tuple[bool, bool, bool, bool, bool]
 Pay = tuple[IntArray, int, IntArray]
 LineOut = tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]]
+PrepareArgs = tuple[Amounts, Products, LineFlags, IntArray, Pay, LineOut]
 
 
 def prepare_lines(
@@ -159,44 +160,27 @@ def prepare_lines(
     code 2 = a cost (margin) without a price.  Large inputs are split over
     threads (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
+    args = (amounts, products, flags, lowers, pay, out)
     bounds = chunk_bounds(amounts[0].size)
     if bounds is None:
-        return _prepare_range(0, amounts[0].size, amounts, products, flags, lowers, pay, out)
-    return _prepare_chunks(bounds, amounts, products, flags, lowers, pay, out)
+        return _prepare_range(0, amounts[0].size, args)
+    return _prepare_chunks(bounds, args)
 
 
 @jit_threads
-def _prepare_chunks(
-    bounds: IntArray,
-    amounts: Amounts,
-    products: Products,
-    flags: LineFlags,
-    lowers: IntArray,
-    pay: Pay,
-    out: LineOut,
-) -> tuple[int, int]:
+def _prepare_chunks(bounds: IntArray, args: PrepareArgs) -> tuple[int, int]:
     errors = np.zeros((bounds.size - 1, 2), dtype=np.int64)
     for c in prange(bounds.size - 1):
-        code, pos = _prepare_range(
-            bounds[c], bounds[c + 1], amounts, products, flags, lowers, pay, out
-        )
+        code, pos = _prepare_range(bounds[c], bounds[c + 1], args)
         errors[c, 0] = code
         errors[c, 1] = pos
     return first_chunk_error(errors)
 
 
 @jit
-def _prepare_range(
-    lo: int,
-    hi: int,
-    amounts: Amounts,
-    products: Products,
-    flags: LineFlags,
-    lowers: IntArray,
-    pay: Pay,
-    out: LineOut,
-) -> tuple[int, int]:
+def _prepare_range(lo: int, hi: int, args: PrepareArgs) -> tuple[int, int]:
     """:func:`prepare_lines` on lines ``lo:hi``."""
+    amounts, products, flags, lowers, pay, out = args
     rev, other = amounts
     prod_pos, prod_tier, prod_negative = products
     has_other, other_is_margin, use_product, basis_is_margin, zero_negative = flags
@@ -811,35 +795,32 @@ def line_view(
     ``margin / revenue`` as float (NaN without a revenue or a cost).
     Large inputs are split over threads, with the same result.
     """
+    args = (line, credit, tables, out)
     bounds = chunk_bounds(line[0].size)
     if bounds is None:
-        _line_view_range(0, line[0].size, line, credit, tables, out)
+        _line_view_range(0, line[0].size, args)
     else:
-        _line_view_chunks(bounds, line, credit, tables, out)
+        _line_view_chunks(bounds, args)
+
+
+LineViewArgs = tuple[
+    tuple[IntArray, IntArray, IntArray],
+    tuple[IntArray, IntArray, IntArray],
+    tuple[IntArray, IntArray, int, bool, bool],
+    LineViewOut,
+]
 
 
 @jit_threads
-def _line_view_chunks(
-    bounds: IntArray,
-    line: tuple[IntArray, IntArray, IntArray],
-    credit: tuple[IntArray, IntArray, IntArray],
-    tables: tuple[IntArray, IntArray, int, bool, bool],
-    out: LineViewOut,
-) -> None:
+def _line_view_chunks(bounds: IntArray, args: LineViewArgs) -> None:
     for c in prange(bounds.size - 1):
-        _line_view_range(bounds[c], bounds[c + 1], line, credit, tables, out)
+        _line_view_range(bounds[c], bounds[c + 1], args)
 
 
 @jit
-def _line_view_range(
-    lo: int,
-    hi: int,
-    line: tuple[IntArray, IntArray, IntArray],
-    credit: tuple[IntArray, IntArray, IntArray],
-    tables: tuple[IntArray, IntArray, int, bool, bool],
-    out: LineViewOut,
-) -> None:
+def _line_view_range(lo: int, hi: int, args: LineViewArgs) -> None:
     """:func:`line_view` on lines ``lo:hi``."""
+    line, credit, tables, out = args
     rev, other, tier = line
     offsets, c_tier, c_bracket = credit
     name_code, rate_code, n_br, has_other, other_is_margin = tables
