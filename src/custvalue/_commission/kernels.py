@@ -169,9 +169,13 @@ def prepare_lines(
 
 @jit_threads
 def _prepare_chunks(bounds: IntArray, args: PrepareArgs) -> tuple[int, int]:
+    # a nested tuple cannot enter a prange body whole (numba): unpack it, pack it again
+    amounts, products, flags, lowers, pay, out = args
     errors = np.zeros((bounds.size - 1, 2), dtype=np.int64)
     for c in prange(bounds.size - 1):
-        code, pos = _prepare_range(bounds[c], bounds[c + 1], args)
+        code, pos = _prepare_range(
+            bounds[c], bounds[c + 1], (amounts, products, flags, lowers, pay, out)
+        )
         errors[c, 0] = code
         errors[c, 1] = pos
     return first_chunk_error(errors)
@@ -813,8 +817,9 @@ LineViewArgs = tuple[
 
 @jit_threads
 def _line_view_chunks(bounds: IntArray, args: LineViewArgs) -> None:
+    line, credit, tables, out = args  # unpacked for prange, as in _prepare_chunks
     for c in prange(bounds.size - 1):
-        _line_view_range(bounds[c], bounds[c + 1], args)
+        _line_view_range(bounds[c], bounds[c + 1], (line, credit, tables, out))
 
 
 @jit
