@@ -76,6 +76,33 @@ def test_unfolded_rows_give_the_folded_answers(name):
         np.testing.assert_allclose(ours, reference, rtol=1e-13, atol=0.0)
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_folded_whole_number_histories_give_the_row_answers(name):
+    """Weekly histories fold (rows, then (x, T) pairs for one horizon): each row's answer."""
+    model = MODELS[name]
+    rng = np.random.default_rng(3)
+    n = 3000
+    t_obs = rng.integers(1, 40, n).astype(np.float64)
+    x = rng.poisson(2.0, n).astype(np.float64)
+    x[rng.random(n) < 0.3] = 0.0
+    tx = np.where(x > 0, np.ceil(t_obs * rng.uniform(0.01, 1.0, n)), 0.0)
+    alive = model.probability_alive(x, tx, t_obs)
+    expected = model.expected_purchases(7.5, x, tx, t_obs)
+    rows = range(0, n, 37)
+    np.testing.assert_allclose(
+        alive[::37], [model.probability_alive(x[i], tx[i], t_obs[i]) for i in rows], rtol=1e-13
+    )
+    np.testing.assert_allclose(
+        expected[::37],
+        [model.expected_purchases(7.5, x[i], tx[i], t_obs[i]) for i in rows],
+        rtol=1e-13,
+    )
+    # one horizon per customer (no folding of (x, T) pairs) agrees as well
+    np.testing.assert_allclose(
+        expected, model.expected_purchases(np.full(n, 7.5), x, tx, t_obs), rtol=1e-13
+    )
+
+
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
 def test_alive_kernel_matches_the_likelihood_shares(name):
     """P(alive) in closed form equals the share of the alive term in each row's likelihood."""

@@ -1173,6 +1173,8 @@ class HistoryModel(FittedModel[P]):
 
     #: whether :meth:`_conditional` reads ``t_x`` (row 1 of ``h``), or only ``x`` and ``T``
     _conditional_uses_recency: ClassVar[bool] = True
+    #: whether P(alive) has a closed form cheaper per row than folding the rows (hook)
+    _alive_in_closed_form: ClassVar[bool] = False
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         """Return the default start of the search from the mean frequency and age (hook)."""
@@ -1316,14 +1318,17 @@ class HistoryModel(FittedModel[P]):
         tx: FloatArray,
         t_obs: FloatArray,
         extra: list[FloatArray],
-        max_share: float = 0.9,
+        max_share: float | None = 0.9,
     ) -> tuple[FloatArray, list[FloatArray], npt.NDArray[np.intp] | None]:
         """Return the ``(3, n)`` histories ``h``, the ``extra`` columns and the inverse index.
 
         Identical rows are folded when that pays (:func:`compress_for_prediction`;
-        ``max_share`` 0.25 where the work per row is as cheap as P(alive));
-        the inverse index is None when the rows are kept as given.
+        ``max_share`` 0.25 where the work per row is as cheap as P(alive), None
+        where it is cheaper than folding); the inverse index is None when the
+        rows are kept as given.
         """
+        if max_share is None:
+            return np.stack([x, tx, t_obs]), extra, None
         cols, inv = compress_for_prediction([x, tx, t_obs, *extra], max_share)
         return np.stack(cols[:3]), cols[3:], inv
 
@@ -1364,7 +1369,7 @@ class HistoryModel(FittedModel[P]):
         tx: FloatArray,
         t_obs: FloatArray,
         extra: list[FloatArray],
-        max_share: float = 0.9,
+        max_share: float | None = 0.9,
     ) -> tuple[RowParams, FloatArray, list[FloatArray], npt.NDArray[np.intp] | None]:
         """:meth:`_distinct` with the parameters of each distinct row (see :meth:`_params_for`)."""
         p = self._params_for(data, res, method)
@@ -1500,7 +1505,8 @@ class HistoryModel(FittedModel[P]):
         name = "probability_alive"
         if t is None:
             res, x, tx, t_obs = history_inputs(frequency, recency, T, data)
-            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [], max_share=0.25)
+            share = None if self._alive_in_closed_form and self._encoding is None else 0.25
+            p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [], max_share=share)
             return shape_output(expand(self._alive_at(p, h), inv), res, "probability_alive")
         res, x, tx, t_obs = history_inputs(frequency, recency, T, data, {"t": t})
         p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
@@ -1617,11 +1623,27 @@ class HistoryModel(FittedModel[P]):
         if "t" in res.scalars:
             # one horizon for everybody: compress the histories only
             p, h, _, inv = self._rows(data, res, name, x, tx, t_obs, [])
-            uh = np.full(h.shape[1], res.arrays["t"][0])
+            hc, inv_c = self._expectation_rows(p, h)
+            cond = self._conditional(p, hc, np.full(hc.shape[1], res.arrays["t"][0]))
+            cond = expand(cond, inv_c)
         else:
             p, h, (uh,), inv = self._rows(data, res, name, x, tx, t_obs, [res.arrays["t"]])
-        cond = self._conditional(p, h, uh)
+            cond = self._conditional(p, h, uh)
         return shape_output(expand(self._alive_at(p, h) * cond, inv), res, "expected_purchases")
+
+    def _expectation_rows(
+        self, p: RowParams, h: FloatArray
+    ) -> tuple[FloatArray, npt.NDArray[np.intp] | None]:
+        """Return the histories to take the expectation of one horizon on, and their inverse.
+
+        Where the expectation given alive depends on ``(x, T)`` only (no recency)
+        and on no per-customer parameters, those pairs are folded once more
+        (their recency column is unused); otherwise ``h`` itself.
+        """
+        if self._conditional_uses_recency or per_row(p):
+            return h, None
+        (cx, ct), inv = compress_for_prediction([h[0], h[2]], 0.9)
+        return np.stack([cx, np.zeros_like(cx), ct]), inv
 
     def _discounted_purchases(
         self,
@@ -1649,21 +1671,16 @@ class HistoryModel(FittedModel[P]):
             p, h, _, inv = self._rows(
                 data, res or res_h, "customer_lifetime_value", ux, utx, ut, []
             )
-            hc, pc, inv_c = h, p, None
         else:
-            p = pc = self._p()
+            p = self._p()
             h, _, inv = self._distinct(ux, utx, ut, [])
-            hc, inv_c = h, None
-            if not self._conditional_uses_recency:
-                # the expectation depends on (x, T) only: fold those pairs once more
-                (cx, ct), inv_c = compress_for_prediction([h[0], h[2]], 0.9)
-                hc = np.stack([cx, np.zeros_like(cx), ct])  # (row t_x unused)
+        hc, inv_c = self._expectation_rows(p, h)
         value = np.zeros(hc.shape[1])
         previous = np.zeros(hc.shape[1])
         horizons = np.empty(hc.shape[1])
         for i in range(1, horizon + 1):
             horizons.fill(i * step)
-            cumulative = self._conditional(pc, hc, horizons)
+            cumulative = self._conditional(p, hc, horizons)
             value += (cumulative - previous) / (1.0 + rate) ** i
             previous = cumulative
         return expand(self._alive_at(p, h) * expand(value, inv_c), inv)

@@ -365,6 +365,7 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
     # -- hooks of the fit template and of the history predictions --------------------
     _kernel = staticmethod(_loglik_kernel)
     _conditional_uses_recency = False
+    _alive_in_closed_form = True
     # alpha_i = alpha exp(-gamma_purchase'z); a_i, b_i = a, b exp(gamma_dropout'z)
     _covariate_links: ClassVar[CovariateLinks] = {
         "purchase": ((1, -1.0),),
