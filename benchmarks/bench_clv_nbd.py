@@ -15,6 +15,7 @@ predictions must agree to 1e-8 relative wherever lifetimes is finite.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -294,7 +295,35 @@ def vars_of(params: Any) -> list[float]:
 # --- predictions -------------------------------------------------------------------
 
 
+def _same_values(outputs: dict[str, object]) -> None:
+    """custvalue's values equal lifetimes' (rtol 1e-8) where lifetimes' are finite (> 99 %)."""
+    ours, theirs = outputs["custvalue"], outputs.get("lifetimes")
+    if theirs is None:
+        return
+    b = np.asarray(theirs, dtype=np.float64)
+    ok = np.isfinite(b)
+    assert ok.mean() > 0.99
+    np.testing.assert_allclose(np.asarray(ours, dtype=np.float64)[ok], b[ok], rtol=1e-8)
+
+
+def _fitter(fitter_name: str, true: Any) -> Any:
+    """A lifetimes fitter holding the parameters ``true`` (no fit)."""
+    lifetimes = _lifetimes()
+    f = getattr(lifetimes, fitter_name)()
+    f.params_ = pd.Series({k.name: getattr(true, k.name) for k in dataclasses.fields(true)})
+    if hasattr(f, "conditional_expected_number_of_purchases_up_to_time"):
+        f.predict = f.conditional_expected_number_of_purchases_up_to_time  # as after fit()
+    return f
+
+
+def _quiet(call: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return call()
+
+
 def predict_cases(quick: bool) -> list[Case]:
+    """One case per quantity: E[X(t)], P(alive), P(X(t) = n) and the discounted CLV."""
     n = 20_000 if quick else 1_000_000
     cases = []
     bg_weekly = BetaGeoModel.from_params(BG_TRUE)
@@ -314,58 +343,83 @@ def predict_cases(quick: bool) -> list[Case]:
     ):
         sample = sampler(model, n, seed=3)
         x, rec, t_obs = (sample[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
-        names = [f.name for f in true.__dataclass_fields__.values()]
-
-        def cv(case: Any = (model, x, rec, t_obs, horizon)) -> Any:
-            model, x, rec, t_obs, horizon = case
-            return (
-                model.expected_purchases(horizon, x, rec, t_obs),
-                model.probability_alive(x, rec, t_obs),
-            )
-
-        def lt(
-            fitter_name: str = fitter_name,
-            true: Any = true,
-            names: Any = names,
-            x: Any = x,
-            rec: Any = rec,
-            t_obs: Any = t_obs,
-            horizon: Any = horizon,
-        ) -> Any:
-            lifetimes = _lifetimes()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                f = getattr(lifetimes, fitter_name)()
-                f.params_ = pd.Series({k: getattr(true, k) for k in names})
-                e = f.conditional_expected_number_of_purchases_up_to_time(horizon, x, rec, t_obs)
-                p = f.conditional_probability_alive(x, rec, t_obs)
-            return np.asarray(e), np.asarray(p)
-
-        def check(outputs: dict[str, object]) -> None:
-            ours = outputs["custvalue"]
-            theirs = outputs.get("lifetimes")
-            assert isinstance(ours, tuple)
-            if not isinstance(theirs, tuple):
-                return
-            for a, b in zip(ours, theirs, strict=True):
-                ok = np.isfinite(b)
-                assert ok.mean() > 0.99
-                np.testing.assert_allclose(np.asarray(a)[ok], b[ok], rtol=1e-8)
-
-        cases.append(
-            Case(
-                group=group,
-                size=f"{n:,} customers / {len(sample.drop_duplicates()):,} distinct rows",
-                contenders={"custvalue": cv, "lifetimes": lt},
-                check=check,
-                repeat=3,
-                note=(
-                    f"expected purchases in {horizon:g} time units + P(alive); "
-                    f"lifetimes {fitter_name} methods."
+        size = f"{n:,} customers / {len(sample.drop_duplicates()):,} distinct rows"
+        f = _fitter(fitter_name, true)
+        contenders: dict[str, dict[str, Any]] = {
+            f"E[X({horizon:g})]": {
+                "custvalue": lambda m=model, h=horizon, a=(x, rec, t_obs): m.expected_purchases(
+                    h, *a
                 ),
+                "lifetimes": lambda f=f, h=horizon, a=(x, rec, t_obs): _quiet(
+                    lambda: f.conditional_expected_number_of_purchases_up_to_time(h, *a)
+                ),
+            },
+            "P(alive)": {
+                "custvalue": lambda m=model, a=(x, rec, t_obs): m.probability_alive(*a),
+                "lifetimes": lambda f=f, a=(x, rec, t_obs): _quiet(
+                    lambda: f.conditional_probability_alive(*a)
+                ),
+            },
+        }
+        if fitter_name == "ParetoNBDFitter":
+            contenders[f"P(X({horizon:g}) = 2)"] = {
+                "custvalue": lambda m=model, h=horizon, a=(x, rec, t_obs): (
+                    m.probability_of_purchases_given_history(2, h, *a)
+                ),
+                "lifetimes": lambda f=f, h=horizon, a=(x, rec, t_obs): _quiet(
+                    lambda: f.conditional_probability_of_n_purchases_up_to_time(2, h, *a)
+                ),
+            }
+        if group == "bgnbd_predict":
+            contenders["12-period CLV"] = _clv_contenders(model, f, x, rec, t_obs)
+        for quantity, pair in contenders.items():
+            cases.append(
+                Case(
+                    group=group,
+                    size=f"{size}, {quantity}",
+                    contenders=pair,
+                    check=_same_values,
+                    repeat=3,
+                    note=f"lifetimes {fitter_name} methods on the same parameters.",
+                )
             )
-        )
     return cases
+
+
+def _clv_contenders(
+    model: Any, fitter: Any, x: np.ndarray, rec: np.ndarray, t_obs: np.ndarray
+) -> dict[str, Any]:
+    """Discounted CLV, 12 periods of 4.345 weeks at 1 % a period, with a Gamma-Gamma spend."""
+    from custvalue.clv import GammaGammaModel
+    from custvalue.clv import GammaGammaParams
+    from custvalue.clv import customer_lifetime_value
+
+    gg_true = GammaGammaParams(p=6.25, q=3.74, v=15.44)
+    spend = np.where(x > 0, np.random.default_rng(4).gamma(3.0, 12.0, x.size), 0.0)
+    data = pd.DataFrame({"frequency": x, "recency": rec, "T": t_obs, "monetary_value": spend})
+    gg = GammaGammaModel.from_params(gg_true)
+    gg_fitter = _fitter("GammaGammaFitter", gg_true)
+
+    def cv() -> Any:
+        return customer_lifetime_value(
+            model, gg, data, horizon=12, discount_rate=0.01, step=4.345
+        ).to_numpy()
+
+    def lt() -> Any:
+        return _quiet(
+            lambda: gg_fitter.customer_lifetime_value(
+                fitter,
+                data["frequency"],
+                data["recency"],
+                data["T"],
+                data["monetary_value"],
+                time=12,
+                discount_rate=0.01,
+                freq="W",
+            ).to_numpy()
+        )
+
+    return {"custvalue": cv, "lifetimes": lt}
 
 
 def cases(quick: bool) -> list[Case]:
