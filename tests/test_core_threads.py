@@ -26,6 +26,10 @@ from custvalue._core import jit as jit_module
 from custvalue._core.jit import chunk_bounds
 from custvalue._core.money import minor_to_decimal_array
 from custvalue._core.money import to_minor_units
+from custvalue.clv import BetaGeoModel
+from custvalue.clv import BetaGeoParams
+from custvalue.clv import ModifiedBetaGeoModel
+from custvalue.clv import ModifiedBetaGeoParams
 from custvalue.commission import CommissionPlan
 from custvalue.commission import Tier
 from custvalue.commission import commission
@@ -212,3 +216,19 @@ def test_date_periods_over_threads(
 
     serial, threaded = one_and_two_threads(run)
     assert threaded == serial
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 300), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
+def test_expected_purchases_over_threads(n: int, seed: int, modified: bool) -> None:
+    rng = np.random.default_rng(seed)
+    t_obs = rng.uniform(1.0, 400.0, n)
+    x = rng.poisson(3.0, n).astype(np.float64)
+    tx = np.where(x > 0, t_obs * rng.uniform(0.0, 1.0, n), 0.0)
+    horizon = rng.uniform(0.0, 500.0, n)
+    model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(
+        (ModifiedBetaGeoParams if modified else BetaGeoParams)(0.24, 4.4, 0.79, 2.4)
+    )
+    serial, threaded = one_and_two_threads(lambda: model.expected_purchases(horizon, x, tx, t_obs))
+    np.testing.assert_array_equal(threaded, serial)

@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import prange
 from numpy.random import Generator
 from scipy import special
 
@@ -42,7 +43,9 @@ from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._clv.kernels import store_row
 from custvalue._core.docs import fill_doc
+from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
@@ -242,16 +245,37 @@ def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
             out[i] = 1.0 / (1.0 + math.exp(d))
 
 
-@jit
-def _conditional_kernel(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
+def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray) -> None:
     """Compute expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (NaN: too long).
 
     ``pp`` = ``(r, alpha, a, b, m)`` as a ``(1, 5)`` row, or one row per
     customer (``(n, 5)``); ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
+    Each row is independent: many rows are split over threads
+    (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
+    bounds = chunk_bounds(t.size)
+    if bounds is None:
+        _conditional_kernel(0, t.size, pp, h, t, out)
+    else:
+        _conditional_chunks(bounds, pp, h, t, out)
+
+
+@jit_threads
+def _conditional_chunks(
+    bounds: npt.NDArray[np.int64], pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray
+) -> None:
+    for c in prange(bounds.size - 1):
+        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, out)
+
+
+@jit
+def _conditional_kernel(
+    lo: int, hi: int, pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray
+) -> None:
+    """:func:`_conditional_rows` on rows ``lo:hi``."""
     x, t_obs = h[0], h[2]
     one = pp.shape[0] == 1
-    for i in range(x.shape[0]):
+    for i in range(lo, hi):
         j = 0 if one else i
         ti = t[i]
         z = ti / (pp[j, 1] + t_obs[i] + ti)
@@ -322,7 +346,7 @@ def _survival_kernel(
 ) -> None:
     """P(alive at T + t | alive at T): ``E[(1 - p)^N]``, N ~ NB(r + x, t / (α + T + t)).
 
-    ``pp`` as for :func:`_conditional_kernel`: the dropout probability is
+    ``pp`` as for :func:`_conditional_rows`: the dropout probability is
     ``Beta(a, b + m + x)``.  Series of positive terms
     ``P(N = k) B(a, b + x + k) / B(a, b + x)``; NaN where more than 2·10⁷
     terms would be needed (then evaluated with ``scipy.special.hyp2f1``).
@@ -414,7 +438,7 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
 
     def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         cond = np.empty(t.size)
-        _conditional_kernel(self._param_rows(p, t.size), h, t, cond)
+        _conditional_rows(self._param_rows(p, t.size), h, t, cond)
         bad = np.isnan(cond)
         if bad.any():
             cond[bad] = _conditional_fallback(
