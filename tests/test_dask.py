@@ -108,10 +108,12 @@ def _nothing_left(error: Exception) -> bool:
 
 
 def _empty_or_refused(run) -> None:
+    # (in memory, a log with nothing left stops before the ends are compared, so Dask may
+    # refuse ends in one period as well)
     try:
         assert len(run()) == 0
     except InputValueError as exc:
-        assert "before every transaction" in str(exc)
+        assert "before every transaction" in str(exc) or "must fall in a later period" in str(exc)
 
 
 def _in_memory_or_error(func, *args, **kwargs):
