@@ -42,6 +42,7 @@ from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._clv.kernels import store_row
+from custvalue._clv.kernels import store_totals
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
@@ -195,14 +196,7 @@ def _loglik_terms(
         acc[12] += wi * (tg_ab - tg_abx - w2 / (a * a)) + q * d2 * d2
         acc[13] += wi * (tg_ab - tg_abx) + q * d2 * d3
         acc[14] += wi * (tg_ab - tg_abx - tg_b + w1 * tg_c + w2 * tg_c1) + q * d3 * d3
-    k = 5
-    for u in range(4):
-        grad[u] = acc[1 + u]
-        for v in range(u, 4):
-            if second:
-                hess[u, v] = hess[v, u] = acc[k]
-            k += 1
-    return float(acc[0])
+    return store_totals(acc, grad, hess)
 
 
 @jit

@@ -5,7 +5,8 @@ Contents:
 - :func:`log_concave_integral` — ``log ∫ exp(ψ(y)) dy`` for the concave
   exponent ``ψ(y) = k·y − p·log(a + e^y) − q·log(b + e^y)`` together with the
   integrand-weighted means of ``log(a + e^y)``, ``log(b + e^y)``,
-  ``1/(a + e^y)`` and ``1/(b + e^y)`` (derivatives under the integral sign).
+  ``1/(a + e^y)`` and ``1/(b + e^y)`` (derivatives under the integral sign);
+  :func:`log_concave_moments` adds their covariances (second derivatives).
   Every Pareto/NBD integral has this form;
 - :func:`nb_geometric_mean` — ``E[min(N, K)]`` for a negative binomial ``N``
   and a beta-geometric stopping count ``K``: the BG/NBD and MBG/NBD
@@ -33,9 +34,11 @@ __all__ = [
     "erlang_geometric_mean",
     "lgamma_digamma",
     "log_concave_integral",
+    "log_concave_moments",
     "log_sum_exp2",
     "nb_geometric_mean",
     "store_row",
+    "store_totals",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -91,14 +94,20 @@ def _integrate_side(
     end: float,
     direction: float,
     top: float,
-    k: float,
-    p: float,
-    q: float,
-    a: float,
-    b: float,
+    shape: tuple[float, float, float, float, float],
+    center: tuple[float, float, float, float],
     acc: npt.NDArray[np.float64],
 ) -> None:
-    """Add the panels from ``y0`` (where ψ is largest) towards ``end`` into ``acc``."""
+    """Add the panels from ``y0`` (where ψ is largest) towards ``end`` into ``acc``.
+
+    ``shape = (k, p, q, a, b)``.  ``acc[0]`` collects the integral (in units of
+    ``e^top``), ``acc[1:5]`` the integrand-weighted deviations of ``log(a+e^y)``,
+    ``log(b+e^y)``, ``1/(a+e^y)``, ``1/(b+e^y)`` from ``center`` (their values at
+    the mode) and, when ``acc`` has 15 entries, ``acc[5:15]`` the weighted products
+    of those deviations (upper triangle, row by row).
+    """
+    k, p, q, a, b = shape
+    second = acc.shape[0] > 5
     ys = y0
     vs, ds = _psi(ys, k, p, q, a, b)
     for _ in range(400):
@@ -132,12 +141,74 @@ def _integrate_side(
             la = y if a == 0.0 else math.log(ea)
             lb = y if b == 0.0 else math.log(eb)
             g = math.exp(k * y - p * la - q * lb - top) * h * GL_WEIGHTS[i]
+            u0 = la - center[0]
+            u1 = lb - center[1]
+            u2 = 1.0 / ea - center[2]
+            u3 = 1.0 / eb - center[3]
             acc[0] += g
-            acc[1] += g * la
-            acc[2] += g * lb
-            acc[3] += g / ea
-            acc[4] += g / eb
+            acc[1] += g * u0
+            acc[2] += g * u1
+            acc[3] += g * u2
+            acc[4] += g * u3
+            if second:
+                acc[5] += g * u0 * u0
+                acc[6] += g * u0 * u1
+                acc[7] += g * u0 * u2
+                acc[8] += g * u0 * u3
+                acc[9] += g * u1 * u1
+                acc[10] += g * u1 * u2
+                acc[11] += g * u1 * u3
+                acc[12] += g * u2 * u2
+                acc[13] += g * u2 * u3
+                acc[14] += g * u3 * u3
         ys, vs, ds = ye, ve, de
+
+
+@jit
+def _integrate(
+    k: float, p: float, q: float, a: float, b: float, lo: float, hi: float, acc: FloatArray
+) -> float:
+    """``log I`` (or -inf); ``acc`` (zeros, 5 or 15 entries) gets the moments of ``I``.
+
+    On return ``acc[1:5]`` are the integrand-weighted means of ``log(a+e^y)``,
+    ``log(b+e^y)``, ``1/(a+e^y)``, ``1/(b+e^y)`` and, with 15 entries,
+    ``acc[5:15]`` their covariances (upper triangle, row by row).  Deviations
+    are accumulated from the values at the mode, so the covariances of a
+    narrow integrand do not cancel.
+    """
+    mode = _mode(k, p, q, a, b)
+    if mode < lo:
+        mode = lo
+    if mode > hi:
+        mode = hi
+    if mode == -np.inf:
+        # only reachable with lo = -inf and ψ decreasing everywhere: cannot happen when k > 0
+        return -np.inf
+    top, _ = _psi(mode, k, p, q, a, b)
+    e = math.exp(mode)
+    center = (
+        mode if a == 0.0 else math.log(a + e),
+        mode if b == 0.0 else math.log(b + e),
+        1.0 / (a + e),
+        1.0 / (b + e),
+    )
+    shape = (k, p, q, a, b)
+    _integrate_side(mode, hi, 1.0, top, shape, center, acc)
+    _integrate_side(mode, lo, -1.0, top, shape, center, acc)
+    s = acc[0]
+    if not s > 0.0:
+        return -np.inf
+    for j in range(1, 5):
+        acc[j] /= s
+    if acc.shape[0] > 5:
+        pos = 5
+        for j in range(1, 5):
+            for m in range(j, 5):
+                acc[pos] = acc[pos] / s - acc[j] * acc[m]
+                pos += 1
+    for j in range(4):
+        acc[1 + j] += center[j]
+    return top + math.log(s)
 
 
 @jit
@@ -156,21 +227,29 @@ def log_concave_integral(
     weighted by the integrand (so that e.g. ``∂ log I / ∂p = −m_la``).
     """
     acc = np.zeros(5)
-    mode = _mode(k, p, q, a, b)
-    if mode < lo:
-        mode = lo
-    if mode > hi:
-        mode = hi
-    if mode == -np.inf:
-        # only reachable with lo = -inf and ψ decreasing everywhere: cannot happen when k > 0
+    log_i = _integrate(k, p, q, a, b, lo, hi, acc)
+    if log_i == -np.inf:
         return -np.inf, 0.0, 0.0, 0.0, 0.0
-    top, _ = _psi(mode, k, p, q, a, b)
-    _integrate_side(mode, hi, 1.0, top, k, p, q, a, b, acc)
-    _integrate_side(mode, lo, -1.0, top, k, p, q, a, b, acc)
-    s = acc[0]
-    if not s > 0.0:
-        return -np.inf, 0.0, 0.0, 0.0, 0.0
-    return top + math.log(s), acc[1] / s, acc[2] / s, acc[3] / s, acc[4] / s
+    return log_i, acc[1], acc[2], acc[3], acc[4]
+
+
+@jit
+def log_concave_moments(
+    k: float, p: float, q: float, a: float, b: float, lo: float, hi: float, acc: FloatArray
+) -> float:
+    """:func:`log_concave_integral` with the second moments, for second derivatives.
+
+    Returns ``log I`` (or -inf, ``acc`` all zero); ``acc`` (15 entries,
+    overwritten) receives at ``acc[1:5]`` the integrand-weighted means of
+    ``u = (log(a+e^y), log(b+e^y), 1/(a+e^y), 1/(b+e^y))`` and at
+    ``acc[5:15]`` their covariances ``Cov(u_j, u_m)``, ``j ≤ m``, in the order
+    (0,0), (0,1), (0,2), (0,3), (1,1), (1,2), (1,3), (2,2), (2,3), (3,3).
+    """
+    acc[:] = 0.0
+    log_i = _integrate(k, p, q, a, b, lo, hi, acc)
+    if log_i == -np.inf:
+        acc[:] = 0.0
+    return log_i
 
 
 @jit
@@ -179,6 +258,24 @@ def store_row(out: FloatArray, i: int, log_lik: float, alive: float) -> None:
     if out.shape[1] > 0:
         out[0, i] = log_lik
         out[1, i] = alive
+
+
+@jit
+def store_totals(acc: FloatArray, grad: FloatArray, hess: FloatArray) -> float:
+    """Unpack the sums of a four-parameter likelihood kernel; return the log-likelihood.
+
+    ``acc`` holds the log-likelihood, the gradient (``acc[1:5]``) and the
+    upper triangle of the Hessian, row by row (``acc[5:15]``); the Hessian is
+    stored only when ``hess`` is ``(4, 4)`` (``(0, 0)``: first order only).
+    """
+    k = 5
+    for u in range(4):
+        grad[u] = acc[1 + u]
+        for v in range(u, 4):
+            if hess.shape[0] > 0:
+                hess[u, v] = hess[v, u] = acc[k]
+            k += 1
+    return float(acc[0])
 
 
 @jit

@@ -27,6 +27,7 @@ from scipy import special
 
 from custvalue._clv.base import Columns
 from custvalue._clv.base import HistoryModel
+from custvalue._clv.base import NegLogLikHessian
 from custvalue._clv.base import PositiveParams
 from custvalue._clv.base import RowParams
 from custvalue._clv.base import compress_with_inverse
@@ -37,13 +38,16 @@ from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.docs import MODEL_ERRORS
 from custvalue._clv.kernels import lgamma_digamma
 from custvalue._clv.kernels import log_concave_integral
+from custvalue._clv.kernels import log_concave_moments
 from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import store_row
+from custvalue._clv.kernels import store_totals
 from custvalue._core.docs import fill_doc
 from custvalue._core.jit import jit
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
+from custvalue._core.special import trigamma
 from custvalue._core.validation import check_scalar
 
 __all__ = ["ParetoNBDModel", "ParetoNBDParams"]
@@ -75,12 +79,39 @@ def _loglik_kernel(
 ) -> float:
     """Weighted log-likelihood, gradient; per-row LL and P(alive) (``HistoryModel._kernel``).
 
+    The kernel of the fit template (first-order search, covariate groups, the
+    per-row terms): :func:`_loglik_terms` without the Hessian.
+    """
+    return _loglik_terms(p, h, w, out, grad, np.empty((0, 0)))
+
+
+@jit
+def _loglik_terms(
+    p: FloatArray,
+    h: FloatArray,
+    w: FloatArray,
+    out: FloatArray,
+    grad: FloatArray,
+    hess: FloatArray,
+) -> float:
+    r"""Weighted log-likelihood with its gradient (and Hessian) in ``(r, alpha, s, beta)``.
+
     ``L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^-(r+x) (β+T)^-s + s I ]`` with
     ``I = ∫_{t_x}^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ``, integrated in
-    ``y = log(min(α, β) + τ)``.
+    ``y = log(min(α, β) + τ)``.  ``h`` holds the rows ``(x, t_x, T)`` (rows
+    sorted by frequency are cheapest: the frequency terms are computed once per
+    distinct ``x``).  Per-row log-likelihoods and P(alive) go to ``out``
+    (shape ``(2, 0)``: none wanted), the Hessian to ``hess`` (shape ``(0, 0)``:
+    first order only).  With the row log-likelihood
+    :math:`f + \log(e^{l_1} + e^{l_2})`, :math:`l_2 = \log s + \log I`, the
+    derivatives of :math:`\log I` are moments of
+    :math:`d = \nabla \log(\text{integrand})` over the integrand:
+    :math:`\nabla \log I = E[d]`, :math:`\nabla^2 \log I = E[\nabla d] + \mathrm{Cov}[d]`
+    (see :func:`_add_row_hessian`).
     """
     r, alpha, s, beta = p[0], p[1], p[2], p[3]
     x, tx, t_obs = h[0], h[1], h[2]
+    second = hess.shape[0] > 0
     c = min(alpha, beta)
     shift_a = alpha - c
     shift_b = beta - c
@@ -89,48 +120,115 @@ def _loglik_kernel(
     log_s = math.log(s)
     const = -math.lgamma(r) + r * log_alpha + s * log_beta
     dg_r = digamma(r)
+    tg_r = trigamma(r) if second else 0.0
     q = s + 1.0
-    total = 0.0
-    g_r = 0.0
-    g_alpha = 0.0
-    g_s = 0.0
-    g_beta = 0.0
+    acc = np.zeros(15)
+    mom = np.zeros(15)
     prev = -1.0
-    lg_rx = 0.0
-    dg_rx = 0.0
+    lg_rx = dg_rx = tg_rx = 0.0
     for i in range(x.shape[0]):
         xi = x[i]
         if xi != prev:
             prev = xi
             lg_rx, dg_rx = lgamma_digamma(r + xi)
+            if second:
+                tg_rx = trigamma(r + xi)
         rx = r + xi
         ti = t_obs[i]
         la_t = math.log(alpha + ti)
         lb_t = math.log(beta + ti)
         l1 = -rx * la_t - s * lb_t
-        m_la = 0.0
-        m_lb = 0.0
-        m_ia = 0.0
-        m_ib = 0.0
+        m_la = m_lb = m_ia = m_ib = w2 = 0.0
         w1 = 1.0
-        w2 = 0.0
         lse = l1
         if tx[i] < ti:
-            log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
-                1.0, rx, q, shift_a, shift_b, math.log(c + tx[i]), math.log(c + ti)
-            )
-            l2 = log_s + log_i
-            lse, w1, w2 = log_sum_exp2(l1, l2)
+            lo, hi = math.log(c + tx[i]), math.log(c + ti)
+            if second:
+                log_i = log_concave_moments(1.0, rx, q, shift_a, shift_b, lo, hi, mom)
+                m_la, m_lb, m_ia, m_ib = mom[1], mom[2], mom[3], mom[4]
+            else:
+                log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
+                    1.0, rx, q, shift_a, shift_b, lo, hi
+                )
+            lse, w1, w2 = log_sum_exp2(l1, log_s + log_i)
         li = lg_rx + const + lse
         wi = w[i]
-        total += wi * li
         store_row(out, i, li, w1)
-        g_r += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
-        g_alpha += wi * (r / alpha - rx * (w1 / (alpha + ti) + w2 * m_ia))
-        g_s += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
-        g_beta += wi * (s / beta - w1 * s / (beta + ti) - w2 * q * m_ib)
-    grad[0], grad[1], grad[2], grad[3] = g_r, g_alpha, g_s, g_beta
-    return total
+        ia_t = 1.0 / (alpha + ti)
+        ib_t = 1.0 / (beta + ti)
+        acc[0] += wi * li
+        acc[1] += wi * (dg_rx - dg_r + log_alpha - w1 * la_t - w2 * m_la)
+        acc[2] += wi * (r / alpha - rx * (w1 * ia_t + w2 * m_ia))
+        acc[3] += wi * (log_beta - w1 * lb_t + w2 * (1.0 / s - m_lb))
+        acc[4] += wi * (s / beta - w1 * s * ib_t - w2 * q * m_ib)
+        if second:
+            acc[5] += wi * (tg_rx - tg_r)
+            _add_row_hessian(acc, wi, w1, w2, rx, s, (la_t, ia_t, lb_t, ib_t), mom)
+    # the parameter-only terms of ∇²f, the same for every row
+    weight = w.sum()
+    acc[6] += weight / alpha
+    acc[9] -= weight * r / (alpha * alpha)
+    acc[13] += weight / beta
+    acc[14] -= weight * s / (beta * beta)
+    return store_totals(acc, grad, hess)
+
+
+@jit
+def _add_row_hessian(
+    acc: FloatArray,
+    wi: float,
+    w1: float,
+    w2: float,
+    rx: float,
+    s: float,
+    t_terms: tuple[float, float, float, float],
+    mom: FloatArray,
+) -> None:
+    r"""Add ``wi`` times a row's :math:`w_1 \nabla^2 l_1 + w_2 \nabla^2 l_2 + w_1 w_2 δδ^T`.
+
+    ``acc[5:15]`` is the upper triangle in ``(r, alpha, s, beta)``, row by row.
+    ``t_terms = (log(α+T), 1/(α+T), log(β+T), 1/(β+T))``; ``mom`` holds the
+    moments of ``u = (log(α+τ), log(β+τ), 1/(α+τ), 1/(β+τ))`` over the
+    integrand of ``I`` (:func:`~custvalue._clv.kernels.log_concave_moments`;
+    unused when ``w2 = 0``).  The integrand's log-derivative is
+    ``d = (−log(α+τ), −(r+x)/(α+τ), −log(β+τ), −(s+1)/(β+τ))``, whose only
+    non-zero derivatives are ``(r, α) −1/(α+τ)``, ``(α, α) (r+x)/(α+τ)²``,
+    ``(s, β) −1/(β+τ)``, ``(β, β) (s+1)/(β+τ)²``; ``l_2`` adds ``−1/s²`` at
+    ``(s, s)``.  ``δ = ∇l_1 − ∇l_2``.
+    """
+    la_t, ia_t, lb_t, ib_t = t_terms
+    q = s + 1.0
+    # l1 = -(r+x) log(α+T) - s log(β+T)
+    acc[6] -= wi * w1 * ia_t
+    acc[9] += wi * w1 * rx * ia_t * ia_t
+    acc[13] -= wi * w1 * ib_t
+    acc[14] += wi * w1 * s * ib_t * ib_t
+    if w2 == 0.0:
+        return
+    m_la, m_lb, m_ia, m_ib = mom[1], mom[2], mom[3], mom[4]
+    v_ia = mom[12]
+    v_ib = mom[14]
+    a2 = wi * w2
+    # ∇²l2 = E[∇d] + Cov[d] - e_s e_s^T / s²
+    h = (
+        mom[5],
+        rx * mom[7] - m_ia,
+        mom[6],
+        q * mom[8],
+        rx * rx * v_ia + rx * (v_ia + m_ia * m_ia),
+        rx * mom[10],
+        rx * q * mom[13],
+        mom[9] - 1.0 / (s * s),
+        q * mom[11] - m_ib,
+        q * q * v_ib + q * (v_ib + m_ib * m_ib),
+    )
+    d = (m_la - la_t, rx * (m_ia - ia_t), m_lb - lb_t - 1.0 / s, q * m_ib - s * ib_t)
+    b = wi * w1 * w2
+    k = 0
+    for u in range(4):
+        for v in range(u, 4):
+            acc[5 + k] += a2 * h[k] + b * d[u] * d[v]
+            k += 1
 
 
 @jit
@@ -342,6 +440,19 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
 
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
+
+    def _neg_log_lik_hessian(self, prepared: Any) -> NegLogLikHessian | None:
+        cols, w = prepared
+        h = np.stack(cols)
+        no_rows = np.empty((2, 0))
+
+        def neg_ll(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+            grad = np.empty(4)
+            hess = np.empty((4, 4))
+            ll = _loglik_terms(theta, h, w, no_rows, grad, hess)
+            return -ll, -grad, -hess
+
+        return neg_ll
 
     def _conditional(self, p: RowParams, h: FloatArray, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = p
