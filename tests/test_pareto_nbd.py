@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from reference import pareto_nbd_integral_mpmath
+from reference import pareto_nbd_loglik_mpmath
 
 from custvalue._clv.kernels import log_concave_integral
 from custvalue._clv.pareto_nbd import _loglik_kernel
@@ -36,54 +38,10 @@ def lifetimes_module():
         return pytest.importorskip("lifetimes")
 
 
-# ------------------------------------------------------------------------------------
-# reference: Fader & Hardie (2005) eqs. 19-22 (2F1 with the max(alpha, beta) trick), mpmath
-# ------------------------------------------------------------------------------------
-def ref_integral(params, x, tx, t_obs):
-    """∫_{t_x}^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ from the hypergeometric antiderivative."""
-    r, alpha, s, beta = (mp.mpf(v) for v in params)
-    x, tx, t_obs = mp.mpf(x), mp.mpf(tx), mp.mpf(t_obs)
-    p, q = r + x, s + 1
-    m = p + q - 1
-    big, small, e_small = (alpha, beta, q) if alpha >= beta else (beta, alpha, p)
-
-    def tail(t):  # ∫_t^∞
-        z = (big - small) / (big + t)
-        return (big + t) ** (-m) / m * mp.hyp2f1(m, e_small, m + 1, z, maxprec=1000)
-
-    try:
-        if m > 1000 and ((big - small) / (big + tx) > 0.999 or e_small > 100):
-            raise ValueError("mpmath 2F1 is very slow here")
-        return tail(tx) - tail(t_obs)
-    except (ValueError, mp.libmp.NoConvergence):
-        # mpmath's 2F1 gives up for some huge parameters: integrate over τ directly, with
-        # breakpoints on multiples of the integrand's decay length at t_x
-        scale = 1 / (p / (alpha + tx) + q / (beta + tx))
-        pts = sorted(
-            {tx, t_obs} | {tx + scale * 2**j for j in range(-4, 60) if tx + scale * 2**j < t_obs}
-        )
-        return mp.quad(lambda tau: (alpha + tau) ** (-p) * (beta + tau) ** (-q), pts)
-
-
-def ref_loglik(params, x, tx, t_obs):
-    r, alpha, s, beta = (mp.mpf(v) for v in params)
-    xm, tm = mp.mpf(x), mp.mpf(t_obs)
-    bracket = (alpha + tm) ** (-(r + xm)) * (beta + tm) ** (-s) + s * ref_integral(
-        params, x, tx, t_obs
-    )
-    return (
-        mp.loggamma(r + xm)
-        - mp.loggamma(r)
-        + r * mp.log(alpha)
-        + s * mp.log(beta)
-        + mp.log(bracket)
-    )
-
-
 def ref_alive(params, x, tx, t_obs):
     r, alpha, s, beta = (mp.mpf(v) for v in params)
     first = (alpha + t_obs) ** (-(r + x)) * (beta + t_obs) ** (-s)
-    return first / (first + s * ref_integral(params, x, tx, t_obs))
+    return first / (first + s * pareto_nbd_integral_mpmath(params, x, tx, t_obs))
 
 
 def kernel(params, x, tx, t_obs, w=None):
@@ -123,7 +81,7 @@ def test_loglik_extreme_inputs_match_mpmath(params):
     mp.mp.dps = 50
     for x, tx, t_obs in EXTREMES:
         total, grad, _, alive = kernel(params, x, tx, t_obs)
-        ref = ref_loglik(params, x, tx, t_obs)
+        ref = pareto_nbd_loglik_mpmath(params, x, tx, t_obs)
         assert np.isfinite(total) and np.all(np.isfinite(grad))
         assert total == pytest.approx(float(ref), rel=1e-12, abs=1e-12), (x, tx, t_obs)
         assert alive[0] == pytest.approx(
@@ -141,7 +99,7 @@ def test_gradient_extreme_inputs_match_mpmath(params):
             def f(v, i=i, x=x, tx=tx, t_obs=t_obs):
                 p = list(params)
                 p[i] = v
-                return ref_loglik(p, x, tx, t_obs)
+                return pareto_nbd_loglik_mpmath(p, x, tx, t_obs)
 
             v = mp.mpf(params[i])
             d = float((f(v * (1 + mp.mpf("1e-6"))) - f(v * (1 - mp.mpf("1e-6")))) / (2e-6 * v))
@@ -166,7 +124,9 @@ def test_loglik_matches_mpmath_random(params, x, frac, t_obs):
         tx = 1e-3 * t_obs
     mp.mp.dps = 40
     total, _, _, _ = kernel(params, x, tx, t_obs)
-    assert total == pytest.approx(float(ref_loglik(params, x, tx, t_obs)), rel=1e-11, abs=1e-11)
+    assert total == pytest.approx(
+        float(pareto_nbd_loglik_mpmath(params, x, tx, t_obs)), rel=1e-11, abs=1e-11
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -299,7 +259,7 @@ def test_heavy_buyers_where_lifetimes_returns_nan():
         total, grad, _, _ = kernel(params, x, tx, t_obs)
         assert not np.isfinite(theirs[0])
         assert np.all(np.isfinite(grad))
-        assert total == pytest.approx(float(ref_loglik(params, *h)), rel=1e-12)
+        assert total == pytest.approx(float(pareto_nbd_loglik_mpmath(params, *h)), rel=1e-12)
 
 
 # ------------------------------------------------------------------------------------

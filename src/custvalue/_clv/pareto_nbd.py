@@ -295,8 +295,9 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     -------
     fit(data=None, *, frequency=None, recency=None, T=None, weights=None, initial_params=None,
     covariates=None)
-        Maximum likelihood (L-BFGS-B on log-parameters, analytic gradient from
-        numba kernels, identical rows folded into weights).  Sets ``params_``
+        Maximum likelihood (identical rows folded into weights; trust-region
+        Newton on log-parameters with the exact gradient and Hessian from numba
+        kernels, L-BFGS-B with covariates or if Newton fails).  Sets ``params_``
         (:class:`ParetoNBDParams`), ``log_likelihood_`` (full weighted
         log-likelihood, comparable with the papers), ``standard_errors_``,
         ``converged_``.  ``covariates=`` adds time-invariant covariates on
@@ -347,8 +348,12 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     integrand is :math:`e^{-46}` of its maximum.  Everything stays in log space,
     so :math:`x` and :math:`T` of :math:`10^4` and more, :math:`t_x` at 0 or at
     :math:`T` and :math:`\alpha \ll \beta` or :math:`\alpha \gg \beta` are all
-    handled (relative accuracy about :math:`10^{-13}`); the gradient is the
-    integral of the differentiated integrand on the same nodes.
+    handled (relative accuracy about :math:`10^{-13}`).  Derivatives are moments
+    over the same nodes: with :math:`d = \nabla_\theta \log(\text{integrand})`,
+    :math:`\nabla \log I = E[d]` and :math:`\nabla^2 \log I = E[\nabla d] + \mathrm{Cov}[d]`,
+    the covariances accumulated as deviations from the values at the mode (no
+    cancellation for the narrow integrands of heavy buyers), so fits and
+    standard errors use the exact Hessian.
 
     Probability alive (eq. 13 of Fader & Hardie 2005) is the share of the
     first term in the bracket.  Expectations (eqs. 27 and 41):
