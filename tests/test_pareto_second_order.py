@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume
 from hypothesis import example
 from hypothesis import given
 from hypothesis import settings
@@ -54,9 +55,12 @@ def one_row(params: tuple[float, ...], x: float, tx: float, t_obs: float):  # ty
 @example(params=(0.553, 10.578, 0.606, 11.669), x=2, frac=30.43 / 38.86, t_obs=38.86)
 @example(params=(np.exp(-5), np.exp(5), np.exp(5), np.exp(-5)), x=1_000, frac=1e-4, t_obs=1e4)
 @example(params=(np.exp(5), np.exp(-5), np.exp(-5), np.exp(5)), x=1_000, frac=0.999, t_obs=1e4)
-@example(params=(np.exp(-5), np.exp(-5), np.exp(-5), np.exp(-5)), x=0, frac=0.0, t_obs=1e4)
-@example(params=(np.exp(5), np.exp(5), np.exp(5), np.exp(5)), x=1_000, frac=0.5, t_obs=1e4)
+@example(params=(np.exp(-5), np.exp(-4), np.exp(-5), np.exp(-5)), x=0, frac=0.0, t_obs=1e4)
+@example(params=(np.exp(5), np.exp(5), np.exp(5), np.exp(4)), x=1_000, frac=0.5, t_obs=1e4)
 def test_hessian_matches_mpmath_at_extreme_inputs(params, x, frac, t_obs) -> None:  # type: ignore[no-untyped-def]
+    # the reference switches formulas where alpha = beta, which its numerical derivatives
+    # straddle (ties: the central-differences test)
+    assume(params[1] != params[3])
     tx = frac * t_obs if x > 0 else 0.0
     if x > 0 and tx == 0.0:
         tx = 1e-3 * t_obs
@@ -121,7 +125,7 @@ def test_hessian_of_weighted_total_matches_central_differences() -> None:
     def total(q: np.ndarray) -> float:
         return float(_loglik_kernel(q, hist, w, np.empty((2, 0)), g))
 
-    for p in (np.array([0.7, 30.0, 1.3, 2.2]), np.array([2.0, 0.5, 0.3, 80.0])):
+    for p in (np.array([0.7, 30.0, 1.3, 2.2]), np.array([2.0, 0.5, 0.3, 80.0]), np.ones(4)):
         ll, grad, hess = kernel_terms(tuple(p), x, tx, t_obs, w)
         assert ll == pytest.approx(total(p), rel=1e-13)
         np.testing.assert_allclose(grad, central_differences(total, p), rtol=1e-6)

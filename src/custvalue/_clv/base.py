@@ -430,9 +430,46 @@ def _newton_search(
             method="trust-exact",
             options={"maxiter": min(max_iter, 200), "gtol": tol},
         )
+    if not res.success and np.all(np.isfinite(res.x)):
+        _finish_with_newton_steps(evaluate, res, tol)
     if not (res.success and np.all(np.isfinite(res.x)) and np.all(np.abs(res.x) < 30.0)):
         return None
     return res
+
+
+def _finish_with_newton_steps(
+    evaluate: Callable[[FloatArray], tuple[float, FloatArray, FloatArray]],
+    res: optimize.OptimizeResult,
+    tol: float,
+) -> None:
+    """Finish a trust-region search that stalled on rounding next to the optimum.
+
+    ``trust-exact`` gives up ("failure to predict improvement") where the
+    decrease it predicts is below the rounding of the objective although the
+    gradient is still above ``tol``.  There, with a positive definite Hessian,
+    plain Newton steps converge quadratically: at most three small ones are
+    taken, and ``res`` is marked successful when the gradient meets ``tol``
+    without the objective rising beyond its rounding.
+    """
+    theta = np.asarray(res.x, dtype=np.float64)
+    value, grad, hess = evaluate(theta)
+    start = value
+    for _ in range(3):
+        if np.max(np.abs(grad)) <= tol:
+            res.x, res.success = theta, True
+            res.message = f"{res.message} (finished with Newton steps)"
+            return
+        try:
+            chol = np.linalg.cholesky(hess)
+        except np.linalg.LinAlgError:
+            return
+        step = np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
+        if not np.max(np.abs(step)) < 1e-3:
+            return
+        theta = theta - step
+        value, grad, hess = evaluate(theta)
+        if not value <= start + 1e-13 * abs(start):
+            return
 
 
 def _penalize_hessian(
