@@ -193,7 +193,8 @@ def _floats_to_minor_kernel(
     Returns ``(first non-finite position or -1, number of slow values)``; the
     positions of the slow values (within float error of a tie or too large for
     the fast path: they need the exact Decimal route) fill ``slow[:count]`` in
-    ascending order.
+    ascending order (with a non-finite value the count and ``out`` are
+    incomplete: the caller refuses the input).
     """
     bounds = chunk_bounds(x.size)
     if bounds is None:
