@@ -221,7 +221,7 @@ def test_date_periods_over_threads(
 @pytest.mark.usefixtures("small_chunks")
 @settings(max_examples=20, deadline=None)
 @given(n=st.integers(1, 300), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
-def test_expected_purchases_over_threads(n: int, seed: int, modified: bool) -> None:
+def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) -> None:
     rng = np.random.default_rng(seed)
     t_obs = rng.uniform(1.0, 400.0, n)
     x = rng.poisson(3.0, n).astype(np.float64)
@@ -230,5 +230,11 @@ def test_expected_purchases_over_threads(n: int, seed: int, modified: bool) -> N
     model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(
         (ModifiedBetaGeoParams if modified else BetaGeoParams)(0.24, 4.4, 0.79, 2.4)
     )
-    serial, threaded = one_and_two_threads(lambda: model.expected_purchases(horizon, x, tx, t_obs))
-    np.testing.assert_array_equal(threaded, serial)
+    serial, threaded = one_and_two_threads(
+        lambda: (
+            model.expected_purchases(horizon, x, tx, t_obs),
+            model.probability_alive(x, tx, t_obs),
+        )
+    )
+    for got, want in zip(threaded, serial, strict=True):
+        np.testing.assert_array_equal(got, want)

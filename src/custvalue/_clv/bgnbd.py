@@ -211,19 +211,37 @@ def _log_and_inverse(alpha: float, values: FloatArray) -> tuple[FloatArray, Floa
     return logs, inverse
 
 
-@jit
-def _alive_kernel(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+def _alive_rows(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
     """P(alive at ``T``) per row: FHL (2005) eq. 13 (MBG/NBD with ``m = 1``).
 
     ``1 / (1 + a/(b + x + m - 1) ((α + T)/(α + t_x))^(r + x))``, 1 when
-    ``x + m = 0``; the odds are formed on the log scale.
+    ``x + m = 0``; the odds are formed on the log scale.  Many rows are split
+    over threads (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
+    bounds = chunk_bounds(out.size)
+    if bounds is None:
+        _alive_kernel(0, out.size, p, h, out)
+    else:
+        _alive_chunks(bounds, p, h, out)
+
+
+@jit_threads
+def _alive_chunks(
+    bounds: npt.NDArray[np.int64], p: FloatArray, h: FloatArray, out: FloatArray
+) -> None:
+    for c in prange(bounds.size - 1):
+        _alive_kernel(bounds[c], bounds[c + 1], p, h, out)
+
+
+@jit
+def _alive_kernel(lo: int, hi: int, p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+    """:func:`_alive_rows` on rows ``lo:hi``."""
     r, alpha, a, b, m = p[0], p[1], p[2], p[3], p[4]
     x, tx, t_obs = h[0], h[1], h[2]
     log_a = math.log(a)
     prev = -1.0
     log_odds_x = 0.0
-    for i in range(x.shape[0]):
+    for i in range(lo, hi):
         xi = x[i]
         if xi + m == 0.0:
             out[i] = 1.0
@@ -419,7 +437,7 @@ class _BetaGeoBase(BetaGeometricModel[Any]):
     def _alive(self, h: FloatArray) -> FloatArray:
         # the model's own parameters (with covariates: HistoryModel._alive_at)
         out = np.empty(h.shape[1])
-        _alive_kernel(self._kernel_params(np.array(self._p())), h, out)
+        _alive_rows(self._kernel_params(np.array(self._p())), h, out)
         return out
 
     def _param_rows(self, p: RowParams, n: int) -> FloatArray:
