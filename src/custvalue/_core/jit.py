@@ -4,7 +4,13 @@ Kernels are compiled with fixed options: ``cache=True`` (compiled code is kept
 on disk, so only the first run pays compilation), ``error_model="numpy"``
 (division by zero gives inf/nan like numpy instead of raising) and
 ``nogil=True``.  ``fastmath`` is never enabled: NaN/inf semantics must stay
-exact.
+exact.  numba checks a cached kernel against its own source file only: a
+kernel that takes another kernel as an argument (the covariate likelihood
+takes each model's kernel) keeps, in its cache index, entries typed by that
+kernel, and after the other kernel's source is edited in place numba fails
+to save the index ("underlying object has vanished").  Installed copies are
+not affected (every file is new); in a working copy, delete the package's
+``__pycache__`` folders after editing a model kernel.
 
 Threads.  A kernel that works row by row can be split into chunks of rows:
 a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
