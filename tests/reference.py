@@ -76,6 +76,30 @@ def central_differences(f: Callable[[Any], float], x: Any, rel_step: float = 1e-
     return out
 
 
+def mpmath_derivatives(f: Callable[..., Any], point: Sequence[Any]) -> tuple[float, Any, Any]:
+    """Value, gradient and Hessian of ``f(*point)`` by mpmath's numerical differentiation.
+
+    Call inside ``mpmath.workdps(...)`` with a precision well above double; returns
+    floats and numpy arrays.
+    """
+    import mpmath as mp
+    import numpy as np
+
+    n = len(point)
+    grad = np.empty(n)
+    hess = np.empty((n, n))
+    for i in range(n):
+        order = [0] * n
+        order[i] = 1
+        grad[i] = float(mp.diff(f, point, tuple(order)))
+        for j in range(i, n):
+            order = [0] * n
+            order[i] += 1
+            order[j] += 1
+            hess[i, j] = hess[j, i] = float(mp.diff(f, point, tuple(order)))
+    return float(f(*point)), grad, hess
+
+
 def bgnbd_loglik_mpmath(params: Sequence[Any], x: Any, tx: Any, t_obs: Any, m: int = 0) -> Any:
     """One customer's BG/NBD log-likelihood, FHL (2005) eq. 6, in mpmath.
 

@@ -12,6 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from reference import bgnbd_loglik_mpmath
 from reference import central_differences
+from reference import mpmath_derivatives
 
 from custvalue._clv.base import compress_weighted
 from custvalue._clv.base import maximize_likelihood
@@ -77,18 +78,7 @@ def test_hessian_matches_mpmath_at_extreme_inputs(model: str, params, h) -> None
         def f(*p):  # type: ignore[no-untyped-def]
             return bgnbd_loglik_mpmath(p, *args)
 
-        ref_ll = float(f(*point))
-        ref = np.empty((4, 4))
-        ref_grad = np.empty(4)
-        for i in range(4):
-            order = [0] * 4
-            order[i] = 1
-            ref_grad[i] = float(mp.diff(f, point, tuple(order)))
-            for j in range(i, 4):
-                order = [0] * 4
-                order[i] += 1
-                order[j] += 1
-                ref[i, j] = ref[j, i] = float(mp.diff(f, point, tuple(order)))
+        ref_ll, ref_grad, ref = mpmath_derivatives(f, point)
     assert ll == pytest.approx(ref_ll, rel=1e-11, abs=1e-10)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-8, atol=1e-9 * (1 + abs(ref_ll)))
     # entries are of very different size: compare each against the scale of its row and column

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from reference import central_differences
+from reference import mpmath_derivatives
 from reference import pareto_nbd_loglik_mpmath
 
 from custvalue._clv.base import compress_weighted
@@ -71,18 +72,7 @@ def test_hessian_matches_mpmath_at_extreme_inputs(params, x, frac, t_obs) -> Non
         def f(*p):  # type: ignore[no-untyped-def]
             return pareto_nbd_loglik_mpmath(p, x, tx, t_obs)
 
-        ref_ll = float(f(*point))
-        ref_grad = np.empty(4)
-        ref = np.empty((4, 4))
-        for i in range(4):
-            order = [0] * 4
-            order[i] = 1
-            ref_grad[i] = float(mp.diff(f, point, tuple(order)))
-            for j in range(i, 4):
-                order = [0] * 4
-                order[i] += 1
-                order[j] += 1
-                ref[i, j] = ref[j, i] = float(mp.diff(f, point, tuple(order)))
+        ref_ll, ref_grad, ref = mpmath_derivatives(f, point)
     assert ll == pytest.approx(ref_ll, rel=1e-11, abs=1e-11)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-8, atol=1e-10 * (1 + abs(ref_ll)))
     # entries are of very different size: compare each against the scale of its row and column
