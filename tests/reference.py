@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_EVEN
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import localcontext
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -168,3 +169,22 @@ def pareto_nbd_loglik_mpmath(params: Sequence[Any], x: Any, tx: Any, t_obs: Any)
         + s * mp.log(beta)
         + mp.log(bracket)
     )
+
+
+def fit_sample(name: str, truth: Any) -> tuple[Any, Any, Any]:
+    """``(frequency, recency, T)`` of a fit test: CDNOW, or a daily sample drawn from ``truth``.
+
+    ``"cdnow"``: the 2,357 CDNOW customers in weeks (tests/data); ``"daily"``: 20,000
+    customers drawn from the fitted model ``truth`` with whole-day ages of 1 to 546
+    days and recencies rounded up to whole days.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if name == "cdnow":
+        df = pd.read_csv(Path(__file__).parent / "data" / "cdnow_customers_summary.csv")
+        return tuple(df[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    rng = np.random.default_rng(11)
+    sim = truth.simulate(20_000, rng.integers(1, 547, 20_000).astype(float), seed=12)
+    x, t_obs = sim["frequency"].to_numpy(float), sim["T"].to_numpy(float)
+    return x, np.ceil(sim["recency"].to_numpy(float)), t_obs

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from reference import bgnbd_loglik_mpmath
 from reference import central_differences
+from reference import fit_sample
 from reference import mpmath_derivatives
 
 from custvalue._clv.base import compress_weighted
@@ -25,7 +23,6 @@ from custvalue.clv import ModifiedBetaGeoModel
 
 mp = pytest.importorskip("mpmath")
 
-DATA = Path(__file__).parent / "data"
 MODELS = {"bgnbd": (BetaGeoModel, 0.0), "mbgnbd": (ModifiedBetaGeoModel, 1.0)}
 
 wide = st.floats(min_value=-7.0, max_value=7.0).map(lambda v: float(np.exp(v)))
@@ -150,17 +147,8 @@ def lbfgs_fit(model_cls: type, cols: list[np.ndarray], w: np.ndarray, penalizer:
 @pytest.mark.parametrize("sample", ["cdnow", "daily"])
 def test_newton_reaches_the_lbfgs_optimum(model: str, penalizer: float, sample: str) -> None:
     model_cls = MODELS[model][0]
-    if sample == "cdnow":
-        df = pd.read_csv(DATA / "cdnow_customers_summary.csv")
-        x, tx, t_obs = (df[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    else:
-        rng = np.random.default_rng(11)
-        truth = BetaGeoParams(r=0.25, alpha=30.0, a=0.8, b=2.4)
-        sim = BetaGeoModel.from_params(truth).simulate(
-            20_000, rng.integers(1, 547, 20_000).astype(float), seed=12
-        )
-        x, t_obs = sim["frequency"].to_numpy(float), sim["T"].to_numpy(float)
-        tx = np.ceil(sim["recency"].to_numpy(float))
+    truth = BetaGeoModel.from_params(BetaGeoParams(r=0.25, alpha=30.0, a=0.8, b=2.4))
+    x, tx, t_obs = fit_sample(sample, truth)
     fitted = model_cls().fit(frequency=x, recency=tx, T=t_obs, penalizer=penalizer)
     cols, w = compress_weighted([x, tx, t_obs], None)
     ref = lbfgs_fit(model_cls, cols, w, penalizer)

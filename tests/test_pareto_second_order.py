@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import assume
 from hypothesis import example
@@ -13,6 +10,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from reference import central_differences
+from reference import fit_sample
 from reference import mpmath_derivatives
 from reference import pareto_nbd_loglik_mpmath
 
@@ -26,7 +24,6 @@ from custvalue.clv import ParetoNBDParams
 
 mp = pytest.importorskip("mpmath")
 
-DATA = Path(__file__).parent / "data"
 FIELDS = ("r", "alpha", "s", "beta")
 
 positive = st.floats(min_value=-5.0, max_value=5.0).map(lambda v: float(np.exp(v)))
@@ -146,17 +143,8 @@ def lbfgs_fit(cols: list[np.ndarray], w: np.ndarray, penalizer: float):  # type:
 @pytest.mark.parametrize("penalizer", [0.0, 0.05])
 @pytest.mark.parametrize("sample", ["cdnow", "daily"])
 def test_newton_reaches_the_lbfgs_optimum(penalizer: float, sample: str) -> None:
-    if sample == "cdnow":
-        df = pd.read_csv(DATA / "cdnow_customers_summary.csv")
-        x, tx, t_obs = (df[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    else:
-        rng = np.random.default_rng(11)
-        truth = ParetoNBDParams(r=0.55, alpha=74.0, s=0.6, beta=82.0)
-        sim = ParetoNBDModel.from_params(truth).simulate(
-            20_000, rng.integers(1, 547, 20_000).astype(float), seed=12
-        )
-        x, t_obs = sim["frequency"].to_numpy(float), sim["T"].to_numpy(float)
-        tx = np.ceil(sim["recency"].to_numpy(float))
+    truth = ParetoNBDModel.from_params(ParetoNBDParams(r=0.55, alpha=74.0, s=0.6, beta=82.0))
+    x, tx, t_obs = fit_sample(sample, truth)
     fitted = ParetoNBDModel().fit(frequency=x, recency=tx, T=t_obs, penalizer=penalizer)
     cols, w = compress_weighted([x, tx, t_obs], None)
     ref = lbfgs_fit(cols, w, penalizer)
