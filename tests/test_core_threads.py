@@ -30,6 +30,8 @@ from custvalue.clv import BetaGeoModel
 from custvalue.clv import BetaGeoParams
 from custvalue.clv import ModifiedBetaGeoModel
 from custvalue.clv import ModifiedBetaGeoParams
+from custvalue.clv import ParetoNBDModel
+from custvalue.clv import ParetoNBDParams
 from custvalue.commission import CommissionPlan
 from custvalue.commission import Tier
 from custvalue.commission import commission
@@ -234,6 +236,27 @@ def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) 
         lambda: (
             model.expected_purchases(horizon, x, tx, t_obs),
             model.probability_alive(x, tx, t_obs),
+        )
+    )
+    for got, want in zip(threaded, serial, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1))
+def test_pareto_predictions_over_threads(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t_obs = rng.uniform(1.0, 80.0, n)
+    x = rng.poisson(2.0, n).astype(np.float64)
+    tx = np.where(x > 0, t_obs * rng.uniform(0.0, 1.0, n), 0.0)
+    model = ParetoNBDModel.from_params(ParetoNBDParams(0.553, 10.578, 0.606, 11.669))
+    serial, threaded = one_and_two_threads(
+        lambda: (
+            model.expected_purchases(20.0, x, tx, t_obs),
+            model.probability_alive(x, tx, t_obs),
+            model.individual_log_likelihood(x, tx, t_obs),
+            model.probability_of_purchases_given_history(2, 20.0, x, tx, t_obs),
         )
     )
     for got, want in zip(threaded, serial, strict=True):

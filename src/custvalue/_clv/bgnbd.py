@@ -265,7 +265,7 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
     Each row is independent: many rows are split over threads
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    bounds = chunk_bounds(t.size)
+    bounds = chunk_bounds(t.size, heavy=True)
     if bounds is None:
         _conditional_kernel(0, t.size, pp, h, t, out)
     else:

@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import prange
 from numpy.random import Generator
 from scipy import special
 
@@ -43,7 +44,9 @@ from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import store_row
 from custvalue._clv.kernels import store_totals
 from custvalue._core.docs import fill_doc
+from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
@@ -173,6 +176,37 @@ def _loglik_terms(
     return store_totals(acc, grad, hess)
 
 
+def _row_terms_rows(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+    """Per-row log-likelihood and P(alive) of the histories ``h`` into ``out`` (``(2, n)``).
+
+    Each row's terms are independent of the others (the weighted sums of
+    :func:`_loglik_terms` are not kept), so many rows are split over threads
+    (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
+    """
+    bounds = chunk_bounds(out.shape[1], heavy=True)
+    if bounds is None:
+        _row_terms_range(0, out.shape[1], p, h, out)
+    else:
+        _row_terms_chunks(bounds, p, h, out)
+
+
+@jit_threads
+def _row_terms_chunks(
+    bounds: npt.NDArray[np.int64], p: FloatArray, h: FloatArray, out: FloatArray
+) -> None:
+    for c in prange(bounds.size - 1):
+        _row_terms_range(bounds[c], bounds[c + 1], p, h, out)
+
+
+@jit
+def _row_terms_range(lo: int, hi: int, p: FloatArray, h: FloatArray, out: FloatArray) -> None:
+    """:func:`_row_terms_rows` on rows ``lo:hi``."""
+    part = np.empty((2, hi - lo))
+    rows = np.ascontiguousarray(h[:, lo:hi])
+    _loglik_terms(p, rows, np.ones(hi - lo), part, np.empty(4), np.empty((0, 0)))
+    out[:, lo:hi] = part
+
+
 @jit
 def _add_row_hessian(
     acc: FloatArray,
@@ -231,8 +265,10 @@ def _add_row_hessian(
             k += 1
 
 
-@jit
-def _pmf_kernel(
+PmfArgs = tuple[FloatArray, FloatArray, float, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def _pmf_rows(
     r: FloatArray,
     alpha: FloatArray,
     s: float,
@@ -244,9 +280,30 @@ def _pmf_kernel(
     """P(X(t) = n): alive throughout, or dead at τ < t after exactly n purchases.
 
     ``r``, ``alpha`` and ``beta`` are per row (the posterior parameters
-    ``r + x``, ``α + T``, ``β + T`` for a customer alive at ``T``).
+    ``r + x``, ``α + T``, ``β + T`` for a customer alive at ``T``).  Each row
+    is independent: many rows are split over threads
+    (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    for i in range(n.shape[0]):
+    args = (r, alpha, s, beta, n, t, out)
+    bounds = chunk_bounds(out.size, heavy=True)
+    if bounds is None:
+        _pmf_kernel(0, out.size, args)
+    else:
+        _pmf_chunks(bounds, args)
+
+
+@jit_threads
+def _pmf_chunks(bounds: npt.NDArray[np.int64], args: PmfArgs) -> None:
+    r, alpha, s, beta, n, t, out = args  # a tuple of arrays cannot enter prange whole
+    for c in prange(bounds.size - 1):
+        _pmf_kernel(bounds[c], bounds[c + 1], (r, alpha, s, beta, n, t, out))
+
+
+@jit
+def _pmf_kernel(lo: int, hi: int, args: PmfArgs) -> None:
+    """:func:`_pmf_rows` on rows ``lo:hi``."""
+    r, alpha, s, beta, n, t, out = args
+    for i in range(lo, hi):
         ri = r[i]
         ai = alpha[i]
         bi = beta[i]
@@ -446,6 +503,11 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
     def _start_from_means(self, mean_x: float, mean_t: float) -> FloatArray:
         return np.array([1.0, mean_t / (mean_x + 1.0), 1.0, mean_t])
 
+    def _row_terms(self, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+        out = np.empty((2, h.shape[1]))
+        _row_terms_rows(self._kernel_params(np.array(self._p())), h, out)
+        return out[0], out[1]
+
     def _neg_log_lik_hessian(self, prepared: Any) -> NegLogLikHessian | None:
         cols, w = prepared
         h = np.stack(cols)
@@ -496,7 +558,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
             (un, ut), inv = compress_with_inverse(cols)
         out = np.empty(un.size)
         ones = np.ones(un.size)
-        _pmf_kernel(r * ones, alpha * ones, s, beta * ones, un, ut, out)
+        _pmf_rows(r * ones, alpha * ones, s, beta * ones, un, ut, out)
         return shape_output(out[inv], res, "probability")
 
     def _pmf_if_alive(
@@ -506,7 +568,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         # future is a new customer's with these parameters
         r, alpha, s, beta = p
         out = np.empty(x.size)
-        _pmf_kernel(r + x, alpha + t_obs, s, beta + t_obs, n, t, out)
+        _pmf_rows(r + x, alpha + t_obs, s, beta + t_obs, n, t, out)
         return out
 
     def _survival_if_alive(
