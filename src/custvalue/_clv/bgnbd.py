@@ -44,9 +44,9 @@ from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._clv.kernels import store_row
 from custvalue._clv.kernels import store_totals
 from custvalue._core.docs import fill_doc
-from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
 from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
@@ -218,11 +218,7 @@ def _alive_rows(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
     ``x + m = 0``; the odds are formed on the log scale.  Many rows are split
     over threads (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    bounds = chunk_bounds(out.size)
-    if bounds is None:
-        _alive_kernel(0, out.size, p, h, out)
-    else:
-        _alive_chunks(bounds, p, h, out)
+    split_rows(_alive_kernel, _alive_chunks, out.size, (p, h, out))
 
 
 @jit_threads
@@ -265,11 +261,7 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
     Each row is independent: many rows are split over threads
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    bounds = chunk_bounds(t.size, heavy=True)
-    if bounds is None:
-        _conditional_kernel(0, t.size, pp, h, t, out)
-    else:
-        _conditional_chunks(bounds, pp, h, t, out)
+    split_rows(_conditional_kernel, _conditional_chunks, t.size, (pp, h, t, out), heavy=True)
 
 
 @jit_threads

@@ -44,9 +44,9 @@ from custvalue._clv.kernels import log_sum_exp2
 from custvalue._clv.kernels import store_row
 from custvalue._clv.kernels import store_totals
 from custvalue._core.docs import fill_doc
-from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
 from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue._core.shape import resolve
 from custvalue._core.shape import shape_output
 from custvalue._core.special import digamma
@@ -183,11 +183,7 @@ def _row_terms_rows(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
     :func:`_loglik_terms` are not kept), so many rows are split over threads
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    bounds = chunk_bounds(out.shape[1], heavy=True)
-    if bounds is None:
-        _row_terms_range(0, out.shape[1], p, h, out)
-    else:
-        _row_terms_chunks(bounds, p, h, out)
+    split_rows(_row_terms_range, _row_terms_chunks, out.shape[1], (p, h, out), heavy=True)
 
 
 @jit_threads
@@ -285,11 +281,7 @@ def _pmf_rows(
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
     args = (r, alpha, s, beta, n, t, out)
-    bounds = chunk_bounds(out.size, heavy=True)
-    if bounds is None:
-        _pmf_kernel(0, out.size, args)
-    else:
-        _pmf_chunks(bounds, args)
+    split_rows(_pmf_kernel, _pmf_chunks, out.size, (args,), heavy=True)
 
 
 @jit_threads

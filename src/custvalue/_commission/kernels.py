@@ -14,10 +14,10 @@ from numba import prange
 
 from custvalue._core.calendar import civil_month
 from custvalue._core.calendar import civil_month_table
-from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import first_chunk_error
 from custvalue._core.jit import jit
 from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue._core.money import mul_div_round
 from custvalue._core.money import round_quotient
 from custvalue._core.sorting import insertion_sort_pairs
@@ -161,10 +161,8 @@ def prepare_lines(
     threads (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
     args = (amounts, products, flags, lowers, pay, out)
-    bounds = chunk_bounds(amounts[0].size)
-    if bounds is None:
-        return _prepare_range(0, amounts[0].size, args)
-    return _prepare_chunks(bounds, args)
+    code, pos = split_rows(_prepare_range, _prepare_chunks, amounts[0].size, (args,))
+    return code, pos
 
 
 @jit_threads
@@ -277,11 +275,7 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
     n = values.size
     if n == 0:
         return 0, 0
-    bounds = chunk_bounds(n)
-    if bounds is None:
-        bad, vmin, vmax = _date_range(0, n, values)
-    else:
-        bad, vmin, vmax = _date_range_chunks(bounds, values)
+    bad, vmin, vmax = split_rows(_date_range, _date_range_chunks, n, (values,))
     if bad >= 0:
         return bad, -1
     if freq == 0:
@@ -296,10 +290,7 @@ def date_periods(values: IntArray, per_day: int, freq: int, out: IntArray) -> tu
         omin = _period_of_day(dmin, freq)
         n_per = _period_of_day(dmax, freq) - omin + 1
     days = (per_day, dmin, freq, omin)
-    if bounds is None:
-        _date_periods_range(0, n, values, days, table, out)
-    else:
-        _date_periods_chunks(bounds, values, days, table, out)
+    split_rows(_date_periods_range, _date_periods_chunks, n, (values, days, table, out))
     return omin, n_per
 
 
@@ -800,11 +791,7 @@ def line_view(
     Large inputs are split over threads, with the same result.
     """
     args = (line, credit, tables, out)
-    bounds = chunk_bounds(line[0].size)
-    if bounds is None:
-        _line_view_range(0, line[0].size, args)
-    else:
-        _line_view_chunks(bounds, args)
+    split_rows(_line_view_range, _line_view_chunks, line[0].size, (args,))
 
 
 LineViewArgs = tuple[

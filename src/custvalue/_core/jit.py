@@ -67,11 +67,7 @@ def chunk_bounds(n: int, heavy: bool = False) -> npt.NDArray[np.int64] | None:
     """
     least = max(MIN_CHUNK >> 7, 1) if heavy else MIN_CHUNK
     threads = numba.get_num_threads()
-    if (
-        n < 2 * least
-        or threads < 2
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if n < 2 * least or threads < 2 or threading.current_thread() is not threading.main_thread():
         return None
     k = min(n // least, _CHUNKS_PER_THREAD * threads)
     step, extra = divmod(n, k)
@@ -80,6 +76,25 @@ def chunk_bounds(n: int, heavy: bool = False) -> npt.NDArray[np.int64] | None:
     bounds = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     return bounds
+
+
+def split_rows(
+    kernel: Callable[..., Any],
+    chunks: Callable[..., Any],
+    n: int,
+    args: tuple[Any, ...],
+    heavy: bool = False,
+) -> Any:
+    """Run a row kernel on rows ``0:n``, serially or over the chunks of :func:`chunk_bounds`.
+
+    ``kernel(0, n, *args)`` serially, else ``chunks(bounds, *args)`` (the
+    kernel's :func:`jit_threads` driver; ``heavy`` as in :func:`chunk_bounds`):
+    the two give the same result.
+    """
+    bounds = chunk_bounds(n, heavy)
+    if bounds is None:
+        return kernel(0, n, *args)
+    return chunks(bounds, *args)
 
 
 @jit

@@ -42,9 +42,9 @@ from numba import prange
 
 from custvalue._core.arrays import IntArray
 from custvalue._core.arrays import first_true
-from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import jit
 from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue._core.validation import read_1d
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
@@ -196,10 +196,10 @@ def _floats_to_minor_kernel(
     ascending order (with a non-finite value the count and ``out`` are
     incomplete: the caller refuses the input).
     """
-    bounds = chunk_bounds(x.size)
-    if bounds is None:
-        return _floats_to_minor_range(0, x.size, x, scale, out, slow)
-    return _floats_to_minor_chunks(bounds, x, scale, out, slow)
+    bad, n_slow = split_rows(
+        _floats_to_minor_range, _floats_to_minor_chunks, x.size, (x, scale, out, slow)
+    )
+    return bad, n_slow
 
 
 @jit_threads
@@ -479,11 +479,7 @@ def minor_to_decimal_array(minor: IntArray, decimals: int) -> pd.api.extensions.
 
 def _decimal128_words(values: IntArray, out: IntArray) -> None:
     """Little-endian 128-bit two's complement of each value: low word, then sign word."""
-    bounds = chunk_bounds(values.size)
-    if bounds is None:
-        _decimal128_range(0, values.size, values, out)
-    else:
-        _decimal128_chunks(bounds, values, out)
+    split_rows(_decimal128_range, _decimal128_chunks, values.size, (values, out))
 
 
 @jit_threads
