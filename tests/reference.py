@@ -77,6 +77,15 @@ def central_differences(f: Callable[[Any], float], x: Any, rel_step: float = 1e-
     return out
 
 
+def hessian_by_central_differences(
+    grad: Callable[[Any], Sequence[float]], x: Any, rel_step: float = 1e-5
+) -> list[list[float]]:
+    """Rows of the Hessian at ``x``: :func:`central_differences` of each gradient entry."""
+    return [
+        central_differences(lambda q, i=i: float(grad(q)[i]), x, rel_step) for i in range(len(x))
+    ]
+
+
 def mpmath_derivatives(f: Callable[..., Any], point: Sequence[Any]) -> tuple[float, Any, Any]:
     """Value, gradient and Hessian of ``f(*point)`` by mpmath's numerical differentiation.
 
