@@ -197,3 +197,21 @@ def fit_sample(name: str, truth: Any) -> tuple[Any, Any, Any]:
     sim = truth.simulate(20_000, rng.integers(1, 547, 20_000).astype(float), seed=12)
     x, t_obs = sim["frequency"].to_numpy(float), sim["T"].to_numpy(float)
     return x, np.ceil(sim["recency"].to_numpy(float)), t_obs
+
+
+def lbfgs_fit(model: Any, cols: Any, w: Any, penalizer: float, tol: float = 1e-9) -> Any:
+    """The first-order (L-BFGS-B) fit of ``model`` to folded rows, without the Newton search.
+
+    The reference of the Newton fits: the same objective and start as ``model.fit``.
+    """
+    from custvalue._clv.base import maximize_likelihood
+
+    prepared = (cols, w)
+    return maximize_likelihood(
+        model._neg_log_lik(prepared),
+        model._start_values(prepared),
+        total_weight=float(w.sum()),
+        names=list(model._param_names()),
+        penalizer=penalizer,
+        tol=tol,
+    )

@@ -11,10 +11,10 @@ from reference import bgnbd_loglik_mpmath
 from reference import central_differences
 from reference import fit_sample
 from reference import hessian_by_central_differences
+from reference import lbfgs_fit
 from reference import mpmath_derivatives
 
 from custvalue._clv.base import compress_weighted
-from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import value_index
 from custvalue._clv.bgnbd import _loglik_kernel
 from custvalue._clv.bgnbd import _loglik_terms
@@ -128,18 +128,6 @@ def test_value_index_reproduces_the_column(values: list[int], unit: float) -> No
         np.testing.assert_array_equal(table, np.arange(table.size))
 
 
-def lbfgs_fit(model_cls: type, cols: list[np.ndarray], w: np.ndarray, penalizer: float):  # type: ignore[no-untyped-def]
-    model = model_cls()
-    prepared = (cols, w)
-    return maximize_likelihood(
-        model._neg_log_lik(prepared),
-        model._start_values(prepared),
-        total_weight=float(w.sum()),
-        names=list(model._param_names()),
-        penalizer=penalizer,
-    )
-
-
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("penalizer", [0.0, 0.05])
 @pytest.mark.parametrize("sample", ["cdnow", "daily"])
@@ -149,7 +137,7 @@ def test_newton_reaches_the_lbfgs_optimum(model: str, penalizer: float, sample: 
     x, tx, t_obs = fit_sample(sample, truth)
     fitted = model_cls().fit(frequency=x, recency=tx, T=t_obs, penalizer=penalizer)
     cols, w = compress_weighted([x, tx, t_obs], None)
-    ref = lbfgs_fit(model_cls, cols, w, penalizer)
+    ref = lbfgs_fit(model_cls(), cols, w, penalizer)
     ours = np.array([getattr(fitted.params_, f) for f in ("r", "alpha", "a", "b")])
     assert fitted.converged_
     np.testing.assert_allclose(ours, ref.x, rtol=1e-5)

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from reference import central_differences
 from reference import fit_sample
 from reference import hessian_by_central_differences
+from reference import lbfgs_fit
 from reference import mpmath_derivatives
 from reference import pareto_nbd_loglik_mpmath
 
 from custvalue._clv.base import compress_weighted
-from custvalue._clv.base import maximize_likelihood
 from custvalue._clv.base import penalized
 from custvalue._clv.pareto_nbd import _loglik_kernel
 from custvalue._clv.pareto_nbd import _loglik_terms
@@ -127,19 +127,6 @@ def test_hessian_of_weighted_total_matches_central_differences() -> None:
         )
 
 
-def lbfgs_fit(cols: list[np.ndarray], w: np.ndarray, penalizer: float):  # type: ignore[no-untyped-def]
-    model = ParetoNBDModel()
-    prepared = (cols, w)
-    return maximize_likelihood(
-        model._neg_log_lik(prepared),
-        model._start_values(prepared),
-        total_weight=float(w.sum()),
-        names=list(model._param_names()),
-        penalizer=penalizer,
-        tol=1e-12,
-    )
-
-
 @pytest.mark.parametrize("penalizer", [0.0, 0.05])
 @pytest.mark.parametrize("sample", ["cdnow", "daily"])
 def test_newton_reaches_the_lbfgs_optimum(penalizer: float, sample: str) -> None:
@@ -147,7 +134,7 @@ def test_newton_reaches_the_lbfgs_optimum(penalizer: float, sample: str) -> None
     x, tx, t_obs = fit_sample(sample, truth)
     fitted = ParetoNBDModel().fit(frequency=x, recency=tx, T=t_obs, penalizer=penalizer)
     cols, w = compress_weighted([x, tx, t_obs], None)
-    ref = lbfgs_fit(cols, w, penalizer)
+    ref = lbfgs_fit(ParetoNBDModel(), cols, w, penalizer, tol=1e-12)
     ours = np.array([getattr(fitted.params_, f) for f in FIELDS])
     assert fitted.converged_
     np.testing.assert_allclose(ours, ref.x, rtol=1e-6)
