@@ -36,7 +36,9 @@ def kernel_terms(
     grad = np.empty(4)
     hess = np.empty((4, 4))
     h = np.stack([x, tx, t_obs])
-    ll = _loglik_terms(np.array(params, dtype=float), h, w, np.empty((2, 0)), grad, hess)
+    ll = _loglik_terms(
+        0, h.shape[1], np.array(params, dtype=float), h, w, np.empty((2, 0)), grad, hess
+    )
     return ll, grad, hess
 
 

@@ -85,11 +85,13 @@ def _loglik_kernel(
     The kernel of the fit template (first-order search, covariate groups, the
     per-row terms): :func:`_loglik_terms` without the Hessian.
     """
-    return _loglik_terms(p, h, w, out, grad, np.empty((0, 0)))
+    return _loglik_terms(0, h.shape[1], p, h, w, out, grad, np.empty((0, 0)))
 
 
 @jit
 def _loglik_terms(
+    lo: int,
+    hi: int,
     p: FloatArray,
     h: FloatArray,
     w: FloatArray,
@@ -105,7 +107,8 @@ def _loglik_terms(
     sorted by frequency are cheapest: the frequency terms are computed once per
     distinct ``x``).  Per-row log-likelihoods and P(alive) go to ``out``
     (shape ``(2, 0)``: none wanted), the Hessian to ``hess`` (shape ``(0, 0)``:
-    first order only).  With the row log-likelihood
+    first order only).  Only rows ``lo:hi`` count (a row kernel of
+    :mod:`custvalue._core.jit`).  With the row log-likelihood
     :math:`f + \log(e^{l_1} + e^{l_2})`, :math:`l_2 = \log s + \log I`, the
     derivatives of :math:`\log I` are moments of
     :math:`d = \nabla \log(\text{integrand})` over the integrand:
@@ -129,7 +132,7 @@ def _loglik_terms(
     mom = np.zeros(15)
     prev = -1.0
     lg_rx = dg_rx = tg_rx = 0.0
-    for i in range(x.shape[0]):
+    for i in range(lo, hi):
         xi = x[i]
         if xi != prev:
             prev = xi
@@ -145,13 +148,13 @@ def _loglik_terms(
         w1 = 1.0
         lse = l1
         if tx[i] < ti:
-            lo, hi = math.log(c + tx[i]), math.log(c + ti)
+            y_lo, y_hi = math.log(c + tx[i]), math.log(c + ti)
             if second:
-                log_i = log_concave_moments(1.0, rx, q, shift_a, shift_b, lo, hi, mom)
+                log_i = log_concave_moments(1.0, rx, q, shift_a, shift_b, y_lo, y_hi, mom)
                 m_la, m_lb, m_ia, m_ib = mom[1], mom[2], mom[3], mom[4]
             else:
                 log_i, m_la, m_lb, m_ia, m_ib = log_concave_integral(
-                    1.0, rx, q, shift_a, shift_b, lo, hi
+                    1.0, rx, q, shift_a, shift_b, y_lo, y_hi
                 )
             lse, w1, w2 = log_sum_exp2(l1, log_s + log_i)
         li = lg_rx + const + lse
@@ -168,7 +171,7 @@ def _loglik_terms(
             acc[5] += wi * (tg_rx - tg_r)
             _add_row_hessian(acc, wi, w1, w2, rx, s, (la_t, ia_t, lb_t, ib_t), mom)
     # the parameter-only terms of ∇²f, the same for every row
-    weight = w.sum()
+    weight = w[lo:hi].sum()
     acc[6] += weight / alpha
     acc[9] -= weight * r / (alpha * alpha)
     acc[13] += weight / beta
@@ -183,24 +186,24 @@ def _row_terms_rows(p: FloatArray, h: FloatArray, out: FloatArray) -> None:
     :func:`_loglik_terms` are not kept), so many rows are split over threads
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    split_rows(_row_terms_range, _row_terms_chunks, out.shape[1], (p, h, out), heavy=True)
+    n = out.shape[1]
+    args = (p, h, np.ones(n), out, np.empty(4), np.empty((0, 0)))
+    split_rows(_loglik_terms, _row_terms_chunks, n, args, heavy=True)
 
 
 @jit_threads
 def _row_terms_chunks(
-    bounds: npt.NDArray[np.int64], p: FloatArray, h: FloatArray, out: FloatArray
+    bounds: npt.NDArray[np.int64],
+    p: FloatArray,
+    h: FloatArray,
+    w: FloatArray,
+    out: FloatArray,
+    scratch: FloatArray,
+    hess: FloatArray,
 ) -> None:
     for c in prange(bounds.size - 1):
-        _row_terms_range(bounds[c], bounds[c + 1], p, h, out)
-
-
-@jit
-def _row_terms_range(lo: int, hi: int, p: FloatArray, h: FloatArray, out: FloatArray) -> None:
-    """:func:`_row_terms_rows` on rows ``lo:hi``."""
-    part = np.empty((2, hi - lo))
-    rows = np.ascontiguousarray(h[:, lo:hi])
-    _loglik_terms(p, rows, np.ones(hi - lo), part, np.empty(4), np.empty((0, 0)))
-    out[:, lo:hi] = part
+        # each chunk its own gradient scratch: the sums are dropped
+        _loglik_terms(bounds[c], bounds[c + 1], p, h, w, out, np.empty_like(scratch), hess)
 
 
 @jit
@@ -508,7 +511,7 @@ class ParetoNBDModel(HistoryModel[ParetoNBDParams]):
         def neg_ll(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
             grad = np.empty(4)
             hess = np.empty((4, 4))
-            ll = _loglik_terms(theta, h, w, no_rows, grad, hess)
+            ll = _loglik_terms(0, h.shape[1], theta, h, w, no_rows, grad, hess)
             return -ll, -grad, -hess
 
         return neg_ll
