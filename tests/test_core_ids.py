@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 from custvalue._core.ids import factorize_ids
 from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.ids import is_ascending
+from custvalue._core.ids import offset_codes
+from custvalue._core.ids import offset_codes_into
+from custvalue._core.ids import pair_codes
 from custvalue._core.ids import sorting_order
 
 # Few distinct characters (incl. NUL, multi-byte and astral ones) make shared
@@ -156,3 +159,49 @@ def test_mixed_objects_fall_back_to_hashing() -> None:
     # str and bytes must stay different ids (Arrow would read b"a" as "a")
     codes, ids = factorize_ids(pd.Series(["a", b"a", "a"], dtype=object))
     assert codes.tolist() == [0, 1, 0] and list(ids) == ["a", b"a"]
+
+
+def naive_pair_codes(
+    major: list[int], minor: list[int], n_minor: int
+) -> tuple[list[int], list[int]]:
+    """Codes of the keys ``major * n_minor + minor`` by ranking the sorted distinct keys."""
+    keys = [a * n_minor + (minor[i] if minor else 0) for i, a in enumerate(major)]
+    kept = sorted(set(keys))
+    rank = {k: j for j, k in enumerate(kept)}
+    return [rank[k] for k in keys], kept
+
+
+@settings(max_examples=80)
+@given(
+    n_major=st.integers(1, 40),
+    n_minor=st.integers(1, 6),
+    rows=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), max_size=80),
+    spread=st.booleans(),
+)
+def test_pair_codes_match_a_ranking_of_the_keys(
+    n_major: int, n_minor: int, rows: list[tuple[int, int]], spread: bool
+) -> None:
+    if spread:  # keys far wider than the rows: coded by sorting
+        n_major *= 10**4
+    major = [a % n_major for a, _ in rows]
+    minor = [b % n_minor for _, b in rows] if n_minor > 1 else []
+    codes, kept = pair_codes(
+        np.array(major, dtype=np.int64), n_major, np.array(minor, dtype=np.int64), n_minor
+    )
+    want_codes, want_kept = naive_pair_codes(major, minor, n_minor)
+    assert codes.tolist() == want_codes
+    assert kept.tolist() == want_kept
+
+
+@given(values=st.lists(st.integers(-50, 50), max_size=60))
+def test_offset_codes_rank_the_distinct_values(values: list[int]) -> None:
+    arr = np.array(values, dtype=np.int64)
+    low = min(values, default=0)
+    span = max(values, default=0) - low + 1
+    codes, kept = offset_codes(arr, low, span)
+    want_codes, want_kept = naive_pair_codes([v - low for v in values], [], 1)
+    assert codes.tolist() == want_codes
+    assert kept.tolist() == want_kept
+    inplace = arr.copy()
+    assert offset_codes_into(inplace, low, span, inplace).tolist() == want_kept
+    assert inplace.tolist() == want_codes  # codes written over the values

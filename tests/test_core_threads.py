@@ -22,7 +22,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from custvalue._commission.kernels import date_periods
+from custvalue._commission.kernels import statement_totals
 from custvalue._core import jit as jit_module
+from custvalue._core.ids import offset_codes
+from custvalue._core.ids import pair_codes
 from custvalue._core.jit import chunk_bounds
 from custvalue._core.money import minor_to_decimal_array
 from custvalue._core.money import to_minor_units
@@ -78,6 +81,9 @@ def test_chunk_bounds_cover_the_rows(monkeypatch: pytest.MonkeyPatch) -> None:
         sizes = np.diff(b)
         assert sizes.min() >= 10
         assert sizes.max() - sizes.min() <= 1
+    b = chunk_bounds(1000, per_thread=1)
+    assert b is not None
+    assert b.size - 1 == 2  # one chunk per thread
     numba.set_num_threads(1)
     assert chunk_bounds(1000) is None
     numba.set_num_threads(THREADS)
@@ -90,6 +96,59 @@ def test_no_threads_outside_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> 
     worker.start()
     worker.join()
     assert got == [None]
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=40)
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 2**32 - 1),
+    n_major=st.integers(1, 30),
+    n_minor=st.integers(1, 5),
+)
+def test_id_codes_over_threads(n: int, seed: int, n_major: int, n_minor: int) -> None:
+    rng = np.random.default_rng(seed)
+    major = rng.integers(0, n_major, n)
+    minor = rng.integers(0, n_minor, n) if n_minor > 1 else np.zeros(0, dtype=np.int64)
+    serial, threaded = one_and_two_threads(
+        lambda: (pair_codes(major, n_major, minor, n_minor), offset_codes(major, 0, n_major))
+    )
+    for got, want in zip(threaded, serial, strict=True):
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=40)
+@given(
+    n=st.integers(0, 400),
+    seed=st.integers(0, 2**32 - 1),
+    n_stmt=st.integers(1, 8),
+)
+def test_statement_totals_over_threads(n: int, seed: int, n_stmt: int) -> None:
+    rng = np.random.default_rng(seed)
+    stmt = rng.integers(0, n_stmt, n)
+    basis = rng.integers(-(10**15), 10**15, n)
+    comm = rng.integers(-(10**12), 10**12, n)
+    kind = rng.integers(0, 5, n).astype(np.int8)
+    serial, threaded = one_and_two_threads(
+        lambda: statement_totals((stmt, basis, comm, kind), n_stmt)
+    )
+    for got, want in zip(threaded, serial, strict=True):
+        np.testing.assert_array_equal(got, want)
+    reversal = (kind == 1) | (kind == 2)
+    for got, want in zip(
+        serial[:4],
+        (
+            np.bincount(stmt, minlength=n_stmt),
+            [int(basis[stmt == g].sum()) for g in range(n_stmt)],
+            [int(comm[stmt == g].sum()) for g in range(n_stmt)],
+            [int(comm[(stmt == g) & reversal].sum()) for g in range(n_stmt)],
+        ),
+        strict=True,
+    ):
+        assert list(got) == list(want)
+    assert serial[4] == int(np.abs(basis).max(initial=0))
 
 
 # ties and near-ties (the exact Decimal route), too large for the fast route

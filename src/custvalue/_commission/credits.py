@@ -31,7 +31,7 @@ IntArray = npt.NDArray[np.int64]
 class Links:
     """Step 2: the sale each linked return reverses, and the returns in processing order."""
 
-    link: IntArray  # sale position of each line (-1: not a linked return)
+    link: IntArray  # sale position of each line (-1: not a linked return); read-only
     linked: IntArray  # positions of the linked returns
     order: IntArray  # linked returns in (date, position) order
     ids: pd.Index | None
@@ -72,21 +72,21 @@ def link_returns(
     ``kind`` and ``basis`` of the linked returns are set in place (reversal, 0).
     """
     n = rev.size
+    has_ref = None if reference_col is None else df[reference_col].notna().to_numpy()
+    if has_ref is None or not has_ref.any():
+        # no line links to a sale: every link is -1, a read-only view of one value
+        none = np.zeros(0, dtype=np.int64)
+        return Links(np.broadcast_to(np.int64(-1), (n,)), none, none, ids)
+    assert ids is not None and reference_col is not None
+    ref = df[reference_col]
+    rpos = np.flatnonzero(has_ref)
+    target = ids.get_indexer(pd.Index(ref.to_numpy()[rpos]))
+    _check_links(rpos, target, rev, ref, ids, reference_col)
     link = np.full(n, -1, dtype=np.int64)
-    if reference_col is not None:
-        assert ids is not None
-        ref = df[reference_col]
-        has_ref = ref.notna().to_numpy()
-        if has_ref.any():
-            rpos = np.flatnonzero(has_ref)
-            target = ids.get_indexer(pd.Index(ref.to_numpy()[rpos]))
-            _check_links(rpos, target, rev, ref, ids, reference_col)
-            link[rpos] = target
-            kind[rpos] = REVERSAL
-            basis[rpos] = 0
-    linked = np.flatnonzero(link >= 0)
-    if not linked.size:
-        return Links(link, linked, linked, ids)
+    link[rpos] = target
+    kind[rpos] = REVERSAL
+    basis[rpos] = 0
+    linked = rpos  # every reference names a sale (checked)
     # returns in processing order (date, then input position); a sale comes first
     lkey = sort_key[linked] if sort_key is not None else np.zeros(linked.size, np.int64)
     order = linked[np.lexsort((linked, lkey))]
@@ -94,7 +94,6 @@ def link_returns(
     okey = sort_key[orig] if sort_key is not None else np.zeros(linked.size, np.int64)
     late = (okey > lkey) | ((okey == lkey) & (orig > linked))
     if (k := first_true(late)) is not None:
-        assert ids is not None
         j = int(linked[k])
         raise InputValueError(
             f"return line {show(ids[j])} comes before the sale it references (by date, then "

@@ -14,6 +14,7 @@ from numba import prange
 
 from custvalue._core.calendar import civil_month
 from custvalue._core.calendar import civil_month_table
+from custvalue._core.jit import chunk_bounds
 from custvalue._core.jit import first_chunk_error
 from custvalue._core.jit import jit
 from custvalue._core.jit import jit_threads
@@ -729,32 +730,67 @@ def retroactive_commission(
             out_comm[i] = mul_div_round(basis[i], rates[t * n_br + k], _S, mode)
 
 
-@jit
+StatementCredits = tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]]
+
+
 def statement_totals(
-    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]], n_stmt: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray, float]:
+    credits: StatementCredits, n_stmt: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, int]:
     """Count, basis, commission and reversal commission of the credits per statement.
 
     ``credits = (statement, basis, commission, kind)``; reversals are credits
-    of kind return (1) or reversal (2).  Also returns the float sum of the
-    absolute basis, for the caller's check that the int64 sums did not wrap.
+    of kind return (1) or reversal (2).  Also returns the largest absolute
+    basis, for the caller's check that the int64 sums did not wrap.  Many
+    credits over few statements are split over threads, each chunk summing
+    into its own table; the tables are added in chunk order (integer sums:
+    the same totals whatever the chunking).
+    """
+    n = credits[0].size
+    # one table per thread, and only tables small beside the credits
+    bounds = chunk_bounds(n, per_thread=1) if 32 * n_stmt <= n else None
+    if bounds is None:
+        sums = np.zeros((n_stmt, 4), dtype=np.int64)
+        largest = _totals_range(0, n, credits, sums)
+    else:
+        sums, largest = _totals_chunks(bounds, credits, n_stmt)
+    # one row per statement: a credit updates one cache line
+    return sums[:, 0].copy(), sums[:, 1].copy(), sums[:, 2].copy(), sums[:, 3].copy(), largest
+
+
+@jit_threads
+def _totals_chunks(
+    bounds: IntArray, credits: StatementCredits, n_stmt: int
+) -> tuple[npt.NDArray[np.int64], int]:
+    stmt, basis, comm, kind = credits  # unpacked for prange, as in _prepare_chunks
+    k = bounds.size - 1
+    parts = np.zeros((k, n_stmt, 4), dtype=np.int64)
+    largest = np.zeros(k, dtype=np.int64)
+    for c in prange(k):
+        largest[c] = _totals_range(bounds[c], bounds[c + 1], (stmt, basis, comm, kind), parts[c])
+    sums = parts[0].copy()
+    for c in range(1, k):
+        sums += parts[c]
+    return sums, largest.max()
+
+
+@jit
+def _totals_range(lo: int, hi: int, credits: StatementCredits, sums: npt.NDArray[np.int64]) -> int:
+    """Add credits ``lo:hi`` to the rows of ``sums`` (count, basis, commission, reversals).
+
+    Returns the largest absolute basis of these credits (0 for none).
     """
     stmt, basis, comm, kind = credits
-    out_count = np.zeros(n_stmt, dtype=np.int64)
-    out_basis = np.zeros(n_stmt, dtype=np.int64)
-    out_comm = np.zeros(n_stmt, dtype=np.int64)
-    out_rev = np.zeros(n_stmt, dtype=np.int64)
-    abs_total = 0.0
-    for i in range(stmt.size):
+    largest = 0
+    for i in range(lo, hi):
         g = stmt[i]
         b = basis[i]
-        abs_total += abs(float(b))
-        out_basis[g] += b
-        out_comm[g] += comm[i]
-        out_count[g] += 1
+        largest = max(largest, abs(b))
+        sums[g, 0] += 1
+        sums[g, 1] += b
+        sums[g, 2] += comm[i]
         if kind[i] == _RETURN or kind[i] == _REVERSAL:
-            out_rev[g] += comm[i]
-    return out_count, out_basis, out_comm, out_rev, abs_total
+            sums[g, 3] += comm[i]
+    return largest
 
 
 @jit
@@ -774,7 +810,7 @@ LineViewOut = tuple[
 
 def line_view(
     line: tuple[IntArray, IntArray, IntArray],
-    credit: tuple[IntArray, IntArray, IntArray],
+    credit: tuple[IntArray, IntArray, npt.NDArray[np.integer]],
     tables: tuple[IntArray, IntArray, int, bool, bool],
     out: LineViewOut,
 ) -> None:
@@ -796,7 +832,7 @@ def line_view(
 
 LineViewArgs = tuple[
     tuple[IntArray, IntArray, IntArray],
-    tuple[IntArray, IntArray, IntArray],
+    tuple[IntArray, IntArray, npt.NDArray[np.integer]],
     tuple[IntArray, IntArray, int, bool, bool],
     LineViewOut,
 ]

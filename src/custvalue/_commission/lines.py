@@ -14,7 +14,7 @@ from custvalue._commission.plan import CommissionPlan
 from custvalue._commission.rates import money_scalar
 from custvalue._commission.rates import show
 from custvalue._core.arrays import first_true
-from custvalue._core.ids import offset_codes
+from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.money import to_minor_units
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputTypeError
@@ -24,27 +24,26 @@ IntArray = npt.NDArray[np.int64]
 
 
 def label_codes(values: pd.Series, name: str) -> tuple[IntArray, pd.Index]:
-    """Factorise labels; codes follow sorted label order when labels are sortable."""
-    raw = values.to_numpy()
-    if not (isinstance(raw, np.ndarray) and np.issubdtype(raw.dtype, np.integer)):
+    """Dense codes of labels (salespeople) and the labels, sorted where they can be.
+
+    The id coding of :func:`custvalue._core.ids.factorize_sorted_ids`: integer
+    and string labels come out ascending, categoricals in category order;
+    other labels in ascending order when they compare, else in order of first
+    appearance.  A missing label is refused.
+    """
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu"):
         if (pos := first_true(values.isna().to_numpy())) is not None:
             raise InputValueError(
                 f"column {name!r} has a missing value at position {pos}; every line needs one "
                 f"(fill it or remove the line)."
             )
-    elif raw.size:
-        keys = np.ascontiguousarray(raw, dtype=np.int64)
-        lo, hi = int(keys.min()), int(keys.max())
-        span = hi - lo + 1
-        if 0 < span <= 4 * keys.size + 1024:
-            out, kept = offset_codes(keys, lo, span)
-            return out, pd.Index((kept + lo).astype(raw.dtype))
-    codes, uniques = pd.factorize(values, sort=False)
-    labels = pd.Index(uniques)
+    codes, labels, ascending = factorize_sorted_ids(values)
+    if ascending:
+        return codes, labels
     try:
         order = np.argsort(labels.to_numpy(), kind="stable")
     except TypeError:
-        return codes.astype(np.int64), labels
+        return codes, labels
     remap = np.empty(order.size, dtype=np.int64)
     remap[order] = np.arange(order.size, dtype=np.int64)
     return remap[codes], labels[order]

@@ -38,7 +38,7 @@ from custvalue._commission.records import Statements
 from custvalue._commission.result import CommissionResult
 from custvalue._commission.result import Parts
 from custvalue._core.arrays import first_true
-from custvalue._core.ids import offset_codes_into
+from custvalue._core.ids import pair_codes
 from custvalue._core.money import allocate_largest_remainder_groups
 from custvalue._core.money import check_decimals
 from custvalue._core.money import minor_to_decimal_array
@@ -327,7 +327,8 @@ def price(job: Job, stmt: tuple[IntArray, int]) -> Priced:
             basis = basis.copy()
             reverse_lines(links, lines.rev, basis, line_comm, s.rmode)
         c_basis, c_comm = _allocate(basis, cr), _allocate(line_comm, cr)
-        c_bracket = np.zeros(c_comm.size, dtype=np.int64)
+        # one bracket, 0 everywhere: the narrowest array
+        c_bracket: npt.NDArray[np.integer[Any]] = np.zeros(c_comm.size, dtype=np.int8)
     else:
         c_basis, c_comm, c_bracket = _price_volume(job, stmt, c_tier)
         if offsets is None:
@@ -399,14 +400,13 @@ def _price_volume(
     return c_basis, c_comm, c_bracket
 
 
-def _check_total(values: IntArray, abs_total: float, amount_col: str) -> None:
+def _check_total(values: IntArray, largest: int, amount_col: str) -> None:
     """Refuse credits whose absolute sum leaves int64: a statement total could wrap.
 
-    ``abs_total`` is the float sum of the absolute values.
+    ``largest`` is the largest absolute value: ``values.size * largest``
+    bounds the sum exactly, and only beyond int64 is the sum itself taken.
     """
-    if values.size * 10**15 <= _INT64_MAX:
-        return  # every value is within +-10**15 minor units
-    if abs_total < 2.0**62:
+    if values.size * int(largest) <= _INT64_MAX:
         return
     total = sum(int(v) for v in np.add.reduceat(np.abs(values), np.arange(0, values.size, 4096)))
     if total > _INT64_MAX:
@@ -423,17 +423,9 @@ def _check_total(values: IntArray, abs_total: float, amount_col: str) -> None:
 
 def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     """Statement of every credit (keys salesperson * n_per + period, ascending) and the keys."""
-    n_cred = cr.sp.size
-    span = len(cr.sp_labels) * lines.n_per
-    if not n_cred:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key = np.multiply(cr.sp, lines.n_per)
-    if lines.n_per > 1:
-        key += cr.period
-    if span <= 4 * n_cred + 1_000_000:
-        return offset_codes_into(key, 0, span, key), key  # codes in place of the keys
-    keys, inv = np.unique(key, return_inverse=True)
-    return keys, inv.astype(np.int64).reshape(-1)
+    period = cr.period if lines.n_per > 1 else np.zeros(0, dtype=np.int64)
+    c_stmt, keys = pair_codes(cr.sp, len(cr.sp_labels), period, lines.n_per)
+    return keys, c_stmt
 
 
 def statement_sums(
@@ -441,10 +433,10 @@ def statement_sums(
 ) -> Statements:
     """Count, basis, commission and reversals of every statement (exact int64 sums)."""
     c_kind = lines.kind if cr.line is None else lines.kind[cr.line]
-    count, basis, comm, rev, abs_total = _k.statement_totals(
+    count, basis, comm, rev, largest = _k.statement_totals(
         (c_stmt, pr.c_basis, pr.c_comm, c_kind), keys.size
     )
-    _check_total(pr.c_basis, abs_total, amount_col)
+    _check_total(pr.c_basis, largest, amount_col)
     return Statements(keys, c_stmt, count, basis, comm, rev)
 
 

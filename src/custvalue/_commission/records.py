@@ -39,7 +39,7 @@ class Priced:
     c_basis: IntArray
     c_comm: IntArray
     c_tier: IntArray
-    c_bracket: IntArray
+    c_bracket: npt.NDArray[np.integer[Any]]  # int8 zeros in per-line mode
     line_comm: IntArray
 
 

@@ -23,8 +23,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from numba import prange
 
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue.errors import InputTypeError
 
 IntArray = npt.NDArray[np.int64]
@@ -32,7 +35,6 @@ ByteArray = npt.NDArray[np.uint8]
 BoolArray = npt.NDArray[np.bool_]
 
 
-@jit
 def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntArray]:
     """Code integer ids by their offset from ``low = values.min()``, in ascending id order.
 
@@ -42,15 +44,61 @@ def offset_codes(values: IntArray, low: int, span: int) -> tuple[IntArray, IntAr
     return codes, offset_codes_into(values, low, span, codes)
 
 
-@jit
 def offset_codes_into(values: IntArray, low: int, span: int, out: IntArray) -> IntArray:
     """:func:`offset_codes` writing the codes into ``out`` (which may be ``values`` itself).
 
-    Returns the sorted distinct offsets.
+    Every value must lie in ``low .. low + span - 1``.  Returns the sorted
+    distinct offsets.
+    """
+    return _key_codes(values, _NO_MINOR, 1, low, span, out)
+
+
+_NO_MINOR = np.zeros(0, dtype=np.int64)
+
+
+def _key_codes(
+    major: IntArray, minor: IntArray, n_minor: int, low: int, span: int, out: IntArray
+) -> IntArray:
+    """Codes of the keys ``major * n_minor + minor`` (``major`` alone if ``minor`` is empty).
+
+    Offsets of the keys from ``low`` lie in ``0 .. span - 1``.  Two passes
+    over the rows, each split over threads for large inputs
+    (:func:`custvalue._core.jit.split_rows`): one marks the offsets present (a
+    flag every chunk sets alike, so the table does not depend on the
+    chunking), one writes each row's code into ``out``.  Returns the sorted
+    distinct offsets.
     """
     present = np.zeros(span, dtype=np.bool_)
-    for v in values:
-        present[v - low] = True
+    n = major.shape[0]
+    split_rows(_mark_range, _mark_chunks, n, (major, minor, n_minor, low, present))
+    code_of, kept = _number_present(present)
+    split_rows(_code_range, _code_chunks, n, (major, minor, n_minor, low, code_of, out))
+    return kept
+
+
+@jit
+def _mark_range(
+    lo: int, hi: int, major: IntArray, minor: IntArray, n_minor: int, low: int, present: BoolArray
+) -> None:
+    pair = minor.shape[0] > 0
+    for i in range(lo, hi):
+        j = (major[i] * n_minor + minor[i] if pair else major[i]) - low
+        if not present[j]:  # read first: threads writing one table would contend for it
+            present[j] = True
+
+
+@jit_threads
+def _mark_chunks(
+    bounds: IntArray, major: IntArray, minor: IntArray, n_minor: int, low: int, present: BoolArray
+) -> None:
+    for c in prange(bounds.size - 1):
+        _mark_range(bounds[c], bounds[c + 1], major, minor, n_minor, low, present)
+
+
+@jit
+def _number_present(present: BoolArray) -> tuple[IntArray, IntArray]:
+    """Code of each present offset (ascending) and the present offsets."""
+    span = present.shape[0]
     code_of = np.empty(span, dtype=np.int64)
     kept = np.empty(span, dtype=np.int64)
     k = 0
@@ -59,9 +107,58 @@ def offset_codes_into(values: IntArray, low: int, span: int, out: IntArray) -> I
             code_of[s] = k
             kept[k] = s
             k += 1
-    for i in range(values.shape[0]):
-        out[i] = code_of[values[i] - low]
-    return kept[:k].copy()
+    return code_of, kept[:k].copy()
+
+
+@jit
+def _code_range(
+    lo: int,
+    hi: int,
+    major: IntArray,
+    minor: IntArray,
+    n_minor: int,
+    low: int,
+    code_of: IntArray,
+    out: IntArray,
+) -> None:
+    pair = minor.shape[0] > 0
+    for i in range(lo, hi):
+        out[i] = code_of[(major[i] * n_minor + minor[i] if pair else major[i]) - low]
+
+
+@jit_threads
+def _code_chunks(
+    bounds: IntArray,
+    major: IntArray,
+    minor: IntArray,
+    n_minor: int,
+    low: int,
+    code_of: IntArray,
+    out: IntArray,
+) -> None:
+    for c in prange(bounds.size - 1):
+        _code_range(bounds[c], bounds[c + 1], major, minor, n_minor, low, code_of, out)
+
+
+def pair_codes(
+    major: IntArray, n_major: int, minor: IntArray, n_minor: int
+) -> tuple[IntArray, IntArray]:
+    """Dense codes of the pairs ``(major, minor)`` in ascending order, and the pairs kept.
+
+    ``0 <= major < n_major`` and ``0 <= minor < n_minor`` (an empty ``minor``:
+    0 for every row); a pair is the key ``major * n_minor + minor``.  Returns the
+    code of each row and the sorted distinct keys.  Keys spread over a range
+    much wider than the rows are coded by sorting (:func:`numpy.unique`)
+    instead of by offset.
+    """
+    n = major.shape[0]
+    size = n_major * n_minor
+    if size <= 4 * n + 1024:
+        codes = np.empty(n, dtype=np.int64)
+        return codes, _key_codes(major, minor, n_minor, 0, size, codes)
+    key = major * n_minor + minor if minor.shape[0] else major
+    kept, inverse = np.unique(key, return_inverse=True)
+    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
 
 
 @jit

@@ -57,19 +57,23 @@ def jit_threads(func: F) -> F:
     return cast(F, numba.njit(cache=True, error_model="numpy", nogil=True, parallel=True)(func))
 
 
-def chunk_bounds(n: int, heavy: bool = False) -> npt.NDArray[np.int64] | None:
+def chunk_bounds(
+    n: int, heavy: bool = False, per_thread: int = _CHUNKS_PER_THREAD
+) -> npt.NDArray[np.int64] | None:
     """Row bounds of the chunks a threaded kernel splits ``n`` rows into, or None.
 
     None means: run the serial kernel on all rows (small input, one thread, or
     a call from a thread other than the main thread; see the module docstring).
     ``heavy`` rows (a series or a numerical integral each: microseconds a row)
-    are split in chunks 128 times smaller than :data:`MIN_CHUNK`.
+    are split in chunks 128 times smaller than :data:`MIN_CHUNK`.  At most
+    ``per_thread`` chunks a thread: a kernel that sums into a table of its own
+    per chunk asks for one.
     """
     least = max(MIN_CHUNK >> 7, 1) if heavy else MIN_CHUNK
     threads = numba.get_num_threads()
     if n < 2 * least or threads < 2 or threading.current_thread() is not threading.main_thread():
         return None
-    k = min(n // least, _CHUNKS_PER_THREAD * threads)
+    k = min(n // least, per_thread * threads)
     step, extra = divmod(n, k)
     sizes = np.full(k, step, dtype=np.int64)
     sizes[:extra] += 1

@@ -20,7 +20,7 @@ from custvalue._core.calendar import month_ordinals_ns
 from custvalue._core.calendar import parse_freq
 from custvalue._core.calendar import period_at
 from custvalue._core.ids import factorize_ids
-from custvalue._core.ids import offset_codes_into
+from custvalue._core.ids import pair_codes
 from custvalue._core.ids import sorting_order
 from custvalue._core.transactions import check_returns
 from custvalue._core.transactions import first_bad
@@ -204,17 +204,6 @@ def _month_of(value: object, tz: Any) -> int:
     return (ts.year - 1970) * 12 + ts.month - 1
 
 
-def _dense_codes(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
-    """Dense codes of ``key`` (values in ``0 .. size-1``) preserving order, and the kept keys.
-
-    ``key`` is a scratch array: it may be overwritten by the codes.
-    """
-    if size <= 4 * key.size + 1024:
-        return key, offset_codes_into(key, 0, size, key)  # codes in place of the keys
-    kept, inverse = np.unique(key, return_inverse=True)
-    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
-
-
 def profit_contribution(
     transactions: pd.DataFrame,
     *,
@@ -346,7 +335,7 @@ def profit_contribution(
         n_groups = n_cust
     else:
         n_by = len(lines.by_ids)
-        groups, kept = _dense_codes(lines.customers * n_by + lines.by_codes, n_cust * n_by)
+        groups, kept = pair_codes(lines.customers, n_cust, lines.by_codes, n_by)
         n_groups = kept.size
     dense = n_groups * n_periods <= 2 * groups.size + (1 << 20)
     g, p, block = period_panel(
