@@ -14,6 +14,7 @@ from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.ids import is_ascending
 from custvalue._core.ids import offset_codes
 from custvalue._core.ids import offset_codes_into
+from custvalue._core.ids import offset_pair_codes
 from custvalue._core.ids import pair_codes
 from custvalue._core.ids import sorting_order
 
@@ -205,3 +206,26 @@ def test_offset_codes_rank_the_distinct_values(values: list[int]) -> None:
     inplace = arr.copy()
     assert offset_codes_into(inplace, low, span, inplace).tolist() == want_kept
     assert inplace.tolist() == want_codes  # codes written over the values
+
+
+@settings(max_examples=80)
+@given(
+    ids=st.lists(st.integers(-(10**15), -(10**15) + 40), max_size=80),
+    n_minor=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_offset_pair_codes_match_coding_the_ids_first(
+    ids: list[int], n_minor: int, seed: int
+) -> None:
+    # pairs coded on the ids' offsets equal the ids coded first, then paired
+    rng = np.random.default_rng(seed)
+    minor = rng.integers(0, n_minor, len(ids)) if n_minor > 1 else np.zeros(0, dtype=np.int64)
+    values = np.array(ids, dtype=np.int64)
+    low = min(ids, default=0)
+    got = offset_pair_codes(values, low, max(ids, default=0) - low + 1, minor, n_minor)
+    assert got is not None
+    id_codes, labels, _ = factorize_sorted_ids(pd.Series(values))
+    want_codes, want_keys = naive_pair_codes(id_codes.tolist(), minor.tolist(), n_minor)
+    assert got[0].tolist() == want_codes
+    assert got[1].tolist() == want_keys
+    assert (got[2] + low).tolist() == labels.tolist()

@@ -18,6 +18,8 @@ from custvalue._commission.rates import parse_share
 from custvalue._commission.rates import pct
 from custvalue._commission.rates import show
 from custvalue._core.arrays import first_true
+from custvalue._core.ids import int_range
+from custvalue._core.ids import offset_pair_codes
 from custvalue._core.money import round_div_py
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputValueError
@@ -52,10 +54,12 @@ class Credits:
 
     offsets: IntArray | None  # credits of line i: offsets[i]:offsets[i+1]; None = one each
     share: IntArray | None  # parts per RATE_SCALE (None: one credit of 100 % per line)
-    sp: IntArray  # salesperson code of each credit
+    sp: IntArray | None  # salesperson code of each credit (None: read off ``stmt``)
     sp_labels: pd.Index
     line: IntArray | None  # line of each credit (None: credit i is line i)
     period: IntArray  # period code of each credit
+    # (statement of each credit, statement keys) when coded with the salespeople
+    stmt: tuple[IntArray, IntArray] | None = None
 
 
 def link_returns(
@@ -132,17 +136,32 @@ def _check_links(
 
 def credit_lines(
     df: pd.DataFrame,
-    period: IntArray,
+    periods: tuple[IntArray, int],
     links: Links,
     ids: pd.Index | None,
     salesperson_col: str,
     splits: object,
     split_cols: tuple[str, str | None, str],
 ) -> Credits:
-    """Credits of every line: its own salesperson, its rows of ``splits``, or its sale's."""
+    """Credits of every line: its own salesperson, its rows of ``splits``, or its sale's.
+
+    ``periods = (period code of each line, number of periods)``.  When every
+    line is its own salesperson's single credit and the salespeople are
+    integers coded by offset, the statements (salesperson, period) are coded
+    in the same passes as the salespeople (:func:`offset_pair_codes`).
+    """
+    period, n_per = periods
     n = period.size
     if splits is None:
-        c_sp, sp_labels = label_codes(df[salesperson_col], salesperson_col)
+        sp_col = df[salesperson_col]
+        if not links.linked.size and (ints := int_range(sp_col)) is not None:
+            values, low, span, dtype = ints
+            minor = period if n_per > 1 else np.zeros(0, dtype=np.int64)
+            if (coded := offset_pair_codes(values, low, span, minor, n_per)) is not None:
+                c_stmt, keys, sp_off = coded
+                sp_labels = pd.Index((sp_off + low).astype(dtype))
+                return Credits(None, None, None, sp_labels, None, period, (c_stmt, keys))
+        c_sp, sp_labels = label_codes(sp_col, salesperson_col)
         if links.linked.size:
             c_sp = c_sp.copy()
             c_sp[links.linked] = c_sp[links.link[links.linked]]

@@ -134,7 +134,8 @@ Amounts = tuple[IntArray, IntArray]
 Products = tuple[IntArray, IntArray, npt.NDArray[np.bool_]]
 LineFlags = tuple[bool, bool, bool, bool, bool]
 Pay = tuple[IntArray, int, IntArray]
-LineOut = tuple[IntArray, IntArray, IntArray, npt.NDArray[np.int8]]
+TierArray = npt.NDArray[np.signedinteger]  # int8 or int32: the tier paid
+LineOut = tuple[IntArray, TierArray, IntArray, npt.NDArray[np.int8]]
 PrepareArgs = tuple[Amounts, Products, LineFlags, IntArray, Pay, LineOut]
 
 
@@ -632,7 +633,7 @@ def _price_bucket(
 
 @jit
 def graduated_commission(
-    credits: tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    credits: tuple[IntArray, IntArray, IntArray, TierArray, npt.NDArray[np.bool_]],
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
@@ -694,7 +695,7 @@ def graduated_commission(
 
 @jit
 def retroactive_commission(
-    credits: tuple[IntArray, IntArray, IntArray, npt.NDArray[np.bool_]],
+    credits: tuple[IntArray, TierArray, IntArray, npt.NDArray[np.bool_]],
     plan: tuple[IntArray, IntArray],
     mode: int,
     out: tuple[IntArray, IntArray, IntArray],
@@ -810,7 +811,7 @@ LineViewOut = tuple[
 
 def line_view(
     line: tuple[IntArray, IntArray, IntArray],
-    credit: tuple[IntArray, IntArray, npt.NDArray[np.integer]],
+    credit: tuple[IntArray, TierArray, npt.NDArray[np.integer]],
     tables: tuple[IntArray, IntArray, int, bool, bool],
     out: LineViewOut,
 ) -> None:
@@ -832,7 +833,7 @@ def line_view(
 
 LineViewArgs = tuple[
     tuple[IntArray, IntArray, IntArray],
-    tuple[IntArray, IntArray, npt.NDArray[np.integer]],
+    tuple[IntArray, TierArray, npt.NDArray[np.integer]],
     tuple[IntArray, IntArray, int, bool, bool],
     LineViewOut,
 ]

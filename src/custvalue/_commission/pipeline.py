@@ -35,6 +35,8 @@ from custvalue._commission.rates import show
 from custvalue._commission.records import Lines
 from custvalue._commission.records import Priced
 from custvalue._commission.records import Statements
+from custvalue._commission.records import TierArray
+from custvalue._commission.records import tier_dtype
 from custvalue._commission.result import CommissionResult
 from custvalue._commission.result import Parts
 from custvalue._core.arrays import first_true
@@ -238,7 +240,7 @@ def read_lines(
     if s.by_product:
         prod = _product_positions(df, plan, s, products)
     tier = np.empty(n, dtype=np.int64)
-    pay_tier = np.empty(n, dtype=np.int64)
+    pay_tier = np.empty(n, dtype=tier_dtype(len(plan.tiers)))
     basis = np.empty(n, dtype=np.int64)
     kind = np.empty(n, dtype=np.int8)
     line_comm = np.empty(n if s.mode == "per_line" else 0, dtype=np.int64)
@@ -356,11 +358,11 @@ def _allocate(values: IntArray, cr: Credits) -> IntArray:
 
 
 def _price_volume(
-    job: Job, stmt: tuple[IntArray, int], c_tier: IntArray
+    job: Job, stmt: tuple[IntArray, int], c_tier: TierArray
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Graduated and retroactive modes: credits priced on their statement's volume."""
     plan, s, lines, links, cr = job.plan, job.s, job.lines, job.links, job.cr
-    n_cred = cr.sp.size
+    n_cred = cr.period.size
     c_stmt, n_stmt = stmt
     c_basis = _allocate(lines.basis, cr)
     priced = np.ones(n_cred, dtype=np.bool_)
@@ -423,6 +425,9 @@ def _check_total(values: IntArray, largest: int, amount_col: str) -> None:
 
 def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     """Statement of every credit (keys salesperson * n_per + period, ascending) and the keys."""
+    if cr.stmt is not None:  # coded with the salespeople
+        return cr.stmt[1], cr.stmt[0]
+    assert cr.sp is not None
     period = cr.period if lines.n_per > 1 else np.zeros(0, dtype=np.int64)
     c_stmt, keys = pair_codes(cr.sp, len(cr.sp_labels), period, lines.n_per)
     return keys, c_stmt
@@ -520,7 +525,9 @@ def run(
     ids = line_ids(df, s.line_id_col) if need_ids else None
     links = link_returns(df, ln.rev, ln.kind, ln.basis, ln.sort_key, s.reference_col, ids)
     split_cols = (kw["split_line_col"], kw["split_salesperson_col"], kw["split_share_col"])
-    cr = credit_lines(df, ln.period, links, ids, s.salesperson_col, kw["splits"], split_cols)
+    cr = credit_lines(
+        df, (ln.period, ln.n_per), links, ids, s.salesperson_col, kw["splits"], split_cols
+    )
     keys, c_stmt = statement_keys(ln, cr)
     pr = price(Job(plan, s, ln, links, cr), (c_stmt, keys.size))
     st = statement_sums(ln, cr, keys, c_stmt, pr, s.amount_col)

@@ -9,9 +9,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Lines", "Priced", "Statements"]
+__all__ = ["Lines", "Priced", "Statements", "TierArray", "tier_dtype"]
 
 IntArray = npt.NDArray[np.int64]
+#: tiers paid: int8 for plans of fewer than 127 tiers, else int32 (see :func:`tier_dtype`)
+TierArray = npt.NDArray[np.signedinteger[Any]]
+
+
+def tier_dtype(n_tiers: int) -> type[np.signedinteger[Any]]:
+    """Return the narrowest integer type of the tier paid (-1 .. ``n_tiers - 1``)."""
+    return np.int8 if n_tiers < 127 else np.int32
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -22,7 +29,7 @@ class Lines:
     rev: IntArray
     other: IntArray | None
     tier: IntArray
-    pay_tier: IntArray  # tier paid (-1: none)
+    pay_tier: TierArray  # tier paid (-1: none)
     basis: IntArray
     kind: npt.NDArray[np.int8]
     period: IntArray
@@ -38,7 +45,7 @@ class Priced:
 
     c_basis: IntArray
     c_comm: IntArray
-    c_tier: IntArray
+    c_tier: TierArray
     c_bracket: npt.NDArray[np.integer[Any]]  # int8 zeros in per-line mode
     line_comm: IntArray
 

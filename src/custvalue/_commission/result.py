@@ -144,6 +144,13 @@ class CommissionResult:
             self._cache["credits"] = self._build_credits()
         return self._cache["credits"]
 
+    def _credit_salespeople(self) -> IntArray:
+        """Salesperson code of every credit (read off its statement where not kept)."""
+        p = self._parts
+        if p.credits.sp is not None:
+            return p.credits.sp
+        return (p.statements.keys // p.lines.n_per)[p.statements.c_stmt]
+
     def _credit_line(self) -> IntArray:
         p = self._parts
         n = p.priced.line_comm.size
@@ -161,7 +168,9 @@ class CommissionResult:
         p = self._parts
         n_br = p.rates.size // len(p.tier_names)
         idx = np.where(
-            p.priced.c_tier < 0, p.rates.size, p.priced.c_tier * n_br + p.priced.c_bracket
+            p.priced.c_tier < 0,
+            p.rates.size,
+            p.priced.c_tier.astype(np.int64) * n_br + p.priced.c_bracket,
         )
         table, dtype = self._rate_table()
         return pd.Categorical.from_codes(table[idx], dtype=dtype, validate=False)
@@ -236,7 +245,7 @@ class CommissionResult:
         return pd.DataFrame(
             {
                 "line": line,
-                "salesperson": p.credits.sp_labels[p.credits.sp],
+                "salesperson": p.credits.sp_labels[self._credit_salespeople()],
                 "period": period,
                 "share": _decimal_categorical(share),
                 "bracket": p.priced.c_bracket.astype(np.int64, copy=False),

@@ -59,14 +59,13 @@ _NO_MINOR = np.zeros(0, dtype=np.int64)
 def _key_codes(
     major: IntArray, minor: IntArray, n_minor: int, low: int, span: int, out: IntArray
 ) -> IntArray:
-    """Codes of the keys ``major * n_minor + minor`` (``major`` alone if ``minor`` is empty).
+    """Codes of the keys ``(major - low) * n_minor + minor`` (no ``minor``: ``major - low``).
 
-    Offsets of the keys from ``low`` lie in ``0 .. span - 1``.  Two passes
-    over the rows, each split over threads for large inputs
-    (:func:`custvalue._core.jit.split_rows`): one marks the offsets present (a
-    flag every chunk sets alike, so the table does not depend on the
-    chunking), one writes each row's code into ``out``.  Returns the sorted
-    distinct offsets.
+    The keys lie in ``0 .. span - 1``.  Two passes over the rows, each split
+    over threads for large inputs (:func:`custvalue._core.jit.split_rows`):
+    one marks the keys present (a flag every chunk sets alike, so the table
+    does not depend on the chunking), one writes each row's code into
+    ``out``.  Returns the sorted distinct keys.
     """
     present = np.zeros(span, dtype=np.bool_)
     n = major.shape[0]
@@ -82,7 +81,7 @@ def _mark_range(
 ) -> None:
     pair = minor.shape[0] > 0
     for i in range(lo, hi):
-        j = (major[i] * n_minor + minor[i] if pair else major[i]) - low
+        j = (major[i] - low) * n_minor + minor[i] if pair else major[i] - low
         if not present[j]:  # read first: threads writing one table would contend for it
             present[j] = True
 
@@ -123,7 +122,7 @@ def _code_range(
 ) -> None:
     pair = minor.shape[0] > 0
     for i in range(lo, hi):
-        out[i] = code_of[(major[i] * n_minor + minor[i] if pair else major[i]) - low]
+        out[i] = code_of[(major[i] - low) * n_minor + minor[i] if pair else major[i] - low]
 
 
 @jit_threads
@@ -451,6 +450,47 @@ def factorize_ids(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     return codes, uniques
 
 
+def int_range(ids: pd.Series) -> tuple[IntArray, int, int, np.dtype[Any]] | None:
+    """Return the ids as int64 with their minimum, span and dtype, if coded by offset.
+
+    That is, integer ids (numpy, or nullable/Arrow without missing values)
+    spanning a range not much wider than their number; None otherwise.
+    """
+    plain = isinstance(ids.dtype, np.dtype)
+    if not (ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans)):
+        return None
+    values = ids.to_numpy() if plain else ids.to_numpy(dtype=ids.dtype.numpy_dtype)  # type: ignore[union-attr]
+    low, high = int(values.min()), int(values.max())
+    if high - low >= 4 * len(values) + 1024:
+        return None
+    return np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1, values.dtype
+
+
+def offset_pair_codes(
+    values: IntArray, low: int, span: int, minor: IntArray, n_minor: int
+) -> tuple[IntArray, IntArray, IntArray] | None:
+    """:func:`pair_codes` of integer ids and ``minor`` without coding the ids first.
+
+    ``values`` lie in ``low .. low + span - 1`` (see :func:`int_range`).  The
+    pairs are coded on the ids' offsets directly, and the distinct ids read
+    off the pairs present.  Returns the code of each row, the sorted distinct
+    keys ``id code * n_minor + minor`` (id codes: ranks of the distinct ids)
+    and the distinct id offsets; None when the table of offset pairs would
+    be much larger than the rows (then code the ids, then the pairs).
+    """
+    n = values.shape[0]
+    size = span * n_minor
+    if size > 4 * n + 1024:
+        return None
+    codes = np.empty(n, dtype=np.int64)
+    kept = _key_codes(values, minor, n_minor, low, size, codes)
+    off = kept // n_minor  # ascending: the ids of the pairs present
+    starts = np.ones(off.size, dtype=np.bool_)
+    np.not_equal(off[1:], off[:-1], out=starts[1:])
+    id_code = np.cumsum(starts) - 1
+    return codes, id_code * n_minor + kept % n_minor, off[starts]
+
+
 def factorize_sorted_ids(ids: pd.Series) -> tuple[IntArray, pd.Index, bool]:
     """:func:`factorize_ids`, and whether the ids came out ascending.
 
@@ -459,16 +499,11 @@ def factorize_sorted_ids(ids: pd.Series) -> tuple[IntArray, pd.Index, bool]:
     in the order :func:`sorting_order` gives, with no need to check it.  It is
     false for the ids coded by hashing, in order of first appearance.
     """
-    plain = isinstance(ids.dtype, np.dtype)
-    if ids.dtype.kind in "iu" and len(ids) and (plain or not ids.hasnans):
-        # numpy integers, or nullable/Arrow integers without missing values.
-        values = ids.to_numpy() if plain else ids.to_numpy(dtype=ids.dtype.numpy_dtype)  # type: ignore[union-attr]
-        low, high = int(values.min()), int(values.max())
-        if high - low < 4 * len(values) + 1024:
-            codes, kept = offset_codes(
-                np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1
-            )
-            return codes, pd.Index((kept + low).astype(values.dtype)), True
+    ints = int_range(ids)
+    if ints is not None:
+        values, low, span, dtype = ints
+        codes, kept = offset_codes(values, low, span)
+        return codes, pd.Index((kept + low).astype(dtype)), True
     if isinstance(ids.dtype, pd.CategoricalDtype):
         return (*_categorical_codes(ids), True)
     arr = _arrow_strings(ids) if len(ids) else None
