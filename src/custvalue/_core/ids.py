@@ -68,35 +68,42 @@ def _key_codes(
     ``out``.  Returns the sorted distinct keys.
     """
     present = np.zeros(span, dtype=np.bool_)
+    keys = (major, minor, n_minor, low)
     n = major.shape[0]
-    split_rows(_mark_range, _mark_chunks, n, (major, minor, n_minor, low, present))
+    split_rows(_mark_range, _mark_chunks, n, (keys, present))
     code_of, kept = _number_present(present)
-    split_rows(_code_range, _code_chunks, n, (major, minor, n_minor, low, code_of, out))
+    split_rows(_code_range, _code_chunks, n, (keys, code_of, out))
     return kept
 
 
+Keys = tuple[IntArray, IntArray, int, int]  # (major, minor, n_minor, low) of _key_codes
+
+
 @jit
-def _mark_range(
-    lo: int, hi: int, major: IntArray, minor: IntArray, n_minor: int, low: int, present: BoolArray
-) -> None:
-    pair = minor.shape[0] > 0
+def _key(keys: Keys, i: int) -> int:
+    major, minor, n_minor, low = keys
+    key: int = (major[i] - low) * n_minor + minor[i] if minor.shape[0] else major[i] - low
+    return key
+
+
+@jit
+def _mark_range(lo: int, hi: int, keys: Keys, present: BoolArray) -> None:
     for i in range(lo, hi):
-        j = (major[i] - low) * n_minor + minor[i] if pair else major[i] - low
+        j = _key(keys, i)
         if not present[j]:  # read first: threads writing one table would contend for it
             present[j] = True
 
 
 @jit_threads
-def _mark_chunks(
-    bounds: IntArray, major: IntArray, minor: IntArray, n_minor: int, low: int, present: BoolArray
-) -> None:
+def _mark_chunks(bounds: IntArray, keys: Keys, present: BoolArray) -> None:
+    major, minor, n_minor, low = keys  # unpacked for prange, as in the commission kernels
     for c in prange(bounds.size - 1):
-        _mark_range(bounds[c], bounds[c + 1], major, minor, n_minor, low, present)
+        _mark_range(bounds[c], bounds[c + 1], (major, minor, n_minor, low), present)
 
 
 @jit
 def _number_present(present: BoolArray) -> tuple[IntArray, IntArray]:
-    """Code of each present offset (ascending) and the present offsets."""
+    """Code of each present key (ascending) and the present keys."""
     span = present.shape[0]
     code_of = np.empty(span, dtype=np.int64)
     kept = np.empty(span, dtype=np.int64)
@@ -110,33 +117,16 @@ def _number_present(present: BoolArray) -> tuple[IntArray, IntArray]:
 
 
 @jit
-def _code_range(
-    lo: int,
-    hi: int,
-    major: IntArray,
-    minor: IntArray,
-    n_minor: int,
-    low: int,
-    code_of: IntArray,
-    out: IntArray,
-) -> None:
-    pair = minor.shape[0] > 0
+def _code_range(lo: int, hi: int, keys: Keys, code_of: IntArray, out: IntArray) -> None:
     for i in range(lo, hi):
-        out[i] = code_of[(major[i] - low) * n_minor + minor[i] if pair else major[i] - low]
+        out[i] = code_of[_key(keys, i)]
 
 
 @jit_threads
-def _code_chunks(
-    bounds: IntArray,
-    major: IntArray,
-    minor: IntArray,
-    n_minor: int,
-    low: int,
-    code_of: IntArray,
-    out: IntArray,
-) -> None:
+def _code_chunks(bounds: IntArray, keys: Keys, code_of: IntArray, out: IntArray) -> None:
+    major, minor, n_minor, low = keys
     for c in prange(bounds.size - 1):
-        _code_range(bounds[c], bounds[c + 1], major, minor, n_minor, low, code_of, out)
+        _code_range(bounds[c], bounds[c + 1], (major, minor, n_minor, low), code_of, out)
 
 
 def pair_codes(
