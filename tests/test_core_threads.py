@@ -39,6 +39,8 @@ from custvalue.commission import CommissionPlan
 from custvalue.commission import Tier
 from custvalue.commission import commission
 from custvalue.errors import InputValueError
+from custvalue.rfm import calibration_holdout_summary
+from custvalue.rfm import rfm_summary
 
 THREADS = numba.config.NUMBA_NUM_THREADS
 
@@ -149,6 +151,39 @@ def test_statement_totals_over_threads(n: int, seed: int, n_stmt: int) -> None:
     ):
         assert list(got) == list(want)
     assert serial[4] == int(np.abs(basis).max(initial=0))
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1), holdout=st.booleans())
+def test_rfm_summaries_over_threads(n: int, seed: int, holdout: bool) -> None:
+    rng = np.random.default_rng(seed)
+    log = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, max(n // 3, 1), n),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), "D"),
+            "amount": np.round(rng.uniform(1, 100, n), 2),
+        }
+    )
+    kw = {"customer_col": "customer_id", "date_col": "date", "amount_col": "amount"}
+    if holdout:
+
+        def run() -> Any:
+            return outcome(
+                lambda: calibration_holdout_summary(
+                    log, calibration_end="2024-02-15", observation_end="2024-03-31", **kw
+                )
+            )
+    else:
+
+        def run() -> Any:
+            return outcome(lambda: rfm_summary(log, freq="D", **kw))
+
+    serial, threaded = one_and_two_threads(run)
+    if isinstance(serial, str):
+        assert threaded == serial
+    else:
+        pd.testing.assert_frame_equal(threaded, serial)
 
 
 # ties and near-ties (the exact Decimal route), too large for the fast route

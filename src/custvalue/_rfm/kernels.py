@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from custvalue._core.arrays import FloatArray
 from custvalue._core.arrays import IntArray
 from custvalue._core.jit import jit
+from custvalue._core.jit import jit_threads
+from custvalue._core.jit import split_rows
 from custvalue._core.sorting import group_starts
 
 
@@ -25,10 +28,12 @@ def _sort_small(buf: FloatArray, k: int) -> None:
         buf[j + 1] = v
 
 
-@jit
+Outputs = tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray]
+
+
 def customer_periods(
     codes: IntArray, periods: FloatArray, amounts: FloatArray, n_customers: int
-) -> tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+) -> Outputs:
     """Per-customer first/last period, distinct periods and amount totals.
 
     Parameters
@@ -52,46 +57,70 @@ def customer_periods(
         Sum of all amounts.
     repeat_total : float64 array
         Sum of the amounts outside the first purchase period.
+
+    Notes
+    -----
+    A counting sort groups the transactions by customer (stable: each
+    customer's transactions in input order), moving the values themselves,
+    interleaved, so that each transaction costs one scattered write and the
+    per-customer pass reads memory in order.  The per-customer pass of many
+    customers is split over threads (:mod:`custvalue._core.jit`), with the
+    same result; the counting sort stays serial (its scattered writes gained
+    nothing from a second thread).
     """
-    n = codes.shape[0]
-    # Counting sort of the transactions by customer code (O(n), stable), moving the
-    # values themselves, interleaved, so that each transaction costs one scattered
-    # write and the per-customer pass below reads memory in order.
+    start, ta = _group(codes, periods, amounts, n_customers)
+    out: Outputs = (
+        np.empty(n_customers),
+        np.empty(n_customers),
+        np.empty(n_customers, dtype=np.int64),
+        np.empty(n_customers),
+        np.empty(n_customers),
+    )
+    split_rows(_customers_range, _customers_chunks, n_customers, (start, ta, out))
+    return out
+
+
+@jit
+def _group(
+    codes: IntArray, periods: FloatArray, amounts: FloatArray, n_customers: int
+) -> tuple[IntArray, FloatArray]:
+    """Group offsets of the customers and their ``(period, amount)`` rows, grouped."""
     start = group_starts(codes, n_customers)
     fill = start[:-1].copy()
-    ta = np.empty((n, 2))
-    for i in range(n):
+    ta = np.empty((codes.shape[0], 2))
+    for i in range(codes.shape[0]):
         c = codes[i]
         j = fill[c]
         ta[j, 0] = periods[i]
         ta[j, 1] = amounts[i]
         fill[c] = j + 1
-    t_sorted = ta[:, 0]
+    return start, ta
 
-    first = np.empty(n_customers)
-    last = np.empty(n_customers)
-    n_periods = np.empty(n_customers, dtype=np.int64)
-    total = np.zeros(n_customers)
-    repeat_total = np.zeros(n_customers)
-    for c in range(n_customers):
-        lo = start[c]
-        hi = start[c + 1]
+
+@jit
+def _customers_range(lo: int, hi: int, start: IntArray, ta: FloatArray, out: Outputs) -> None:
+    """Fill the per-customer columns of customers ``lo:hi`` from their grouped rows."""
+    first, last, n_periods, total, repeat_total = out
+    t_sorted = ta[:, 0]
+    for c in range(lo, hi):
+        a = start[c]
+        b = start[c + 1]
         t_min = np.inf
         t_max = -np.inf
-        for j in range(lo, hi):
+        for j in range(a, b):
             t_min = min(t_min, ta[j, 0])
             t_max = max(t_max, ta[j, 0])
         s = 0.0
         rep = 0.0
-        for j in range(lo, hi):
+        for j in range(a, b):
             s += ta[j, 1]
             if ta[j, 0] != t_min:
                 rep += ta[j, 1]
         distinct = 1
         if t_max > t_min:
-            seg = t_sorted[lo:hi]
-            _sort_small(seg, hi - lo)
-            for j in range(1, hi - lo):
+            seg = t_sorted[a:b]
+            _sort_small(seg, b - a)
+            for j in range(1, b - a):
                 if seg[j] != seg[j - 1]:
                     distinct += 1
         first[c] = t_min
@@ -99,10 +128,17 @@ def customer_periods(
         n_periods[c] = distinct
         total[c] = s
         repeat_total[c] = rep
-    return first, last, n_periods, total, repeat_total
 
 
-@jit
+@jit_threads
+def _customers_chunks(bounds: IntArray, start: IntArray, ta: FloatArray, out: Outputs) -> None:
+    first, last, n_periods, total, repeat_total = out  # unpacked for prange
+    for c in prange(bounds.size - 1):
+        _customers_range(
+            bounds[c], bounds[c + 1], start, ta, (first, last, n_periods, total, repeat_total)
+        )
+
+
 def distinct_period_counts(
     codes: IntArray, periods: FloatArray, amounts: FloatArray, n_customers: int
 ) -> tuple[IntArray, FloatArray, IntArray]:
@@ -111,11 +147,7 @@ def distinct_period_counts(
     Used for the holdout window, where only counts and totals are needed.
     """
     _, _, n_periods, total, _ = customer_periods(codes, periods, amounts, n_customers)
-    lines = np.zeros(n_customers, dtype=np.int64)
-    for i in range(codes.shape[0]):
-        lines[codes[i]] += 1
+    lines = np.bincount(codes, minlength=n_customers).astype(np.int64)
     # Customers without holdout lines report zero periods (the kernel's minimum is 1).
-    for c in range(n_customers):
-        if lines[c] == 0:
-            n_periods[c] = 0
+    n_periods[lines == 0] = 0
     return n_periods, total, lines
