@@ -61,6 +61,16 @@ def one_and_two_threads(call: Callable[[], Any]) -> tuple[Any, Any]:
     return serial, threaded
 
 
+def assert_same(got: Any, want: Any) -> None:
+    """Arrays (or tuples of them, nested) equal element by element, dtype included."""
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert_same(g, w)
+    else:
+        np.testing.assert_array_equal(got, want, strict=True)
+
+
 def outcome(call: Callable[[], Any]) -> Any:
     """The result of ``call()``, or the message of the custvalue error it raises."""
     try:
@@ -115,9 +125,7 @@ def test_id_codes_over_threads(n: int, seed: int, n_major: int, n_minor: int) ->
     serial, threaded = one_and_two_threads(
         lambda: (pair_codes(major, n_major, minor, n_minor), offset_codes(major, 0, n_major))
     )
-    for got, want in zip(threaded, serial, strict=True):
-        np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_array_equal(got[1], want[1])
+    assert_same(threaded, serial)
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -136,8 +144,7 @@ def test_statement_totals_over_threads(n: int, seed: int, n_stmt: int) -> None:
     serial, threaded = one_and_two_threads(
         lambda: statement_totals((stmt, basis, comm, kind), n_stmt)
     )
-    for got, want in zip(threaded, serial, strict=True):
-        np.testing.assert_array_equal(got, want)
+    assert_same(threaded, serial)
     reversal = (kind == 1) | (kind == 2)
     for got, want in zip(
         serial[:4],

@@ -17,7 +17,11 @@ a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
 with :func:`jit_threads` runs the chunks of :func:`chunk_bounds` over
 ``numba.prange``.  Every chunk writes only its own rows and reports its own
 first error, and the driver combines the chunks in order, so the result does
-not depend on the number of threads or on the chunking.  Threads are used only
+not depend on the number of threads or on the chunking.  The only shared
+outputs are those the chunking cannot change: a flag every chunk sets alike
+(:func:`custvalue._core.ids.offset_codes_into`), and integer sums into a table
+per chunk, added in chunk order (``chunk_bounds(n, per_thread=1)`` keeps one
+table per thread).  Threads are used only
 for large inputs, only from the main thread (a Dask worker thread or any other
 thread runs the serial kernel: numba's ``workqueue`` threading layer must never
 be entered from two threads at once) and only when ``numba.get_num_threads()``
