@@ -48,6 +48,7 @@ from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
 from custvalue._core.docs import fill_doc
+from custvalue._core.ids import offset_codes_into
 from custvalue._core.jit import jit
 from custvalue._core.shape import Resolved
 from custvalue._core.shape import column_name
@@ -941,34 +942,11 @@ def _add_codes_to_key(
         key[i] = key[i] * radix + codes[i]
 
 
-@jit
-def _dense_inverse(
-    key: npt.NDArray[np.int64], capacity: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
-    """Sorted distinct keys and the inverse index, by direct addressing."""
-    lookup = np.full(capacity, -1, dtype=np.intp)
-    for k in key:
-        lookup[k] = 0
-    n_uniq = 0
-    for k in range(capacity):
-        if lookup[k] == 0:
-            lookup[k] = n_uniq
-            n_uniq += 1
-        # entries still -1 are absent keys
-    uniq = np.empty(n_uniq, dtype=np.int64)
-    j = 0
-    for k in range(capacity):
-        if lookup[k] >= 0:
-            uniq[j] = k
-            j += 1
-    inverse = np.empty(key.shape[0], dtype=np.intp)
-    for i in range(key.shape[0]):
-        inverse[i] = lookup[key[i]]
-    return uniq, inverse
+Span = tuple[float, float, bool]  # minimum, maximum, all whole numbers (_whole_number_span)
 
 
 def compress_with_inverse(
-    columns: list[FloatArray],
+    columns: list[FloatArray], spans: list[Span] | None = None
 ) -> tuple[list[FloatArray], npt.NDArray[np.intp]]:
     """Distinct rows of ``columns`` and the inverse index (``rows[i][inverse] == columns[i]``).
 
@@ -978,13 +956,17 @@ def compress_with_inverse(
     sorted lexicographically).  Other columns are coded with
     ``pandas.factorize`` first; keys too wide for direct addressing are
     factorized.  Several times faster than a lexicographic sort for millions of rows.
+    ``spans``: the columns' :func:`_whole_number_span`, when already known.
     """
     n = columns[0].shape[0]
     key = np.zeros(n, dtype=np.int64)
     decoders: list[tuple[float | FloatArray, int]] = []
     capacity = 1
-    for col in columns:
-        lo, hi, whole = _whole_number_span(col) if n else (0.0, 0.0, True)
+    for j, col in enumerate(columns):
+        if spans is not None:
+            lo, hi, whole = spans[j]
+        else:
+            lo, hi, whole = _whole_number_span(col) if n else (0.0, 0.0, True)
         if whole and hi - lo < 2**24:
             radix = int(hi - lo) + 1
             if capacity > (2**62) // radix:
@@ -999,8 +981,9 @@ def compress_with_inverse(
             _add_codes_to_key(key, codes.astype(np.int64), radix)
             decoders.append((np.asarray(uniq_vals, dtype=np.float64), radix))
         capacity *= radix
-    if capacity <= max(4 * n, 1 << 22):
-        uniq, inverse = _dense_inverse(key, capacity)
+    if capacity <= max(4 * n, 1 << 22):  # by direct addressing (the core's offset coding)
+        uniq = offset_codes_into(key, 0, capacity, key)
+        inverse = key  # the codes, written over the keys
     else:
         inv, uniq_keys = pd.factorize(key, sort=False)
         uniq = np.asarray(uniq_keys, dtype=np.int64)
@@ -1084,15 +1067,21 @@ def compress_for_prediction(
     Continuous histories (every sampled row distinct) are used as given.
     """
     n = columns[0].shape[0]
-    if n > 2 * _SAMPLE_ROWS and not _few_distinct(columns, n, max_share):
+    if n <= 2 * _SAMPLE_ROWS:
+        return compress_with_inverse(columns)
+    spans: list[Span] = []
+    if not _few_distinct(columns, spans, max_share):
         return [np.ascontiguousarray(c) for c in columns], None
-    return compress_with_inverse(columns)
+    return compress_with_inverse(columns, spans if len(spans) == len(columns) else None)
 
 
-def _few_distinct(columns: list[FloatArray], n: int, max_share: float) -> bool:
+def _few_distinct(columns: list[FloatArray], spans: list[Span], max_share: float) -> bool:
+    """Tell whether folding pays (see :func:`compress_for_prediction`); spans go to ``spans``."""
+    n = columns[0].shape[0]
     capacity = 1
     for col in columns:
-        lo, hi, whole = _whole_number_span(col)
+        spans.append(_whole_number_span(col))
+        lo, hi, whole = spans[-1]
         if not whole:
             break
         capacity *= int(hi - lo) + 1
