@@ -1107,3 +1107,17 @@ def test_statements_coded_with_the_salespeople_match_coding_them_first(
         pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(fast.lines, slow.lines)
     assert fast.reconcile().ok
+
+
+def test_categorical_salespeople_keep_their_category_order() -> None:
+    # salespeople are coded like customer ids: a categorical lists them in category order
+    lines = pd.DataFrame(
+        {
+            "salesperson": pd.Categorical(["b", "c", "a", "b"], categories=["c", "a", "b"]),
+            "amount": [100.0, 50.0, 80.0, 20.0],
+            "cost": [60.0, 40.0, 50.0, 10.0],
+        }
+    )
+    res = commission(lines, PLAN3, salesperson_col="salesperson", cost_col="cost")
+    assert res.statements["salesperson"].tolist() == ["c", "a", "b"]
+    assert res.statements["basis_minor"].tolist() == [1000, 3000, 5000]

@@ -229,3 +229,13 @@ def test_offset_pair_codes_match_coding_the_ids_first(
     assert got[0].tolist() == want_codes
     assert got[1].tolist() == want_keys
     assert (got[2] + low).tolist() == labels.tolist()
+
+
+def test_unsigned_ids_beyond_int64_are_coded_by_hashing() -> None:
+    # offsets are taken in int64: uint64 ids above its range take the hashing route
+    big = 2**63
+    ids = pd.Series(np.array([big + 7, big + 5, big + 7], dtype=np.uint64))
+    codes, uniques, ascending = factorize_sorted_ids(ids)
+    assert sorted(uniques.tolist()) == [big + 5, big + 7]
+    assert [uniques[c] for c in codes] == [big + 7, big + 5, big + 7]
+    assert not ascending

@@ -54,6 +54,7 @@ def offset_codes_into(values: IntArray, low: int, span: int, out: IntArray) -> I
 
 
 _NO_MINOR = np.zeros(0, dtype=np.int64)
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def _key_codes(
@@ -451,7 +452,7 @@ def int_range(ids: pd.Series) -> tuple[IntArray, int, int, np.dtype[Any]] | None
         return None
     values = ids.to_numpy() if plain else ids.to_numpy(dtype=ids.dtype.numpy_dtype)  # type: ignore[union-attr]
     low, high = int(values.min()), int(values.max())
-    if high - low >= 4 * len(values) + 1024:
+    if high - low >= 4 * len(values) + 1024 or high > _INT64_MAX:  # uint64 beyond int64
         return None
     return np.ascontiguousarray(values, dtype=np.int64), low, high - low + 1, values.dtype
 
