@@ -10,7 +10,11 @@ takes each model's kernel) keeps, in its cache index, entries typed by that
 kernel, and after the other kernel's source is edited in place numba fails
 to save the index ("underlying object has vanished").  Installed copies are
 not affected (every file is new); in a working copy, delete the package's
-``__pycache__`` folders after editing a model kernel.
+``__pycache__`` folders after editing a model kernel.  Such a kernel is also
+compiled again in every new process (numba matches no cache entry for an
+argument typed by another dispatcher, and adds one each time), and so would be
+a driver built by a factory around each row kernel: every threaded row kernel
+below therefore has a driver of its own.
 
 Threads.  A kernel that works row by row can be split into chunks of rows:
 a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
