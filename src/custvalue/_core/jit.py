@@ -14,7 +14,7 @@ not affected (every file is new); in a working copy, delete the package's
 compiled again in every new process (numba matches no cache entry for an
 argument typed by another dispatcher, and adds one each time), and so would be
 a driver built by a factory around each row kernel: every threaded row kernel
-below therefore has a driver of its own.
+therefore has a driver of its own.
 
 Threads.  A kernel that works row by row can be split into chunks of rows:
 a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
