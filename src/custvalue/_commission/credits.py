@@ -156,8 +156,7 @@ def credit_lines(
         sp_col = df[salesperson_col]
         if not links.linked.size and (ints := int_range(sp_col)) is not None:
             values, low, span, dtype = ints
-            minor = period if n_per > 1 else np.zeros(0, dtype=np.int64)
-            if (coded := offset_pair_codes(values, low, span, minor, n_per)) is not None:
+            if (coded := offset_pair_codes(values, low, span, period, n_per)) is not None:
                 c_stmt, keys, sp_off = coded
                 sp_labels = pd.Index((sp_off + low).astype(dtype))
                 return Credits(None, None, None, sp_labels, None, period, (c_stmt, keys))

@@ -428,8 +428,7 @@ def statement_keys(lines: Lines, cr: Credits) -> tuple[IntArray, IntArray]:
     if cr.stmt is not None:  # coded with the salespeople
         return cr.stmt[1], cr.stmt[0]
     assert cr.sp is not None
-    period = cr.period if lines.n_per > 1 else np.zeros(0, dtype=np.int64)
-    c_stmt, keys = pair_codes(cr.sp, len(cr.sp_labels), period, lines.n_per)
+    c_stmt, keys = pair_codes(cr.sp, len(cr.sp_labels), cr.period, lines.n_per)
     return keys, c_stmt
 
 

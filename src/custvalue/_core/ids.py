@@ -60,7 +60,7 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 def _key_codes(
     major: IntArray, minor: IntArray, n_minor: int, low: int, span: int, out: IntArray
 ) -> IntArray:
-    """Codes of the keys ``(major - low) * n_minor + minor`` (no ``minor``: ``major - low``).
+    """Codes of the keys ``(major - low) * n_minor + minor`` (``n_minor == 1``: ``major - low``).
 
     The keys lie in ``0 .. span - 1``.  Two passes over the rows, each split
     over threads for large inputs (:func:`custvalue._core.jit.split_rows`):
@@ -83,7 +83,7 @@ Keys = tuple[IntArray, IntArray, int, int]  # (major, minor, n_minor, low) of _k
 @jit
 def _key(keys: Keys, i: int) -> int:
     major, minor, n_minor, low = keys
-    key: int = (major[i] - low) * n_minor + minor[i] if minor.shape[0] else major[i] - low
+    key: int = (major[i] - low) * n_minor + minor[i] if n_minor > 1 else major[i] - low
     return key
 
 
@@ -135,8 +135,9 @@ def pair_codes(
 ) -> tuple[IntArray, IntArray]:
     """Dense codes of the pairs ``(major, minor)`` in ascending order, and the pairs kept.
 
-    ``0 <= major < n_major`` and ``0 <= minor < n_minor`` (an empty ``minor``:
-    0 for every row); a pair is the key ``major * n_minor + minor``.  Returns the
+    ``0 <= major < n_major`` and ``0 <= minor < n_minor`` (with ``n_minor == 1``
+    ``minor`` is 0 and not read: it may be empty); a pair is the key
+    ``major * n_minor + minor``.  Returns the
     code of each row and the sorted distinct keys.  Keys spread over a range
     much wider than the rows are coded by sorting (:func:`numpy.unique`)
     instead of by offset.
@@ -146,7 +147,7 @@ def pair_codes(
     if size <= 4 * n + 1024:
         codes = np.empty(n, dtype=np.int64)
         return codes, _key_codes(major, minor, n_minor, 0, size, codes)
-    key = major * n_minor + minor if minor.shape[0] else major
+    key = major * n_minor + minor if n_minor > 1 else major
     kept, inverse = np.unique(key, return_inverse=True)
     return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), kept
 
