@@ -962,11 +962,9 @@ def compress_with_inverse(
     key = np.zeros(n, dtype=np.int64)
     decoders: list[tuple[float | FloatArray, int]] = []
     capacity = 1
-    for j, col in enumerate(columns):
-        if spans is not None:
-            lo, hi, whole = spans[j]
-        else:
-            lo, hi, whole = _whole_number_span(col) if n else (0.0, 0.0, True)
+    if spans is None:
+        spans = [_whole_number_span(col) if n else (0.0, 0.0, True) for col in columns]
+    for col, (lo, hi, whole) in zip(columns, spans, strict=True):
         if whole and hi - lo < 2**24:
             radix = int(hi - lo) + 1
             if capacity > (2**62) // radix:
