@@ -9,6 +9,9 @@ and data simulated with known coefficients.
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -18,6 +21,7 @@ from reference import central_differences
 
 from custvalue._clv.base import _covariate_rows
 from custvalue._clv.base import compress_weighted
+from custvalue._clv.grouped import _grouped
 from custvalue.clv import BetaGeoCNBDModel
 from custvalue.clv import BetaGeoModel
 from custvalue.clv import BetaGeoParams
@@ -534,3 +538,35 @@ def test_customer_value_uses_each_customers_parameters(label: str) -> None:
     )
     np.testing.assert_allclose(with_interval["estimate"], clv, rtol=1e-12)
     assert np.all(with_interval["lower"] <= clv) and np.all(clv <= with_interval["upper"])
+
+
+# ----------------------------------------------------------------------------------------
+# compiled once: a new process loads the grouped likelihood from numba's cache
+# ----------------------------------------------------------------------------------------
+_FIT_IN_A_NEW_PROCESS = textwrap.dedent(
+    """
+    import numpy as np, pandas as pd
+    from custvalue._clv.grouped import _grouped
+    from custvalue.clv import BetaGeoModel, BetaGeoParams, ParetoNBDModel, ParetoNBDParams
+    cov = pd.DataFrame({"channel": np.random.default_rng(0).choice(["shop", "web"], 500)})
+    effect = {"gamma_purchase[channel[web]]": -0.5}
+    for truth in (BetaGeoModel.from_params(BetaGeoParams(0.8, 5.0, 0.8, 2.5)),
+                  ParetoNBDModel.from_params(ParetoNBDParams(0.8, 5.0, 0.6, 12.0))):
+        sim = truth.simulate(500, 40.0, seed=1, covariates=cov, coefficients=effect)
+        type(truth)().fit(sim, covariates="channel").probability_alive(data=sim)
+    print(sum(_grouped.stats.cache_hits.values()), sum(_grouped.stats.cache_misses.values()))
+    """
+)
+
+
+def test_a_new_process_loads_the_grouped_likelihood_from_the_cache() -> None:
+    # compiled (or loaded) here first, so the cache holds it
+    for label in ("bgnbd", "pareto"):
+        sim = _sim(label, 300, seed=4)
+        type(TRUTHS[label])().fit(sim, covariates="channel").probability_alive(data=sim)
+    assert _grouped.signatures
+    run = subprocess.run(
+        [sys.executable, "-c", _FIT_IN_A_NEW_PROCESS], capture_output=True, text=True, check=True
+    )
+    hits, misses = map(int, run.stdout.split())
+    assert (hits, misses) == (1, 0)

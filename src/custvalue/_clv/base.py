@@ -42,8 +42,6 @@ from scipy import optimize
 from custvalue._clv.covariates import CovariateEncoding
 from custvalue._clv.covariates import CovariateLinks
 from custvalue._clv.covariates import encode_covariates
-from custvalue._clv.covariates import grouped_log_likelihood
-from custvalue._clv.covariates import grouped_row_terms
 from custvalue._clv.docs import FIT_PARAMS
 from custvalue._clv.intervals import DEFAULT_DRAWS
 from custvalue._clv.intervals import predict_with_interval
@@ -1298,6 +1296,8 @@ class HistoryModel(FittedModel[P]):
         return float(prepared[1].sum())
 
     def _covariate_neg_log_lik(self, rows: _CovariateRows) -> NegLogLik:
+        from custvalue._clv.grouped import grouped_log_likelihood  # imports the models
+
         k = len(self._param_names())
         z, h, w, starts = rows.z, rows.h, rows.w, rows.starts
         links = [
@@ -1378,6 +1378,8 @@ class HistoryModel(FittedModel[P]):
         per = np.column_stack([np.broadcast_to(v, n) for v in p])
         extra = self._kernel_params(np.ones(k))[k:]
         kp = np.ascontiguousarray(np.column_stack([per, np.tile(extra, (n, 1))]))
+        from custvalue._clv.grouped import grouped_row_terms  # imports the models
+
         return grouped_row_terms(self._kernel, kp, h, k)
 
     def _alive_at(self, p: RowParams, h: FloatArray) -> FloatArray:

@@ -22,7 +22,7 @@ The likelihood of a model with covariates is the plain model's likelihood
 with per-customer parameters.  Customers are grouped by their covariate row
 and, within a group, identical histories are folded into weights; the plain
 numba kernel runs on each group with the group's parameters
-(:func:`grouped_log_likelihood`), and the gradient with respect to the
+(:func:`custvalue._clv.grouped.grouped_log_likelihood`), and the gradient with respect to the
 coefficients follows by the chain rule from the kernel's gradient in the
 group's parameters.
 """
@@ -30,7 +30,6 @@ group's parameters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +37,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custvalue._core.jit import jit
 from custvalue._core.validation import check_dataframe
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
@@ -48,8 +46,6 @@ __all__ = [
     "CovariateEncoding",
     "CovariateLinks",
     "encode_covariates",
-    "grouped_log_likelihood",
-    "grouped_row_terms",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -329,62 +325,3 @@ def _check_rank(z: FloatArray, names: tuple[str, ...]) -> None:
                 f"covariate column {names[j - 1]!r} is a linear combination of the constant "
                 f"and the covariates before it (collinear design); drop it or one of those."
             )
-
-
-# ----------------------------------------------------------------------------------------
-# the likelihood over groups of customers sharing a covariate row
-# ----------------------------------------------------------------------------------------
-@jit
-def _grouped_kernel(
-    kernel: Callable[..., float],
-    params: FloatArray,
-    h: FloatArray,
-    w: FloatArray,
-    starts: npt.NDArray[np.intp],
-    out: FloatArray,
-    grads: FloatArray,
-) -> float:
-    """Sum ``kernel`` over the row blocks ``starts[g]:starts[g + 1]``, parameters ``params[g]``.
-
-    ``grads[g]`` receives the kernel's gradient in group ``g``'s parameters;
-    ``out`` is ``(2, 0)`` or ``(2, n)`` (then filled per row).
-    """
-    total = 0.0
-    per_row = out.shape[1] > 0
-    for g in range(params.shape[0]):
-        s = starts[g]
-        e = starts[g + 1]
-        block = out[:, s:e] if per_row else out
-        total += kernel(params[g], h[:, s:e], w[s:e], block, grads[g])
-    return total
-
-
-def grouped_log_likelihood(
-    kernel: Callable[..., float],
-    params: FloatArray,
-    rows: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]],
-    n_params: int,
-) -> tuple[float, FloatArray]:
-    """Weighted log-likelihood and per-group gradients (``(G, n_params)``) of a history kernel.
-
-    ``params`` is ``(G, m)``: group ``g``'s kernel parameters (``m`` may
-    exceed the ``n_params`` model parameters, e.g. the MBG/NBD flag); ``h`` the
-    ``(3, n)`` histories sorted by group, ``starts`` the ``G + 1`` block bounds,
-    given as ``rows = (h, w, starts)``.
-    """
-    h, w, starts = rows
-    grads = np.zeros((params.shape[0], n_params))
-    total = _grouped_kernel(kernel, params, h, w, starts, np.empty((2, 0)), grads)
-    return float(total), grads
-
-
-def grouped_row_terms(
-    kernel: Callable[..., float], params: FloatArray, h: FloatArray, n_params: int
-) -> tuple[FloatArray, FloatArray]:
-    """Per row of ``h``: the log-likelihood and P(alive) at the row's parameters ``params[i]``."""
-    n = h.shape[1]
-    out = np.empty((2, n))
-    grads = np.empty((n, n_params))
-    starts = np.arange(n + 1, dtype=np.intp)
-    _grouped_kernel(kernel, params, h, np.ones(n), starts, out, grads)
-    return out[0], out[1]

@@ -4,17 +4,16 @@ Kernels are compiled with fixed options: ``cache=True`` (compiled code is kept
 on disk, so only the first run pays compilation), ``error_model="numpy"``
 (division by zero gives inf/nan like numpy instead of raising) and
 ``nogil=True``.  ``fastmath`` is never enabled: NaN/inf semantics must stay
-exact.  numba checks a cached kernel against its own source file only: a
-kernel that takes another kernel as an argument (the covariate likelihood
-takes each model's kernel) keeps, in its cache index, entries typed by that
-kernel, and after the other kernel's source is edited in place numba fails
-to save the index ("underlying object has vanished").  Installed copies are
-not affected (every file is new); in a working copy, delete the package's
-``__pycache__`` folders after editing a model kernel.  Such a kernel is also
-compiled again in every new process (numba matches no cache entry for an
-argument typed by another dispatcher, and adds one each time), and so would be
-a driver built by a factory around each row kernel: every threaded row kernel
-therefore has a driver of its own.
+exact.  A kernel never takes another kernel as an argument: numba matches no
+cache entry for an argument typed by another dispatcher, so such a kernel (or
+one built by a factory around a kernel) would be compiled again in every
+process and add an entry to its cache each time.  A loop shared by several
+kernels names each of them in a branch of its own
+(:mod:`custvalue._clv.grouped`), and every threaded row kernel has a driver of
+its own.  numba checks a cached kernel against its own source file only, so in
+a working copy, after editing a kernel that a kernel in another file calls,
+delete the package's ``__pycache__`` folders (installed copies are not
+affected).
 
 Threads.  A kernel that works row by row can be split into chunks of rows:
 a serial kernel ``k(lo, hi, ...)`` does rows ``lo:hi`` and a driver compiled
