@@ -9,6 +9,7 @@ it*.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from collections.abc import Hashable
@@ -22,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue._core.frames import as_pandas_frame
+from custvalue._core.jit import jit
 from custvalue.errors import InputTypeError
 from custvalue.errors import InputValueError
 from custvalue.errors import MissingColumnError
@@ -214,7 +216,7 @@ def as_float_array(
                 f"convert it with pandas.to_numeric(...) first."
             )
         try:
-            arr = raw.astype(np.float64)
+            arr = raw = raw.astype(np.float64)
         except (TypeError, ValueError):
             raise InputTypeError(
                 f"`{name}` must hold numbers, but holds non-numeric objects "
@@ -222,10 +224,45 @@ def as_float_array(
             ) from None
     elif np.issubdtype(raw.dtype, np.complexfloating):
         raise InputTypeError(f"`{name}` must hold real numbers, got complex values.")
+    elif raw.dtype == np.float64:
+        arr = np.empty(raw.shape[0])
     else:
-        arr = np.array(raw, dtype=np.float64, copy=True)
+        arr = raw = raw.astype(np.float64)
     if arr.size == 0 and not allow_empty:
         raise InputValueError(f"`{name}` is empty; pass at least one value.")
+    low = 0.0 if positive or nonnegative else -np.inf
+    if not _copy_if_valid(raw, arr, low, positive, integer):
+        arr[:] = raw
+        _refuse_invalid(arr, name, positive=positive, nonnegative=nonnegative, integer=integer)
+    return arr
+
+
+@jit
+def _copy_if_valid(
+    src: FloatArray, dst: FloatArray, low: float, strict: bool, integer: bool
+) -> bool:
+    """Copy ``src`` into ``dst``; whether every value is finite, ``>= low`` (``> low``) and whole.
+
+    One pass for every rule, without a branch per value (the loop is
+    vectorised: as fast as the copy alone).
+    """
+    bad = False
+    for i in range(src.shape[0]):
+        v = src[i]
+        dst[i] = v
+        bad |= (
+            (not abs(v) < np.inf)
+            | (v < low)
+            | (strict & (v == low))
+            | (integer & (math.floor(v) != v))
+        )
+    return not bad
+
+
+def _refuse_invalid(
+    arr: FloatArray, name: str, *, positive: bool, nonnegative: bool, integer: bool
+) -> None:
+    """Raise the error of the first rule of :func:`as_float_array` that ``arr`` breaks."""
     bad = ~np.isfinite(arr)
     if bad.any():
         raise InputValueError(
@@ -240,7 +277,6 @@ def as_float_array(
         raise InputValueError(
             f"`{name}` must hold whole numbers, but has {_describe_bad(arr, bad)}."
         )
-    return np.ascontiguousarray(arr)
 
 
 def check_consistent_length(**arrays: Sequence[Any] | npt.NDArray[Any]) -> int:
