@@ -311,17 +311,19 @@ def _sort_strings(
             _sort_run(offsets, data, rows, perm, sk, sc, keys, spare, lo, hi, depth)
         else:
             starts[0] = True
+        deeper = False
         for t in range(lo + 1, hi):
-            starts[t] = sk[t] != sk[t - 1] or sc[t] != sc[t - 1]
+            starts[t] = (sk[t] != sk[t - 1]) | (sc[t] != sc[t - 1])
+            deeper |= sc[t] == 9
+        if not (deeper or sc[lo] == 9):
+            continue
         a = lo
-        while a < hi:  # push the runs of equal word and class 9
-            b = a + 1
-            while b < hi and not starts[b]:
-                b += 1
-            if b - a > 1 and sc[a] == 9:
-                stack_lo[top], stack_hi[top], stack_depth[top] = a, b, depth + 8
-                top += 1
-            a = b
+        for t in range(lo + 1, hi + 1):  # push the runs of equal word and class 9
+            if t == hi or starts[t]:
+                if t - a > 1 and sc[a] == 9:
+                    stack_lo[top], stack_hi[top], stack_depth[top] = a, t, depth + 8
+                    top += 1
+                a = t
     return perm, starts
 
 
