@@ -112,11 +112,20 @@ def test_alive_kernel_matches_the_likelihood_shares(name):
     np.testing.assert_allclose(model._alive(h), model._row_terms(h)[1], rtol=1e-13)
 
 
-@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+SMALL_B = {
+    "bgnbd_b_below_1": BetaGeoModel.from_params(BetaGeoParams(0.243, 4.414, 0.793, 0.4)),
+    "mbgnbd_b_below_1": ModifiedBetaGeoModel.from_params(
+        ModifiedBetaGeoParams(0.5, 6.0, 0.9, 0.4)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", *SMALL_B])
 def test_alive_matches_eq_13_at_extremes(name):
-    model = MODELS[name]
+    """Rows with and without overflowing odds (d > 700), and b < 1 (log(b - 1) undefined)."""
+    model = MODELS.get(name) or SMALL_B[name]
     r, alpha, a, b = (getattr(model.params_, f) for f in ("r", "alpha", "a", "b"))
-    m = 1.0 if name == "mbgnbd" else 0.0
+    m = 1.0 if name.startswith("mbgnbd") else 0.0
     x = np.array([0.0, 1.0, 5.0, 300.0, 300.0, 2.0])
     tx = np.array([0.0, 1e-9, 30.0, 1.0, 499.0, 1e5])
     t_obs = np.array([1e6, 1e6, 30.0, 500.0, 500.0, 1e5 + 1.0])
@@ -131,6 +140,12 @@ def test_alive_matches_eq_13_at_extremes(name):
         )
         expected = math.exp(-d - math.log1p(math.exp(-d))) if d > 0 else 1 / (1 + math.exp(d))
         assert ours[i] == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    # odds of e^720 (e^d overflows past d = 709.8): P(alive) = e^-720, a subnormal, not 0
+    x_big, tx_big = 300.0, 10.0
+    log_ratio = (720.0 - math.log(a / (b + x_big + m - 1))) / (r + x_big)
+    t_big = (alpha + tx_big) * math.exp(log_ratio) - alpha
+    tiny = model.probability_alive([x_big, 0.0], [tx_big, 0.0], [t_big, t_big])
+    assert tiny[0] == pytest.approx(math.exp(-720.0), rel=1e-8)
 
 
 def per_period_clv(model, x, tx, t_obs, mv, horizon, rate, step):

@@ -24,7 +24,9 @@ not depend on the number of threads or on the chunking.  The only shared
 outputs are those the chunking cannot change: a flag every chunk sets alike
 (:func:`custvalue._core.ids.offset_codes_into`), and integer sums into a table
 per chunk, added in chunk order (``chunk_bounds(n, per_thread=1)`` keeps one
-table per thread).  Threads are used only
+table per thread).  Row work done by numpy's ufuncs instead (their vectorised
+``log`` and ``exp`` are several times faster than the scalar ones numba
+compiles) runs its chunks on Python threads (:func:`split_blocks`).  Threads are used only
 for large inputs, only from the main thread (a Dask worker thread or any other
 thread runs the serial kernel: numba's ``workqueue`` threading layer must never
 be entered from two threads at once) and only when ``numba.get_num_threads()``
@@ -35,8 +37,10 @@ then its own workqueue); custvalue never changes numba's configuration.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from typing import Final
 from typing import TypeVar
@@ -106,6 +110,24 @@ def split_rows(
     if bounds is None:
         return kernel(0, n, *args)
     return chunks(bounds, *args)
+
+
+def split_blocks(work: Callable[[int, int], None], n: int) -> None:
+    """Run ``work(lo, hi)`` on rows ``0:n``: serially, or one chunk a thread.
+
+    For row work done by numpy ufuncs (which release the GIL) rather than by
+    a numba kernel: the chunks of :func:`chunk_bounds` (one a thread) run on
+    Python threads.  ``work`` must write only its own rows, so the result does
+    not depend on the chunking.
+    """
+    bounds = chunk_bounds(n, per_thread=1)
+    if bounds is None:
+        work(0, n)
+        return
+    with ThreadPoolExecutor(bounds.size - 1) as pool:
+        done = [pool.submit(work, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
+        for future in done:
+            future.result()
 
 
 @jit
