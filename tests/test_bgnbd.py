@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from reference import bgnbd_loglik_mpmath
 from scipy import special
 
+from custvalue._clv.bgnbd import _conditional_rows
+from custvalue._clv.bgnbd import _interpolant_table
 from custvalue._clv.bgnbd import _loglik_kernel
 from custvalue._clv.kernels import nb_geometric_mean
 from custvalue._core.special import digamma
@@ -555,3 +557,74 @@ def test_row_compression_matches_numpy_unique(rows, as_float):
     (ux, _, _), w = compress_weighted(cols, None)
     assert w.sum() == len(rows)
     assert np.all(np.diff(ux) >= 0)
+
+
+# ----------------------------------------------------------------------------------------
+# the expectation given alive of many rows: Chebyshev interpolants against the series
+# ----------------------------------------------------------------------------------------
+def _conditional_both_ways(model, x, t_obs, t):
+    """The kernel's values with the interpolants, and the series row by row."""
+    h = np.ascontiguousarray(np.stack([x, np.zeros_like(x), t_obs]))
+    pp = model._param_rows(model._p(), t.size)
+    fast = np.empty(t.size)
+    _conditional_rows(pp, h, t, fast)
+    series = np.array(
+        [
+            nb_geometric_mean(
+                pp[0, 0] + x[i],
+                t[i] / (pp[0, 1] + t_obs[i] + t[i]),
+                pp[0, 2],
+                pp[0, 3] + x[i] + pp[0, 4],
+            )
+            for i in range(t.size)
+        ]
+    )
+    cells, slots, _ = _interpolant_table(pp[0], x, t_obs, t)
+    interpolated = (cells >= 0) & (slots[np.maximum(cells, 0)] >= 0)
+    return fast, series, int(interpolated.sum())
+
+
+@pytest.mark.parametrize("modified", [False, True])
+@settings(max_examples=60, deadline=None)
+@given(
+    params=st.tuples(positive, positive, positive, positive),
+    x=st.integers(0, 300),
+    t_obs=st.floats(0.01, 1e4),
+    t=st.floats(1e-3, 1e4),
+)
+def test_interpolated_expectation_matches_the_series(modified, params, x, t_obs, t):
+    """Rows sharing a frequency and a cell of w = (α + T)/(α + T + t) read an interpolant."""
+    cls, pcls = (
+        (ModifiedBetaGeoModel, ModifiedBetaGeoParams)
+        if modified
+        else (BetaGeoModel, BetaGeoParams)
+    )
+    model = cls.from_params(pcls(*params))
+    n = 48
+    spread = np.linspace(0.0, 0.004, n)  # ages within 0.4 %: mostly one or two cells
+    fast, series, _ = _conditional_both_ways(
+        model, np.full(n, float(x)), t_obs * (1.0 + spread), np.full(n, t)
+    )
+    ok = np.isfinite(series)
+    np.testing.assert_array_equal(np.isnan(fast), ~ok)
+    # the series' own float64 error, which its values at the nodes carry (as in
+    # test_conditional_expectation_matches_mpmath): 4e-15 relative per term of the mean
+    z = t / (params[1] + t_obs * (1.0 + spread) + t)
+    rel = np.maximum(1e-12, 4e-15 * (params[0] + x) * z / (1.0 - z))
+    assert np.all(np.abs(fast[ok] - series[ok]) <= rel[ok] * np.abs(series[ok]))
+
+
+def test_interpolated_expectations_match_mpmath_on_a_daily_sample():
+    """Benchmark-like daily parameters: every row read from an interpolant, against 2F1."""
+    params = (0.243, 30.898, 0.793, 2.426)
+    model = BetaGeoModel.from_params(BetaGeoParams(*params))
+    rng = np.random.default_rng(5)
+    x = np.repeat([0.0, 1.0, 4.0, 30.0], 30)
+    t_obs = np.repeat(rng.uniform(1.0, 546.0, 4), 30) * np.tile(np.linspace(1, 1.003, 30), 4)
+    tx = np.where(x > 0, 0.5 * t_obs, 0.0)
+    _, _, tabled = _conditional_both_ways(model, x, t_obs, np.full(x.size, 365.0))
+    assert tabled == x.size  # every row read from an interpolant
+    got = model.expected_purchases(365.0, x, tx, t_obs)
+    for i in range(0, x.size, 7):
+        ref = stable_reference(ref_conditional, params, 365.0, x[i], tx[i], t_obs[i])
+        assert got[i] == pytest.approx(ref, rel=1e-12)

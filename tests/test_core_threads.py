@@ -345,6 +345,25 @@ def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) 
 
 @pytest.mark.usefixtures("small_chunks")
 @settings(max_examples=10, deadline=None)
+@given(n=st.integers(11, 400), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
+def test_interpolated_expectations_over_threads(n: int, seed: int, modified: bool) -> None:
+    # few frequencies and ages close together: cells of many rows, each read from an
+    # interpolant built on a thread of its own
+    rng = np.random.default_rng(seed)
+    t_obs = rng.uniform(30.0, 34.0, n)
+    x = rng.integers(0, 4, n).astype(np.float64)
+    tx = np.where(x > 0, 0.5 * t_obs, 0.0)
+    model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(
+        (ModifiedBetaGeoParams if modified else BetaGeoParams)(0.24, 4.4, 0.79, 2.4)
+    )
+    serial, threaded = one_and_two_threads(
+        lambda: model.expected_purchases(np.full(n, 26.0), x, tx, t_obs)
+    )
+    np.testing.assert_array_equal(threaded, serial)
+
+
+@pytest.mark.usefixtures("small_chunks")
+@settings(max_examples=10, deadline=None)
 @given(n=st.integers(1, 120), seed=st.integers(0, 2**32 - 1))
 def test_pareto_predictions_over_threads(n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)

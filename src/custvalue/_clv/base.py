@@ -996,8 +996,10 @@ def compress_with_inverse(
     return out, inverse
 
 
-def _compress_slow(columns: list[FloatArray]) -> tuple[list[FloatArray], npt.NDArray[np.intp]]:
-    """Fallback of :func:`compress_with_inverse` for keys too wide for int64: via a sort."""
+def _sorted_rows(
+    columns: list[FloatArray],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Return the lexicographic order of the rows and where each distinct row starts in it."""
     order = np.lexsort(columns[::-1])
     n = columns[0].shape[0]
     new = np.ones(n, dtype=np.bool_)
@@ -1006,6 +1008,13 @@ def _compress_slow(columns: list[FloatArray]) -> tuple[list[FloatArray], npt.NDA
         s = c[order]
         diff |= s[1:] != s[:-1]
     new[1:] = diff
+    return order, new
+
+
+def _compress_slow(columns: list[FloatArray]) -> tuple[list[FloatArray], npt.NDArray[np.intp]]:
+    """Fallback of :func:`compress_with_inverse` for keys too wide for int64: via a sort."""
+    order, new = _sorted_rows(columns)
+    n = columns[0].shape[0]
     group = np.cumsum(new) - 1
     inverse = np.empty(n, dtype=np.intp)
     inverse[order] = group
@@ -1085,8 +1094,8 @@ def _few_distinct(columns: list[FloatArray], spans: list[Span], max_share: float
         if capacity <= max(4 * n, 1 << 22):
             return True
     step = n // _SAMPLE_ROWS
-    sample = np.stack([c[: step * _SAMPLE_ROWS : step] for c in columns], axis=1)
-    return bool(np.unique(sample, axis=0).shape[0] <= max_share * _SAMPLE_ROWS)
+    _, new = _sorted_rows([c[: step * _SAMPLE_ROWS : step] for c in columns])
+    return bool(np.count_nonzero(new) <= max_share * _SAMPLE_ROWS)
 
 
 def expand(values: FloatArray, inverse: npt.NDArray[np.intp] | None) -> FloatArray:
@@ -1669,6 +1678,8 @@ class HistoryModel(FittedModel[P]):
         if self._conditional_uses_recency or per_row(p):
             return h, None
         (cx, ct), inv = compress_for_prediction([h[0], h[2]], 0.9)
+        if inv is None:  # not folded: the rows as they are (their recency unused)
+            return h, None
         return np.stack([cx, np.zeros_like(cx), ct]), inv
 
     def _discounted_purchases(

@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -271,32 +272,194 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
 
     ``pp`` = ``(r, alpha, a, b, m)`` as a ``(1, 5)`` row, or one row per
     customer (``(n, 5)``); ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
-    Each row is independent: many rows are split over threads
+    The expectation is the series :func:`~custvalue._clv.kernels.nb_geometric_mean`
+    in ``z = t/(α + T + t)``.  With one parameter row, the rows of a cell (a
+    frequency and an eighth of a binade of ``w = 1 − z``, :func:`_cell_of`)
+    that holds at least :data:`_NODES` rows read it from a Chebyshev
+    interpolant of the cell instead (:func:`_interpolants`; a dozen series
+    per cell instead of one per row), which agrees with the series to about
+    1e-14 relative (tested to 1e-12, and against mpmath's 2F1).  Which of the
+    two a row gets depends on the other rows of the call, so a customer's
+    value may differ in its last digits between calls.  Each row is
+    independent: many rows (and cells) are split over threads
     (:func:`custvalue._core.jit.chunk_bounds`), with the same result.
     """
-    split_rows(_conditional_kernel, _conditional_chunks, t.size, (pp, h, t, out), heavy=True)
+    n = t.size
+    if pp.shape[0] == 1 and n >= _NODES:
+        cells, slots, coef = _interpolant_table(pp[0], h[0], h[2], t)
+    else:
+        cells = slots = np.empty(0, dtype=np.int32)
+        coef = np.empty((0, _NODES))
+    args = (pp, h, t, cells, slots, coef, out)
+    split_rows(_conditional_kernel, _conditional_chunks, n, args, heavy=True)
+
+
+def _interpolant_table(
+    p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
+    """Each row's cell, each cell's row in the coefficients (-1: none), the coefficients.
+
+    Interpolants are built for the cells of at least :data:`_NODES` rows and
+    kept where their coefficients decay (:func:`_interpolants`).
+    """
+    cells, counts = _count_cells(p, x, t_obs, t)
+    candidates = np.flatnonzero(counts >= _NODES).astype(np.int64)
+    coef = np.empty((candidates.size, _NODES))
+    ok = np.empty(candidates.size, dtype=np.bool_)
+    args = (p, candidates, coef, ok)
+    split_rows(_interpolants, _interpolant_chunks, candidates.size, args, heavy=True)
+    slots = np.full(counts.size, -1, dtype=np.int32)
+    slots[candidates[ok]] = np.arange(candidates.size, dtype=np.int32)[ok]
+    return cells, slots, coef
 
 
 @jit_threads
 def _conditional_chunks(
-    bounds: npt.NDArray[np.int64], pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray
+    bounds: npt.NDArray[np.int64],
+    pp: FloatArray,
+    h: FloatArray,
+    t: FloatArray,
+    cells: npt.NDArray[np.int32],
+    slots: npt.NDArray[np.int32],
+    coef: FloatArray,
+    out: FloatArray,
 ) -> None:
     for c in prange(bounds.size - 1):
-        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, out)
+        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, cells, slots, coef, out)
 
 
 @jit
 def _conditional_kernel(
-    lo: int, hi: int, pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatArray
+    lo: int,
+    hi: int,
+    pp: FloatArray,
+    h: FloatArray,
+    t: FloatArray,
+    cells: npt.NDArray[np.int32],
+    slots: npt.NDArray[np.int32],
+    coef: FloatArray,
+    out: FloatArray,
 ) -> None:
-    """:func:`_conditional_rows` on rows ``lo:hi``."""
+    """:func:`_conditional_rows` on rows ``lo:hi`` (``cells`` empty: the series everywhere)."""
     x, t_obs = h[0], h[2]
     one = pp.shape[0] == 1
+    tabled = cells.shape[0] > 0
     for i in range(lo, hi):
         j = 0 if one else i
         ti = t[i]
-        z = ti / (pp[j, 1] + t_obs[i] + ti)
-        out[i] = nb_geometric_mean(pp[j, 0] + x[i], z, pp[j, 2], pp[j, 3] + x[i] + pp[j, 4])
+        den = pp[j, 1] + t_obs[i] + ti
+        z = ti / den
+        if tabled and cells[i] >= 0 and slots[cells[i]] >= 0:
+            mantissa, _ = math.frexp((pp[j, 1] + t_obs[i]) / den)
+            u = 32.0 * (mantissa - 0.5) - 2.0 * (cells[i] % _PIECES) - 1.0
+            out[i] = z * _clenshaw(coef[slots[cells[i]]], u)
+        else:
+            out[i] = nb_geometric_mean(pp[j, 0] + x[i], z, pp[j, 2], pp[j, 3] + x[i] + pp[j, 4])
+
+
+# ----------------------------------------------------------------------------------------
+# the expectation given alive of many rows: Chebyshev interpolants per frequency and cell
+# ----------------------------------------------------------------------------------------
+#: A cell is a frequency ``x < _TABLE_X`` and an eighth (``_PIECES``) of a binade
+#: ``[2^-(k+1), 2^-k)`` of ``w = 1 − z = (α + T)/(α + T + t)``, ``k < _BANDS``.  On a cell
+#: ``E/z`` is analytic in ``w`` and its only singularity (``w = 0``) lies at least 17
+#: half-widths away, so the Chebyshev coefficients of degree ``_NODES − 1`` fall by a
+#: factor of about 34 per degree; a cell is kept only when its last two coefficients
+#: are below ``_TAIL`` of the sum of all.
+_PIECES = 8
+_BANDS = 40
+_TABLE_X = 256
+_NODES = 11
+_TAIL = 1e-13
+_THETA = np.pi * (np.arange(_NODES) + 0.5) / _NODES
+#: ``_CHEB[k, i]``: the weight of the value at node ``cos(_THETA[i])`` in coefficient ``k``
+_CHEB: FloatArray = np.ascontiguousarray(
+    (2.0 / _NODES) * np.cos(np.outer(np.arange(_NODES), _THETA))
+)
+_CHEB[0] *= 0.5
+_NODE_U: FloatArray = np.ascontiguousarray(np.cos(_THETA))
+
+
+@jit
+def _cell_of(x: float, w: float) -> int:
+    """Return the cell of a row (see :data:`_PIECES`), or -1 outside the table."""
+    if x >= _TABLE_X or not 0.0 < w < 1.0:
+        return -1
+    mantissa, exponent = math.frexp(w)  # w = mantissa 2^exponent, mantissa in [0.5, 1)
+    band = -exponent
+    if band >= _BANDS:
+        return -1
+    piece = int(16.0 * (mantissa - 0.5))
+    return (int(x) * _BANDS + band) * _PIECES + piece
+
+
+@jit
+def _count_cells(
+    p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Each row's cell (-1: none) and the number of rows in each cell."""
+    cells = np.empty(t.shape[0], dtype=np.int32)
+    counts = np.zeros(_TABLE_X * _BANDS * _PIECES, dtype=np.int64)
+    for i in range(t.shape[0]):
+        base = p[1] + t_obs[i]
+        c = _cell_of(x[i], base / (base + t[i]))
+        cells[i] = c
+        if c >= 0:
+            counts[c] += 1
+    return cells, counts
+
+
+@jit
+def _interpolants(
+    lo: int, hi: int, p: FloatArray, cells: npt.NDArray[np.int64], coef: FloatArray, ok: BoolArray
+) -> None:
+    """Chebyshev coefficients of ``E/z`` on the cells ``cells[lo:hi]``; ``ok``: kept."""
+    r, a, b, m = p[0], p[2], p[3], p[4]
+    values = np.empty(_NODES)
+    for q in range(lo, hi):
+        c = cells[q]
+        x = float(c // (_BANDS * _PIECES))
+        band = (c // _PIECES) % _BANDS
+        piece = c % _PIECES
+        good = True
+        for i in range(_NODES):
+            mantissa = 0.5 + (piece + 0.5 * (_NODE_U[i] + 1.0)) / 16.0
+            z = 1.0 - math.ldexp(mantissa, -band)
+            values[i] = nb_geometric_mean(r + x, z, a, b + x + m) / z
+            good &= np.isfinite(values[i])
+        tail = 0.0
+        total = 0.0
+        for k in range(_NODES):
+            ck = 0.0
+            for i in range(_NODES):
+                ck += _CHEB[k, i] * values[i]
+            coef[q, k] = ck
+            total += abs(ck)
+            if k >= _NODES - 2:
+                tail += abs(ck)
+        ok[q] = good and tail <= _TAIL * total
+
+
+@jit_threads
+def _interpolant_chunks(
+    bounds: npt.NDArray[np.int64],
+    p: FloatArray,
+    cells: npt.NDArray[np.int64],
+    coef: FloatArray,
+    ok: BoolArray,
+) -> None:
+    for c in prange(bounds.size - 1):
+        _interpolants(bounds[c], bounds[c + 1], p, cells, coef, ok)
+
+
+@jit
+def _clenshaw(c: FloatArray, u: float) -> float:
+    """Return ``Σ_k c[k] T_k(u)`` (Chebyshev polynomials of the first kind)."""
+    b1 = 0.0
+    b2 = 0.0
+    for k in range(c.shape[0] - 1, 0, -1):
+        b1, b2 = float(c[k]) + 2.0 * u * b1 - b2, b1
+    return float(c[0]) + u * b1 - b2
 
 
 def _conditional_fallback(
