@@ -101,6 +101,18 @@ def test_folded_whole_number_histories_give_the_row_answers(name):
     np.testing.assert_allclose(
         expected, model.expected_purchases(np.full(n, 7.5), x, tx, t_obs), rtol=1e-13
     )
+    if name in ("ggompertz", "mbgcnbd"):  # no P(X(t) = n) given a history
+        return
+    # P(X(t) = n): the count given alive is taken once per distinct (x, T, t, n)
+    pmf = model.probability_of_purchases_given_history(1, 7.5, x, tx, t_obs)
+    np.testing.assert_allclose(
+        pmf[::37],
+        [
+            model.probability_of_purchases_given_history(1, 7.5, x[i], tx[i], t_obs[i])
+            for i in rows
+        ],
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])

@@ -1866,7 +1866,11 @@ class HistoryModel(FittedModel[P]):
         name = "probability_of_purchases_given_history"
         p, h, (un, uh), inv = self._rows(data, res, name, x, tx, t_obs, extra)
         alive = self._alive_at(p, h)
-        pmf = self._pmf_if_alive(p, h[0], h[2], uh, un)
+        if per_row(p):
+            pmf = self._pmf_if_alive(p, h[0], h[2], uh, un)
+        else:  # it reads (x, T, t, n) only: fold those once more
+            (cx, ct, cu, cn), inv_c = compress_for_prediction([h[0], h[2], uh, un], 0.9)
+            pmf = expand(self._pmf_if_alive(p, cx, ct, cu, cn), inv_c)
         out = alive * pmf + (1.0 - alive) * (un == 0.0)
         return shape_output(expand(np.clip(out, 0.0, 1.0), inv), res, "probability")
 
