@@ -347,8 +347,8 @@ def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) 
 @settings(max_examples=10, deadline=None)
 @given(n=st.integers(11, 400), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
 def test_interpolated_expectations_over_threads(n: int, seed: int, modified: bool) -> None:
-    # few frequencies and ages close together: cells of many rows, each read from an
-    # interpolant built on a thread of its own
+    # few frequencies and ages close together: cells of many rows, read from interpolants
+    # by the threads of the expectation kernel
     rng = np.random.default_rng(seed)
     t_obs = rng.uniform(30.0, 34.0, n)
     x = rng.integers(0, 4, n).astype(np.float64)
