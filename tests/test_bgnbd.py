@@ -579,7 +579,7 @@ def _conditional_both_ways(model, x, t_obs, t):
             for i in range(t.size)
         ]
     )
-    cells, slots, _ = _interpolant_table(pp[0], x, t_obs, t)
+    cells, _, slots, _ = _interpolant_table(pp[0], x, t_obs, t)
     interpolated = (cells >= 0) & (slots[np.maximum(cells, 0)] >= 0)
     return fast, series, int(interpolated.sum())
 

@@ -274,7 +274,7 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
     customer (``(n, 5)``); ``h`` the ``(3, n)`` histories ``(x, t_x, T)``.
     The expectation is the series :func:`~custvalue._clv.kernels.nb_geometric_mean`
     in ``z = t/(α + T + t)``.  With one parameter row, the rows of a cell (a
-    frequency and an eighth of a binade of ``w = 1 − z``, :func:`_cell_of`)
+    frequency and an eighth of a binade of ``w = 1 − z``, :func:`_count_cells`)
     that holds at least :data:`_NODES` rows read it from a Chebyshev
     interpolant of the cell instead (:func:`_interpolants`; a dozen series
     per cell instead of one per row), which agrees with the series to about
@@ -289,26 +289,26 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
         table = _interpolant_table(pp[0], h[0], h[2], t)
     else:
         none = np.empty(0, dtype=np.int32)
-        table = (none, none, np.empty((0, _NODES)))
+        table = (none, np.empty(0), none, np.empty((0, _NODES)))
     split_rows(_conditional_kernel, _conditional_chunks, n, (pp, h, t, table, out), heavy=True)
 
 
-#: each row's cell, each cell's row of coefficients (-1: none), the coefficients
-Table = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]
+#: each row's cell and place in it, each cell's row of coefficients (-1: none), the coefficients
+Table = tuple[npt.NDArray[np.int32], FloatArray, npt.NDArray[np.int32], FloatArray]
 
 
 def _interpolant_table(p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray) -> Table:
-    """Each row's cell, each cell's row in the coefficients (-1: none), the coefficients.
+    """Each row's cell and place in it, each cell's row in the coefficients, the coefficients.
 
     Interpolants are built for the cells of at least :data:`_NODES` rows and
-    kept where their coefficients decay (:func:`_interpolants`).
+    kept where their coefficients decay (:func:`_interpolants`; -1: none).
     """
-    cells, counts = _count_cells(p, x, t_obs, t)
+    cells, u, counts = _count_cells(p, x, t_obs, t)
     candidates = np.flatnonzero(counts >= _NODES).astype(np.int64)
     coef, ok = _interpolants(p, candidates)
     slots = np.full(counts.size, -1, dtype=np.int32)
     slots[candidates[ok]] = np.arange(candidates.size, dtype=np.int32)[ok]
-    return cells, slots, coef
+    return cells, u, slots, coef
 
 
 @jit_threads
@@ -320,9 +320,9 @@ def _conditional_chunks(
     table: Table,
     out: FloatArray,
 ) -> None:
-    cells, slots, coef = table  # a tuple of arrays cannot enter prange whole
+    cells, u, slots, coef = table  # a tuple of arrays cannot enter prange whole
     for c in prange(bounds.size - 1):
-        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, (cells, slots, coef), out)
+        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, (cells, u, slots, coef), out)
 
 
 @jit
@@ -330,19 +330,16 @@ def _conditional_kernel(
     lo: int, hi: int, pp: FloatArray, h: FloatArray, t: FloatArray, table: Table, out: FloatArray
 ) -> None:
     """:func:`_conditional_rows` on rows ``lo:hi`` (no cells: the series everywhere)."""
-    cells, slots, coef = table
+    cells, u, slots, coef = table
     x, t_obs = h[0], h[2]
     one = pp.shape[0] == 1
     tabled = cells.shape[0] > 0
     for i in range(lo, hi):
         j = 0 if one else i
         ti = t[i]
-        den = pp[j, 1] + t_obs[i] + ti
-        z = ti / den
+        z = ti / (pp[j, 1] + t_obs[i] + ti)
         if tabled and cells[i] >= 0 and slots[cells[i]] >= 0:
-            mantissa, _ = math.frexp((pp[j, 1] + t_obs[i]) / den)
-            u = 32.0 * (mantissa - 0.5) - 2.0 * (cells[i] % _PIECES) - 1.0
-            out[i] = z * _clenshaw(coef[slots[cells[i]]], u)
+            out[i] = z * _clenshaw(coef[slots[cells[i]]], u[i])
         else:
             out[i] = nb_geometric_mean(pp[j, 0] + x[i], z, pp[j, 2], pp[j, 3] + x[i] + pp[j, 4])
 
@@ -371,32 +368,33 @@ _NODE_U: FloatArray = np.ascontiguousarray(np.cos(_THETA))
 
 
 @jit
-def _cell_of(x: float, w: float) -> int:
-    """Return the cell of a row (see :data:`_PIECES`), or -1 outside the table."""
-    if x >= _TABLE_X or not 0.0 < w < 1.0:
-        return -1
-    mantissa, exponent = math.frexp(w)  # w = mantissa 2^exponent, mantissa in [0.5, 1)
-    band = -exponent
-    if band >= _BANDS:
-        return -1
-    piece = int(16.0 * (mantissa - 0.5))
-    return (int(x) * _BANDS + band) * _PIECES + piece
-
-
-@jit
 def _count_cells(
     p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
-    """Each row's cell (-1: none) and the number of rows in each cell."""
-    cells = np.empty(t.shape[0], dtype=np.int32)
+) -> tuple[npt.NDArray[np.int32], FloatArray, npt.NDArray[np.int64]]:
+    """Each row's cell (-1: none) and place ``u`` in it, and the number of rows of each cell.
+
+    The binade of ``w`` is its exponent and the piece the top three bits of its
+    fraction; ``u`` in ``[-1, 1)`` is the rest of the fraction.
+    """
+    n = t.shape[0]
+    cells = np.empty(n, dtype=np.int32)
+    u = np.empty(n)
     counts = np.zeros(_TABLE_X * _BANDS * _PIECES, dtype=np.int64)
-    for i in range(t.shape[0]):
+    for i in range(n):
         base = p[1] + t_obs[i]
-        c = _cell_of(x[i], base / (base + t[i]))
-        cells[i] = c
-        if c >= 0:
+        u[i] = base / (base + t[i])  # w, read as bits below
+    bits = u.view(np.int64)
+    for i in range(n):
+        word = bits[i]
+        w = u[i]
+        band = 1022 - (word >> 52)  # w in [2^-(band+1), 2^-band)
+        c = -1
+        if x[i] < _TABLE_X and 0 <= band < _BANDS and 0.0 < w < 1.0:
+            c = (int(x[i]) * _BANDS + band) * _PIECES + ((word >> 49) & (_PIECES - 1))
             counts[c] += 1
-    return cells, counts
+        u[i] = (word & ((1 << 49) - 1)) * 2.0**-48 - 1.0
+        cells[i] = c
+    return cells, u, counts
 
 
 @jit
