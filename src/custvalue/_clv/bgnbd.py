@@ -290,11 +290,14 @@ def _conditional_rows(pp: FloatArray, h: FloatArray, t: FloatArray, out: FloatAr
     else:
         none = np.empty(0, dtype=np.int32)
         table = (none, np.empty(0), none, np.empty((0, _NODES)))
-    split_rows(_conditional_kernel, _conditional_chunks, n, (pp, h, t, table, out), heavy=True)
+    args = (pp, h, t, table, out)
+    split_rows(_conditional_kernel, _conditional_chunks, n, (args,), heavy=True)
 
 
 #: each row's cell and place in it, each cell's row of coefficients (-1: none), the coefficients
 Table = tuple[npt.NDArray[np.int32], FloatArray, npt.NDArray[np.int32], FloatArray]
+#: the expectation kernel's parameters, histories, horizons, interpolants and output
+ConditionalArgs = tuple[FloatArray, FloatArray, FloatArray, Table, FloatArray]
 
 
 def _interpolant_table(p: FloatArray, x: FloatArray, t_obs: FloatArray, t: FloatArray) -> Table:
@@ -312,24 +315,17 @@ def _interpolant_table(p: FloatArray, x: FloatArray, t_obs: FloatArray, t: Float
 
 
 @jit_threads
-def _conditional_chunks(
-    bounds: npt.NDArray[np.int64],
-    pp: FloatArray,
-    h: FloatArray,
-    t: FloatArray,
-    table: Table,
-    out: FloatArray,
-) -> None:
-    cells, u, slots, coef = table  # a tuple of arrays cannot enter prange whole
+def _conditional_chunks(bounds: npt.NDArray[np.int64], args: ConditionalArgs) -> None:
+    pp, h, t, table, out = args  # a tuple of arrays cannot enter prange whole
+    cells, u, slots, coef = table
     for c in prange(bounds.size - 1):
-        _conditional_kernel(bounds[c], bounds[c + 1], pp, h, t, (cells, u, slots, coef), out)
+        _conditional_kernel(bounds[c], bounds[c + 1], (pp, h, t, (cells, u, slots, coef), out))
 
 
 @jit
-def _conditional_kernel(
-    lo: int, hi: int, pp: FloatArray, h: FloatArray, t: FloatArray, table: Table, out: FloatArray
-) -> None:
+def _conditional_kernel(lo: int, hi: int, args: ConditionalArgs) -> None:
     """:func:`_conditional_rows` on rows ``lo:hi`` (no cells: the series everywhere)."""
+    pp, h, t, table, out = args
     cells, u, slots, coef = table
     x, t_obs = h[0], h[2]
     one = pp.shape[0] == 1
