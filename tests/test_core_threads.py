@@ -322,14 +322,28 @@ def test_date_periods_over_threads(
 
 
 @pytest.mark.usefixtures("small_chunks")
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(1, 300), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
-def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) -> None:
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    seed=st.integers(0, 2**32 - 1),
+    modified=st.booleans(),
+    clustered=st.booleans(),
+)
+def test_expectations_and_alive_over_threads(
+    n: int, seed: int, modified: bool, clustered: bool
+) -> None:
     rng = np.random.default_rng(seed)
-    t_obs = rng.uniform(1.0, 400.0, n)
-    x = rng.poisson(3.0, n).astype(np.float64)
+    if clustered:
+        # few frequencies, ages close together and one horizon: cells of many rows, read
+        # from interpolants by the threads of the expectation kernel
+        t_obs = rng.uniform(30.0, 34.0, n)
+        x = rng.integers(0, 4, n).astype(np.float64)
+        horizon = np.full(n, 26.0)
+    else:
+        t_obs = rng.uniform(1.0, 400.0, n)
+        x = rng.poisson(3.0, n).astype(np.float64)
+        horizon = rng.uniform(0.0, 500.0, n)
     tx = np.where(x > 0, t_obs * rng.uniform(0.0, 1.0, n), 0.0)
-    horizon = rng.uniform(0.0, 500.0, n)
     model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(
         (ModifiedBetaGeoParams if modified else BetaGeoParams)(0.24, 4.4, 0.79, 2.4)
     )
@@ -341,25 +355,6 @@ def test_expectations_and_alive_over_threads(n: int, seed: int, modified: bool) 
     )
     for got, want in zip(threaded, serial, strict=True):
         np.testing.assert_array_equal(got, want)
-
-
-@pytest.mark.usefixtures("small_chunks")
-@settings(max_examples=10, deadline=None)
-@given(n=st.integers(11, 400), seed=st.integers(0, 2**32 - 1), modified=st.booleans())
-def test_interpolated_expectations_over_threads(n: int, seed: int, modified: bool) -> None:
-    # few frequencies and ages close together: cells of many rows, read from interpolants
-    # by the threads of the expectation kernel
-    rng = np.random.default_rng(seed)
-    t_obs = rng.uniform(30.0, 34.0, n)
-    x = rng.integers(0, 4, n).astype(np.float64)
-    tx = np.where(x > 0, 0.5 * t_obs, 0.0)
-    model = (ModifiedBetaGeoModel if modified else BetaGeoModel).from_params(
-        (ModifiedBetaGeoParams if modified else BetaGeoParams)(0.24, 4.4, 0.79, 2.4)
-    )
-    serial, threaded = one_and_two_threads(
-        lambda: model.expected_purchases(np.full(n, 26.0), x, tx, t_obs)
-    )
-    np.testing.assert_array_equal(threaded, serial)
 
 
 @pytest.mark.usefixtures("small_chunks")
