@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from custvalue._core.ids import code_ids
 from custvalue._core.ids import factorize_ids
 from custvalue._core.ids import factorize_sorted_ids
 from custvalue._core.ids import is_ascending
@@ -95,6 +96,64 @@ def test_object_ids_are_the_callers_str_objects(values: list[str]) -> None:
     held = column.to_numpy()
     for code, v in enumerate(ids):
         assert any(held[i] is v for i in np.flatnonzero(codes == code))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.text("ab0Z", min_size=8, max_size=8), min_size=1, max_size=80),
+    width=st.sampled_from([1, 3, 8, 12]),
+)
+def test_ids_of_one_length(values: list[str], width: int) -> None:
+    # Every id ends in the same 8-byte word (the radix sort moves no length classes)
+    # or every id goes on past it.
+    values = [v[:width] if width <= 8 else v + v[: width - 8] for v in values]
+    for dtype in (object, "str"):
+        codes, ids = factorize_ids(pd.Series(values, dtype=dtype))  # type: ignore[call-overload]
+        want_codes, want_ids = reference(values)  # type: ignore[arg-type]
+        assert codes.tolist() == want_codes
+        assert list(ids) == want_ids
+
+
+# Object columns that are not all str (or missing): coded by hashing, in order of
+# first appearance, as pandas.factorize codes them.
+MIXED_OBJECTS = [
+    (["a", b"a", "a"], [0, 1, 0], ["a", b"a"]),
+    ([b"x", "x", None], [0, 1, -1], [b"x", "x"]),
+    ([1, "a", 1], [0, 1, 0], [1, "a"]),
+    (["a", 1, "a"], [0, 1, 0], ["a", 1]),
+    ([float("nan"), "b", 2.5], [-1, 0, 1], ["b", 2.5]),
+]
+
+
+@pytest.mark.parametrize(("values", "want_codes", "want_ids"), MIXED_OBJECTS)
+def test_object_ids_that_are_not_all_str(
+    values: list[object], want_codes: list[int], want_ids: list[object]
+) -> None:
+    codes, ids = factorize_ids(pd.Series(values, dtype=object))
+    assert codes.tolist() == want_codes
+    assert list(ids) == want_ids
+    assert [type(v) for v in ids] == [type(v) for v in want_ids]
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), np.float64("nan"), pd.NA])
+def test_object_str_ids_after_a_missing_value(missing: object) -> None:
+    codes, ids = factorize_ids(pd.Series([missing, "b", "a", missing, "b"], dtype=object))
+    assert codes.tolist() == [-1, 1, 0, -1, 1]
+    assert list(ids) == ["a", "b"]
+
+
+def test_string_ids_are_gathered_once() -> None:
+    column = pd.Series(["b", "a", "b"], dtype=object, name="customer")
+    codes, distinct, ascending = code_ids(column)
+    assert distinct.pending
+    assert len(distinct) == 2
+    first = distinct.index()
+    assert not distinct.pending
+    assert distinct.index() is first
+    assert first.tolist() == ["a", "b"]
+    assert first.name == "customer"
+    assert codes.tolist() == [1, 0, 1]
+    assert ascending
 
 
 ORDER_CASES = {

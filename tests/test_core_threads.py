@@ -162,12 +162,22 @@ def test_statement_totals_over_threads(n: int, seed: int, n_stmt: int) -> None:
 
 @pytest.mark.usefixtures("small_chunks")
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1), holdout=st.booleans())
-def test_rfm_summaries_over_threads(n: int, seed: int, holdout: bool) -> None:
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 2**32 - 1),
+    holdout=st.booleans(),
+    ids=st.sampled_from(["int", "object", "str"]),
+)
+def test_rfm_summaries_over_threads(n: int, seed: int, holdout: bool, ids: str) -> None:
+    # String ids: their first words are read over threads, and the ids of an object
+    # column are gathered while another thread groups the lines.
     rng = np.random.default_rng(seed)
+    customers = rng.integers(0, max(n // 3, 1), n)
     log = pd.DataFrame(
         {
-            "customer_id": rng.integers(0, max(n // 3, 1), n),
+            "customer_id": (
+                customers if ids == "int" else pd.Series([f"c{c}" for c in customers], dtype=ids)  # type: ignore[call-overload]
+            ),
             "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), "D"),
             "amount": np.round(rng.uniform(1, 100, n), 2),
         }

@@ -26,7 +26,9 @@ outputs are those the chunking cannot change: a flag every chunk sets alike
 per chunk, added in chunk order (``chunk_bounds(n, per_thread=1)`` keeps one
 table per thread).  Row work done by numpy's ufuncs instead (their vectorised
 ``log`` and ``exp`` are several times faster than the scalar ones numba
-compiles) runs its chunks on Python threads (:func:`split_blocks`).  Threads
+compiles) runs its chunks on Python threads (:func:`split_blocks`), and a
+serial kernel can run on a Python thread while the caller works on Python
+objects (:func:`alongside`).  Threads
 are used only for large inputs, only from the main thread (a Dask worker
 thread or any other thread runs the serial kernel: numba's ``workqueue``
 threading layer must never be entered from two threads at once) and only when
@@ -52,6 +54,8 @@ import numpy as np
 import numpy.typing as npt
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+U = TypeVar("U")
 
 #: Fewest rows of a chunk of a threaded kernel (inputs under two chunks run serially).
 MIN_CHUNK: Final = 1 << 17
@@ -129,6 +133,32 @@ def split_blocks(work: Callable[[int, int], None], n: int) -> None:
         done = [pool.submit(work, int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
         for future in done:
             future.result()
+
+
+def alongside(background: Callable[[], T], foreground: Callable[[], U], n: int) -> tuple[T, U]:
+    """Return ``(background(), foreground())``, the two run at once on large inputs.
+
+    For a numba kernel (which releases the GIL) that can run while the caller
+    does work on Python objects, which holds it: the kernel runs on a Python
+    thread when :func:`chunk_bounds` would split ``n`` rows over threads, and
+    before ``foreground`` otherwise.  The two must not write what the other
+    reads, so the result is the same either way.
+    """
+    if chunk_bounds(n, per_thread=1) is None:
+        return background(), foreground()
+    started = threading.Event()
+
+    def run() -> T:
+        started.set()
+        return background()
+
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(run)
+        # Wait until the thread runs: work on Python objects here does not give up the
+        # GIL, so a thread not yet started would wait for the end of ``foreground``.
+        started.wait()
+        here = foreground()
+        return done.result(), here
 
 
 @jit

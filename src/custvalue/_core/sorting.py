@@ -31,6 +31,7 @@ from custvalue._core.jit import jit
 
 __all__ = [
     "argsort_floats",
+    "count_starts",
     "counting_order",
     "float_keys",
     "group_rows",
@@ -180,11 +181,17 @@ def group_starts(codes: IntArray, n_groups: int) -> IntArray:
     values), so group ``g`` fills positions ``start[g]:start[g + 1]``.
     """
     start = np.zeros(n_groups + 1, dtype=np.int64)
+    count_starts(codes, start)
+    return start
+
+
+@jit
+def count_starts(codes: IntArray, start: IntArray) -> None:
+    """:func:`group_starts` into ``start``, zeros on entry (its caller allocates it)."""
     for i in range(codes.shape[0]):
         start[codes[i] + 1] += 1
-    for c in range(n_groups):
+    for c in range(start.shape[0] - 1):
         start[c + 1] += start[c]
-    return start
 
 
 @jit

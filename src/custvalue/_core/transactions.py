@@ -46,7 +46,8 @@ from custvalue._core.arrays import first_true
 from custvalue._core.calendar import Freq
 from custvalue._core.calendar import datetimes_to_periods
 from custvalue._core.calendar import parse_freq
-from custvalue._core.ids import factorize_sorted_ids
+from custvalue._core.ids import Distinct
+from custvalue._core.ids import code_ids
 from custvalue._core.validation import as_float_array
 from custvalue._core.validation import check_choice
 from custvalue._core.validation import check_column_name
@@ -72,6 +73,7 @@ __all__ = [
     "read_time",
     "read_transactions",
     "time_column",
+    "window_lines",
 ]
 
 
@@ -87,11 +89,12 @@ class TransactionLog:
     removed lines (``None`` when it removed none): see :meth:`last_period`.
     ``ids_ascending`` tells that ``ids`` are known to be in ascending order
     (:func:`custvalue._core.ids.sorting_order` order), as the id coding puts them
-    for integers, strings and categoricals; false means "not known".
+    for integers, strings and categoricals; false means "not known".  The ids
+    are built when first asked for (:class:`custvalue._core.ids.Distinct`).
     """
 
     codes: IntArray
-    ids: pd.Index
+    distinct: Distinct
     periods: FloatArray
     amounts: FloatArray
     has_amounts: bool
@@ -108,6 +111,11 @@ class TransactionLog:
         at least that far, even when it is not a purchase.
         """
         return float(self.periods.max()) if self.latest is None else self.latest
+
+    @property
+    def ids(self) -> pd.Index:
+        """The distinct customer ids, in code order (named after the customer column)."""
+        return self.distinct.index()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,18 +160,20 @@ def read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index]:
     ([1, 0, 1], [5, 7])
     """
     codes, ids, _ = _read_ids(column, customer_col)
-    return codes, ids
+    return codes, ids.index()
 
 
-def _read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, pd.Index, bool]:
-    """:func:`read_ids`, and whether the ids came out ascending (see ``factorize_sorted_ids``)."""
-    codes, uniques, ascending = factorize_sorted_ids(column)
+def _read_ids(column: pd.Series, customer_col: str) -> tuple[IntArray, Distinct, bool]:
+    """:func:`read_ids` (the ids not built yet), and whether they came out ascending.
+
+    See :func:`custvalue._core.ids.code_ids`.
+    """
+    codes, ids, ascending = code_ids(column.rename(customer_col))
     if (missing := codes < 0).any():
         raise InputValueError(
             f"column {customer_col!r} (argument `customer_col`) has missing customer ids in "
             f"{first_bad(missing, column)}; drop those rows or fill the ids."
         )
-    ids = uniques.rename(customer_col)
     return np.ascontiguousarray(codes, dtype=np.int64), ids, ascending
 
 
@@ -379,14 +389,14 @@ def _keep_lines(log: TransactionLog, keep: npt.NDArray[np.bool_]) -> Transaction
             "no purchase is left after applying `returns` (every period nets to <= 0 or "
             "every line is a return); check the sign of the amounts."
         )
-    present = np.zeros(len(log.ids), dtype=np.bool_)
+    present = np.zeros(len(log.distinct), dtype=np.bool_)
     present[log.codes[keep]] = True
     remap = np.cumsum(present) - 1
     return replace(
         log,
         latest=log.last_period(),
         codes=np.ascontiguousarray(remap[log.codes[keep]], dtype=np.int64),
-        ids=log.ids[present],
+        distinct=Distinct.ready(log.ids[present]),
         periods=np.ascontiguousarray(log.periods[keep]),
         amounts=np.ascontiguousarray(log.amounts[keep]),
     )
@@ -521,7 +531,7 @@ def read_transactions(
     amounts = np.zeros(len(df)) if amount_col is None else read_amounts(df[amount_col], amount_col)
     log = TransactionLog(
         codes=codes,
-        ids=ids,
+        distinct=ids,
         periods=time.periods,
         amounts=amounts,
         has_amounts=amount_col is not None,
@@ -612,21 +622,29 @@ def filter_window(
     Returns the codes, ids (in their order in ``log.ids``), periods and amounts of
     the kept transactions.
     """
+    codes, ids, periods, amounts = window_lines(log, end, name=name)
+    return codes, ids.index(), periods, amounts
+
+
+def window_lines(
+    log: TransactionLog, end: float, *, name: str = "observation_end"
+) -> tuple[IntArray, Distinct, FloatArray, FloatArray]:
+    """:func:`filter_window`, the ids not built yet when every line is kept."""
     keep = log.periods <= end
-    codes, ids, periods, amounts = log.codes, log.ids, log.periods, log.amounts
+    codes, periods, amounts = log.codes, log.periods, log.amounts
     if keep.all():
-        return codes, ids, periods, amounts
+        return codes, log.distinct, periods, amounts
     if not keep.any():
         raise InputValueError(
             f"`{name}` is before every transaction; pass a later date"
             + (" (or None for the latest transaction)." if name == "observation_end" else ".")
         )
-    present = np.zeros(len(ids), dtype=np.bool_)
+    present = np.zeros(len(log.distinct), dtype=np.bool_)
     present[codes[keep]] = True
     remap = np.cumsum(present) - 1
     return (
         np.ascontiguousarray(remap[codes[keep]], dtype=np.int64),
-        ids[present],
+        Distinct.ready(log.ids[present]),
         np.ascontiguousarray(periods[keep]),
         np.ascontiguousarray(amounts[keep]),
     )

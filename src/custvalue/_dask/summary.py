@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custvalue import rfm
+from custvalue._core.ids import Distinct
 from custvalue._core.transactions import TransactionLog
 from custvalue._core.transactions import apply_returns
 from custvalue._core.transactions import check_returns
@@ -152,7 +153,7 @@ def _partition_log(part: pd.DataFrame, opt: _Options, amounts: bool = True) -> T
     )
     return TransactionLog(
         codes=codes,
-        ids=ids,
+        distinct=Distinct.ready(ids),
         periods=time.periods,
         amounts=values,
         has_amounts=with_amounts,

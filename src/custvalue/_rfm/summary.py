@@ -16,9 +16,9 @@ from custvalue._core.ids import is_ascending
 from custvalue._core.ids import sorting_order
 from custvalue._core.transactions import TransactionLog
 from custvalue._core.transactions import check_finite_totals
-from custvalue._core.transactions import filter_window
 from custvalue._core.transactions import period_of
 from custvalue._core.transactions import read_log
+from custvalue._core.transactions import window_lines
 from custvalue._core.validation import check_scalar
 from custvalue._rfm.kernels import customer_periods
 from custvalue._rfm.kernels import distinct_period_counts
@@ -52,10 +52,15 @@ def _window(
     log: TransactionLog, end: float, amount_col: object, name: str = "observation_end"
 ) -> tuple[pd.Index, Columns]:
     """Per-customer summary columns of the window up to period ``end`` (time in periods)."""
-    codes, ids, periods, amounts = filter_window(log, end, name=name)
+    codes, distinct, periods, amounts = window_lines(log, end, name=name)
     first, last, n_periods, total, repeat_total = customer_periods(
-        codes, periods, amounts, len(ids)
+        codes,
+        periods,
+        amounts,
+        len(distinct),
+        meanwhile=distinct.index if distinct.pending else None,
     )
+    ids = distinct.index()
     frequency = n_periods - 1
     recency = last - first
     T = end - first
@@ -63,9 +68,9 @@ def _window(
     if log.has_amounts:
         check_finite_totals(total, amount_col)
         check_finite_totals(repeat_total, amount_col)
-        out["monetary_value"] = np.divide(
-            repeat_total, frequency, out=np.zeros(len(ids)), where=frequency > 0
-        )
+        # a one-period customer has repeat_total 0.0 exactly: 0.0 / 1 (a divide with
+        # `where=` takes numpy's slow masked loop, 5x the time)
+        out["monetary_value"] = repeat_total / np.maximum(frequency, 1)
     out["purchases"] = n_periods
     if log.has_amounts:
         out["total_value"] = total
