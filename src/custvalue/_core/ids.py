@@ -208,24 +208,18 @@ def _radix_argsort(
             continue
         for d in range(65536):
             count[d + 1] += count[d]
-        if one_class:
-            for i in range(n):
-                d = (k_in[i] >> shift) & mask
-                j = count[d]
-                count[d] += 1
-                p_out[j] = perm[i]
-                k_out[j] = k_in[i]
-        else:
-            for i in range(n):
-                d = c_in[i] if digit == 0 else (k_in[i] >> shift) & mask
-                j = count[d]
-                count[d] += 1
-                p_out[j] = perm[i]
-                k_out[j] = k_in[i]
+        for i in range(n):
+            d = c_in[i] if digit == 0 else (k_in[i] >> shift) & mask
+            j = count[d]
+            count[d] += 1
+            p_out[j] = perm[i]
+            k_out[j] = k_in[i]
+            if not one_class:  # all classes equal: they stay where they are
                 c_out[j] = c_in[i]
-            c_in, c_out = c_out, c_in
         perm, p_out = p_out, perm
         k_in, k_out = k_out, k_in
+        if not one_class:
+            c_in, c_out = c_out, c_in
     return perm, k_in, c_in
 
 

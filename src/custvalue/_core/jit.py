@@ -28,14 +28,13 @@ table per thread).  Row work done by numpy's ufuncs instead (their vectorised
 ``log`` and ``exp`` are several times faster than the scalar ones numba
 compiles) runs its chunks on Python threads (:func:`split_blocks`), and a
 serial kernel can run on a Python thread while the caller works on Python
-objects (:func:`alongside`).  Threads
-are used only for large inputs, only from the main thread (a Dask worker
-thread or any other thread runs the serial kernel: numba's ``workqueue``
-threading layer must never be entered from two threads at once) and only when
-``numba.get_num_threads()`` is above one (``numba.set_num_threads(1)`` or
-``NUMBA_NUM_THREADS=1`` turns them off).  The threading layer is numba's
-default choice (tbb, then OpenMP, then its own workqueue); custvalue never
-changes numba's configuration.
+objects (:func:`alongside`).  Threads are used only for large inputs, only
+from the main thread (a Dask worker thread or any other thread runs the
+serial kernel: numba's ``workqueue`` threading layer must never be entered
+from two threads at once) and only when ``numba.get_num_threads()`` is above
+one (``numba.set_num_threads(1)`` or ``NUMBA_NUM_THREADS=1`` turns them off).
+The threading layer is numba's default choice (tbb, then OpenMP, then its own
+workqueue); custvalue never changes numba's configuration.
 """
 
 from __future__ import annotations
